@@ -1,0 +1,3 @@
+from incident_comms.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""The ``incident-comms`` command line.
+
+Every command answers bad input with exit 2 and one ``error:`` line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from incident_comms.errors import BadInput, PlanError
+
+DEFAULT_PLAN_DIR = "plan"
+MAX_INPUT_BYTES = 256 * 1024
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise BadInput(message)
+
+
+def _plan_dir(args: argparse.Namespace) -> Path:
+    given = getattr(args, "plan_dir", None) or getattr(args, "plan", None)
+    return Path(given or os.environ.get("INCIDENT_COMMS_PLAN_DIR") or DEFAULT_PLAN_DIR)
+
+
+def _load_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from incident_comms.plan.loader import load_plan
+
+    try:
+        return load_plan(_plan_dir(args))
+    except PlanError as error:
+        raise BadInput(f"the plan is invalid ({len(error.problems)} problems): {error.problems[0]}") from error
+
+
+def read_input(source: str) -> bytes:
+    """Read FILE or ``-`` (stdin), refusing anything above the 256 KB SNS/EventBridge limit."""
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as error:
+        raise BadInput(f"cannot read {source}: {error.strerror or error}") from error
+    if len(data) > MAX_INPUT_BYTES:
+        raise BadInput(f"input is larger than {MAX_INPUT_BYTES // 1024} KB")
+    return data
+
+
+def _plan_check(args: argparse.Namespace) -> int:
+    from incident_comms.plan.loader import load_plan
+
+    try:
+        plan = load_plan(_plan_dir(args))
+    except PlanError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    definition = plan.definition
+    print(
+        f"ok: {len(definition.severities)} severities, {len(definition.components)} components, "
+        f"{len(definition.rules)} rules, {len(plan.roles.roles)} roles, {len(plan.channels.channels)} channels, "
+        f"{len(plan.templates)} templates"
+    )
+    return 0
+
+
+def _plan_render(args: argparse.Namespace) -> int:
+    from incident_comms.plan.render import render_markdown
+
+    sys.stdout.write(render_markdown(_load_plan(args)))
+    return 0
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from incident_comms.classify import classify_payload
+    from incident_comms.intake import parse_payload
+
+    plan = _load_plan(args)
+    payload = parse_payload(read_input(args.file))
+    print(json.dumps(classify_payload(payload, plan), ensure_ascii=False, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="incident-comms", description="Incident communication, from the plan to the customer.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    plan = commands.add_parser("plan", help="check, render or announce the plan")
+    plan_commands = plan.add_subparsers(dest="plan_command", required=True, parser_class=_Parser)
+    check = plan_commands.add_parser("check", help="validate the plan; exit 1 with file: field: message lines")
+    check.add_argument("plan_dir", nargs="?", help="plan folder (same as --plan)")
+    check.add_argument("--plan", help="plan folder (default: $INCIDENT_COMMS_PLAN_DIR or ./plan)")
+    check.set_defaults(run=_plan_check)
+    render = plan_commands.add_parser("render", help="print the plan as Markdown for the team wiki")
+    render.add_argument("plan_dir", nargs="?", help="plan folder (same as --plan)")
+    render.add_argument("--plan", help="plan folder")
+    render.set_defaults(run=_plan_render)
+
+    classify = commands.add_parser("classify", help="classify an inbound alarm payload against the plan")
+    classify.add_argument("--plan", help="plan folder")
+    classify.add_argument("file", metavar="FILE|-", help="the payload, or - for stdin")
+    classify.set_defaults(run=_classify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (0 ok, 1 findings/invalid plan, 2 bad input)."""
+    try:
+        args = build_parser().parse_args(argv)
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
+    except BadInput as error:
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:500]

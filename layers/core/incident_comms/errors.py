@@ -1,0 +1,13 @@
+"""Errors the core raises on purpose, so every edge (CLI, API, handler) can answer them the same way."""
+
+
+class BadInput(ValueError):
+    """Input that cannot be accepted: the caller gets a clear reason and no state changes."""
+
+
+class PlanError(ValueError):
+    """The plan is invalid. ``problems`` holds ``file: field: message`` lines, one per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))

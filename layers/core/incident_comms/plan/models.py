@@ -1,0 +1,360 @@
+"""Plan format v1 as pydantic models: one model per plan file, and ``Plan`` holding them all.
+
+The models check each file on its own; cross-references between files (a rule's component,
+a channel's audience, the templates a channel needs) are checked by the loader, which knows
+the file names to put in the errors.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from incident_comms.alarms import AlarmSource
+from incident_comms.durations import parse_duration
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+Locale = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+LocalizedText = str | dict[Locale, str]
+"""Plain text, or one text per locale (``{es: ..., en: ...}``)."""
+
+
+def localized(text: LocalizedText, locale: str, fallback: str | None = None) -> str:
+    """Pick the text for ``locale``; fall back to ``fallback``, then to the first locale given."""
+    if isinstance(text, str):
+        return text
+    for candidate in (locale, locale.split("-")[0], fallback):
+        if candidate and candidate in text:
+            return text[candidate]
+    return next(iter(text.values()), "")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Phase(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    UPDATE = "update"
+    RESOLVED = "resolved"
+    POSTMORTEM = "postmortem"
+
+
+# --- incident-definition.yaml -------------------------------------------------------------
+
+
+class Organisation(_Strict):
+    name: str
+    status_page_url: str | None = None
+    support_url: str | None = None
+
+
+class Severity(_Strict):
+    id: Identifier
+    name: LocalizedText
+    description: LocalizedText
+    update_every: Duration | None = Field(None, description="customer update cadence while open; None: on change only")
+    approval_timeout: Duration | None = Field(None, description="publish the pre-approved holding text after this")
+    approval_expiry: Duration = Field(timedelta(hours=24), description="how long an approval link lives")
+    night_updates: bool = Field(False, description="promise updates outside the audience's office hours too")
+
+    @field_validator("update_every", "approval_timeout", "approval_expiry")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError("must be longer than zero")
+        return value
+
+
+class Component(_Strict):
+    id: Identifier
+    name: LocalizedText
+    description: LocalizedText | None = None
+    impact: LocalizedText = Field(description="what customers notice when this component fails, said plainly")
+
+
+class RuleWhen(_Strict):
+    source: AlarmSource | None = None
+    alarm_name: str | None = Field(None, description="glob on the alarm name (or alertname label)")
+    namespace: str | None = None
+    metric: str | None = Field(None, description="any metric of a metric-math alarm may match")
+    dimensions: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class Rule(_Strict):
+    id: Identifier
+    when: RuleWhen = Field(default_factory=RuleWhen)
+    component: Identifier | None = None
+    severity: Identifier | None = None
+    not_an_incident: bool = False
+
+    @model_validator(mode="after")
+    def _target(self) -> Rule:
+        if self.not_an_incident and (self.component or self.severity):
+            raise ValueError("a not_an_incident rule names no component or severity")
+        if not self.not_an_incident and not (self.component and self.severity):
+            raise ValueError("a rule needs both component and severity (or not_an_incident: true)")
+        return self
+
+
+class IncidentDefinition(_Strict):
+    version: Literal[1] = 1
+    organisation: Organisation
+    locales: list[Locale] = Field(min_length=1, description="the first is the plan's main locale")
+    severities: list[Severity] = Field(min_length=1, description="ordered, most severe first")
+    components: list[Component] = Field(min_length=1)
+    rules: list[Rule] = Field(default_factory=list, description="first match wins; no match = not an incident")
+    quiet_period: Duration = Field(timedelta(minutes=30), description="all alarms OK this long: draft resolved")
+    postmortem_deadline: Duration = Field(timedelta(days=5), description="after resolution")
+
+
+# --- roles.yaml ---------------------------------------------------------------------------
+
+
+class Person(_Strict):
+    name: str
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    handle: str | None = None
+
+
+class Role(_Strict):
+    id: Identifier
+    name: LocalizedText
+    responsibilities: list[LocalizedText] = Field(min_length=1)
+    people: list[Person] = Field(min_length=1)
+
+
+class ApprovalRule(_Strict):
+    """Who must approve: the first rule whose severities and phases match (absent = any) applies."""
+
+    severities: list[Identifier] | None = None
+    phases: list[Phase] | None = None
+    roles: list[Identifier] = Field(min_length=1)
+
+
+class Escalation(_Strict):
+    grace: Duration = Field(timedelta(minutes=10), description="a promise missed by this long escalates")
+    roles: list[Identifier] = Field(min_length=1)
+
+
+class CustomerContact(_Strict):
+    role: Identifier
+    email: str | None = None
+    url: str | None = None
+    phone: str | None = None
+
+
+class Roles(_Strict):
+    roles: list[Role] = Field(min_length=1)
+    approvals: list[ApprovalRule] = Field(min_length=1)
+    engage: dict[Identifier, list[Identifier]] = Field(description="severity id -> roles engaged when it opens")
+    escalation: Escalation
+    customer_contact: CustomerContact
+
+
+# --- channels.yaml ------------------------------------------------------------------------
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class OfficeHours(_Strict):
+    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _order(self) -> OfficeHours:
+        if self.start >= self.end:
+            raise ValueError("office hours must start before they end")
+        return self
+
+
+class Audience(_Strict):
+    id: Identifier
+    name: LocalizedText
+    timezone: str
+    office_hours: OfficeHours
+    internal: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+
+class ChannelKind(StrEnum):
+    EMAIL = "email"
+    SNS = "sns"
+    WEBHOOK = "webhook"
+    STATUS_PAGE = "status_page"
+    MANUAL = "manual"
+
+
+class ChannelFormat(StrEnum):
+    """Which template a channel renders: the channel kind decides unless the plan says otherwise."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    STATUS_PAGE = "status_page"
+    CHAT = "chat"
+
+
+DEFAULT_FORMAT = {
+    ChannelKind.EMAIL: ChannelFormat.EMAIL,
+    ChannelKind.SNS: ChannelFormat.SMS,
+    ChannelKind.WEBHOOK: ChannelFormat.CHAT,
+    ChannelKind.STATUS_PAGE: ChannelFormat.STATUS_PAGE,
+    ChannelKind.MANUAL: ChannelFormat.CHAT,
+}
+
+
+class Access(_Strict):
+    credentials: str = Field(description="where the credentials live")
+    request_from: str = Field(description="who grants access")
+    notes: str | None = None
+
+
+class Channel(_Strict):
+    id: Identifier
+    name: LocalizedText
+    kind: ChannelKind
+    format: ChannelFormat | None = None
+    audience: Identifier
+    severities: list[Identifier] = Field(min_length=1)
+    departments: list[str] = Field(min_length=1)
+    access: Access
+    approval_required: bool = True
+    locale: Locale
+
+    @property
+    def template_format(self) -> ChannelFormat:
+        return self.format or DEFAULT_FORMAT[self.kind]
+
+
+class Channels(_Strict):
+    audiences: list[Audience] = Field(min_length=1)
+    channels: list[Channel] = Field(min_length=1)
+
+
+# --- templates/phases.yaml ----------------------------------------------------------------
+
+AnswerField = Literal[
+    "impact",
+    "data_loss",
+    "customer_action",
+    "next_update",
+    "cause",
+    "actions_taken",
+    "actions_planned",
+    "impact_window",
+    "root_cause",
+    "lessons",
+    "contact",
+]
+
+
+class PhaseSpec(_Strict):
+    answers: list[AnswerField] = Field(description="the questions a message of this phase must answer")
+    holding: LocalizedText | None = Field(None, description="pre-approved text published on approval timeout")
+
+
+class Phases(_Strict):
+    phases: dict[Phase, PhaseSpec]
+
+    @model_validator(mode="after")
+    def _every_phase(self) -> Phases:
+        missing = [phase.value for phase in Phase if phase not in self.phases]
+        if missing:
+            raise ValueError(f"phases missing: {', '.join(missing)}")
+        return self
+
+
+# --- values.yaml --------------------------------------------------------------------------
+
+
+class Value(_Strict):
+    id: Identifier
+    name: LocalizedText
+    shows_as: LocalizedText = Field(description="how the value shows in a message")
+    checks: list[Identifier] = Field(default_factory=list)
+
+
+class CheckSetting(_Strict):
+    enabled: bool = True
+    level: Literal["error", "warning"] | None = None
+
+
+class Values(_Strict):
+    values: list[Value] = Field(min_length=1)
+    checks: dict[Identifier, CheckSetting] = Field(default_factory=dict)
+
+
+# --- the whole plan -----------------------------------------------------------------------
+
+
+class Plan(BaseModel):
+    """The whole plan, cross-checked. Build it with :func:`incident_comms.plan.loader.load_plan`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    definition: IncidentDefinition
+    roles: Roles
+    channels: Channels
+    phases: Phases
+    values: Values
+    templates: dict[str, str] = Field(description="template path relative to templates/ -> source")
+
+    def severity(self, severity_id: str) -> Severity:
+        return next(s for s in self.definition.severities if s.id == severity_id)
+
+    def severity_rank(self, severity_id: str) -> int:
+        """0 is the most severe."""
+        return [s.id for s in self.definition.severities].index(severity_id)
+
+    def component(self, component_id: str) -> Component:
+        return next(c for c in self.definition.components if c.id == component_id)
+
+    def audience(self, audience_id: str) -> Audience:
+        return next(a for a in self.channels.audiences if a.id == audience_id)
+
+    def role(self, role_id: str) -> Role:
+        return next(r for r in self.roles.roles if r.id == role_id)
+
+    def channels_for(self, severity_id: str) -> list[Channel]:
+        """The channels the plan uses for an incident of this severity, in plan order."""
+        return [c for c in self.channels.channels if severity_id in c.severities]
+
+    def approvers_for(self, severity_id: str, phase: Phase) -> list[str]:
+        """Role ids that must all approve a message of this severity and phase."""
+        for rule in self.roles.approvals:
+            if (rule.severities is None or severity_id in rule.severities) and (
+                rule.phases is None or phase in rule.phases
+            ):
+                return list(rule.roles)
+        return []
+
+    @property
+    def main_locale(self) -> str:
+        return self.definition.locales[0]
