@@ -65,6 +65,10 @@ class Alarm(BaseModel):
     alarm_rule: str | None = None
     triggering_alarms: list[str] = Field(default_factory=list)
     url: str | None = None
+    links: dict[str, str] = Field(
+        default_factory=dict, description="other links the source gave: dashboard, panel, silence, image, alertmanager"
+    )
+    values: dict[str, float] = Field(default_factory=dict, description="evaluated values (Grafana), by query ref")
 
     @property
     def namespace(self) -> str | None:
