@@ -173,10 +173,11 @@ class Roles(_Strict):
 # --- channels.yaml ------------------------------------------------------------------------
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WORKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
 class OfficeHours(_Strict):
-    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    days: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
     start: time
     end: time
 
@@ -219,6 +220,20 @@ class ChannelFormat(StrEnum):
     SMS = "sms"
     STATUS_PAGE = "status_page"
     CHAT = "chat"
+
+
+TEMPLATE_BLOCKS: dict[ChannelFormat, tuple[str, ...]] = {
+    ChannelFormat.EMAIL: ("subject", "body"),
+    ChannelFormat.SMS: ("body",),
+    ChannelFormat.STATUS_PAGE: ("title", "body"),
+    ChannelFormat.CHAT: ("body",),
+}
+"""The Jinja2 blocks a template of each format must define (the first of two is the one-line subject/title)."""
+
+
+def template_key(locale: str, phase: Phase, fmt: ChannelFormat) -> str:
+    """Where a phase message lives under ``templates/``: ``es/investigating.email.j2``."""
+    return f"{locale}/{phase.value}.{fmt.value}.j2"
 
 
 DEFAULT_FORMAT = {
@@ -283,15 +298,34 @@ class PhaseSpec(_Strict):
 class Phases(_Strict):
     phases: dict[Phase, PhaseSpec]
 
-    @model_validator(mode="after")
-    def _every_phase(self) -> Phases:
-        missing = [phase.value for phase in Phase if phase not in self.phases]
+    @field_validator("phases")
+    @classmethod
+    def _every_phase(cls, value: dict[Phase, PhaseSpec]) -> dict[Phase, PhaseSpec]:
+        missing = [phase.value for phase in Phase if phase not in value]
         if missing:
             raise ValueError(f"phases missing: {', '.join(missing)}")
-        return self
+        return value
 
 
 # --- values.yaml --------------------------------------------------------------------------
+
+
+LINT_CHECK_IDS = frozenset(
+    {
+        "impact-stated",
+        "data-loss-stated",
+        "next-update-promised",
+        "no-blame",
+        "no-unsure-commitment",
+        "summary-first",
+        "no-internal-details",
+        "contact-given",
+        "resolved-complete",
+        "postmortem-complete",
+        "fits-channel",
+    }
+)
+"""The lint checks a value may name in ``values.yaml`` (the linter implements exactly these)."""
 
 
 class Value(_Strict):

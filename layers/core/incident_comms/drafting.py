@@ -1,0 +1,367 @@
+"""Drafting: the phase message for each channel, written from the plan's templates.
+
+Plan templates are code the team wrote, fed with facts that partly come from alarms (untrusted), so
+they render in Jinja2's immutable sandbox with ``StrictUndefined``: a misspelt name fails loudly,
+naming the template and line. Text output is plain; HTML (email, status page) is made only by an
+autoescaping layout from that text, so alarm text can never become markup.
+
+Template conventions: each ``templates/<locale>/<phase>.<format>.j2`` defines Jinja2 blocks, and
+only the blocks are rendered (so put ``{% set %}``/``{% include %}`` inside a block):
+``email``: ``subject`` + ``body``; ``status_page``: ``title`` + ``body``; ``sms``, ``chat``: ``body``.
+Files whose name starts with ``_`` are partials for ``{% include %}``.
+
+Template context: every name below is always defined; a fact the responder has not given is
+``None`` (guard it with ``{% if %}``).
+
+- ``organisation``: ``name``, ``status_page_url``, ``support_url``
+- ``locale``, ``phase`` (e.g. ``"investigating"``)
+- ``channel``: ``id``, ``name``, ``kind``, ``format``, ``internal``
+- ``audience``: ``id``, ``name``, ``timezone``, ``internal``
+- ``incident``: ``id``, ``component_id``, ``component`` (name), ``impact``, ``severity`` (id),
+  ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution or now)
+- ``data_loss``: ``"yes"`` | ``"no"`` | ``"unknown"`` (never guessed: unknown until someone knows)
+- ``customer_action``, ``cause``, ``actions_taken``, ``actions_planned``, ``root_cause``, ``lessons``
+- ``next_update``: ``"14:30 CET"`` in the audience's time zone (date first when not today), or None
+- ``contact``: ``role``, ``name``, ``email``, ``url``, ``phone`` (from ``roles.customer_contact``)
+- ``alarms``: list of ``name``, ``state``, ``changed_at`` — internal audiences only, ``[]`` otherwise
+- ``status_page_url``, ``now`` (the current time as text)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from functools import lru_cache
+from types import TracebackType
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined, Template, TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from incident_comms.alarms import Alarm
+from incident_comms.errors import PlanError
+from incident_comms.plan.models import (
+    TEMPLATE_BLOCKS,
+    Channel,
+    ChannelFormat,
+    ChannelKind,
+    LocalizedText,
+    Phase,
+    Plan,
+    localized,
+    template_key,
+)
+
+SNS_SUBJECT_MAX = 99
+ALARM_TEXT_MAX = 200
+HTML_FORMATS = frozenset({ChannelFormat.EMAIL, ChannelFormat.STATUS_PAGE})
+_DATE_FORMAT = {"es": "%d/%m/%Y", "en": "%Y-%m-%d"}
+
+
+class MessageFacts(BaseModel):
+    """What a draft is written from: the incident as known now, plus what the responder has said."""
+
+    incident_id: str
+    component_id: str
+    severity_id: str
+    started_at: datetime
+    now: datetime
+    next_update_at: datetime | None = None
+    resolved_at: datetime | None = None
+    data_loss: Literal["yes", "no", "unknown"] = "unknown"
+    impact: LocalizedText | None = None
+    customer_action: LocalizedText | None = None
+    cause: LocalizedText | None = None
+    actions_taken: LocalizedText | None = None
+    actions_planned: LocalizedText | None = None
+    root_cause: LocalizedText | None = None
+    lessons: LocalizedText | None = None
+    alarms: list[Alarm] = Field(default_factory=list)
+
+    @field_validator("started_at", "now", "next_update_at", "resolved_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must be timezone-aware")
+        return value
+
+
+class ChannelDraft(BaseModel):
+    """One channel's message, ready for approval and publishing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel_id: str
+    kind: ChannelKind
+    format: ChannelFormat
+    locale: str
+    subject: str | None = Field(description="email subject / status page title: one line")
+    text: str = Field(description="plain text as the channel will show it")
+    html: str | None = Field(description="email and status page only: the text in an autoescaped HTML layout")
+
+
+_HTML_LAYOUT = """\
+<!DOCTYPE html>
+<html lang="{{ locale }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ subject or organisation }}</title>
+</head>
+<body style="font-family: -apple-system, 'Segoe UI', Roboto, Arial, sans-serif; line-height: 1.5; \
+color: #1a1a1a; max-width: 640px; margin: 0 auto; padding: 16px;">
+{% if subject %}<h1 style="font-size: 1.25em;">{{ subject }}</h1>
+{% endif %}
+{% for paragraph in paragraphs %}
+<p>{% for line in paragraph %}{{ line }}{% if not loop.last %}<br>
+{% endif %}{% endfor %}</p>
+{% endfor %}
+<hr>
+<p style="color: #666; font-size: 0.85em;">{{ organisation }}</p>
+</body>
+</html>
+"""
+
+_layout_environment = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+_HTML = _layout_environment.from_string(_HTML_LAYOUT)
+
+
+def render_drafts(
+    plan: Plan, phase: Phase, facts: MessageFacts, channels: Sequence[Channel] | None = None
+) -> list[ChannelDraft]:
+    """Render the phase message for each channel (default: ``plan.channels_for(facts.severity_id)``).
+
+    Raises :class:`PlanError` naming the template and line when a template fails (a misspelt name,
+    a missing block), because that is a plan bug the team must fix, not a bad alarm.
+    """
+    chosen = plan.channels_for(facts.severity_id) if channels is None else channels
+    return [render_draft(plan, phase, facts, channel) for channel in chosen]
+
+
+def render_draft(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channel) -> ChannelDraft:
+    """Render one channel's message: subject/title and body blocks, then the HTML layout where the format has one."""
+    fmt = channel.template_format
+    key = template_key(channel.locale, phase, fmt)
+    context = build_context(plan, phase, facts, channel)
+    template = _template(plan, key)
+    blocks = TEMPLATE_BLOCKS[fmt]
+    text = clean_text(render_block(template, key, blocks[-1], context))
+    subject = None
+    if len(blocks) > 1:
+        subject = one_line(render_block(template, key, blocks[0], context))
+        if channel.kind == ChannelKind.SNS:
+            subject = truncate(subject, SNS_SUBJECT_MAX)
+    html = None
+    if fmt in HTML_FORMATS:
+        html = _HTML.render(
+            locale=channel.locale,
+            subject=subject,
+            organisation=plan.definition.organisation.name,
+            paragraphs=[p.split("\n") for p in text.split("\n\n") if p.strip()],
+        )
+    return ChannelDraft(
+        channel_id=channel.id,
+        kind=channel.kind,
+        format=fmt,
+        locale=channel.locale,
+        subject=subject,
+        text=text,
+        html=html,
+    )
+
+
+def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channel) -> dict[str, Any]:
+    """The names a plan template sees (listed in this module's docstring), as plain dicts and strings."""
+    locale = channel.locale
+    audience = plan.audience(channel.audience)
+    zone = ZoneInfo(audience.timezone)
+    component = plan.component(facts.component_id)
+    severity = plan.severity(facts.severity_id)
+    organisation = plan.definition.organisation
+    contact_spec = plan.roles.customer_contact
+    contact_role = plan.role(contact_spec.role)
+
+    def text(value: LocalizedText | None) -> str | None:
+        return None if value is None else localized(value, locale, plan.main_locale)
+
+    end = facts.resolved_at or facts.now
+    return {
+        "organisation": {
+            "name": organisation.name,
+            "status_page_url": organisation.status_page_url,
+            "support_url": organisation.support_url,
+        },
+        "locale": locale,
+        "phase": phase.value,
+        "channel": {
+            "id": channel.id,
+            "name": text(channel.name),
+            "kind": channel.kind.value,
+            "format": channel.template_format.value,
+            "internal": audience.internal,
+        },
+        "audience": {
+            "id": audience.id,
+            "name": text(audience.name),
+            "timezone": audience.timezone,
+            "internal": audience.internal,
+        },
+        "incident": {
+            "id": facts.incident_id,
+            "component_id": component.id,
+            "component": text(component.name),
+            "impact": text(facts.impact if facts.impact is not None else component.impact),
+            "severity": severity.id,
+            "severity_name": text(severity.name),
+            "started_at": format_datetime(facts.started_at, zone, locale),
+            "resolved_at": format_datetime(facts.resolved_at, zone, locale) if facts.resolved_at else None,
+            "duration": format_elapsed(end - facts.started_at),
+        },
+        "data_loss": facts.data_loss,
+        "customer_action": text(facts.customer_action),
+        "cause": text(facts.cause),
+        "actions_taken": text(facts.actions_taken),
+        "actions_planned": text(facts.actions_planned),
+        "root_cause": text(facts.root_cause),
+        "lessons": text(facts.lessons),
+        "next_update": format_time(facts.next_update_at, zone, locale, facts.now) if facts.next_update_at else None,
+        "contact": {
+            "role": text(contact_role.name),
+            "name": contact_role.people[0].name,
+            "email": contact_spec.email,
+            "url": contact_spec.url,
+            "phone": contact_spec.phone,
+        },
+        "alarms": _alarms(facts.alarms, zone, locale, facts.now) if audience.internal else [],
+        "status_page_url": organisation.status_page_url,
+        "now": format_time(facts.now, zone, locale, facts.now),
+    }
+
+
+def _alarms(alarms: Sequence[Alarm], zone: ZoneInfo, locale: str, now: datetime) -> list[dict[str, str]]:
+    return [
+        {
+            "name": truncate(one_line(alarm.name), ALARM_TEXT_MAX),
+            "state": alarm.state.value,
+            "changed_at": format_time(alarm.changed_at, zone, locale, now),
+        }
+        for alarm in alarms
+    ]
+
+
+def format_datetime(when: datetime, zone: ZoneInfo, locale: str) -> str:
+    """Date and time as the audience reads it: ``15/01/2026 14:30 CET`` (es), ``2026-01-15 14:30 CET`` (en)."""
+    local = when.astimezone(zone)
+    date_format = _DATE_FORMAT.get(locale.split("-")[0], _DATE_FORMAT["en"])
+    return local.strftime(f"{date_format} %H:%M %Z")
+
+
+def format_time(when: datetime, zone: ZoneInfo, locale: str, now: datetime) -> str:
+    """``14:30 CET`` when ``when`` falls today for the audience, else with its date in front."""
+    local = when.astimezone(zone)
+    if local.date() == now.astimezone(zone).date():
+        return local.strftime("%H:%M %Z")
+    return format_datetime(when, zone, locale)
+
+
+def format_elapsed(delta: timedelta) -> str:
+    """A duration people read at a glance: ``45 min``, ``2 h 05 min``, ``3 d 4 h``."""
+    minutes = max(0, int(delta.total_seconds()) // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"
+
+
+def one_line(text: str) -> str:
+    """Collapse every run of whitespace (CR/LF included) into one space: subjects are one header line."""
+    return " ".join(text.split())
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def clean_text(text: str) -> str:
+    """Trim trailing spaces and runs of blank lines the template's layout left behind."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# --- the sandbox --------------------------------------------------------------------------
+
+
+def plan_environment(plan: Plan) -> ImmutableSandboxedEnvironment:
+    """The sandboxed environment over the plan's templates (compiled once per set of templates)."""
+    return plan_environment_for(plan.templates)
+
+
+def plan_environment_for(templates: dict[str, str]) -> ImmutableSandboxedEnvironment:
+    """The sandboxed environment over ``templates`` (key relative to ``templates/`` -> source)."""
+    return _environment(tuple(sorted(templates.items())))
+
+
+@lru_cache(maxsize=8)
+def _environment(templates: tuple[tuple[str, str], ...]) -> ImmutableSandboxedEnvironment:
+    sources = dict(templates)
+
+    def load(name: str) -> tuple[str, str, Any] | None:
+        if name not in sources:
+            return None
+        return sources[name], f"templates/{name}", lambda: True
+
+    return ImmutableSandboxedEnvironment(
+        loader=FunctionLoader(load),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        auto_reload=False,
+    )
+
+
+def _template(plan: Plan, key: str) -> Template:
+    if key not in plan.templates:
+        raise PlanError([f"templates/{key}: (file): missing"])
+    try:
+        return plan_environment(plan).get_template(key)
+    except TemplateSyntaxError as error:
+        raise PlanError([f"templates/{error.name or key}: line {error.lineno}: {error.message}"]) from error
+
+
+def render_block(template: Template, key: str, block: str, context: dict[str, Any]) -> str:
+    """Render one named block; any failure becomes a :class:`PlanError` naming the template and line."""
+    render = template.blocks.get(block)
+    if render is None:
+        raise PlanError([f"templates/{key}: (file): missing block '{block}'"])
+    try:
+        return "".join(render(template.new_context(context)))
+    except Exception as error:  # a plan template may fail in any way; the team needs file and line
+        where, line = _template_line(template, error.__traceback__, key)
+        message = getattr(error, "message", None) or str(error) or type(error).__name__
+        raise PlanError([f"{where}: line {line}: {message}" if line else f"{where}: (file): {message}"]) from error
+
+
+def _template_line(template: Template, tb: TracebackType | None, key: str) -> tuple[str, int | None]:
+    """The innermost template frame of a traceback, as template file and line (includes name the partial)."""
+    found: tuple[str, int | None] = (f"templates/{key}", None)
+    for frame, python_line in _frames(tb):
+        filename = frame.f_code.co_filename
+        if filename.startswith("templates/"):
+            source = template.environment.get_template(filename.removeprefix("templates/"))
+            found = (filename, source.get_corresponding_lineno(python_line))
+    return found
+
+
+def _frames(tb: TracebackType | None) -> Iterator[tuple[Any, int]]:
+    while tb is not None:
+        yield tb.tb_frame, tb.tb_lineno
+        tb = tb.tb_next

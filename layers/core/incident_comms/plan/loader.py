@@ -1,0 +1,441 @@
+"""Load the plan folder into a :class:`Plan`, or fail with every problem at once.
+
+A plan is edited by people, so a bad one must be answered with a list they can work through —
+``file: field.path: message`` lines, all of them, never a traceback. ``(file)`` stands for the
+whole file; YAML and template syntax errors say ``line N``.
+
+The folder::
+
+    incident-definition.yaml  roles.yaml  channels.yaml  values.yaml
+    templates/phases.yaml
+    templates/<locale>/<phase>.<format>.j2     e.g. templates/es/investigating.email.j2
+    templates/<locale>/_<partial>.j2           for {% include %}; never picked as a phase message
+
+Template convention (see :mod:`incident_comms.drafting`): only named Jinja2 blocks are rendered —
+``email``: ``subject`` and ``body``; ``status_page``: ``title`` and ``body``; ``sms`` and ``chat``: ``body``.
+Every template a channel needs is rendered here with sample facts (all optional facts given, and
+none given) in the same sandbox drafting uses, so a misspelt variable fails ``plan check``, not an
+incident.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from jinja2 import TemplateSyntaxError
+from pydantic import BaseModel, ValidationError
+
+from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, MetricRef
+from incident_comms.drafting import MessageFacts, plan_environment, plan_environment_for, render_draft
+from incident_comms.errors import PlanError
+from incident_comms.plan.models import (
+    LINT_CHECK_IDS,
+    TEMPLATE_BLOCKS,
+    Channels,
+    IncidentDefinition,
+    LocalizedText,
+    Phase,
+    Phases,
+    Plan,
+    Roles,
+    Values,
+    template_key,
+)
+
+DEFINITION = "incident-definition.yaml"
+ROLES = "roles.yaml"
+CHANNELS = "channels.yaml"
+PHASES = "templates/phases.yaml"
+VALUES = "values.yaml"
+TEMPLATES_DIR = "templates"
+
+M = TypeVar("M", bound=BaseModel)
+
+_UNION_TAGS = frozenset({"str", "int", "float", "bool"})
+
+
+def load_plan(plan_dir: Path) -> Plan:
+    """Read, validate and cross-check the plan in ``plan_dir``; raise :class:`PlanError` listing every problem."""
+    if not plan_dir.is_dir():
+        raise PlanError([f"{plan_dir}: (file): no plan folder here"])
+    problems: list[str] = []
+    definition = _load_model(plan_dir, DEFINITION, IncidentDefinition, problems)
+    roles = _load_model(plan_dir, ROLES, Roles, problems)
+    channels = _load_model(plan_dir, CHANNELS, Channels, problems)
+    phases = _load_model(plan_dir, PHASES, Phases, problems)
+    values = _load_model(plan_dir, VALUES, Values, problems)
+    templates = _read_templates(plan_dir, problems)
+
+    if definition is not None:
+        problems += _check_definition(definition)
+        if roles is not None:
+            problems += _check_roles(roles, definition)
+        if channels is not None:
+            problems += _check_channels(channels, definition)
+        if phases is not None:
+            problems += _check_phases(phases, definition)
+    if values is not None:
+        problems += _check_values(values)
+    problems += _check_template_syntax(templates)
+    if problems or definition is None or roles is None or channels is None or phases is None or values is None:
+        raise PlanError(_unique(problems))
+    plan = Plan(
+        definition=definition, roles=roles, channels=channels, phases=phases, values=values, templates=templates
+    )
+    problems += _check_templates(plan)
+    if problems:
+        raise PlanError(_unique(problems))
+    return plan
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def _load_model(plan_dir: Path, name: str, model: type[M], problems: list[str]) -> M | None:
+    data = _read_yaml(plan_dir / name, name, problems)
+    if data is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems += validation_problems(name, error)
+        return None
+
+
+def _read_yaml(path: Path, name: str, problems: list[str]) -> dict[str, Any] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(f"{name}: (file): missing")
+        return None
+    except UnicodeDecodeError:
+        problems.append(f"{name}: (file): not UTF-8 text")
+        return None
+    except OSError as error:
+        problems.append(f"{name}: (file): cannot read: {error.strerror or error}")
+        return None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        problems.append(f"{name}: {where}: invalid YAML: {error.problem or error.context or 'syntax error'}")
+        return None
+    except yaml.YAMLError as error:
+        problems.append(f"{name}: (file): invalid YAML: {error}")
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{name}: (file): expected a mapping of sections, got {_kind(data)}")
+        return None
+    return data
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.safe_load`` that refuses a key given twice in one mapping (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _kind(data: object) -> str:
+    return "an empty file" if data is None else f"a {type(data).__name__}"
+
+
+def _read_templates(plan_dir: Path, problems: list[str]) -> dict[str, str]:
+    root = plan_dir / TEMPLATES_DIR
+    templates: dict[str, str] = {}
+    if not root.is_dir():
+        return templates
+    for path in sorted(root.rglob("*.j2")):
+        key = path.relative_to(root).as_posix()
+        try:
+            templates[key] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(f"{TEMPLATES_DIR}/{key}: (file): cannot read: {error}")
+    return templates
+
+
+def validation_problems(name: str, error: ValidationError) -> list[str]:
+    """Pydantic errors as ``file: a[0].b: message`` lines.
+
+    A localized text is ``str | {locale: str}``: pydantic reports a wrong value once per branch, with the
+    branch's type in the location; that becomes one line, or the deeper branch's lines when the value
+    had the shape of one branch (e.g. a mapping with a bad locale key).
+    """
+    plain: list[str] = []
+    unions: dict[str, list[tuple[bool, str]]] = {}
+    for item in error.errors(include_url=False):
+        loc = item["loc"]
+        message = _message(item["msg"])
+        tag_at = next((i for i, part in enumerate(loc) if isinstance(part, str) and _is_union_tag(part)), None)
+        if tag_at is None:
+            plain.append(f"{name}: {loc_path(loc)}: {message}")
+            continue
+        rest = loc[tag_at + 1 :]
+        deeper = bool(rest)
+        unions.setdefault(loc_path(loc[:tag_at]), []).append((deeper, loc_path(loc[:tag_at] + rest) + ": " + message))
+    for path, branches in unions.items():
+        deep = [line for deeper, line in branches if deeper]
+        if deep:
+            plain += [f"{name}: {line}" for line in deep]
+        else:
+            plain.append(f"{name}: {path}: expected a text, or a mapping of locale to text")
+    return plain
+
+
+def _is_union_tag(part: str) -> bool:
+    return part in _UNION_TAGS or ("[" in part and part != "[key]")
+
+
+def loc_path(loc: Sequence[int | str]) -> str:
+    """``('rules', 2, 'severity')`` -> ``rules[2].severity``; an empty location is the whole file."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part == "[key]":
+            path += " (key)"
+        else:
+            path += f".{part}" if path else part
+    return path or "(file)"
+
+
+def _message(msg: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix) :]
+    return msg
+
+
+def _unique(problems: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(problems))
+
+
+# --- cross-references ---------------------------------------------------------------------
+
+
+def _duplicates(name: str, field: str, ids: Sequence[str], what: str = "id") -> list[str]:
+    counts = Counter(ids)
+    seen: set[str] = set()
+    problems = []
+    for index, value in enumerate(ids):
+        if counts[value] > 1 and value in seen:
+            problems.append(f"{name}: {field}[{index}]{'.id' if what == 'id' else ''}: duplicate {what} '{value}'")
+        seen.add(value)
+    return problems
+
+
+def _missing_locales(text: LocalizedText, locales: Sequence[str]) -> list[str]:
+    if isinstance(text, str):
+        return []
+    return [locale for locale in locales if locale not in text]
+
+
+def _check_definition(definition: IncidentDefinition) -> list[str]:
+    name = DEFINITION
+    problems = _duplicates(name, "locales", definition.locales, "locale")
+    problems += _duplicates(name, "severities", [s.id for s in definition.severities])
+    problems += _duplicates(name, "components", [c.id for c in definition.components])
+    problems += _duplicates(name, "rules", [r.id for r in definition.rules])
+    for index, component in enumerate(definition.components):
+        problems += [
+            f"{name}: components[{index}].impact: no text for locale '{locale}'"
+            for locale in _missing_locales(component.impact, definition.locales)
+        ]
+    severities = {s.id for s in definition.severities}
+    components = {c.id for c in definition.components}
+    catch_all: str | None = None
+    for index, rule in enumerate(definition.rules):
+        if catch_all is not None:
+            problems.append(f"{name}: rules[{index}]: never reached: rule '{catch_all}' before it matches every alarm")
+        if rule.component is not None and rule.component not in components:
+            problems.append(f"{name}: rules[{index}].component: unknown component '{rule.component}'")
+        if rule.severity is not None and rule.severity not in severities:
+            problems.append(f"{name}: rules[{index}].severity: unknown severity '{rule.severity}'")
+        if catch_all is None and rule.when.model_dump(exclude_defaults=True) == {}:
+            catch_all = rule.id
+    return problems
+
+
+def _check_roles(roles: Roles, definition: IncidentDefinition) -> list[str]:
+    name = ROLES
+    problems = _duplicates(name, "roles", [r.id for r in roles.roles])
+    known_roles = {r.id for r in roles.roles}
+    severities = {s.id for s in definition.severities}
+
+    def unknown_roles(field: str, ids: Sequence[str]) -> list[str]:
+        return [f"{name}: {field}[{i}]: unknown role '{r}'" for i, r in enumerate(ids) if r not in known_roles]
+
+    for index, rule in enumerate(roles.approvals):
+        problems += unknown_roles(f"approvals[{index}].roles", rule.roles)
+        problems += [
+            f"{name}: approvals[{index}].severities[{i}]: unknown severity '{s}'"
+            for i, s in enumerate(rule.severities or [])
+            if s not in severities
+        ]
+    for severity_id, engaged in roles.engage.items():
+        if severity_id not in severities:
+            problems.append(f"{name}: engage.{severity_id}: unknown severity '{severity_id}'")
+        problems += unknown_roles(f"engage.{severity_id}", engaged)
+    problems += unknown_roles("escalation.roles", roles.escalation.roles)
+    contact = roles.customer_contact
+    if contact.role not in known_roles:
+        problems.append(f"{name}: customer_contact.role: unknown role '{contact.role}'")
+    if not (contact.email or contact.url or contact.phone):
+        problems.append(f"{name}: customer_contact: give an email, url or phone customers can use")
+    return problems
+
+
+def _check_channels(channels: Channels, definition: IncidentDefinition) -> list[str]:
+    name = CHANNELS
+    problems = _duplicates(name, "audiences", [a.id for a in channels.audiences])
+    problems += _duplicates(name, "channels", [c.id for c in channels.channels])
+    audiences = {a.id for a in channels.audiences}
+    severities = {s.id for s in definition.severities}
+    for index, channel in enumerate(channels.channels):
+        if channel.audience not in audiences:
+            problems.append(f"{name}: channels[{index}].audience: unknown audience '{channel.audience}'")
+        problems += [
+            f"{name}: channels[{index}].severities[{i}]: unknown severity '{s}'"
+            for i, s in enumerate(channel.severities)
+            if s not in severities
+        ]
+        if channel.locale not in definition.locales:
+            problems.append(
+                f"{name}: channels[{index}].locale: locale '{channel.locale}' is not in {DEFINITION} locales"
+            )
+    used = {s for channel in channels.channels for s in channel.severities}
+    problems += [
+        f"{DEFINITION}: severities[{index}]: no channel in {CHANNELS} is used for {severity.id}"
+        for index, severity in enumerate(definition.severities)
+        if severity.id not in used
+    ]
+    return problems
+
+
+def _check_phases(phases: Phases, definition: IncidentDefinition) -> list[str]:
+    problems: list[str] = []
+    for phase, spec in phases.phases.items():
+        if spec.holding is not None:
+            problems += [
+                f"{PHASES}: phases.{phase.value}.holding: no text for locale '{locale}'"
+                for locale in _missing_locales(spec.holding, definition.locales)
+            ]
+    timed = [s.id for s in definition.severities if s.approval_timeout is not None]
+    if timed:
+        for phase in (Phase.INVESTIGATING, Phase.UPDATE):
+            if phases.phases[phase].holding is None:
+                problems.append(
+                    f"{PHASES}: phases.{phase.value}.holding: needed, because {', '.join(timed)} "
+                    "publish it when approval times out"
+                )
+    return problems
+
+
+def _check_values(values: Values) -> list[str]:
+    problems = _duplicates(VALUES, "values", [v.id for v in values.values])
+    for index, value in enumerate(values.values):
+        problems += [
+            f"{VALUES}: values[{index}].checks[{i}]: unknown check '{check}'"
+            for i, check in enumerate(value.checks)
+            if check not in LINT_CHECK_IDS
+        ]
+    problems += [
+        f"{VALUES}: checks.{check}: unknown check '{check}'" for check in values.checks if check not in LINT_CHECK_IDS
+    ]
+    return problems
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+def _check_template_syntax(templates: dict[str, str]) -> list[str]:
+    environment = plan_environment_for(templates)
+    problems = []
+    for key in templates:
+        try:
+            environment.get_template(key)
+        except TemplateSyntaxError as error:
+            problems.append(f"{TEMPLATES_DIR}/{key}: line {error.lineno}: {error.message}")
+    return problems
+
+
+def _check_templates(plan: Plan) -> list[str]:
+    problems: list[str] = []
+    environment = plan_environment(plan)
+    for index, channel in enumerate(plan.channels.channels):
+        for phase in Phase:
+            key = template_key(channel.locale, phase, channel.template_format)
+            if key not in plan.templates:
+                problems.append(
+                    f"{TEMPLATES_DIR}/{key}: (file): missing, needed by channel '{channel.id}' "
+                    f"({CHANNELS} channels[{index}])"
+                )
+                continue
+            template = environment.get_template(key)
+            missing = [b for b in TEMPLATE_BLOCKS[channel.template_format] if b not in template.blocks]
+            if missing:
+                problems += [f"{TEMPLATES_DIR}/{key}: (file): missing block '{block}'" for block in missing]
+                continue
+            for facts in _sample_facts(plan, channel.severities[0], phase):
+                try:
+                    render_draft(plan, phase, facts, channel)
+                except PlanError as error:
+                    problems += error.problems
+                    break
+    return problems
+
+
+def _sample_facts(plan: Plan, severity_id: str, phase: Phase) -> list[MessageFacts]:
+    """Two incidents to render every template with: every optional fact given, and none given."""
+    started = datetime(2026, 3, 10, 13, 5, tzinfo=UTC)
+    now = started + timedelta(minutes=40)
+    finished = phase in (Phase.RESOLVED, Phase.POSTMORTEM)
+    component = plan.definition.components[0].id
+    alarm = Alarm(
+        source=AlarmSource.CLOUDWATCH,
+        kind=AlarmKind.METRIC,
+        id="arn:aws:cloudwatch:eu-west-1:123456789012:alarm:prod-api-5xx",
+        name="prod-api-5xx",
+        state=AlarmState.ALARM,
+        changed_at=started,
+        metrics=[MetricRef(namespace="AWS/ApiGateway", name="5XXError", dimensions={"ApiName": "prod"})],
+    )
+    sample = "Sample text."
+    full = MessageFacts(
+        incident_id="INC-SAMPLE-1",
+        component_id=component,
+        severity_id=severity_id,
+        started_at=started,
+        now=now,
+        next_update_at=None if finished else now + timedelta(minutes=30),
+        resolved_at=now if finished else None,
+        data_loss="no",
+        customer_action=sample,
+        cause=sample,
+        actions_taken=sample,
+        actions_planned=sample,
+        root_cause=sample,
+        lessons=sample,
+        alarms=[alarm],
+    )
+    bare = MessageFacts(
+        incident_id="INC-SAMPLE-2",
+        component_id=component,
+        severity_id=severity_id,
+        started_at=started,
+        now=now,
+        resolved_at=now if finished else None,
+    )
+    return [full, bare]
