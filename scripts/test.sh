@@ -5,5 +5,4 @@ set -euo pipefail
 source "$(dirname "$0")/_venv.sh" dev
 echo "== ruff";    ruff check . && ruff format --check .
 echo "== mypy";    mypy
-echo "== cfn-lint"; cfn-lint template.yaml
 echo "== pytest";  pytest -n auto -q "$@"

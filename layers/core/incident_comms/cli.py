@@ -82,8 +82,8 @@ def _classify(args: argparse.Namespace) -> int:
     from incident_comms.classify import classify_payload
     from incident_comms.intake import parse_payload
 
-    plan = _load_plan(args)
     payload = parse_payload(read_input(args.file))
+    plan = _load_plan(args)
     print(json.dumps(classify_payload(payload, plan), ensure_ascii=False, indent=2))
     return 0
 

@@ -16,7 +16,9 @@ def parse_duration(text: str) -> timedelta:
     if not cleaned or match is None or not any(match.groupdict().values()):
         raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 1h30m, 2d or PT30M)")
     parts = {k: int(v) for k, v in match.groupdict().items() if v}
-    return timedelta(days=parts.get("d", 0), hours=parts.get("h", 0), minutes=parts.get("m", 0), seconds=parts.get("s", 0))
+    return timedelta(
+        days=parts.get("d", 0), hours=parts.get("h", 0), minutes=parts.get("m", 0), seconds=parts.get("s", 0)
+    )
 
 
 def format_duration(delta: timedelta) -> str:

@@ -1,0 +1,24 @@
+"""Ingest: CloudWatch (EventBridge, SNS, alarm action), Alertmanager and Grafana alarms into incidents."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from incident_comms.composition import services
+from incident_comms.ingest import ingest_event, record_report
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = services()
+    report = ingest_event(event, deps.plan, deps.store, deps.clock)
+    record_report(report, logger, metrics, MetricUnit.Count)
+    return report.as_dict()

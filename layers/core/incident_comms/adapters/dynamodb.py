@@ -1,0 +1,252 @@
+"""``IncidentStore`` on one DynamoDB table (declared in template.yaml).
+
+Items (``pk`` / ``sk``):
+
+- ``INCIDENT#<id>`` / ``META``             the incident; ``gsi1pk=INCIDENTS``, ``gsi1sk=<opened_at>#<id>`` lists them
+- ``INCIDENT#<id>`` / ``TL#<at>#<key>``    one timeline entry
+- ``INCIDENT#<id>`` / ``MSG#<id>``         one message and its drafts
+- ``COMPONENT#<id>`` / ``OPEN``            the lock that keeps one open incident per component
+- ``EVENT#<event key>`` / ``EVENT``        an applied inbound event, expiring by TTL after ``EVENT_TTL``
+
+Every change is one transaction guarded by conditions, never read-then-write: the event item makes a
+redelivery fail its condition, the component lock makes the second of two simultaneous alarms join.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from incident_comms.alarms import Alarm
+from incident_comms.incidents import AlarmSnapshot, Incident, IncidentStatus, Message, TimelineEntry
+from incident_comms.store import Applied, StoreResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+EVENT_TTL = timedelta(days=30)
+_JOIN_ATTEMPTS = 4
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _attrs(data: dict[str, Any]) -> dict[str, Any]:
+    clean = json.loads(json.dumps(data), parse_float=Decimal)
+    return {key: _serializer.serialize(value) for key, value in clean.items()}
+
+
+def _model_attrs(model: BaseModel, **keys: Any) -> dict[str, Any]:
+    return _attrs({**model.model_dump(mode="json"), **keys})
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _incident_key(incident_id: str) -> dict[str, Any]:
+    return {"pk": _s(f"INCIDENT#{incident_id}"), "sk": _s("META")}
+
+
+def _lock_key(component_id: str) -> dict[str, Any]:
+    return {"pk": _s(f"COMPONENT#{component_id}"), "sk": _s("OPEN")}
+
+
+class DynamoIncidentStore:
+    """DynamoDB implementation of :class:`incident_comms.store.IncidentStore`."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _put(self, item: dict[str, Any], *, new: bool = True) -> TransactWriteItemTypeDef:
+        put: dict[str, Any] = {"TableName": self._table, "Item": item}
+        if new:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        return {"Put": put}  # type: ignore[typeddict-item]
+
+    def _event_put(self, alarm: Alarm, incident_id: str, at_epoch: int) -> TransactWriteItemTypeDef:
+        item = _attrs(
+            {
+                "pk": f"EVENT#{alarm.event_key}",
+                "sk": "EVENT",
+                "incident_id": incident_id,
+                "expires_at": at_epoch + int(EVENT_TTL.total_seconds()),
+            }
+        )
+        return self._put(item)
+
+    def _entry_put(self, entry: TimelineEntry, order: int = 0) -> TransactWriteItemTypeDef:
+        sort = f"TL#{entry.at.isoformat()}#{order:03d}#{entry.key}"
+        return self._put(_model_attrs(entry, pk=f"INCIDENT#{entry.incident_id}", sk=sort))
+
+    def _transact(self, items: list[TransactWriteItemTypeDef]) -> list[str] | None:
+        """Run one transaction; None when it committed, else the cancellation reason code of every item."""
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons") or []
+            return [str(reason.get("Code", "None")) for reason in reasons] or ["Unknown"] * len(items)
+        return None
+
+    def open_or_join(
+        self,
+        candidate: Incident,
+        alarm: Alarm,
+        opening: list[TimelineEntry],
+        joining: TimelineEntry,
+        message: Message | None,
+    ) -> StoreResult:
+        now_epoch = int(candidate.opened_at.timestamp())
+        for _ in range(_JOIN_ATTEMPTS):
+            items = [
+                self._event_put(alarm, candidate.id, now_epoch),
+                self._put(_attrs({**_lock_key_plain(candidate.component_id), "incident_id": candidate.id})),
+                self._put(
+                    _model_attrs(
+                        candidate,
+                        pk=f"INCIDENT#{candidate.id}",
+                        sk="META",
+                        gsi1pk="INCIDENTS",
+                        gsi1sk=f"{candidate.opened_at.isoformat()}#{candidate.id}",
+                    )
+                ),
+                *(self._entry_put(entry, order) for order, entry in enumerate(opening)),
+            ]
+            if message is not None:
+                items.append(self._put(_model_attrs(message, pk=f"INCIDENT#{candidate.id}", sk=f"MSG#{message.id}")))
+            reasons = self._transact(items)
+            if reasons is None:
+                return StoreResult(Applied.OPENED, candidate.id)
+            if reasons[0] == "ConditionalCheckFailed":
+                return StoreResult(Applied.DUPLICATE, self._event_incident(alarm))
+            open_id = self.open_incident_id(candidate.component_id)
+            if open_id is None:
+                continue
+            entry = joining.model_copy(update={"incident_id": open_id})
+            result = self._apply_to_open(candidate.component_id, open_id, alarm, entry, now_epoch, Applied.JOINED)
+            if result is not None:
+                return result
+        raise RuntimeError(f"could not open or join an incident for {candidate.component_id} under contention")
+
+    def record_alarm_state(self, component_id: str, alarm: Alarm, entry: TimelineEntry) -> StoreResult:
+        for _ in range(_JOIN_ATTEMPTS):
+            open_id = self.open_incident_id(component_id)
+            if open_id is None:
+                return StoreResult(Applied.NO_OPEN_INCIDENT)
+            located = entry.model_copy(update={"incident_id": open_id})
+            epoch = int(entry.at.timestamp())
+            result = self._apply_to_open(component_id, open_id, alarm, located, epoch, Applied.RECORDED)
+            if result is not None:
+                return result
+        raise RuntimeError(f"could not record the alarm on {component_id}'s incident under contention")
+
+    def _apply_to_open(
+        self, component_id: str, incident_id: str, alarm: Alarm, entry: TimelineEntry, epoch: int, applied: Applied
+    ) -> StoreResult | None:
+        """Add the alarm's state to an open incident; None when the incident closed meanwhile (try again)."""
+        snapshot = _attrs({"s": AlarmSnapshot.of(alarm).model_dump(mode="json"), "t": entry.at.isoformat()})
+        items: list[TransactWriteItemTypeDef] = [
+            self._event_put(alarm, incident_id, epoch),
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _incident_key(incident_id),
+                    "UpdateExpression": "SET alarms.#alarm = :snapshot, updated_at = :at",
+                    "ConditionExpression": "#status = :open",
+                    "ExpressionAttributeNames": {"#alarm": alarm.id, "#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":snapshot": snapshot["s"],
+                        ":at": snapshot["t"],
+                        ":open": _s(IncidentStatus.OPEN.value),
+                    },
+                }
+            },
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": _lock_key(component_id),
+                    "ConditionExpression": "incident_id = :incident",
+                    "ExpressionAttributeValues": {":incident": _s(incident_id)},
+                }
+            },
+            self._entry_put(entry),
+        ]
+        reasons = self._transact(items)
+        if reasons is None:
+            return StoreResult(applied, incident_id)
+        if reasons[0] == "ConditionalCheckFailed":
+            return StoreResult(Applied.DUPLICATE, self._event_incident(alarm))
+        return None
+
+    def _event_incident(self, alarm: Alarm) -> str | None:
+        item = self._client.get_item(
+            TableName=self._table, Key={"pk": _s(f"EVENT#{alarm.event_key}"), "sk": _s("EVENT")}, ConsistentRead=True
+        ).get("Item")
+        return item["incident_id"]["S"] if item else None
+
+    def open_incident_id(self, component_id: str) -> str | None:
+        item = self._client.get_item(TableName=self._table, Key=_lock_key(component_id), ConsistentRead=True).get(
+            "Item"
+        )
+        return item["incident_id"]["S"] if item else None
+
+    def get_incident(self, incident_id: str) -> Incident | None:
+        item = self._client.get_item(TableName=self._table, Key=_incident_key(incident_id), ConsistentRead=True).get(
+            "Item"
+        )
+        return Incident.model_validate(_from_item(item)) if item else None
+
+    def _query_prefix(self, incident_id: str, prefix: str) -> list[dict[str, Any]]:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": _s(f"INCIDENT#{incident_id}"), ":prefix": _s(prefix)},
+            ConsistentRead=True,
+        )
+        return [_from_item(item) for page in pages for item in page.get("Items", [])]
+
+    def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        return [TimelineEntry.model_validate(item) for item in self._query_prefix(incident_id, "TL#")]
+
+    def messages(self, incident_id: str) -> list[Message]:
+        found = [Message.model_validate(item) for item in self._query_prefix(incident_id, "MSG#")]
+        return sorted(found, key=lambda message: message.created_at)
+
+    def list_incidents(self, limit: int = 100) -> list[Incident]:
+        response = self._client.query(
+            TableName=self._table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :all",
+            ExpressionAttributeValues={":all": _s("INCIDENTS")},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [Incident.model_validate(_from_item(item)) for item in response.get("Items", [])]
+
+
+def _lock_key_plain(component_id: str) -> dict[str, str]:
+    return {"pk": f"COMPONENT#{component_id}", "sk": "OPEN"}

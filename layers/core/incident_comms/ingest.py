@@ -1,0 +1,167 @@
+"""Use case: an inbound monitoring event opens, joins or updates incidents as the plan says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from incident_comms.alarms import Alarm, AlarmState
+from incident_comms.classify import classify_alarm
+from incident_comms.clock import Clock
+from incident_comms.drafting import MessageFacts, render_drafts
+from incident_comms.errors import BadInput
+from incident_comms.incidents import (
+    AlarmSnapshot,
+    Incident,
+    Message,
+    TimelineEntry,
+    TimelineKind,
+    new_incident_id,
+    new_message_id,
+)
+from incident_comms.intake import alarms_from_payload
+from incident_comms.plan.models import Phase, Plan
+from incident_comms.store import Applied, IncidentStore
+
+
+class _Logger(Protocol):
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class _Metrics(Protocol):
+    def add_metric(self, name: str, unit: Any, value: float) -> Any: ...
+
+
+@dataclass(frozen=True)
+class AlarmOutcome:
+    alarm: str
+    state: str
+    incident: bool
+    rule: str | None
+    applied: str
+    incident_id: str | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[AlarmOutcome] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        applied = [outcome.applied for outcome in self.outcomes]
+        return {
+            "AlarmsReceived": len(self.outcomes),
+            "EventsRejected": len(self.rejected),
+            "IncidentsOpened": applied.count(Applied.OPENED),
+            "DuplicateEvents": applied.count(Applied.DUPLICATE),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"outcomes": [outcome.__dict__ for outcome in self.outcomes], "rejected": self.rejected}
+
+
+def split_records(event: Any) -> list[Any]:
+    """One payload per SNS record, so one bad record does not sink the others; anything else is one payload."""
+    if isinstance(event, dict) and isinstance(event.get("Records"), list):
+        return [{"Records": [record]} for record in event["Records"]]
+    return [event]
+
+
+def ingest_event(event: Any, plan: Plan, store: IncidentStore, clock: Clock) -> IngestReport:
+    """Apply every alarm an inbound event carries. Bad payloads are reported, not raised: a retry cannot fix them."""
+    report = IngestReport()
+    for payload in split_records(event):
+        try:
+            alarms = alarms_from_payload(payload)
+        except BadInput as error:
+            report.rejected.append(str(error))
+            continue
+        report.outcomes.extend(apply_alarm(alarm, plan, store, clock) for alarm in alarms)
+    return report
+
+
+def apply_alarm(alarm: Alarm, plan: Plan, store: IncidentStore, clock: Clock) -> AlarmOutcome:
+    """ALARM opens or joins the component's incident; any other state is recorded on the open one."""
+    classification = classify_alarm(alarm, plan)
+    if not classification.incident or classification.component is None or classification.severity is None:
+        return AlarmOutcome(alarm.name, alarm.state, False, classification.rule, "not_an_incident")
+    now = clock.now()
+    component, severity = classification.component, classification.severity
+    if alarm.state != AlarmState.ALARM:
+        entry = TimelineEntry(
+            incident_id="",
+            at=now,
+            kind=TimelineKind.ALARM_STATE,
+            text=f"Alarm {alarm.name} is {alarm.state}",
+            data={"alarm_id": alarm.id, "state": alarm.state, "changed_at": alarm.changed_at.isoformat()},
+        )
+        result = store.record_alarm_state(component, alarm, entry)
+    else:
+        incident = Incident(
+            id=new_incident_id(now),
+            component_id=component,
+            severity_id=severity,
+            opened_at=now,
+            updated_at=now,
+            alarms={alarm.id: AlarmSnapshot.of(alarm)},
+            rule_id=classification.rule,
+        )
+        message = first_message(incident, alarm, plan)
+        opening = [
+            TimelineEntry(
+                incident_id=incident.id,
+                at=now,
+                kind=TimelineKind.OPENED,
+                text=f"{severity} incident opened on {component} by alarm {alarm.name} (rule {classification.rule})",
+                data={"alarm_id": alarm.id, "rule": classification.rule, "changed_at": alarm.changed_at.isoformat()},
+            ),
+            TimelineEntry(
+                incident_id=incident.id,
+                at=now,
+                kind=TimelineKind.DRAFT_CREATED,
+                text=f"Investigating message drafted for {len(message.drafts)} channels, awaiting approval",
+                data={"message_id": message.id, "approvers": message.approvers},
+            ),
+        ]
+        joining = TimelineEntry(
+            incident_id="",
+            at=now,
+            kind=TimelineKind.ALARM_JOINED,
+            text=f"Alarm {alarm.name} joined the incident",
+            data={"alarm_id": alarm.id, "severity": severity, "changed_at": alarm.changed_at.isoformat()},
+        )
+        result = store.open_or_join(incident, alarm, opening, joining, message)
+    return AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, result.incident_id)
+
+
+def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:
+    """The ``investigating`` draft for every channel the plan names for the severity: said early, never guessed."""
+    cadence = plan.severity(incident.severity_id).update_every
+    facts = MessageFacts(
+        incident_id=incident.id,
+        component_id=incident.component_id,
+        severity_id=incident.severity_id,
+        started_at=incident.opened_at,
+        now=incident.opened_at,
+        next_update_at=incident.opened_at + cadence if cadence else None,
+        alarms=[alarm],
+    )
+    return Message(
+        id=new_message_id(Phase.INVESTIGATING),
+        incident_id=incident.id,
+        phase=Phase.INVESTIGATING,
+        created_at=incident.opened_at,
+        approvers=plan.approvers_for(incident.severity_id, Phase.INVESTIGATING),
+        drafts=render_drafts(plan, Phase.INVESTIGATING, facts),
+    )
+
+
+def record_report(report: IngestReport, logger: _Logger, metrics: _Metrics, unit: Any) -> None:
+    """Log every rejection (its reason, never the payload) and count what happened."""
+    for reason in report.rejected:
+        logger.warning("inbound event rejected", extra={"reason": reason})
+    for outcome in report.outcomes:
+        logger.info("alarm applied", extra=outcome.__dict__)
+    for name, value in report.counts().items():
+        metrics.add_metric(name=name, unit=unit, value=value)

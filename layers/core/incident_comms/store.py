@@ -1,0 +1,57 @@
+"""The persistence interface the use cases depend on; :mod:`incident_comms.adapters.dynamodb` implements it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from incident_comms.alarms import Alarm
+from incident_comms.incidents import Incident, Message, TimelineEntry
+
+
+class Applied(StrEnum):
+    OPENED = "opened"
+    JOINED = "joined"
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"
+    NO_OPEN_INCIDENT = "no_open_incident"
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    applied: Applied
+    incident_id: str | None = None
+
+
+class IncidentStore(Protocol):
+    """Incidents with one open incident per component; every inbound event applied at most once."""
+
+    def open_or_join(
+        self,
+        candidate: Incident,
+        alarm: Alarm,
+        opening: list[TimelineEntry],
+        joining: TimelineEntry,
+        message: Message | None,
+    ) -> StoreResult:
+        """Open ``candidate`` (with its timeline and first message) unless the component already has an open
+        incident, in which case the alarm joins that one with ``joining`` on its timeline (``incident_id`` in the
+        entry is replaced). A redelivered alarm event changes nothing and answers DUPLICATE."""
+        ...
+
+    def record_alarm_state(self, component_id: str, alarm: Alarm, entry: TimelineEntry) -> StoreResult:
+        """Record a non-ALARM state (OK, INSUFFICIENT_DATA) on the component's open incident, at most once."""
+        ...
+
+    def get_incident(self, incident_id: str) -> Incident | None: ...
+
+    def open_incident_id(self, component_id: str) -> str | None: ...
+
+    def timeline(self, incident_id: str) -> list[TimelineEntry]: ...
+
+    def messages(self, incident_id: str) -> list[Message]: ...
+
+    def list_incidents(self, limit: int = 100) -> list[Incident]:
+        """Most recently opened first."""
+        ...
