@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 
 from incident_comms.clock import ManualClock
@@ -16,15 +17,41 @@ from incident_comms.composition import Services, Settings, use_services
 from incident_comms.incidents import MessageStatus, TimelineKind
 from tests.conftest import REPO, FakeLambdaContext, load_event, load_handler_module
 
+SENDER = "incidents@example.com"
+APPROVALS_BASE_URL = "https://incidents.example.com"
+
 
 @pytest.fixture
 def deps(table_name: str) -> Iterator[Services]:
+    boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
     services = Services(
-        Settings(table_name=table_name, plan_dir=REPO / "plan"), ManualClock(datetime(2026, 11, 22, 10, 5, tzinfo=UTC))
+        Settings(
+            table_name=table_name,
+            plan_dir=REPO / "plan",
+            sender_address=SENDER,
+            approvals_base_url=APPROVALS_BASE_URL,
+        ),
+        ManualClock(datetime(2026, 11, 22, 10, 5, tzinfo=UTC)),
     )
     use_services(services)
     yield services
     use_services(None)
+
+
+def sent_emails() -> list[dict[str, Any]]:
+    """What moto's SES accepted for delivery, parsed as a person reads it."""
+    from incident_comms.local.outbox import sent_emails as parsed
+
+    return parsed("eu-west-1")
+
+
+def another_api_alarm() -> dict[str, Any]:
+    """The sample alarm event for a second alarm of the same component (a new event, not a redelivery)."""
+    event = load_event("cloudwatch-eventbridge-alarm.json")
+    event["id"] = "7e2f9b10-0000-4c2e-9c1e-2b0a8f7d4e12"
+    event["resources"] = ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:prod-api-latency"]
+    event["detail"]["alarmName"] = "prod-api-latency"
+    return event
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +94,7 @@ def test_alarm_opens_an_incident_with_drafts_awaiting_approval(
     assert [entry.kind for entry in deps.store.timeline(incident.id)] == [
         TimelineKind.OPENED,
         TimelineKind.DRAFT_CREATED,
+        TimelineKind.APPROVAL_REQUESTED,
     ]
 
 
@@ -81,7 +109,8 @@ def test_redelivered_event_changes_nothing(
     incident_id = first["outcomes"][0]["incident_id"]
     assert len(deps.store.list_incidents()) == 1
     assert len(deps.store.messages(incident_id)) == 1
-    assert len(deps.store.timeline(incident_id)) == 2
+    assert len(deps.store.timeline(incident_id)) == 3
+    assert len(sent_emails()) == 1
 
 
 def test_ok_is_recorded_on_the_open_incident(
@@ -144,3 +173,64 @@ def test_every_sample_event_is_accepted(deps: Services, handler: ModuleType, lam
         answer = invoke(handler, json.loads(path.read_text()), lambda_context)
         assert answer["rejected"] == [], path.name
         assert answer["outcomes"], path.name
+
+
+def test_opening_sends_one_approval_request_to_the_approvers(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = invoke(handler, load_event("cloudwatch-eventbridge-alarm.json"), lambda_context)
+
+    (outcome,) = answer["outcomes"]
+    assert outcome["approval_request"] == "sent"
+    (message,) = deps.store.messages(outcome["incident_id"])
+    (email,) = sent_emails()
+    approvers = {person.email for role in message.approvers for person in deps.plan.role(role).people}
+    assert email["from"] == SENDER
+    assert set(email["to"]) == approvers
+    assert email["subject"] == "[SEV1][Investigando] API pública — aprobación necesaria"
+    assert f'href="{APPROVALS_BASE_URL}/approvals/{outcome["incident_id"]}/{message.id}"' in email["html"]
+    assert message.id in email["text"]
+    requested = deps.store.timeline(outcome["incident_id"])[-1]
+    assert requested.kind == TimelineKind.APPROVAL_REQUESTED
+    assert requested.data["message_id"] == message.id
+    assert requested.data["provider_message_id"] == email["id"]
+    assert emitted_metrics(capsys.readouterr().out)["ApprovalRequestsSent"] == 1
+
+
+def test_a_joining_alarm_sends_no_second_request(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    first = invoke(handler, load_event("cloudwatch-eventbridge-alarm.json"), lambda_context)
+    deps.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
+    joined = invoke(handler, another_api_alarm(), lambda_context)
+
+    assert joined["outcomes"][0]["applied"] == "joined"
+    assert joined["outcomes"][0]["incident_id"] == first["outcomes"][0]["incident_id"]
+    assert joined["outcomes"][0]["approval_request"] is None
+    assert len(sent_emails()) == 1
+
+
+def test_a_refused_email_leaves_the_incident_open_and_the_failure_on_its_timeline(
+    deps: Services,
+    handler: ModuleType,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    boto3.client("sesv2").delete_email_identity(EmailIdentity=SENDER)
+
+    answer = invoke(handler, load_event("cloudwatch-eventbridge-alarm.json"), lambda_context)
+
+    (outcome,) = answer["outcomes"]
+    assert outcome["applied"] == "opened" and outcome["approval_request"] == "failed"
+    assert "MessageRejected" in outcome["notification_error"]
+    assert sent_emails() == []
+    incident = deps.store.get_incident(outcome["incident_id"])
+    assert incident is not None and incident.status == "open"
+    failed = deps.store.timeline(incident.id)[-1]
+    assert failed.kind == TimelineKind.NOTIFICATION_FAILED
+    assert failed.data["notification"] == "approval_request"
+    assert "MessageRejected" in failed.data["reason"]
+    metrics = emitted_metrics(capsys.readouterr().out)
+    assert metrics["ApprovalRequestsFailed"] == 1 and metrics["ApprovalRequestsSent"] == 0
+    assert "approval request not sent" in [r.message for r in caplog.records if r.levelname == "WARNING"]

@@ -16,15 +16,22 @@ from incident_comms.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sesv2.client import SESV2Client
 
+    from incident_comms.notify import ApprovalRequests, EmailSender
     from incident_comms.plan.models import Plan
     from incident_comms.store import IncidentStore
+
+
+DEFAULT_SENDER_ADDRESS = "incidents@example.com"
 
 
 @dataclass(frozen=True)
 class Settings:
     table_name: str
     plan_dir: Path
+    sender_address: str = DEFAULT_SENDER_ADDRESS
+    approvals_base_url: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -33,7 +40,12 @@ class Settings:
             table_name = os.environ["TABLE_NAME"]
         except KeyError as error:
             raise RuntimeError("TABLE_NAME is not set: the function runs outside its template") from error
-        return cls(table_name=table_name, plan_dir=Path(os.environ.get("INCIDENT_COMMS_PLAN_DIR", "/opt")))
+        return cls(
+            table_name=table_name,
+            plan_dir=Path(os.environ.get("INCIDENT_COMMS_PLAN_DIR", "/opt")),
+            sender_address=os.environ.get("SENDER_ADDRESS") or DEFAULT_SENDER_ADDRESS,
+            approvals_base_url=os.environ.get("APPROVALS_BASE_URL", ""),
+        )
 
 
 @dataclass
@@ -52,6 +64,25 @@ class Services:
         from incident_comms.adapters.dynamodb import DynamoIncidentStore
 
         return DynamoIncidentStore(self.dynamodb, self.settings.table_name)
+
+    @cached_property
+    def sesv2(self) -> SESV2Client:
+        import boto3
+
+        return boto3.client("sesv2")
+
+    @cached_property
+    def email_sender(self) -> EmailSender:
+        from incident_comms.adapters.ses import SesEmailSender
+
+        return SesEmailSender(self.sesv2, self.settings.sender_address)
+
+    @cached_property
+    def approval_requests(self) -> ApprovalRequests:
+        """The approval request emails: sent from the configured sender, linking to the approvals base URL."""
+        from incident_comms.notify import ApprovalRequests
+
+        return ApprovalRequests(self.email_sender, self.settings.approvals_base_url)
 
     @cached_property
     def plan(self) -> Plan:

@@ -54,6 +54,8 @@ class TimelineKind(StrEnum):
     ALARM_JOINED = "alarm_joined"
     ALARM_STATE = "alarm_state"
     DRAFT_CREATED = "draft_created"
+    APPROVAL_REQUESTED = "approval_requested"
+    NOTIFICATION_FAILED = "notification_failed"
 
 
 class TimelineEntry(BaseModel):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.classify import classify_alarm
 from incident_comms.clock import Clock
-from incident_comms.drafting import MessageFacts, render_drafts
+from incident_comms.drafting import MessageFacts, one_line, render_drafts, truncate
 from incident_comms.errors import BadInput
 from incident_comms.incidents import (
     AlarmSnapshot,
@@ -20,6 +22,7 @@ from incident_comms.incidents import (
     new_message_id,
 )
 from incident_comms.intake import alarms_from_payload
+from incident_comms.notify import ApprovalRequests
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.store import Applied, IncidentStore
 
@@ -33,6 +36,16 @@ class _Metrics(Protocol):
     def add_metric(self, name: str, unit: Any, value: float) -> Any: ...
 
 
+NOTIFICATION_ERROR_MAX = 500
+
+
+class ApprovalRequest(StrEnum):
+    """What became of the approval request email of an incident that just opened."""
+
+    SENT = "sent"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class AlarmOutcome:
     alarm: str
@@ -41,6 +54,8 @@ class AlarmOutcome:
     rule: str | None
     applied: str
     incident_id: str | None = None
+    approval_request: ApprovalRequest | None = None
+    notification_error: str | None = None
 
 
 @dataclass
@@ -50,11 +65,14 @@ class IngestReport:
 
     def counts(self) -> dict[str, int]:
         applied = [outcome.applied for outcome in self.outcomes]
+        requests = [outcome.approval_request for outcome in self.outcomes]
         return {
             "AlarmsReceived": len(self.outcomes),
             "EventsRejected": len(self.rejected),
             "IncidentsOpened": applied.count(Applied.OPENED),
             "DuplicateEvents": applied.count(Applied.DUPLICATE),
+            "ApprovalRequestsSent": requests.count(ApprovalRequest.SENT),
+            "ApprovalRequestsFailed": requests.count(ApprovalRequest.FAILED),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,8 +86,13 @@ def split_records(event: Any) -> list[Any]:
     return [event]
 
 
-def ingest_event(event: Any, plan: Plan, store: IncidentStore, clock: Clock) -> IngestReport:
-    """Apply every alarm an inbound event carries. Bad payloads are reported, not raised: a retry cannot fix them."""
+def ingest_event(
+    event: Any, plan: Plan, store: IncidentStore, clock: Clock, approvals: ApprovalRequests
+) -> IngestReport:
+    """Apply every alarm an inbound event carries. Bad payloads are reported, not raised: a retry cannot fix them.
+
+    ``approvals`` sends the approval request of each incident the event opens (never on a join or a redelivery).
+    """
     report = IngestReport()
     for payload in split_records(event):
         try:
@@ -77,12 +100,18 @@ def ingest_event(event: Any, plan: Plan, store: IncidentStore, clock: Clock) -> 
         except BadInput as error:
             report.rejected.append(str(error))
             continue
-        report.outcomes.extend(apply_alarm(alarm, plan, store, clock) for alarm in alarms)
+        report.outcomes.extend(apply_alarm(alarm, plan, store, clock, approvals) for alarm in alarms)
     return report
 
 
-def apply_alarm(alarm: Alarm, plan: Plan, store: IncidentStore, clock: Clock) -> AlarmOutcome:
-    """ALARM opens or joins the component's incident; any other state is recorded on the open one."""
+def apply_alarm(
+    alarm: Alarm, plan: Plan, store: IncidentStore, clock: Clock, approvals: ApprovalRequests
+) -> AlarmOutcome:
+    """ALARM opens or joins the component's incident; any other state is recorded on the open one.
+
+    Only the alarm that opens the incident asks for approval: the store's conditional writes decide which
+    one that is, so a redelivered event or a second alarm at once never sends a second request.
+    """
     classification = classify_alarm(alarm, plan)
     if not classification.incident or classification.component is None or classification.severity is None:
         return AlarmOutcome(alarm.name, alarm.state, False, classification.rule, "not_an_incident")
@@ -132,7 +161,51 @@ def apply_alarm(alarm: Alarm, plan: Plan, store: IncidentStore, clock: Clock) ->
             data={"alarm_id": alarm.id, "severity": severity, "changed_at": alarm.changed_at.isoformat()},
         )
         result = store.open_or_join(incident, alarm, opening, joining, message)
+        if result.applied == Applied.OPENED:
+            request, error = request_approval(plan, store, approvals, incident, message, now)
+            opened = AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, incident.id)
+            return replace(opened, approval_request=request, notification_error=error)
     return AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, result.incident_id)
+
+
+def request_approval(
+    plan: Plan, store: IncidentStore, approvals: ApprovalRequests, incident: Incident, message: Message, now: datetime
+) -> tuple[ApprovalRequest, str | None]:
+    """Email the approving roles and put the result on the incident's timeline.
+
+    A failed send does not raise: the incident is already open, and retrying the whole event would only
+    meet the duplicate guard. Instead the failure is a ``notification_failed`` entry with its reason (and
+    a metric), so nobody has to guess why no approval request arrived. Answers the result and the error.
+    """
+    try:
+        email, provider_id = approvals.send(plan, incident, message, now)
+    except Exception as error:  # any failure (SES refusal, network, a plan with nobody to ask) must be visible
+        reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
+        store.add_timeline_entry(
+            TimelineEntry(
+                incident_id=incident.id,
+                at=now,
+                kind=TimelineKind.NOTIFICATION_FAILED,
+                text=f"Approval request email for message {message.id} could not be sent: {reason}",
+                data={"notification": "approval_request", "message_id": message.id, "reason": reason},
+            )
+        )
+        return ApprovalRequest.FAILED, reason
+    store.add_timeline_entry(
+        TimelineEntry(
+            incident_id=incident.id,
+            at=now,
+            kind=TimelineKind.APPROVAL_REQUESTED,
+            text=f"Approval of message {message.id} requested from {', '.join(message.approvers)} by email",
+            data={
+                "message_id": message.id,
+                "roles": message.approvers,
+                "to": email.to,
+                "provider_message_id": provider_id,
+            },
+        )
+    )
+    return ApprovalRequest.SENT, None
 
 
 def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:
@@ -161,6 +234,12 @@ def record_report(report: IngestReport, logger: _Logger, metrics: _Metrics, unit
     """Log every rejection (its reason, never the payload) and count what happened."""
     for reason in report.rejected:
         logger.warning("inbound event rejected", extra={"reason": reason})
+    for outcome in report.outcomes:
+        if outcome.approval_request == ApprovalRequest.FAILED:
+            logger.warning(
+                "approval request not sent",
+                extra={"incident_id": outcome.incident_id, "reason": outcome.notification_error},
+            )
     for outcome in report.outcomes:
         logger.info("alarm applied", extra=outcome.__dict__)
     for name, value in report.counts().items():

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 EVENT_TTL = timedelta(days=30)
 _JOIN_ATTEMPTS = 4
+_APPENDED_ORDER = 999
+"""Sort position of an entry added on its own: after any batch written at the same instant (orders 0, 1, ...)."""
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -200,6 +202,10 @@ class DynamoIncidentStore:
         if reasons[0] == "ConditionalCheckFailed":
             return StoreResult(Applied.DUPLICATE, self._event_incident(alarm))
         return None
+
+    def add_timeline_entry(self, entry: TimelineEntry) -> None:
+        item = self._entry_put(entry, _APPENDED_ORDER)["Put"]
+        self._client.put_item(TableName=self._table, Item=item["Item"], ConditionExpression="attribute_not_exists(pk)")
 
     def _event_incident(self, alarm: Alarm) -> str | None:
         item = self._client.get_item(
