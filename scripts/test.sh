@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Run every check CI runs: lint, format, types, the SAM template, and the test suite.
+# Run every check CI runs: lint, format, types, then the test suite (unit, moto, handlers, template with
+# cfn-lint, end-to-end over the local stack, and a headless-Chromium test of its page).
 # Usage: bash scripts/test.sh [pytest args...]
 set -euo pipefail
 source "$(dirname "$0")/_venv.sh" dev
-echo "== ruff";    ruff check . && ruff format --check .
-echo "== mypy";    mypy
-echo "== pytest";  pytest -n auto -q "$@"
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing Debian's chromium for the browser test"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+echo "== ruff";   ruff check . && ruff format --check .
+echo "== mypy";   mypy
+echo "== pytest"; pytest -n auto -q "$@"

@@ -88,6 +88,12 @@ def _classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local(args: argparse.Namespace) -> int:
+    from incident_comms.local.main import run_local
+
+    return run_local(Path(args.root).resolve(), _plan_dir(args).resolve(), args.port, sample=not args.no_sample)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="incident-comms", description="Incident communication, from the plan to the customer.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -107,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--plan", help="plan folder")
     classify.add_argument("file", metavar="FILE|-", help="the payload, or - for stdin")
     classify.set_defaults(run=_classify)
+
+    local = commands.add_parser("local", help="run the whole system on this machine over an embedded AWS")
+    local.add_argument("--port", type=int, default=8377, help="HTTP port on 127.0.0.1 (0: any free port)")
+    local.add_argument("--plan", help="plan folder")
+    local.add_argument("--root", default=".", help="the repository: template.yaml, functions/, events/")
+    local.add_argument("--no-sample", action="store_true", help="do not fire the sample alarm at start")
+    local.set_defaults(run=_local)
     return parser
 
 

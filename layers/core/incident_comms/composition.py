@@ -32,6 +32,7 @@ class Settings:
     plan_dir: Path
     sender_address: str = DEFAULT_SENDER_ADDRESS
     approvals_base_url: str = ""
+    webhook_token_secret: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,6 +46,7 @@ class Settings:
             plan_dir=Path(os.environ.get("INCIDENT_COMMS_PLAN_DIR", "/opt")),
             sender_address=os.environ.get("SENDER_ADDRESS") or DEFAULT_SENDER_ADDRESS,
             approvals_base_url=os.environ.get("APPROVALS_BASE_URL", ""),
+            webhook_token_secret=os.environ.get("WEBHOOK_TOKEN_SECRET_ARN", ""),
         )
 
 
@@ -83,6 +85,21 @@ class Services:
         from incident_comms.notify import ApprovalRequests
 
         return ApprovalRequests(self.email_sender, self.settings.approvals_base_url)
+
+    @cached_property
+    def webhook_token(self) -> str:
+        """The alert webhooks' bearer token, read from Secrets Manager once per container."""
+        import json
+
+        import boto3
+
+        if not self.settings.webhook_token_secret:
+            raise RuntimeError("WEBHOOK_TOKEN_SECRET_ARN is not set: the function runs outside its template")
+        secret = boto3.client("secretsmanager").get_secret_value(SecretId=self.settings.webhook_token_secret)
+        token = json.loads(secret["SecretString"])["token"]
+        if not isinstance(token, str) or len(token) < 16:
+            raise RuntimeError("the webhook token secret holds no usable token")
+        return token
 
     @cached_property
     def plan(self) -> Plan:

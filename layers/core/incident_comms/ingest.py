@@ -179,7 +179,7 @@ def request_approval(
     """
     try:
         email, provider_id = approvals.send(plan, incident, message, now)
-    except Exception as error:  # any failure (SES refusal, network, a plan with nobody to ask) must be visible
+    except Exception as error:  # noqa: BLE001 - any failure (SES refusal, network, a plan with nobody to ask) must be visible
         reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
         store.add_timeline_entry(
             TimelineEntry(

@@ -62,3 +62,52 @@ def create_table_request(properties: dict[str, Any], table_name: str) -> dict[st
     if properties.get("SSESpecification", {}).get("SSEEnabled"):
         request["SSESpecification"] = {"Enabled": True}
     return request
+
+
+class Intrinsics:
+    """Resolves ``Ref``, ``Fn::GetAtt``, ``Fn::Sub`` and ``Fn::Join`` against what the local stack created."""
+
+    def __init__(self, parameters: dict[str, str], refs: dict[str, str], attributes: dict[str, str]) -> None:
+        self.parameters = parameters
+        self.refs = refs
+        self.attributes = attributes
+
+    def _ref(self, name: str) -> str:
+        for table in (self.parameters, self.refs):
+            if name in table:
+                return table[name]
+        raise KeyError(f"cannot resolve Ref {name}")
+
+    def _sub(self, text: str) -> str:
+        import re
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if "." in name and not name.startswith("AWS::"):
+                return self.attributes[name]
+            return self._ref(name)
+
+        return re.sub(r"\$\{([^}!]+)\}", replace, text)
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, argument),) = value.items()
+            if key == "Ref":
+                return self._ref(argument)
+            if key == "Fn::GetAtt":
+                name = ".".join(argument) if isinstance(argument, list) else argument
+                return self.attributes[name]
+            if key == "Fn::Sub":
+                return self._sub(argument if isinstance(argument, str) else argument[0])
+            if key == "Fn::Join":
+                separator, items = argument
+                return separator.join(str(self.resolve(item)) for item in items)
+        return {key: self.resolve(item) for key, item in value.items()}
+
+
+def parameter_defaults(template: dict[str, Any]) -> dict[str, str]:
+    return {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}

@@ -1,0 +1,43 @@
+"""Alert webhook: Prometheus Alertmanager and Grafana post here (HTTP API), with a bearer token."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from incident_comms.composition import services
+from incident_comms.ingest import record_report
+from incident_comms.webhooks import accept_webhook
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver()
+
+
+@app.post("/webhooks/alerts")
+def alerts() -> Response[dict[str, Any]]:
+    deps = services()
+    event = app.current_event
+    answer = accept_webhook(
+        event.headers.get("authorization"),
+        event.decoded_body,
+        deps.webhook_token,
+        deps.plan,
+        deps.store,
+        deps.clock,
+        deps.approval_requests,
+    )
+    record_report(answer.report, logger, metrics, MetricUnit.Count)
+    metrics.add_metric(name="WebhookUnauthorized", unit=MetricUnit.Count, value=int(answer.unauthorized))
+    return Response(status_code=answer.status, content_type=content_types.APPLICATION_JSON, body=answer.body)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

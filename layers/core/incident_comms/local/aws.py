@@ -1,0 +1,186 @@
+"""An embedded AWS: moto in server mode on loopback, holding every resource template.yaml declares.
+
+Each request to moto runs alone (a lock around its WSGI app): moto's backends are not thread-safe, and AWS
+makes each single request atomic anyway, so concurrent handlers still race exactly where AWS lets them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from incident_comms.local.cfn import Intrinsics, create_table_request, parameter_defaults
+
+ACCOUNT_ID = "123456789012"
+REGION = "eu-west-1"
+LOGICAL_NAME_PREFIX = "local"
+
+
+class _OneRequestAtATime:
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+@dataclass
+class EmbeddedAws:
+    """moto server on 127.0.0.1 with a free port; :meth:`provision` creates the template's resources in it."""
+
+    server: BaseWSGIServer | None = None
+    thread: threading.Thread | None = None
+    intrinsics: Intrinsics = field(default_factory=lambda: Intrinsics({}, {}, {}))
+    _clients: dict[str, Any] = field(default_factory=dict)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock)
+    _session: boto3.session.Session | None = None
+
+    @property
+    def endpoint(self) -> str:
+        assert self.server is not None, "start() first"
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def start(self) -> str:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
+        self.thread.start()
+        return self.endpoint
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def client(self, service: str) -> Any:
+        """One client per service, built once under a lock: boto3's default session is not thread-safe."""
+        with self._clients_lock:
+            if service not in self._clients:
+                session = self._session or boto3.session.Session()
+                self._session = session
+                self._clients[service] = session.client(
+                    service,  # type: ignore[call-overload]
+                    endpoint_url=self.endpoint,
+                    region_name=REGION,
+                    aws_access_key_id="local",
+                    aws_secret_access_key="local",  # noqa: S106 - moto takes any credentials
+                )
+            return self._clients[service]
+
+    def provision(self, template: dict[str, Any], parameters: dict[str, str] | None = None) -> Intrinsics:
+        """Create every resource the stack can play, in template order; answers how to resolve references."""
+        params = {
+            **parameter_defaults(template),
+            **(parameters or {}),
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Region": REGION,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": LOGICAL_NAME_PREFIX,
+        }
+        self.intrinsics = Intrinsics(params, {}, {})
+        for logical_id, resource in template["Resources"].items():
+            creator = _CREATORS.get(resource.get("Type", ""))
+            if creator is not None:
+                creator(self, logical_id, resource.get("Properties", {}))
+        return self.intrinsics
+
+    def _name(self, logical_id: str) -> str:
+        return f"{LOGICAL_NAME_PREFIX}-{logical_id}"
+
+    def _remember(self, logical_id: str, ref: str, **attributes: str) -> None:
+        self.intrinsics.refs[logical_id] = ref
+        for attribute, value in attributes.items():
+            self.intrinsics.attributes[f"{logical_id}.{attribute}"] = value
+
+    def _table(self, logical_id: str, properties: dict[str, Any]) -> None:
+        name = properties.get("TableName") or self._name(logical_id)
+        description = self.client("dynamodb").create_table(**create_table_request(properties, name))
+        self._remember(logical_id, name, Arn=description["TableDescription"]["TableArn"])
+
+    def _topic(self, logical_id: str, properties: dict[str, Any]) -> None:
+        arn = self.client("sns").create_topic(Name=properties.get("TopicName") or self._name(logical_id))["TopicArn"]
+        self._remember(logical_id, arn, TopicName=arn.rsplit(":", 1)[1], TopicArn=arn)
+
+    def _queue(self, logical_id: str, properties: dict[str, Any]) -> None:
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=properties.get("QueueName") or self._name(logical_id))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self._remember(logical_id, url, Arn=arn, QueueName=url.rsplit("/", 1)[1], QueueUrl=url)
+
+    def _bucket(self, logical_id: str, properties: dict[str, Any]) -> None:
+        name = (properties.get("BucketName") or self._name(logical_id)).lower()
+        self.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        self._remember(logical_id, name, Arn=f"arn:aws:s3:::{name}", DomainName=f"{name}.s3.amazonaws.com")
+
+    def _secret(self, logical_id: str, properties: dict[str, Any]) -> None:
+        import secrets
+
+        name = properties.get("Name") or self._name(logical_id)
+        value = self.intrinsics.resolve(properties.get("SecretString", ""))
+        generate = properties.get("GenerateSecretString") or {}
+        if not value:
+            token = secrets.token_urlsafe(32)
+            key = generate.get("GenerateStringKey")
+            value = json.dumps({**json.loads(generate.get("SecretStringTemplate", "{}")), key: token}) if key else token
+        arn = self.client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
+        self._remember(logical_id, arn, Id=arn)
+
+    def _schedule_group(self, logical_id: str, properties: dict[str, Any]) -> None:
+        name = properties.get("Name") or self._name(logical_id)
+        arn = self.client("scheduler").create_schedule_group(Name=name)["ScheduleGroupArn"]
+        self._remember(logical_id, name, Arn=arn)
+
+    def _email_identity(self, logical_id: str, properties: dict[str, Any]) -> None:
+        identity = self.intrinsics.resolve(properties["EmailIdentity"])
+        ses = self.client("ses")
+        if "@" in identity:
+            ses.verify_email_identity(EmailAddress=identity)
+        else:
+            ses.verify_domain_identity(Domain=identity)
+        self._remember(logical_id, identity)
+
+    def _function(self, logical_id: str, properties: dict[str, Any]) -> None:
+        name = properties.get("FunctionName") or self._name(logical_id)
+        arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+        self._remember(logical_id, name, Arn=arn)
+
+    def _role(self, logical_id: str, properties: dict[str, Any]) -> None:
+        name = properties.get("RoleName") or self._name(logical_id)
+        self._remember(logical_id, name, Arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}")
+
+    def _http_api(self, logical_id: str, properties: dict[str, Any]) -> None:
+        self._remember(logical_id, "local", ApiEndpoint="http://127.0.0.1")
+
+    def verify_sender(self, address: str) -> None:
+        """SES refuses unverified senders; the local stack plays an account whose sender is verified."""
+        ses = self.client("ses")
+        ses.verify_email_identity(EmailAddress=address)
+        ses.verify_domain_identity(Domain=address.rsplit("@", 1)[-1])
+
+
+_CREATORS: dict[str, Callable[[EmbeddedAws, str, dict[str, Any]], None]] = {
+    "AWS::DynamoDB::Table": EmbeddedAws._table,
+    "AWS::SNS::Topic": EmbeddedAws._topic,
+    "AWS::SQS::Queue": EmbeddedAws._queue,
+    "AWS::S3::Bucket": EmbeddedAws._bucket,
+    "AWS::SecretsManager::Secret": EmbeddedAws._secret,
+    "AWS::Scheduler::ScheduleGroup": EmbeddedAws._schedule_group,
+    "AWS::SES::EmailIdentity": EmbeddedAws._email_identity,
+    "AWS::Serverless::Function": EmbeddedAws._function,
+    "AWS::IAM::Role": EmbeddedAws._role,
+    "AWS::Serverless::HttpApi": EmbeddedAws._http_api,
+}

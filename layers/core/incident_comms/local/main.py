@@ -1,0 +1,55 @@
+"""Entry of ``incident-comms local``: start the stack, fire the sample alarm, serve until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+
+from incident_comms.errors import BadInput
+
+SAMPLE_EVENT = "events/cloudwatch-eventbridge-alarm.json"
+
+
+def run_local(root: Path, plan_dir: Path, port: int, sample: bool) -> int:
+    """Run until SIGINT/SIGTERM; every thread and moto stop with it, so no process is left behind."""
+    try:
+        from incident_comms.local.server import LocalStack
+    except ImportError as error:
+        raise BadInput(f"the local stack needs moto: pip install 'incident-comms[local]' ({error.name})") from error
+    if not (root / "template.yaml").is_file():
+        raise BadInput(f"no template.yaml in {root}: run from the repository or give --root")
+    from incident_comms.plan.loader import load_plan
+
+    load_plan(plan_dir)
+    started = time.perf_counter()
+    try:
+        stack = LocalStack(root, plan_dir, port)
+    except OSError as error:
+        raise BadInput(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}") from error
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        url = stack.start()
+        if sample and (root / SAMPLE_EVENT).is_file():
+            status, answer = stack.handle_event((root / SAMPLE_EVENT).read_bytes())
+            if status != 200:
+                print(f"warning: the sample alarm did not go through: {answer}", file=sys.stderr)
+        print(f"ready: {url}  (started in {time.perf_counter() - started:.2f} s)", flush=True)
+        print(f"  people:     {url}/local/", flush=True)
+        print(f"  aws:        AWS_ENDPOINT_URL={stack.aws.endpoint} (moto; resources at {url}/local/aws)", flush=True)
+        print(f"  alarms in:  curl -X POST {url}/local/events --data @events/<file>.json", flush=True)
+        print(f'  clock:      curl -X POST {url}/local/clock --data \'{{"advance": "PT30M"}}\'', flush=True)
+        stopping.wait()
+    finally:
+        stack.stop()
+    print("stopped", flush=True)
+    return 0

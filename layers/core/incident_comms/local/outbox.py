@@ -1,0 +1,129 @@
+"""Everything the stack delivered: emails SES accepted and messages published to SNS topics.
+
+It also bridges real AWS clients to the functions: an SQS queue subscribed to each topic the template
+routes to a function, and an EventBridge rule (with the template's pattern) targeting a queue, so that
+``boto3`` publishing to the embedded endpoint reaches the function as it would in AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from email import message_from_string, policy
+from email.message import EmailMessage
+from functools import partial
+from typing import Any
+
+from incident_comms.local.aws import ACCOUNT_ID, REGION, EmbeddedAws
+from incident_comms.local.routing import Delivery, EventRule, Router
+
+
+def parse_mime(raw: str) -> dict[str, Any]:
+    """The parts a person reads of a raw email: from, to, subject, text, html, headers."""
+    parsed = message_from_string(raw, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    text = parsed.get_body(preferencelist=("plain",))
+    html = parsed.get_body(preferencelist=("html",))
+    return {
+        "from": str(parsed.get("From", "")),
+        "to": [address.strip() for address in str(parsed.get("To", "")).split(",") if address.strip()],
+        "subject": str(parsed.get("Subject", "")),
+        "text": text.get_content() if text is not None else "",
+        "html": html.get_content() if html is not None else "",
+        "headers": {key: str(value) for key, value in parsed.items()},
+    }
+
+
+def _deliver_rule(deliver: Callable[[list[Delivery]], None], rule: EventRule, event: dict[str, Any]) -> None:
+    deliver([Delivery(rule.function, rule.name, event)])
+
+
+def sent_emails(region: str = REGION, account: str = ACCOUNT_ID) -> list[dict[str, Any]]:
+    """Every email moto's SES (v1 and v2 share one backend) accepted, parsed as a person reads it."""
+    from moto.ses.models import ses_backends
+
+    found = []
+    for sent in list(ses_backends[account][region].sent_messages):
+        raw = getattr(sent, "raw_data", None)
+        if raw is not None:
+            found.append({"kind": "email", "id": sent.id, **parse_mime(raw)})
+        else:
+            destinations = getattr(sent, "destinations", {})
+            found.append(
+                {
+                    "kind": "email",
+                    "id": sent.id,
+                    "from": sent.source,
+                    "to": list(destinations.get("ToAddresses", [])),
+                    "subject": getattr(sent, "subject", ""),
+                    "text": "",
+                    "html": getattr(sent, "body", ""),
+                    "headers": {},
+                }
+            )
+    return found
+
+
+class Outbox:
+    def __init__(self, aws: EmbeddedAws) -> None:
+        self.aws = aws
+        self._lock = threading.Lock()
+        self._published: list[dict[str, Any]] = []
+        self._bridges: list[tuple[str, Callable[[dict[str, Any]], None]]] = []
+
+    def _queue(self, name: str) -> tuple[str, str]:
+        sqs = self.aws.client("sqs")
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return url, arn
+
+    def listen(self, router: Router, deliver: Callable[[list[Delivery]], None]) -> None:
+        """Subscribe bridge queues: routed topics and rules feed functions, every other topic feeds the outbox."""
+        sns, events = self.aws.client("sns"), self.aws.client("events")
+        for index, topic in enumerate(router.topics):
+            url, arn = self._queue(f"local-bridge-topic-{index}")
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+            self._bridges.append((url, lambda body: deliver(router.sns_deliveries(body))))
+        for index, rule in enumerate(router.rules):
+            url, arn = self._queue(f"local-bridge-rule-{index}")
+            events.put_rule(Name=f"local-bridge-rule-{index}", EventPattern=json.dumps(rule.pattern))
+            events.put_targets(Rule=f"local-bridge-rule-{index}", Targets=[{"Id": "bridge", "Arn": arn}])
+            self._bridges.append((url, partial(_deliver_rule, deliver, rule)))
+        url, arn = self._queue("local-outbox")
+        for topic in sns.list_topics()["Topics"]:
+            if topic["TopicArn"] not in router.topics:
+                sns.subscribe(TopicArn=topic["TopicArn"], Protocol="sqs", Endpoint=arn)
+        self._bridges.append((url, self._record_publish))
+
+    def _record_publish(self, notification: dict[str, Any]) -> None:
+        with self._lock:
+            self._published.append(
+                {
+                    "kind": "sns",
+                    "topic": notification.get("TopicArn"),
+                    "subject": notification.get("Subject"),
+                    "message": notification.get("Message"),
+                    "attributes": notification.get("MessageAttributes", {}),
+                    "at": notification.get("Timestamp"),
+                }
+            )
+
+    def poll(self) -> None:
+        sqs = self.aws.client("sqs")
+        for url, handle in self._bridges:
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                try:
+                    handle(json.loads(message["Body"]))
+                except Exception:  # noqa: BLE001, S112 - a bridged invocation that fails is the function's to report
+                    continue
+
+    def emails(self) -> list[dict[str, Any]]:
+        return sent_emails()
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Emails first in the order sent, then SNS publishes in the order seen."""
+        with self._lock:
+            published = list(self._published)
+        return [*self.emails(), *published]

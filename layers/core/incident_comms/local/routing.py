@@ -1,0 +1,225 @@
+"""Which function an inbound payload reaches, read from template.yaml exactly as AWS wires it.
+
+EventBridge rules match with EventBridge pattern semantics (moto's implementation of them), SNS
+subscriptions go by topic, HTTP API routes by method and path, alarm actions by the Lambda permission
+that lets CloudWatch alarms invoke a function. A function or route added to the template routes here
+with no other change.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from incident_comms.errors import BadInput
+from incident_comms.intake import (
+    SHAPE_ALARM_ACTION,
+    SHAPE_ALERTMANAGER,
+    SHAPE_GRAFANA,
+    SHAPE_SNS_EVENT,
+    SHAPE_SNS_MESSAGE,
+    SHAPE_SNS_NOTIFICATION,
+    detect_shape,
+)
+from incident_comms.local.aws import ACCOUNT_ID
+from incident_comms.local.cfn import Intrinsics, resources_of_type
+from incident_comms.local.functions import LocalFunction
+
+ALARM_ACTION_PRINCIPAL = "lambda.alarms.cloudwatch.amazonaws.com"
+WEBHOOK_SHAPES = {SHAPE_ALERTMANAGER, SHAPE_GRAFANA}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One invocation the payload causes: which function, through what, with which event."""
+
+    function: LocalFunction
+    via: str
+    event: Any
+
+
+@dataclass(frozen=True)
+class EventRule:
+    name: str
+    pattern: dict[str, Any]
+    matcher: Any
+    function: LocalFunction
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    method: str
+    path: str
+    function: LocalFunction
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if self.method not in ("ANY", method):
+            return None
+        pattern = re.sub(r"\\\{(\w+)\\\+?\\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
+        found = re.fullmatch(pattern, path)
+        return found.groupdict() if found else None
+
+
+class Router:
+    def __init__(self, template: dict[str, Any], functions: dict[str, LocalFunction], intrinsics: Intrinsics) -> None:
+        from moto.events.models import EventPattern
+
+        self.rules: list[EventRule] = []
+        self.topics: dict[str, list[LocalFunction]] = {}
+        self.http: list[HttpRoute] = []
+        for function in functions.values():
+            for name, event in function.events.items():
+                properties = event.get("Properties", {})
+                kind = event.get("Type")
+                if kind in ("EventBridgeRule", "CloudWatchEvent"):
+                    pattern = properties.get("Pattern", {})
+                    matcher = EventPattern.load(json.dumps(pattern))
+                    self.rules.append(EventRule(f"EventBridge rule {name}", pattern, matcher, function))
+                elif kind == "SNS":
+                    topic = intrinsics.resolve(properties["Topic"])
+                    self.topics.setdefault(topic, []).append(function)
+                elif kind == "HttpApi":
+                    method = str(properties.get("Method", "ANY")).upper()
+                    self.http.append(HttpRoute(method, properties.get("Path", "/"), function))
+        by_arn = {function.arn: function for function in functions.values()}
+        by_name = {function.name: function for function in functions.values()}
+        self.alarm_actions = [
+            by_arn.get(target) or by_name[target]
+            for properties in resources_of_type(template, "AWS::Lambda::Permission").values()
+            if properties.get("Principal") == ALARM_ACTION_PRINCIPAL
+            for target in [intrinsics.resolve(properties["FunctionName"])]
+        ]
+
+    def route(self, payload: Any, webhook_headers: dict[str, str] | None = None) -> list[Delivery]:
+        """The invocations AWS would make for this payload; BadInput when nothing in the template takes it.
+
+        Webhooks go to the template's POST route with ``webhook``  in its path, with ``webhook_headers`` (the
+        bearer token a configured Alertmanager or Grafana would send).
+        """
+        if isinstance(payload, dict) and "detail-type" in payload and "source" in payload:
+            return self._eventbridge(payload)
+        shape = detect_shape(payload)
+        if shape == SHAPE_SNS_EVENT:
+            return [d for record in payload["Records"] for d in self.sns_deliveries(record["Sns"])]
+        if shape == SHAPE_SNS_NOTIFICATION:
+            return self.sns_deliveries(payload)
+        if shape == SHAPE_SNS_MESSAGE:
+            return self.sns_deliveries({"Type": "Notification", "Message": json.dumps(payload), "Subject": "ALARM"})
+        if shape == SHAPE_ALARM_ACTION:
+            return [Delivery(function, "CloudWatch alarm action", payload) for function in self.alarm_actions]
+        if shape in WEBHOOK_SHAPES:
+            route = next((r for r in self.http if r.method == "POST" and "webhook" in r.path), None)
+            if route is None:
+                raise BadInput(f"no HTTP API route in the template takes a {shape} webhook")
+            headers = {"content-type": "application/json", **(webhook_headers or {})}
+            event = http_event(route, "POST", route.path, payload, headers=headers)
+            return [Delivery(route.function, f"HTTP API {route.route_key}", event)]
+        raise BadInput(f"no function in the template takes a {shape} payload")
+
+    def _eventbridge(self, event: dict[str, Any]) -> list[Delivery]:
+        complete = {"version": "0", "id": str(uuid.uuid4()), "account": ACCOUNT_ID, "resources": [], **event}
+        deliveries = [Delivery(r.function, r.name, complete) for r in self.rules if r.matcher.matches_event(complete)]
+        if not deliveries:
+            raise BadInput("no EventBridge rule in the template matches this event")
+        return deliveries
+
+    def sns_deliveries(self, notification: dict[str, Any]) -> list[Delivery]:
+        topic = notification.get("TopicArn")
+        if topic not in self.topics:
+            if len(self.topics) != 1:
+                raise BadInput(f"no SNS subscription in the template for topic {topic!r}")
+            topic = next(iter(self.topics))
+        message = {
+            "Type": "Notification",
+            "MessageId": str(uuid.uuid4()),
+            "Subject": None,
+            "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "SignatureVersion": "1",
+            "Signature": "",
+            "SigningCertUrl": "",
+            "UnsubscribeUrl": "",
+            "MessageAttributes": {},
+            **{k: v for k, v in notification.items() if k not in ("SigningCertURL", "UnsubscribeURL")},
+            "TopicArn": topic,
+        }
+        record = {
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": f"{topic}:local",
+            "Sns": message,
+        }
+        return [
+            Delivery(fn, f"SNS topic {topic.rsplit(':', 1)[-1]}", {"Records": [record]}) for fn in self.topics[topic]
+        ]
+
+    def http_route(self, method: str, path: str) -> tuple[HttpRoute, dict[str, str]] | None:
+        for route in self.http:
+            parameters = route.match(method, path)
+            if parameters is not None:
+                return route, parameters
+        return None
+
+
+def http_event(
+    route: HttpRoute,
+    method: str,
+    path: str,
+    body: Any,
+    *,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    parameters: dict[str, str] | None = None,
+    source_ip: str = "127.0.0.1",
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload format 2.0) event, as the deployed API would send it."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
+    try:
+        text, encoded = raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(raw).decode(), True
+    now = datetime.now(UTC)
+    lowered = {key.lower(): value for key, value in (headers or {"content-type": "application/json"}).items()}
+    return {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": lowered,
+        "queryStringParameters": _query(query),
+        "pathParameters": parameters or {},
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": "local",
+            "domainName": lowered.get("host", "127.0.0.1"),
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": lowered.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+def _query(query: str) -> dict[str, str] | None:
+    from urllib.parse import parse_qsl
+
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return dict(pairs) or None

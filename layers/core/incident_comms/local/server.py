@@ -1,0 +1,304 @@
+"""``incident-comms local``: the whole system on this machine, on one HTTP port, with a clock you can move."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from incident_comms.clock import ManualClock
+from incident_comms.durations import parse_duration
+from incident_comms.errors import BadInput
+from incident_comms.intake import MAX_PAYLOAD_BYTES, parse_payload
+from incident_comms.local.aws import REGION, EmbeddedAws
+from incident_comms.local.cfn import load_template
+from incident_comms.local.functions import LocalFunction, functions_of
+from incident_comms.local.outbox import Outbox
+from incident_comms.local.routing import Delivery, Router, http_event
+from incident_comms.local.scheduler import fire_due_schedules
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "POWERTOOLS_TRACE_DISABLED": "1",
+    "POWERTOOLS_METRICS_DISABLED": "1",
+}
+
+
+class LocalStack:
+    """moto + the template's functions + one HTTP port. Start it, use it, stop it; two stacks share nothing
+    but this process's environment, so run two stacks as two processes."""
+
+    def __init__(self, root: Path, plan_dir: Path, port: int = 0, clock: ManualClock | None = None) -> None:
+        self.root = root
+        self.plan_dir = plan_dir
+        self.clock = clock or ManualClock(datetime.now(UTC).replace(microsecond=0))
+        self.aws = EmbeddedAws()
+        self.http = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self.http.daemon_threads = True
+        self.functions: dict[str, LocalFunction] = {}
+        self.router: Router | None = None
+        self.outbox: Outbox | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self.bucket_for_status: str | None = None
+        self.resources: dict[str, str] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http.server_port}"
+
+    def start(self) -> str:
+        """Start moto, create the template's resources, wire the routes, serve HTTP; answers the base URL."""
+        from incident_comms.composition import Services, Settings, use_services
+
+        endpoint = self.aws.start()
+        os.environ.update({**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint})
+        template = load_template(self.root / "template.yaml")
+        intrinsics = self.aws.provision(template, {"ApprovalsBaseUrl": self.url})
+        self.functions = functions_of(template, self.root, intrinsics)
+        for function in self.functions.values():
+            os.environ.update(function.environment)
+        os.environ.update(
+            {
+                "INCIDENT_COMMS_PLAN_DIR": str(self.plan_dir),
+                "APPROVALS_BASE_URL": self.url,
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("INCIDENT_COMMS_LOCAL_LOG_LEVEL", "WARNING"),
+            }
+        )
+        self.resources = dict(intrinsics.refs)
+        sender = os.environ.get("SENDER_ADDRESS")
+        if sender:
+            self.aws.verify_sender(sender)
+        use_services(Services(Settings.from_env(), self.clock))
+        self.router = Router(template, self.functions, intrinsics)
+        self.bucket_for_status = next(
+            (name for logical, name in intrinsics.refs.items() if "status" in logical.lower() and "Bucket" in logical),
+            None,
+        )
+        self.outbox = Outbox(self.aws)
+        self.outbox.listen(self.router, self._deliver_quietly)
+        self._spawn(self.http.serve_forever, "http")
+        self._spawn(self._poll, "bridge")
+        return self.url
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _poll(self) -> None:
+        while not self._stopping.wait(0.2):
+            try:
+                if self.outbox is not None:
+                    self.outbox.poll()
+            except Exception as error:  # noqa: BLE001 - the bridge must outlive one bad poll
+                print(f"warning: bridge poll failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+
+    def stop(self) -> None:
+        from incident_comms.composition import use_services
+
+        self._stopping.set()
+        self.http.shutdown()
+        self.http.server_close()
+        self.aws.stop()
+        use_services(None)
+
+    def deliver(self, deliveries: list[Delivery]) -> tuple[int, list[dict[str, Any]]]:
+        """Invoke each function; a function that raises makes the answer a 500 that says which and why."""
+        ran: list[dict[str, Any]] = []
+        status = HTTPStatus.OK
+        for delivery in deliveries:
+            answer: dict[str, Any] = {"function": delivery.function.logical_id, "via": delivery.via}
+            try:
+                answer["result"] = delivery.function.invoke(delivery.event)
+            except Exception as error:  # noqa: BLE001 - a failed invocation is reported, the stack keeps serving
+                answer["error"] = f"{type(error).__name__}: {error}"
+                status = HTTPStatus.INTERNAL_SERVER_ERROR
+            ran.append(answer)
+        return status, ran
+
+    def _deliver_quietly(self, deliveries: list[Delivery]) -> None:
+        self.deliver(deliveries)
+
+    def handle_event(self, raw: bytes) -> tuple[int, dict[str, Any]]:
+        assert self.router is not None
+        try:
+            deliveries = self.router.route(parse_payload(raw), self.webhook_headers())
+        except BadInput as error:
+            return HTTPStatus.BAD_REQUEST, {"error": str(error)}
+        status, ran = self.deliver(deliveries)
+        return status, {"ran": ran}
+
+    def webhook_headers(self) -> dict[str, str]:
+        """What a configured Alertmanager or Grafana sends: the bearer token from the template's secret."""
+        secret = os.environ.get("WEBHOOK_TOKEN_SECRET_ARN")
+        if not secret:
+            return {}
+        value = self.aws.client("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
+        return {"authorization": f"Bearer {json.loads(value)['token']}"}
+
+    def advance(self, duration: str) -> dict[str, Any]:
+        delta = parse_duration(duration)
+        self.clock.advance(delta)
+        fired = fire_due_schedules(self.aws, self.functions, self.clock.now())
+        return {"now": self.clock.now().isoformat(), "fired": fired}
+
+    def incidents(self) -> list[dict[str, Any]]:
+        from incident_comms.composition import services
+
+        store = services().store
+        return [
+            {
+                **incident.model_dump(mode="json"),
+                "timeline": [entry.model_dump(mode="json") for entry in store.timeline(incident.id)],
+                "messages": [message.model_dump(mode="json") for message in store.messages(incident.id)],
+            }
+            for incident in store.list_incidents()
+        ]
+
+    def status_object(self, path: str) -> tuple[bytes, str] | None:
+        if self.bucket_for_status is None:
+            return None
+        key = path.removeprefix("/status/") or "index.html"
+        try:
+            found = self.aws.client("s3").get_object(Bucket=self.bucket_for_status, Key=key)
+        except Exception:  # noqa: BLE001 - any miss is a 404
+            return None
+        return found["Body"].read(), found.get("ContentType", "application/octet-stream")
+
+
+def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "incident-comms-local"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _json(self, status: int, data: Any) -> None:
+            self._send(status, json.dumps(data, ensure_ascii=False, indent=2).encode(), "application/json")
+
+        def _body(self) -> bytes | None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_PAYLOAD_BYTES:
+                self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "payload larger than 256 KB"})
+                return None
+            return self.rfile.read(length)
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            if path == "/local/outbox":
+                self._json(HTTPStatus.OK, stack.outbox.messages() if stack.outbox else [])
+            elif path == "/local/aws":
+                self._json(
+                    HTTPStatus.OK, {"endpoint": stack.aws.endpoint, "region": REGION, "resources": stack.resources}
+                )
+            elif path == "/local/incidents":
+                self._json(HTTPStatus.OK, stack.incidents())
+            elif path in ("/local", "/local/"):
+                from incident_comms.local.page import render_page
+
+                page = render_page(
+                    stack.clock.now(), stack.incidents(), stack.outbox.messages() if stack.outbox else []
+                )
+                self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
+            elif path.startswith("/status"):
+                found = stack.status_object(path)
+                if found is None:
+                    self._json(HTTPStatus.NOT_FOUND, {"error": f"nothing published at {path}"})
+                else:
+                    self._send(HTTPStatus.OK, found[0], found[1])
+            else:
+                self._api(b"")
+
+        do_HEAD = do_GET
+
+        def do_POST(self) -> None:
+            body = self._body()
+            if body is None:
+                return
+            path = urlsplit(self.path).path
+            if path == "/local/events":
+                self._json(*stack.handle_event(body))
+            elif path == "/local/clock":
+                self._clock(body)
+            else:
+                self._api(body)
+
+        def _clock(self, body: bytes) -> None:
+            """JSON ``{"advance": "PT30M"}`` from scripts, or the page's form (answered with a redirect back)."""
+            form = not body.lstrip().startswith(b"{")
+            try:
+                text = body.decode()
+                duration = parse_qs(text).get("advance", [""])[0] if form else json.loads(text).get("advance", "")
+                answer = stack.advance(str(duration))
+            except (ValueError, AttributeError) as error:
+                reason = f"advance needs an ISO 8601 duration such as PT30M: {error}"
+                self._json(HTTPStatus.BAD_REQUEST, {"error": reason})
+                return
+            if form:
+                self._send(HTTPStatus.SEE_OTHER, b"", "text/plain", {"Location": "/local/"})
+            else:
+                self._json(HTTPStatus.OK, answer)
+
+        def _api(self, body: bytes) -> None:
+            parts = urlsplit(self.path)
+            found = stack.router.http_route(self.command, parts.path) if stack.router else None
+            if found is None:
+                self._json(HTTPStatus.NOT_FOUND, {"error": f"no route for {self.command} {parts.path}"})
+                return
+            route, parameters = found
+            headers = dict(self.headers.items())
+            event = http_event(
+                route,
+                self.command,
+                parts.path,
+                body,
+                query=parts.query,
+                headers=headers,
+                parameters=parameters,
+                source_ip=self.client_address[0],
+            )
+            status, ran = stack.deliver([Delivery(route.function, f"HTTP API {route.route_key}", event)])
+            if status != HTTPStatus.OK:
+                self._json(
+                    HTTPStatus.BAD_GATEWAY, {"error": ran[0].get("error"), "function": route.function.logical_id}
+                )
+                return
+            self._lambda_response(ran[0]["result"])
+
+        def _lambda_response(self, result: Any) -> None:
+            if not (isinstance(result, dict) and "statusCode" in result):
+                self._json(HTTPStatus.OK, result)
+                return
+            import base64
+
+            body = result.get("body") or ""
+            raw = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+            headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+            content_type = headers.pop("Content-Type", headers.pop("content-type", "application/json"))
+            self._send(int(result["statusCode"]), raw, content_type, headers)
+
+    return Handler

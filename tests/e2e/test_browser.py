@@ -1,0 +1,68 @@
+"""The page for people, opened in headless Chromium (Debian's ``chromium``), shows the waiting approval email."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import RunningStack, start_stack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("INCIDENT_COMMS_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is required here (INCIDENT_COMMS_REQUIRE_BROWSER=1) but not installed")
+        pytest.skip("chromium not installed (scripts/test.sh installs it where it can: apt-get install chromium)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def stack_with_sample() -> Iterator[RunningStack]:
+    running = start_stack()
+    yield running
+    running.stop()
+
+
+def rendered_dom(chromium: str, url: str, profile: Path) -> str:
+    result = subprocess.run(
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_the_local_page_shows_the_approval_email_in_a_browser(
+    chromium: str, stack_with_sample: RunningStack, tmp_path: Path
+) -> None:
+    dom = rendered_dom(chromium, stack_with_sample.url + "/local/", tmp_path / "profile")
+
+    subjects = re.findall(r'<h3 class="subject">(.*?)</h3>', dom)
+    assert len(subjects) == 1, dom[:2000]
+    assert "[SEV1]" in subjects[0]
+    assert "aprobación necesaria" in subjects[0] or "approval needed" in subjects[0]
+    assert "<iframe" in dom and "sandbox" in dom, "the email body shows in a sandboxed frame"
