@@ -125,7 +125,7 @@ class DynamoIncidentStore:
         for _ in range(_JOIN_ATTEMPTS):
             items = [
                 self._event_put(alarm, candidate.id, now_epoch),
-                self._put(_attrs({**_lock_key_plain(candidate.component_id), "incident_id": candidate.id})),
+                self._put({**_lock_key(candidate.component_id), "incident_id": _s(candidate.id)}),
                 self._put(
                     _model_attrs(
                         candidate,
@@ -252,7 +252,3 @@ class DynamoIncidentStore:
             Limit=limit,
         )
         return [Incident.model_validate(_from_item(item)) for item in response.get("Items", [])]
-
-
-def _lock_key_plain(component_id: str) -> dict[str, str]:
-    return {"pk": f"COMPONENT#{component_id}", "sk": "OPEN"}
