@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,6 @@ class Intrinsics:
         raise KeyError(f"cannot resolve Ref {name}")
 
     def _sub(self, text: str) -> str:
-        import re
-
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
             if "." in name and not name.startswith("AWS::"):
