@@ -14,6 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from incident_comms.errors import BadInput
@@ -61,11 +62,17 @@ class HttpRoute:
     def route_key(self) -> str:
         return f"{self.method} {self.path}"
 
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        """The template's path with ``{name}`` (and greedy ``{name+}``) turned into named groups."""
+        escaped = re.escape(self.path)
+        greedy = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", escaped)
+        return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", greedy))
+
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if self.method not in ("ANY", method):
             return None
-        pattern = re.sub(r"\\\{(\w+)\\\+?\\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
-        found = re.fullmatch(pattern, path)
+        found = self._pattern.fullmatch(path)
         return found.groupdict() if found else None
 
 
