@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -56,6 +58,26 @@ class TimelineKind(StrEnum):
     DRAFT_CREATED = "draft_created"
     APPROVAL_REQUESTED = "approval_requested"
     NOTIFICATION_FAILED = "notification_failed"
+    ROLES_ENGAGED = "roles_engaged"
+    APPROVED = "approved"
+    EDITED = "edited"
+    REJECTED = "rejected"
+    PUBLISH_REQUESTED = "publish_requested"
+    APPROVAL_TIMED_OUT = "approval_timed_out"
+
+
+_last_key_ns = 0
+_key_lock = threading.Lock()
+
+
+def entry_key() -> str:
+    """Unique, and increasing within a process: entries a use case writes one after another at the same clock
+    instant (an approval request, then the engagement emails) sort in the order they were written."""
+    global _last_key_ns
+    with _key_lock:
+        _last_key_ns = max(_last_key_ns + 1, time.time_ns())
+        stamp = _last_key_ns
+    return f"{stamp:016x}{secrets.token_hex(3)}"
 
 
 class TimelineEntry(BaseModel):
@@ -68,7 +90,7 @@ class TimelineEntry(BaseModel):
     kind: TimelineKind
     text: str
     data: dict[str, Any] = Field(default_factory=dict)
-    key: str = Field(default_factory=lambda: secrets.token_hex(6), description="unique among entries of one instant")
+    key: str = Field(default_factory=lambda: entry_key(), description="unique among entries of one instant")
 
 
 class MessageStatus(StrEnum):
@@ -77,8 +99,25 @@ class MessageStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class Approval(BaseModel):
+    """One role's yes to one version of a message: who said it, when, and from where (the audit trail)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    recipient: str = Field(description="the address the approval link was sent to")
+    at: datetime
+    version: int
+    source_ip: str | None = None
+    user_agent: str | None = None
+
+
 class Message(BaseModel):
-    """A phase message drafted for every channel of the incident; published only once approved."""
+    """A phase message drafted for every channel of the incident; published only once approved.
+
+    ``version`` changes when the text changes (an edit): every approval link names a version, so older links
+    die. ``revision`` changes on every stored change (an approval by one of several roles, an edit, a
+    rejection): decisions are written on the condition that it is still the one they were computed from.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -86,10 +125,39 @@ class Message(BaseModel):
     incident_id: str
     phase: Phase
     version: int = 1
+    revision: int = 0
     status: MessageStatus = MessageStatus.AWAITING_APPROVAL
     created_at: datetime
     approvers: list[str] = Field(description="role ids that must all approve")
+    approvals: dict[str, Approval] = Field(default_factory=dict, description="role id -> its approval of `version`")
     drafts: list[ChannelDraft]
+    decided_at: datetime | None = None
+    rejection_reason: str | None = None
+    holding: bool = Field(False, description="the plan's pre-approved holding text, published on approval timeout")
+    replaces: str | None = Field(None, description="holding text: the message nobody approved in time")
+
+    @property
+    def pending_roles(self) -> list[str]:
+        """Roles that must still approve this version, in plan order."""
+        return [role for role in self.approvers if role not in self.approvals]
+
+
+class PublicationReason(StrEnum):
+    APPROVED = "approved"
+    APPROVAL_TIMEOUT = "approval_timeout"
+
+
+class Publication(BaseModel):
+    """The hand-off to publishing: one per message version, written in the same transaction as the decision
+    that makes the version publishable, so an approval can never be recorded without it (or twice)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident_id: str
+    message_id: str
+    version: int
+    requested_at: datetime
+    reason: PublicationReason
 
 
 def new_incident_id(now: datetime) -> str:

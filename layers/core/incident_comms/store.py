@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from incident_comms.alarms import Alarm
-from incident_comms.incidents import Incident, Message, TimelineEntry
+from incident_comms.incidents import Incident, Message, Publication, TimelineEntry
 
 
 class Applied(StrEnum):
@@ -16,6 +17,14 @@ class Applied(StrEnum):
     RECORDED = "recorded"
     DUPLICATE = "duplicate"
     NO_OPEN_INCIDENT = "no_open_incident"
+
+
+class DecisionSaved(StrEnum):
+    SAVED = "saved"
+    TOKEN_USED = "token_used"  # noqa: S105 - a state name, not a password
+    """The link's single use is spent: another request with the same token was saved first."""
+    MESSAGE_CHANGED = "message_changed"
+    """The message changed since it was read (another decision, an edit): read it again and recompute."""
 
 
 @dataclass(frozen=True)
@@ -61,3 +70,32 @@ class IncidentStore(Protocol):
     def list_incidents(self, limit: int = 100) -> list[Incident]:
         """Most recently opened first."""
         ...
+
+    def get_message(self, incident_id: str, message_id: str) -> Message | None: ...
+
+    def token_used(self, fingerprint: str) -> bool:
+        """Whether a decision was already saved with the approval link of this fingerprint."""
+        ...
+
+    def save_decision(
+        self,
+        before: Message,
+        after: Message,
+        token_fingerprint: str,
+        token_expires_at: datetime,
+        entries: list[TimelineEntry],
+        publication: Publication | None,
+    ) -> DecisionSaved:
+        """Replace ``before`` with ``after`` (its ``revision`` one higher), spend the token, append ``entries`` and
+        hand ``publication`` over, all or nothing. Refused when the token was spent or ``before`` is no longer
+        the stored revision; so ten simultaneous clicks on one link save one decision and one publication."""
+        ...
+
+    def save_holding(
+        self, waiting: Message, holding: Message, entries: list[TimelineEntry], publication: Publication
+    ) -> bool:
+        """Store the holding message published in place of ``waiting`` with its publication, only while
+        ``waiting`` still awaits approval and only once (True); otherwise change nothing (False)."""
+        ...
+
+    def publications(self, incident_id: str) -> list[Publication]: ...

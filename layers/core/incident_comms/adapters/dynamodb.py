@@ -7,6 +7,8 @@ Items (``pk`` / ``sk``):
 - ``INCIDENT#<id>`` / ``MSG#<id>``         one message and its drafts
 - ``COMPONENT#<id>`` / ``OPEN``            the lock that keeps one open incident per component
 - ``EVENT#<event key>`` / ``EVENT``        an applied inbound event, expiring by TTL after ``EVENT_TTL``
+- ``INCIDENT#<id>`` / ``PUB#<msg>#v<n>``   the hand-off of one message version to publishing
+- ``TOKEN#<fingerprint>`` / ``USED``       a spent approval link, expiring by TTL a day after the link itself
 
 Every change is one transaction guarded by conditions, never read-then-write: the event item makes a
 redelivery fail its condition, the component lock makes the second of two simultaneous alarms join.
@@ -15,7 +17,7 @@ redelivery fail its condition, the component lock makes the second of two simult
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -24,14 +26,24 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from incident_comms.alarms import Alarm
-from incident_comms.incidents import AlarmSnapshot, Incident, IncidentStatus, Message, TimelineEntry
-from incident_comms.store import Applied, StoreResult
+from incident_comms.incidents import (
+    AlarmSnapshot,
+    Incident,
+    IncidentStatus,
+    Message,
+    MessageStatus,
+    Publication,
+    TimelineEntry,
+)
+from incident_comms.store import Applied, DecisionSaved, StoreResult
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 EVENT_TTL = timedelta(days=30)
+USED_TOKEN_TTL_MARGIN = timedelta(days=1)
+"""A spent link is remembered a day past its expiry; after that the expiry alone refuses it."""
 _JOIN_ATTEMPTS = 4
 _APPENDED_ORDER = 999
 """Sort position of an entry added on its own: after any batch written at the same instant (orders 0, 1, ...)."""
@@ -74,6 +86,14 @@ def _lock_key(component_id: str) -> dict[str, Any]:
     return {"pk": _s(f"COMPONENT#{component_id}"), "sk": _s("OPEN")}
 
 
+def _message_key(incident_id: str, message_id: str) -> dict[str, Any]:
+    return {"pk": _s(f"INCIDENT#{incident_id}"), "sk": _s(f"MSG#{message_id}")}
+
+
+def _token_key(fingerprint: str) -> dict[str, Any]:
+    return {"pk": _s(f"TOKEN#{fingerprint}"), "sk": _s("USED")}
+
+
 class DynamoIncidentStore:
     """DynamoDB implementation of :class:`incident_comms.store.IncidentStore`."""
 
@@ -81,9 +101,13 @@ class DynamoIncidentStore:
         self._client = client
         self._table = table_name
 
-    def _put(self, item: dict[str, Any], *, new: bool = True) -> TransactWriteItemTypeDef:
+    def _put(self, item: dict[str, Any], *, new: bool = True, revision: int | None = None) -> TransactWriteItemTypeDef:
+        """A put that creates (``new``) or replaces the stored ``revision`` of the item, never anything else."""
         put: dict[str, Any] = {"TableName": self._table, "Item": item}
-        if new:
+        if revision is not None:
+            put["ConditionExpression"] = "revision = :revision"
+            put["ExpressionAttributeValues"] = {":revision": {"N": str(revision)}}
+        elif new:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         return {"Put": put}  # type: ignore[typeddict-item]
 
@@ -101,6 +125,14 @@ class DynamoIncidentStore:
     def _entry_put(self, entry: TimelineEntry, order: int = 0) -> TransactWriteItemTypeDef:
         sort = f"TL#{entry.at.isoformat()}#{order:03d}#{entry.key}"
         return self._put(_model_attrs(entry, pk=f"INCIDENT#{entry.incident_id}", sk=sort))
+
+    def _message_put(self, message: Message, *, replacing: int | None = None) -> TransactWriteItemTypeDef:
+        item = _model_attrs(message, pk=f"INCIDENT#{message.incident_id}", sk=f"MSG#{message.id}")
+        return self._put(item, revision=replacing)
+
+    def _publication_put(self, publication: Publication) -> TransactWriteItemTypeDef:
+        sort = f"PUB#{publication.message_id}#v{publication.version:04d}"
+        return self._put(_model_attrs(publication, pk=f"INCIDENT#{publication.incident_id}", sk=sort))
 
     def _transact(self, items: list[TransactWriteItemTypeDef]) -> list[str] | None:
         """Run one transaction; None when it committed, else the cancellation reason code of every item."""
@@ -138,7 +170,7 @@ class DynamoIncidentStore:
                 *(self._entry_put(entry, order) for order, entry in enumerate(opening)),
             ]
             if message is not None:
-                items.append(self._put(_model_attrs(message, pk=f"INCIDENT#{candidate.id}", sk=f"MSG#{message.id}")))
+                items.append(self._message_put(message))
             reasons = self._transact(items)
             if reasons is None:
                 return StoreResult(Applied.OPENED, candidate.id)
@@ -252,3 +284,74 @@ class DynamoIncidentStore:
             Limit=limit,
         )
         return [Incident.model_validate(_from_item(item)) for item in response.get("Items", [])]
+
+    def get_message(self, incident_id: str, message_id: str) -> Message | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=_message_key(incident_id, message_id), ConsistentRead=True
+        ).get("Item")
+        return Message.model_validate(_from_item(item)) if item else None
+
+    def token_used(self, fingerprint: str) -> bool:
+        found = self._client.get_item(TableName=self._table, Key=_token_key(fingerprint), ConsistentRead=True)
+        return "Item" in found
+
+    def save_decision(
+        self,
+        before: Message,
+        after: Message,
+        token_fingerprint: str,
+        token_expires_at: datetime,
+        entries: list[TimelineEntry],
+        publication: Publication | None,
+    ) -> DecisionSaved:
+        if after.revision != before.revision + 1 or (after.incident_id, after.id) != (before.incident_id, before.id):
+            raise ValueError("a decision replaces the message it was computed from, one revision later")
+        spent = _attrs(
+            {
+                "incident_id": before.incident_id,
+                "message_id": before.id,
+                "expires_at": int((token_expires_at + USED_TOKEN_TTL_MARGIN).timestamp()),
+            }
+        )
+        items = [
+            self._put({**_token_key(token_fingerprint), **spent}),
+            self._message_put(after, replacing=before.revision),
+            *(self._entry_put(entry, order) for order, entry in enumerate(entries)),
+        ]
+        if publication is not None:
+            items.append(self._publication_put(publication))
+        reasons = self._transact(items)
+        if reasons is None:
+            return DecisionSaved.SAVED
+        if reasons[0] == "ConditionalCheckFailed":
+            return DecisionSaved.TOKEN_USED
+        if reasons[1] == "ConditionalCheckFailed":
+            return DecisionSaved.MESSAGE_CHANGED
+        raise RuntimeError(f"decision not saved: {', '.join(reasons)}")
+
+    def save_holding(
+        self, waiting: Message, holding: Message, entries: list[TimelineEntry], publication: Publication
+    ) -> bool:
+        items: list[TransactWriteItemTypeDef] = [
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": _message_key(waiting.incident_id, waiting.id),
+                    "ConditionExpression": "#status = :awaiting",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":awaiting": _s(MessageStatus.AWAITING_APPROVAL.value)},
+                }
+            },
+            self._message_put(holding),
+            *(self._entry_put(entry, order) for order, entry in enumerate(entries)),
+            self._publication_put(publication),
+        ]
+        reasons = self._transact(items)
+        if reasons is None:
+            return True
+        if "ConditionalCheckFailed" in reasons[:2]:
+            return False
+        raise RuntimeError(f"holding message not saved: {', '.join(reasons)}")
+
+    def publications(self, incident_id: str) -> list[Publication]:
+        return [Publication.model_validate(item) for item in self._query_prefix(incident_id, "PUB#")]
