@@ -72,6 +72,21 @@ def table_name(aws: None, template: dict[str, Any]) -> str:
     return "incidents-test"
 
 
+APPROVAL_KEY = "k" * 64
+"""The approval link key tests store in their secret (as the template's ApprovalKeySecret holds one)."""
+
+
+@pytest.fixture
+def approval_key_secret(aws: None) -> str:
+    """A Secrets Manager secret shaped like the template's ApprovalKeySecret; answers its ARN."""
+    import boto3
+
+    secret = boto3.client("secretsmanager").create_secret(
+        Name="approval-key-test", SecretString=json.dumps({"key": APPROVAL_KEY})
+    )
+    return str(secret["ARN"])
+
+
 @pytest.fixture
 def store(table_name: str):  # type: ignore[no-untyped-def]
     import boto3

@@ -81,8 +81,11 @@ def test_an_unverified_sender_is_rejected_and_nothing_is_sent(sesv2: Any) -> Non
     assert sent_messages() == []
 
 
-def test_ingest_may_send_email_only_as_the_sender(template: dict[str, Any]) -> None:
-    ingest = resources_of_type(template, "AWS::Serverless::Function")["IngestAlarmFunction"]
+@pytest.mark.parametrize(
+    "function", ["IngestAlarmFunction", "AlertWebhookFunction", "ApprovalsApiFunction", "ApprovalTimeoutFunction"]
+)
+def test_functions_that_email_may_send_only_as_the_sender(template: dict[str, Any], function: str) -> None:
+    ingest = resources_of_type(template, "AWS::Serverless::Function")[function]
     statements = [statement for policy in ingest["Policies"] for statement in policy["Statement"]]
     ses = [statement for statement in statements if any(action.startswith("ses:") for action in statement["Action"])]
 
@@ -94,5 +97,5 @@ def test_ingest_may_send_email_only_as_the_sender(template: dict[str, Any]) -> N
         "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderDomain}",
     ]
     assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SenderAddress"}}}
-    variables = ingest["Environment"]["Variables"]
-    assert variables == {"SENDER_ADDRESS": {"Ref": "SenderAddress"}, "APPROVALS_BASE_URL": {"Ref": "ApprovalsBaseUrl"}}
+    variables = {**template["Globals"]["Function"]["Environment"]["Variables"], **ingest.get("Environment", {})}
+    assert variables["SENDER_ADDRESS"] == {"Ref": "SenderAddress"}

@@ -22,7 +22,7 @@ APPROVALS_BASE_URL = "https://incidents.example.com"
 
 
 @pytest.fixture
-def deps(table_name: str) -> Iterator[Services]:
+def deps(table_name: str, approval_key_secret: str) -> Iterator[Services]:
     boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
     services = Services(
         Settings(
@@ -30,6 +30,7 @@ def deps(table_name: str) -> Iterator[Services]:
             plan_dir=REPO / "plan",
             sender_address=SENDER,
             approvals_base_url=APPROVALS_BASE_URL,
+            approval_key_secret=approval_key_secret,
         ),
         ManualClock(datetime(2026, 11, 22, 10, 5, tzinfo=UTC)),
     )
@@ -43,6 +44,10 @@ def sent_emails() -> list[dict[str, Any]]:
     from incident_comms.local.outbox import sent_emails as parsed
 
     return parsed("eu-west-1")
+
+
+def approval_emails() -> list[dict[str, Any]]:
+    return [email for email in sent_emails() if email["subject"].endswith("aprobación necesaria")]
 
 
 def another_api_alarm() -> dict[str, Any]:
@@ -95,6 +100,7 @@ def test_alarm_opens_an_incident_with_drafts_awaiting_approval(
         TimelineKind.OPENED,
         TimelineKind.DRAFT_CREATED,
         TimelineKind.APPROVAL_REQUESTED,
+        TimelineKind.ROLES_ENGAGED,
     ]
 
 
@@ -109,8 +115,12 @@ def test_redelivered_event_changes_nothing(
     incident_id = first["outcomes"][0]["incident_id"]
     assert len(deps.store.list_incidents()) == 1
     assert len(deps.store.messages(incident_id)) == 1
-    assert len(deps.store.timeline(incident_id)) == 3
-    assert len(sent_emails()) == 1
+    timeline = deps.store.timeline(incident_id)
+    emails = sent_emails()
+    again = invoke(handler, event, lambda_context)
+    assert again["outcomes"][0]["applied"] == "duplicate"
+    assert deps.store.timeline(incident_id) == timeline
+    assert sent_emails() == emails
 
 
 def test_ok_is_recorded_on_the_open_incident(
@@ -183,17 +193,22 @@ def test_opening_sends_one_approval_request_to_the_approvers(
     (outcome,) = answer["outcomes"]
     assert outcome["approval_request"] == "sent"
     (message,) = deps.store.messages(outcome["incident_id"])
-    (email,) = sent_emails()
-    approvers = {person.email for role in message.approvers for person in deps.plan.role(role).people}
-    assert email["from"] == SENDER
-    assert set(email["to"]) == approvers
-    assert email["subject"] == "[SEV1][Investigando] API pública — aprobación necesaria"
-    assert f'href="{APPROVALS_BASE_URL}/approvals/{outcome["incident_id"]}/{message.id}"' in email["html"]
-    assert message.id in email["text"]
-    requested = deps.store.timeline(outcome["incident_id"])[-1]
-    assert requested.kind == TimelineKind.APPROVAL_REQUESTED
+    emails = approval_emails()
+    approvers = [person.email for role in message.approvers for person in deps.plan.role(role).people]
+    assert [email["to"] for email in emails] == [[address] for address in approvers]
+    for email in emails:
+        assert email["from"] == SENDER
+        assert email["subject"] == "[SEV1][Investigando] API pública — aprobación necesaria"
+        assert email["html"].count(f'href="{APPROVALS_BASE_URL}/approvals/') == 3
+        assert outcome["incident_id"] in email["text"]
+    (requested,) = [
+        entry
+        for entry in deps.store.timeline(outcome["incident_id"])
+        if entry.kind == TimelineKind.APPROVAL_REQUESTED and "to" in entry.data
+    ]
     assert requested.data["message_id"] == message.id
-    assert requested.data["provider_message_id"] == email["id"]
+    assert requested.data["to"] == approvers
+    assert requested.data["provider_message_ids"] == [email["id"] for email in emails]
     assert emitted_metrics(capsys.readouterr().out)["ApprovalRequestsSent"] == 1
 
 
@@ -201,13 +216,14 @@ def test_a_joining_alarm_sends_no_second_request(
     deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
 ) -> None:
     first = invoke(handler, load_event("cloudwatch-eventbridge-alarm.json"), lambda_context)
+    emails = sent_emails()
     deps.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
     joined = invoke(handler, another_api_alarm(), lambda_context)
 
     assert joined["outcomes"][0]["applied"] == "joined"
     assert joined["outcomes"][0]["incident_id"] == first["outcomes"][0]["incident_id"]
     assert joined["outcomes"][0]["approval_request"] is None
-    assert len(sent_emails()) == 1
+    assert emails and sent_emails() == emails
 
 
 def test_a_refused_email_leaves_the_incident_open_and_the_failure_on_its_timeline(
@@ -227,10 +243,27 @@ def test_a_refused_email_leaves_the_incident_open_and_the_failure_on_its_timelin
     assert sent_emails() == []
     incident = deps.store.get_incident(outcome["incident_id"])
     assert incident is not None and incident.status == "open"
-    failed = deps.store.timeline(incident.id)[-1]
-    assert failed.kind == TimelineKind.NOTIFICATION_FAILED
-    assert failed.data["notification"] == "approval_request"
-    assert "MessageRejected" in failed.data["reason"]
+    failures = [entry for entry in deps.store.timeline(incident.id) if entry.kind == TimelineKind.NOTIFICATION_FAILED]
+    approvers = [person.email for role in ["communications_lead"] for person in deps.plan.role(role).people]
+    engaged = {person.email for role in deps.plan.roles.engage["SEV1"] for person in deps.plan.role(role).people}
+    assert [entry.data["notification"] for entry in failures] == ["approval_request"] * len(approvers) + [
+        "engagement"
+    ] * len(engaged)
+    assert all("MessageRejected" in entry.data["reason"] for entry in failures)
     metrics = emitted_metrics(capsys.readouterr().out)
     assert metrics["ApprovalRequestsFailed"] == 1 and metrics["ApprovalRequestsSent"] == 0
     assert "approval request not sent" in [r.message for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_opening_engages_every_role_the_plan_names_for_the_severity(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    answer = invoke(handler, load_event("cloudwatch-eventbridge-alarm.json"), lambda_context)
+
+    incident_id = answer["outcomes"][0]["incident_id"]
+    people = {person.email for role in deps.plan.roles.engage["SEV1"] for person in deps.plan.role(role).people}
+    engaged = [email for email in sent_emails() if "incidente abierto" in email["subject"]]
+    assert sorted(address for email in engaged for address in email["to"]) == sorted(people)
+    (entry,) = [entry for entry in deps.store.timeline(incident_id) if entry.kind == TimelineKind.ROLES_ENGAGED]
+    assert sorted(entry.data["to"]) == sorted(people)
+    assert entry.data["roles"] == deps.plan.roles.engage["SEV1"]

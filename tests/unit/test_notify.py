@@ -15,16 +15,21 @@ from incident_comms.notify import (
     SUBJECT_MAX,
     ApprovalRequests,
     Email,
+    approval_links,
     approval_request_email,
     approval_subject,
     approval_url,
     approver_addresses,
 )
 from incident_comms.plan.models import Plan
+from incident_comms.tokens import ApprovalAction, RejectReason, TokenRejected, verify_token
 
 OPENED = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
 BASE_URL = "https://incidents.example.com"
 HOSTILE_NAME = "prod-api-<script>alert('x')</script>"
+KEY = b"k" * 32
+RECIPIENT = "marta.ibanez@nubeteca.example"
+NOW = OPENED + timedelta(minutes=12)
 
 
 def make_alarm(name: str = "prod-api-5xx") -> Alarm:
@@ -54,7 +59,12 @@ def opened(plan: Plan, alarm: Alarm | None = None) -> tuple[Incident, Message]:
 
 def email_for(plan: Plan, alarm: Alarm | None = None, base_url: str = BASE_URL) -> tuple[Email, Message]:
     incident, message = opened(plan, alarm)
-    return approval_request_email(plan, incident, message, OPENED + timedelta(minutes=12), base_url), message
+    links = approval_links(base_url, KEY, message, RECIPIENT, NOW + timedelta(hours=24))
+    return approval_request_email(plan, incident, message, NOW, links, RECIPIENT), message
+
+
+def link_tokens(text: str) -> list[str]:
+    return re.findall(r"/approvals/([A-Za-z0-9_.-]+)", text)
 
 
 def test_subject_names_severity_phase_and_component_in_the_main_locale(plan: Plan) -> None:
@@ -77,13 +87,21 @@ def test_a_subject_with_a_line_break_is_refused() -> None:
         Email(to=["a@example.com"], subject="one\r\nBcc: evil@example.com", text="", html="")
 
 
-def test_every_person_of_every_approving_role_is_a_recipient_once(plan: Plan) -> None:
-    email, message = email_for(plan)
+def test_each_approver_gets_an_email_of_their_own(plan: Plan) -> None:
+    sent: list[Email] = []
 
-    expected = {person.email for role_id in message.approvers for person in plan.role(role_id).people}
+    class Recorder:
+        def send(self, email: Email) -> str:
+            sent.append(email)
+            return f"id-{len(sent)}"
+
+    incident, message = opened(plan)
+    results = ApprovalRequests(Recorder(), lambda: KEY, BASE_URL).send(plan, incident, message, NOW)
+
+    expected = [person.email for role_id in message.approvers for person in plan.role(role_id).people]
     assert message.approvers and expected
-    assert set(email.to) == expected
-    assert len(email.to) == len(set(email.to))
+    assert [email.to for email in sent] == [[address] for address in expected]
+    assert [result.provider_id for result in results] == [f"id-{n}" for n in range(1, len(expected) + 1)]
 
 
 def test_addresses_of_several_roles_are_merged_in_plan_order(plan: Plan) -> None:
@@ -144,25 +162,52 @@ def test_incident_facts_are_in_both_parts(plan: Plan) -> None:
         assert fact in email.html, fact
 
 
-def test_review_link_points_at_the_approval_page_of_the_message(plan: Plan) -> None:
+def test_the_three_links_are_signed_for_the_recipient_action_and_version(plan: Plan) -> None:
     email, message = email_for(plan, base_url=BASE_URL + "/")
 
-    url = f"{BASE_URL}/approvals/INC-20261122-1015-abc123/{message.id}"
-    assert f'href="{url}"' in email.html
-    assert url in email.text
+    tokens = link_tokens(email.text)
+    assert len(tokens) == 3
+    assert link_tokens(email.html) == tokens
+    for token in tokens:
+        assert f'href="{BASE_URL}/approvals/{token}"' in email.html
+    claims = [verify_token(token, KEY, NOW, expected_version=message.version) for token in tokens]
+    assert [c.action for c in claims] == [ApprovalAction.APPROVE, ApprovalAction.EDIT, ApprovalAction.REJECT]
+    assert {(c.incident_id, c.message_id, c.recipient) for c in claims} == {
+        ("INC-20261122-1015-abc123", message.id, RECIPIENT)
+    }
     assert email.headers == {"X-Incident-Id": "INC-20261122-1015-abc123", "X-Incident-Message-Id": message.id}
 
 
-def test_without_a_base_url_the_page_path_is_shown_but_no_broken_button(plan: Plan) -> None:
-    email, message = email_for(plan, base_url="")
+def test_links_die_with_the_severity_expiry(plan: Plan) -> None:
+    incident, message = opened(plan)
+    sent: list[Email] = []
+
+    class Recorder:
+        def send(self, email: Email) -> str:
+            sent.append(email)
+            return "id"
+
+    ApprovalRequests(Recorder(), lambda: KEY, BASE_URL).send(plan, incident, message, NOW)
+
+    expiry = plan.severity("SEV1").approval_expiry
+    token = link_tokens(sent[0].text)[0]
+    assert verify_token(token, KEY, NOW + expiry - timedelta(seconds=1))
+    with pytest.raises(TokenRejected) as rejected:
+        verify_token(token, KEY, NOW + expiry)
+    assert rejected.value.reason == RejectReason.EXPIRED
+
+
+def test_without_a_base_url_the_page_paths_are_shown_but_no_broken_button(plan: Plan) -> None:
+    email, _ = email_for(plan, base_url="")
 
     assert "href=" not in email.html
-    assert f"/approvals/INC-20261122-1015-abc123/{message.id}" in email.html
+    assert len(link_tokens(email.html)) == 3
     assert "APPROVALS_BASE_URL" in email.text
 
 
-def test_ids_in_the_link_are_path_segments() -> None:
-    assert approval_url("https://x.example", "INC/1", "a b") == "https://x.example/approvals/INC%2F1/a%20b"
+def test_the_token_is_one_path_segment() -> None:
+    assert approval_url("https://x.example/", "a.b_c-d") == "https://x.example/approvals/a.b_c-d"
+    assert approval_url("https://x.example", "a/b") == "https://x.example/approvals/a%2Fb"
 
 
 def test_html_is_a_single_inline_styled_document_for_small_screens(plan: Plan) -> None:
@@ -174,17 +219,15 @@ def test_html_is_a_single_inline_styled_document_for_small_screens(plan: Plan) -
     assert re.search(r"max-width: \d+px", email.html)
 
 
-def test_approval_requests_sends_the_built_email(plan: Plan) -> None:
-    sent: list[Email] = []
-
-    class Recorder:
+def test_one_refused_address_does_not_keep_the_others_from_being_asked(plan: Plan) -> None:
+    class RefusesMarta:
         def send(self, email: Email) -> str:
-            sent.append(email)
-            return "id-1"
+            if email.to == [RECIPIENT]:
+                raise RuntimeError("MessageRejected: address blocked")
+            return "ok"
 
     incident, message = opened(plan)
-    email, provider_id = ApprovalRequests(Recorder(), BASE_URL).send(plan, incident, message, OPENED)
+    results = ApprovalRequests(RefusesMarta(), lambda: KEY, BASE_URL).send(plan, incident, message, NOW)
 
-    assert provider_id == "id-1"
-    assert sent == [email]
-    assert email.subject.endswith("aprobación necesaria")
+    assert [r.error for r in results if r.email.to == [RECIPIENT]] == ["RuntimeError: MessageRejected: address blocked"]
+    assert all(r.provider_id == "ok" for r in results if r.email.to != [RECIPIENT])

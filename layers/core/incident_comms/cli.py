@@ -8,15 +8,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from incident_comms.errors import BadInput, PlanError
 
+if TYPE_CHECKING:
+    from incident_comms.notify import EmailSender
+
 DEFAULT_PLAN_DIR = "plan"
 MAX_INPUT_BYTES = 256 * 1024
+_EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,6 +83,49 @@ def _plan_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan_announce(args: argparse.Namespace) -> int:
+    from incident_comms.engage import announcement_emails
+
+    if args.dry_run:
+        for email in announcement_emails(_load_plan(args)):
+            print(json.dumps({"to": email.to, "subject": email.subject, "text": email.text}, ensure_ascii=False))
+        return 0
+    sender = _sender_address(args)
+    emails = announcement_emails(_load_plan(args))
+    email_sender = _ses_sender(sender)
+    failed = 0
+    for email in emails:
+        outcome: dict[str, object] = {"to": email.to, "subject": email.subject}
+        try:
+            outcome["message_id"] = email_sender.send(email)
+        except Exception as error:  # noqa: BLE001 - reported per email; the others are still sent
+            failed += 1
+            outcome["error"] = _one_line(f"{type(error).__name__}: {error}")
+        print(json.dumps(outcome, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def _sender_address(args: argparse.Namespace) -> str:
+    sender = (args.sender or os.environ.get("SENDER_ADDRESS") or "").strip()
+    if not sender:
+        raise BadInput("no sender address: give --sender ADDRESS or set SENDER_ADDRESS (or use --dry-run)")
+    if not _EMAIL_ADDRESS.fullmatch(sender):
+        raise BadInput(f"the sender {sender!r} is not an email address")
+    return sender
+
+
+def _ses_sender(sender: str) -> EmailSender:
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    from incident_comms.adapters.ses import SesEmailSender
+
+    try:
+        return SesEmailSender(boto3.client("sesv2"), sender)
+    except BotoCoreError as error:
+        raise BadInput(f"cannot reach SES: {error}") from error
+
+
 def _classify(args: argparse.Namespace) -> int:
     from incident_comms.classify import classify_payload
     from incident_comms.intake import parse_payload
@@ -108,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("plan_dir", nargs="?", help="plan folder (same as --plan)")
     render.add_argument("--plan", help="plan folder")
     render.set_defaults(run=_plan_render)
+    announce = plan_commands.add_parser("announce", help="email each person in the roles table their part in the plan")
+    announce.add_argument("--plan", help="plan folder (default: $INCIDENT_COMMS_PLAN_DIR or ./plan)")
+    announce.add_argument("--dry-run", action="store_true", help="print the emails as JSON lines; send nothing")
+    announce.add_argument("--sender", help="From address, verified in SES (default: $SENDER_ADDRESS)")
+    announce.set_defaults(run=_plan_announce)
 
     classify = commands.add_parser("classify", help="classify an inbound alarm payload against the plan")
     classify.add_argument("--plan", help="plan folder")

@@ -16,9 +16,11 @@ from incident_comms.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
+    from mypy_boto3_secretsmanager.client import SecretsManagerClient
     from mypy_boto3_sesv2.client import SESV2Client
 
-    from incident_comms.notify import ApprovalRequests, EmailSender
+    from incident_comms.notify import ApprovalRequests, ApprovalTimeouts, EmailSender
     from incident_comms.plan.models import Plan
     from incident_comms.store import IncidentStore
 
@@ -33,6 +35,11 @@ class Settings:
     sender_address: str = DEFAULT_SENDER_ADDRESS
     approvals_base_url: str = ""
     webhook_token_secret: str = ""
+    approval_key_secret: str = ""
+    approval_timeout_function_arn: str = ""
+    scheduler_role_arn: str = ""
+    schedule_group: str = "default"
+    scheduler_dead_letter_arn: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,8 +52,13 @@ class Settings:
             table_name=table_name,
             plan_dir=Path(os.environ.get("INCIDENT_COMMS_PLAN_DIR", "/opt")),
             sender_address=os.environ.get("SENDER_ADDRESS") or DEFAULT_SENDER_ADDRESS,
-            approvals_base_url=os.environ.get("APPROVALS_BASE_URL", ""),
+            approvals_base_url=os.environ.get("APPROVALS_BASE_URL") or os.environ.get("APPROVALS_API_URL", ""),
             webhook_token_secret=os.environ.get("WEBHOOK_TOKEN_SECRET_ARN", ""),
+            approval_key_secret=os.environ.get("APPROVAL_KEY_SECRET_ARN", ""),
+            approval_timeout_function_arn=os.environ.get("APPROVAL_TIMEOUT_FUNCTION_ARN", ""),
+            scheduler_role_arn=os.environ.get("SCHEDULER_ROLE_ARN", ""),
+            schedule_group=os.environ.get("SCHEDULE_GROUP_NAME") or "default",
+            scheduler_dead_letter_arn=os.environ.get("SCHEDULER_DEAD_LETTER_ARN", ""),
         )
 
 
@@ -80,26 +92,69 @@ class Services:
         return SesEmailSender(self.sesv2, self.settings.sender_address)
 
     @cached_property
+    def scheduler(self) -> EventBridgeSchedulerClient:
+        import boto3
+
+        return boto3.client("scheduler")
+
+    @cached_property
+    def secretsmanager(self) -> SecretsManagerClient:
+        import boto3
+
+        return boto3.client("secretsmanager")
+
+    @cached_property
+    def approval_timeouts(self) -> ApprovalTimeouts | None:
+        """One-time Scheduler schedules that fire the approval timeout; None outside a template that has them."""
+        settings = self.settings
+        if not (settings.approval_timeout_function_arn and settings.scheduler_role_arn):
+            return None
+        from incident_comms.adapters.scheduler import SchedulerApprovalTimeouts
+
+        return SchedulerApprovalTimeouts(
+            self.scheduler,
+            group=settings.schedule_group,
+            target_arn=settings.approval_timeout_function_arn,
+            role_arn=settings.scheduler_role_arn,
+            dead_letter_arn=settings.scheduler_dead_letter_arn or None,
+            clock=self.clock,
+        )
+
+    @cached_property
     def approval_requests(self) -> ApprovalRequests:
-        """The approval request emails: sent from the configured sender, linking to the approvals base URL."""
+        """The approval request emails: sent from the configured sender, with signed links to the approvals pages."""
         from incident_comms.notify import ApprovalRequests
 
-        return ApprovalRequests(self.email_sender, self.settings.approvals_base_url)
+        return ApprovalRequests(
+            self.email_sender,
+            token_key=lambda: self.approval_key,
+            base_url=self.settings.approvals_base_url,
+            timeouts=self.approval_timeouts,
+        )
+
+    def _secret_field(self, secret_id: str, name: str, variable: str, min_length: int) -> str:
+        import json
+
+        if not secret_id:
+            raise RuntimeError(f"{variable} is not set: the function runs outside its template")
+        secret = self.secretsmanager.get_secret_value(SecretId=secret_id)
+        value = json.loads(secret["SecretString"]).get(name)
+        if not isinstance(value, str) or len(value) < min_length:
+            raise RuntimeError(f"the secret {variable} names holds no usable {name}")
+        return value
 
     @cached_property
     def webhook_token(self) -> str:
         """The alert webhooks' bearer token, read from Secrets Manager once per container."""
-        import json
+        return self._secret_field(self.settings.webhook_token_secret, "token", "WEBHOOK_TOKEN_SECRET_ARN", 16)
 
-        import boto3
+    @cached_property
+    def approval_key(self) -> bytes:
+        """The key approval links are signed with, read from Secrets Manager once per container (never logged)."""
+        from incident_comms.tokens import MIN_KEY_BYTES
 
-        if not self.settings.webhook_token_secret:
-            raise RuntimeError("WEBHOOK_TOKEN_SECRET_ARN is not set: the function runs outside its template")
-        secret = boto3.client("secretsmanager").get_secret_value(SecretId=self.settings.webhook_token_secret)
-        token = json.loads(secret["SecretString"])["token"]
-        if not isinstance(token, str) or len(token) < 16:
-            raise RuntimeError("the webhook token secret holds no usable token")
-        return token
+        value = self._secret_field(self.settings.approval_key_secret, "key", "APPROVAL_KEY_SECRET_ARN", MIN_KEY_BYTES)
+        return value.encode("utf-8")
 
     @cached_property
     def plan(self) -> Plan:

@@ -148,12 +148,27 @@ def render_draft(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channel
     context = build_context(plan, phase, facts, channel)
     template = _template(plan, key)
     blocks = TEMPLATE_BLOCKS[fmt]
-    text = clean_text(render_block(template, key, blocks[-1], context))
-    subject = None
-    if len(blocks) > 1:
-        subject = one_line(render_block(template, key, blocks[0], context))
+    text = render_block(template, key, blocks[-1], context)
+    subject = render_block(template, key, blocks[0], context) if len(blocks) > 1 else None
+    return draft_from_text(plan, channel, subject, text)
+
+
+def draft_from_text(plan: Plan, channel: Channel, subject: str | None, text: str) -> ChannelDraft:
+    """A channel's draft from its subject/title and plain text, laid out the way a rendered template is.
+
+    Used for every text a person (an edit on the approval page) or the plan (a holding text) writes directly:
+    the subject becomes one line (and SNS-short), the text is tidied, and email and status page get their HTML
+    from the same autoescaping layout, so edited text can no more become markup than alarm text can.
+    Channels whose format has no subject ignore ``subject``.
+    """
+    fmt = channel.template_format
+    text = clean_text(text)
+    if len(TEMPLATE_BLOCKS[fmt]) > 1:
+        subject = one_line(subject or "")
         if channel.kind == ChannelKind.SNS:
             subject = truncate(subject, SNS_SUBJECT_MAX)
+    else:
+        subject = None
     html = None
     if fmt in HTML_FORMATS:
         html = _HTML.render(

@@ -11,6 +11,7 @@ from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.classify import classify_alarm
 from incident_comms.clock import Clock
 from incident_comms.drafting import MessageFacts, one_line, render_drafts, truncate
+from incident_comms.engage import engagement_emails
 from incident_comms.errors import BadInput
 from incident_comms.incidents import (
     AlarmSnapshot,
@@ -22,7 +23,7 @@ from incident_comms.incidents import (
     new_message_id,
 )
 from incident_comms.intake import alarms_from_payload
-from incident_comms.notify import ApprovalRequests
+from incident_comms.notify import ApprovalRequests, EmailSender
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.store import Applied, IncidentStore
 
@@ -163,6 +164,7 @@ def apply_alarm(
         result = store.open_or_join(incident, alarm, opening, joining, message)
         if result.applied == Applied.OPENED:
             request, error = request_approval(plan, store, approvals, incident, message, now)
+            engage_roles(plan, store, approvals.sender, incident, now)
             opened = AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, incident.id)
             return replace(opened, approval_request=request, notification_error=error)
     return AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, result.incident_id)
@@ -171,41 +173,123 @@ def apply_alarm(
 def request_approval(
     plan: Plan, store: IncidentStore, approvals: ApprovalRequests, incident: Incident, message: Message, now: datetime
 ) -> tuple[ApprovalRequest, str | None]:
-    """Email the approving roles and put the result on the incident's timeline.
+    """Email each approver their own links, arm the approval timeout, and put both on the incident's timeline.
 
     A failed send does not raise: the incident is already open, and retrying the whole event would only
-    meet the duplicate guard. Instead the failure is a ``notification_failed`` entry with its reason (and
-    a metric), so nobody has to guess why no approval request arrived. Answers the result and the error.
+    meet the duplicate guard. Instead each failure is a ``notification_failed`` entry with its reason (and
+    a metric), so nobody has to guess why no approval request arrived. Answers SENT when at least one
+    approver was reached, and the first error.
     """
     try:
-        email, provider_id = approvals.send(plan, incident, message, now)
-    except Exception as error:  # noqa: BLE001 - any failure (SES refusal, network, a plan with nobody to ask) must be visible
-        reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
+        sent = approvals.send(plan, incident, message, now)
+        if not sent:
+            raise LookupError(f"no approver with an address in roles {', '.join(message.pending_roles)}")
+    except Exception as error:  # noqa: BLE001 - any failure (the key unreadable, nobody to ask) must be visible
+        sent = []
+        failures = [truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)]
+    else:
+        failures = [f"{item.email.to[0]}: {item.error}" for item in sent if item.error]
+    delivered = [item for item in sent if item.error is None]
+    for reason in failures:
+        what = f"Approval request email for message {message.id}"
+        record_failure(store, incident.id, now, "approval_request", what, reason, message_id=message.id)
+    if delivered:
         store.add_timeline_entry(
             TimelineEntry(
                 incident_id=incident.id,
                 at=now,
-                kind=TimelineKind.NOTIFICATION_FAILED,
-                text=f"Approval request email for message {message.id} could not be sent: {reason}",
-                data={"notification": "approval_request", "message_id": message.id, "reason": reason},
+                kind=TimelineKind.APPROVAL_REQUESTED,
+                text=f"Approval of message {message.id} requested from {', '.join(message.pending_roles)} by email",
+                data={
+                    "message_id": message.id,
+                    "version": message.version,
+                    "roles": message.pending_roles,
+                    "to": [item.email.to[0] for item in delivered],
+                    "provider_message_ids": [item.provider_id for item in delivered],
+                },
             )
         )
-        return ApprovalRequest.FAILED, reason
+    arm_approval_timeout(plan, store, approvals, incident, message, now)
+    if not delivered:
+        return ApprovalRequest.FAILED, failures[0]
+    return ApprovalRequest.SENT, failures[0] if failures else None
+
+
+def arm_approval_timeout(
+    plan: Plan, store: IncidentStore, approvals: ApprovalRequests, incident: Incident, message: Message, now: datetime
+) -> None:
+    """For a severity with ``approval_timeout``, schedule the publication of the phase's holding text.
+
+    Armed whether or not the emails went out: when nobody could even be asked, saying it early with the
+    pre-approved text matters most. A schedule that cannot be created is on the timeline, never silent.
+    """
+    timeout = plan.severity(incident.severity_id).approval_timeout
+    holding = plan.phases.phases[message.phase].holding
+    if timeout is None or holding is None or approvals.timeouts is None:
+        return
+    due_at = now + timeout
+    try:
+        schedule = approvals.timeouts.schedule(incident.id, message.id, due_at)
+    except Exception as error:  # noqa: BLE001 - a scheduler refusal must show on the incident, not vanish
+        reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
+        what = f"Approval timeout for message {message.id}"
+        record_failure(store, incident.id, now, "approval_timeout", what, reason, message_id=message.id)
+        return
     store.add_timeline_entry(
         TimelineEntry(
             incident_id=incident.id,
             at=now,
             kind=TimelineKind.APPROVAL_REQUESTED,
-            text=f"Approval of message {message.id} requested from {', '.join(message.approvers)} by email",
-            data={
-                "message_id": message.id,
-                "roles": message.approvers,
-                "to": email.to,
-                "provider_message_id": provider_id,
-            },
+            text=f"If nobody approves message {message.id} by {due_at.isoformat()}, the holding text is published",
+            data={"message_id": message.id, "timeout_at": due_at.isoformat(), "schedule": schedule},
         )
     )
-    return ApprovalRequest.SENT, None
+
+
+def engage_roles(plan: Plan, store: IncidentStore, sender: EmailSender, incident: Incident, now: datetime) -> None:
+    """Tell every person of the roles the plan engages for the severity that the incident opened, and what is
+    theirs to do. Each refusal is a ``notification_failed`` entry; who was reached is a ``roles_engaged`` one."""
+    try:
+        emails = engagement_emails(plan, incident, now)
+    except Exception as error:  # noqa: BLE001 - a plan that cannot be rendered must not hide the incident
+        reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
+        record_failure(store, incident.id, now, "engagement", "Engagement emails", reason)
+        return
+    reached: list[str] = []
+    for email in emails:
+        try:
+            sender.send(email)
+        except Exception as error:  # noqa: BLE001 - one refused address must not keep the others uninformed
+            reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
+            record_failure(store, incident.id, now, "engagement", f"Engagement email to {email.to[0]}", reason)
+        else:
+            reached.extend(email.to)
+    if reached:
+        roles = plan.roles.engage.get(incident.severity_id, [])
+        store.add_timeline_entry(
+            TimelineEntry(
+                incident_id=incident.id,
+                at=now,
+                kind=TimelineKind.ROLES_ENGAGED,
+                text=f"Roles engaged by email: {', '.join(roles)}",
+                data={"roles": roles, "to": reached},
+            )
+        )
+
+
+def record_failure(
+    store: IncidentStore, incident_id: str, now: datetime, notification: str, what: str, reason: str, **data: Any
+) -> None:
+    """Put a notification that did not happen on the incident's timeline: nothing fails silently."""
+    store.add_timeline_entry(
+        TimelineEntry(
+            incident_id=incident_id,
+            at=now,
+            kind=TimelineKind.NOTIFICATION_FAILED,
+            text=f"{what} could not be sent: {reason}",
+            data={"notification": notification, "reason": reason, **data},
+        )
+    )
 
 
 def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:

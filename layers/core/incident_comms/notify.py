@@ -1,4 +1,4 @@
-"""Emails to the team: the approval request sent when an incident opens.
+"""Emails to the team: the approval request sent to each approver, with that person's own signed links.
 
 Pure: builds :class:`Email` values and talks to an :class:`EmailSender`; SES lives in
 :mod:`incident_comms.adapters.ses`. These emails are the system's own (package templates in
@@ -9,6 +9,7 @@ become markup in a responder's mail client.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from incident_comms.drafting import ALARM_TEXT_MAX, format_datetime, format_elapsed, one_line, truncate
 from incident_comms.incidents import Incident, Message
 from incident_comms.plan.models import Channel, Phase, Plan, localized
+from incident_comms.tokens import ApprovalAction, TokenClaims, expiry_for, issue_token
 
 SUBJECT_MAX = 99
 """Subjects stay under 100 characters so every mail client shows the whole line, "approval needed" included."""
@@ -35,7 +37,12 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "intro": "Se ha abierto un incidente. Antes de avisar a los clientes, revise el borrador y apruébelo "
         "(o corríjalo) en la página de aprobación.",
         "review": "Revisar y aprobar",
-        "review_unconfigured": "No hay URL de aprobaciones configurada (APPROVALS_BASE_URL); la página está en:",
+        "edit": "Corregir",
+        "reject": "Rechazar",
+        "links_note": "Los enlaces son personales, sirven una sola vez y caducan el {expires}. "
+        "Abrirlos no aprueba nada: la decisión se toma con un botón en la página.",
+        "review_unconfigured": "No hay URL de aprobaciones configurada (APPROVALS_BASE_URL); "
+        "las páginas están en estas rutas:",
         "incident": "Incidente",
         "component": "Componente",
         "severity": "Severidad",
@@ -78,7 +85,11 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "intro": "An incident has opened. Before customers are told, review the draft and approve it "
         "(or edit it) on the approval page.",
         "review": "Review and approve",
-        "review_unconfigured": "No approvals URL is configured (APPROVALS_BASE_URL); the page is at:",
+        "edit": "Edit",
+        "reject": "Reject",
+        "links_note": "These links are yours alone, work once and expire on {expires}. "
+        "Opening one approves nothing: you decide with a button on the page.",
+        "review_unconfigured": "No approvals URL is configured (APPROVALS_BASE_URL); the pages are at these paths:",
         "incident": "Incident",
         "component": "Component",
         "severity": "Severity",
@@ -145,39 +156,127 @@ class EmailSender(Protocol):
         ...
 
 
+class ApprovalTimeouts(Protocol):
+    def schedule(self, incident_id: str, message_id: str, due_at: datetime) -> str:
+        """Make the approval timeout of ``message_id`` fire once at ``due_at``; answers the schedule's name."""
+        ...
+
+
+@dataclass(frozen=True)
+class ApprovalLinks:
+    """One approver's three links: each carries its own token, for that person, action and message version."""
+
+    approve: str
+    edit: str
+    reject: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    """One email handed to the mail service (``provider_id``) or refused (``error``, safe to log)."""
+
+    email: Email
+    provider_id: str | None = None
+    error: str | None = None
+
+
 @dataclass(frozen=True)
 class ApprovalRequests:
-    """What ingest needs to ask for an approval: where the email goes out, and where its link points."""
+    """What ingest needs to ask for an approval: where the email goes out, where its links point, the key that
+    signs them (read on first use, so nothing reads the secret until an approval is actually asked for), and
+    the approval timeout to arm."""
 
     sender: EmailSender
+    token_key: Callable[[], bytes]
     base_url: str = ""
+    timeouts: ApprovalTimeouts | None = None
 
-    def send(self, plan: Plan, incident: Incident, message: Message, now: datetime) -> tuple[Email, str]:
-        """Build and send the approval request; answers the email and the mail service's message id."""
-        email = approval_request_email(plan, incident, message, now, self.base_url)
-        return email, self.sender.send(email)
+    def send(
+        self, plan: Plan, incident: Incident, message: Message, now: datetime, roles: list[str] | None = None
+    ) -> list[SentEmail]:
+        """Email every person of ``roles`` (default: the roles that must still approve) their own links.
+
+        Each send is tried on its own: one refused address does not keep the others from being asked.
+        """
+        key = self.token_key()
+        expires_at = expiry_for(now, plan.severity(incident.severity_id).approval_expiry)
+        sent: list[SentEmail] = []
+        for recipient in approver_addresses(plan, message.pending_roles if roles is None else roles):
+            links = approval_links(self.base_url, key, message, recipient, expires_at)
+            email = approval_request_email(plan, incident, message, now, links, recipient)
+            try:
+                sent.append(SentEmail(email, provider_id=self.sender.send(email)))
+            except Exception as error:  # noqa: BLE001 - reported per recipient; the others are still asked
+                sent.append(SentEmail(email, error=truncate(one_line(f"{type(error).__name__}: {error}"), 500)))
+        return sent
 
 
-def approval_request_email(plan: Plan, incident: Incident, message: Message, now: datetime, base_url: str) -> Email:
-    """The email asking the approving roles to review ``message`` before any customer sees it.
+def approval_links(base_url: str, key: bytes, message: Message, recipient: str, expires_at: datetime) -> ApprovalLinks:
+    """Sign one link per action for ``recipient`` and the current version of ``message``."""
+
+    def link(action: ApprovalAction) -> str:
+        claims = TokenClaims(
+            incident_id=message.incident_id,
+            message_id=message.id,
+            message_version=message.version,
+            recipient=recipient,
+            action=action,
+            expires_at=expires_at,
+        )
+        return approval_url(base_url, issue_token(claims, key))
+
+    return ApprovalLinks(
+        approve=link(ApprovalAction.APPROVE),
+        edit=link(ApprovalAction.EDIT),
+        reject=link(ApprovalAction.REJECT),
+        expires_at=expires_at,
+    )
+
+
+def approval_request_email(
+    plan: Plan, incident: Incident, message: Message, now: datetime, links: ApprovalLinks, recipient: str
+) -> Email:
+    """The email asking one approver to review ``message`` before any customer sees it.
 
     It carries everything needed to decide from a phone: the incident facts, every channel's draft as
-    that channel will show it, the questions the phase must answer, and a link to the approval page.
-    The link is a plain one for now: the approvals API with signed, single-use tokens comes later, and
-    then the link gains its token; nothing here pretends to be one.
+    that channel will show it, the questions the phase must answer, and three links (review and approve,
+    edit, reject) signed for this recipient. Opening a link only shows a page; the decision is a button.
 
-    Written in the plan's main locale (the team's language). Raises ``ValueError`` (pydantic's
-    ``ValidationError``) when the approving roles have nobody with an address, so the caller records it.
+    Written in the plan's main locale (the team's language).
     """
     locale = plan.main_locale
-    texts = _TEXTS.get(locale.split("-")[0], _TEXTS[_FALLBACK_LOCALE])
+    texts = team_texts(plan)
+    zone = team_zone(plan)
+    context = {
+        **incident_context(plan, incident, message, now, texts),
+        "links": links,
+        "links_note": texts["links_note"].format(expires=format_datetime(links.expires_at, zone, locale)),
+        "links_are_absolute": links.approve.startswith(("https://", "http://")),
+    }
+    environment = email_environment()
+    return Email(
+        to=[recipient],
+        subject=context["subject"],
+        text=environment.get_template("approval_request.txt.j2").render(context).strip() + "\n",
+        html=environment.get_template("approval_request.html.j2").render(context),
+        headers={"X-Incident-Id": incident.id, "X-Incident-Message-Id": message.id},
+    )
+
+
+def incident_context(
+    plan: Plan, incident: Incident, message: Message, now: datetime, texts: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the approval email and the approval page show about an incident and one message, as text values
+    (autoescaped where they become HTML): alarm names are truncated to one line, times are in the team's zone."""
+    locale = plan.main_locale
+    texts = texts or team_texts(plan)
     zone = team_zone(plan)
     severity = plan.severity(incident.severity_id)
     component_name = localized(plan.component(incident.component_id).name, locale, locale)
     phase_name = texts["phases"][message.phase]
-    review_url = approval_url(base_url, incident.id, message.id)
     channels = {channel.id: channel for channel in plan.channels.channels}
-    context = {
+    return {
         "locale": locale,
         "t": texts,
         "organisation": plan.definition.organisation.name,
@@ -204,6 +303,7 @@ def approval_request_email(plan: Plan, incident: Incident, message: Message, now
             {
                 "channel": _channel_name(channels.get(draft.channel_id), draft.channel_id, locale),
                 "channel_id": draft.channel_id,
+                "format": draft.format.value,
                 "locale": draft.locale,
                 "subject": draft.subject,
                 "text": draft.text,
@@ -211,17 +311,8 @@ def approval_request_email(plan: Plan, incident: Incident, message: Message, now
             for draft in message.drafts
         ],
         "answers": [texts["answer_names"].get(answer, answer) for answer in plan.phases.phases[message.phase].answers],
-        "review_url": review_url,
-        "review_url_is_absolute": review_url.startswith(("https://", "http://")),
+        "message": {"id": message.id, "version": message.version},
     }
-    environment = email_environment()
-    return Email(
-        to=approver_addresses(plan, message.approvers),
-        subject=context["subject"],
-        text=environment.get_template("approval_request.txt.j2").render(context).strip() + "\n",
-        html=environment.get_template("approval_request.html.j2").render(context),
-        headers={"X-Incident-Id": incident.id, "X-Incident-Message-Id": message.id},
-    )
 
 
 def approval_subject(severity_id: str, phase_name: str, component_name: str, approval_needed: str) -> str:
@@ -236,9 +327,10 @@ def approval_subject(severity_id: str, phase_name: str, component_name: str, app
     return one_line(prefix + truncate(one_line(component_name), room) + suffix)
 
 
-def approval_url(base_url: str, incident_id: str, message_id: str) -> str:
-    """Where a responder reviews ``message_id``: ``{base_url}/approvals/{incident_id}/{message_id}``."""
-    return f"{base_url.rstrip('/')}/approvals/{quote(incident_id, safe='')}/{quote(message_id, safe='')}"
+def approval_url(base_url: str, token: str) -> str:
+    """The page of one approval link: ``{base_url}/approvals/{token}``. The token is the whole credential and
+    names incident, message and action itself, so the path carries nothing else."""
+    return f"{base_url.rstrip('/')}/approvals/{quote(token, safe='')}"
 
 
 def approver_addresses(plan: Plan, role_ids: list[str]) -> list[str]:
@@ -248,6 +340,11 @@ def approver_addresses(plan: Plan, role_ids: list[str]) -> list[str]:
         for person in plan.role(role_id).people:
             addresses.setdefault(person.email, None)
     return list(addresses)
+
+
+def team_texts(plan: Plan) -> dict[str, Any]:
+    """The system's own wording in the team's language (the plan's main locale), English when we lack it."""
+    return _TEXTS.get(plan.main_locale.split("-")[0], _TEXTS[_FALLBACK_LOCALE])
 
 
 def team_zone(plan: Plan) -> ZoneInfo:

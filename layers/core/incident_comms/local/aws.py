@@ -55,7 +55,8 @@ class EmbeddedAws:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
+        server = self.server
+        self.thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.05), name="moto", daemon=True)
         self.thread.start()
         return self.endpoint
 

@@ -25,6 +25,9 @@ from incident_comms.local.outbox import Outbox
 from incident_comms.local.routing import Delivery, Router, http_event
 from incident_comms.local.scheduler import fire_due_schedules
 
+SHUTDOWN_POLL = 0.05
+"""How often the servers look for a stop request: Ctrl-C (and every e2e test's teardown) waits this long."""
+
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -89,7 +92,7 @@ class LocalStack:
         )
         self.outbox = Outbox(self.aws)
         self.outbox.listen(self.router, self._deliver_quietly)
-        self._spawn(self.http.serve_forever, "http")
+        self._spawn(lambda: self.http.serve_forever(poll_interval=SHUTDOWN_POLL), "http")
         self._spawn(self._poll, "bridge")
         return self.url
 
@@ -164,6 +167,7 @@ class LocalStack:
                 **incident.model_dump(mode="json"),
                 "timeline": [entry.model_dump(mode="json") for entry in store.timeline(incident.id)],
                 "messages": [message.model_dump(mode="json") for message in store.messages(incident.id)],
+                "publications": [item.model_dump(mode="json") for item in store.publications(incident.id)],
             }
             for incident in store.list_incidents()
         ]

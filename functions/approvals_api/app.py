@@ -1,0 +1,53 @@
+"""Approvals API: the page of an approval link (GET, HEAD: shows, changes nothing) and its decision (POST)."""
+
+from dataclasses import replace
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from incident_comms.approvals import PAGE_HEADERS, HttpRequest, Page, record_page, review, submit
+from incident_comms.composition import services
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver(debug=False)
+
+
+def answer(page: Page, *, with_body: bool = True) -> Response[str]:
+    record_page(page, logger, metrics, MetricUnit.Count)
+    return Response(status_code=page.status, headers=dict(PAGE_HEADERS), body=page.html if with_body else "")
+
+
+def shown(token: str) -> Page:
+    deps = services()
+    return review(token, deps.plan, deps.store, deps.approval_key, deps.clock.now())
+
+
+@app.get("/approvals/<token>")
+def page(token: str) -> Response[str]:
+    return answer(shown(token))
+
+
+@app.head("/approvals/<token>")
+def page_head(token: str) -> Response[str]:
+    return answer(shown(token), with_body=False)
+
+
+@app.post("/approvals/<token>")
+def decision(token: str) -> Response[str]:
+    deps = services()
+    request = HttpRequest.from_event(app.current_event.raw_event)
+    approvals = replace(deps.approval_requests, base_url=request.base_url)
+    return answer(submit(token, request, deps.plan, deps.store, deps.approval_key, deps.clock.now(), approvals))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

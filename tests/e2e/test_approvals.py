@@ -1,0 +1,210 @@
+"""Approvals through the local stack, over HTTP only: the links of a real approval email, as a responder (and a
+mail scanner) would use them."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from tests.e2e.conftest import Answer, RunningStack
+
+pytestmark = pytest.mark.e2e
+
+APPROVAL_NEEDED = "aprobación necesaria"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class FormReader(HTMLParser):
+    """The fields a browser would submit from the page's one form: inputs, textareas, and the submit button."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms = 0
+        self.scripts = 0
+        self.fields: dict[str, str] = {}
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form" and found.get("method", "").lower() == "post":
+            self.forms += 1
+        elif tag == "script":
+            self.scripts += 1
+        elif (tag == "input" and found.get("name") and found.get("type") != "submit") or (
+            tag == "button" and found.get("name")
+        ):
+            self.fields[found["name"]] = found.get("value", "")
+        elif tag == "textarea" and found.get("name"):
+            self._textarea = found["name"]
+            self.fields[self._textarea] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+
+
+def read_form(page: bytes) -> FormReader:
+    reader = FormReader()
+    reader.feed(page.decode())
+    return reader
+
+
+def approval_links(stack: RunningStack, recipient: str, version_hint: str = "") -> dict[str, str]:
+    """The approve, edit and reject paths of the newest approval email ``recipient`` got."""
+    emails = [
+        message
+        for message in stack.request("GET", "/local/outbox").json()
+        if message.get("kind") == "email" and recipient in message["to"] and APPROVAL_NEEDED in message["subject"]
+    ]
+    assert emails, f"no approval email for {recipient}"
+    urls = re.findall(r"https?://\S+/approvals/[A-Za-z0-9_.%-]+", emails[-1]["text"])
+    assert len(urls) == 3, urls
+    return dict(zip(("approve", "edit", "reject"), (urlsplit(url).path for url in urls), strict=True))
+
+
+def state(stack: RunningStack) -> Any:
+    return stack.request("GET", "/local/incidents").json()
+
+
+def post_form(stack: RunningStack, path: str, fields: dict[str, str]) -> Answer:
+    return stack.request("POST", path, urlencode(fields).encode(), **FORM)
+
+
+def open_incident(stack: RunningStack, event: str = "cloudwatch-eventbridge-alarm.json") -> dict[str, Any]:
+    answer = stack.post_event(event)
+    assert answer.status == 200, answer.body
+    (ran,) = answer.json()["ran"]
+    (outcome,) = ran["result"]["outcomes"]
+    assert outcome["applied"] == "opened", outcome
+    (incident,) = [found for found in state(stack) if found["id"] == outcome["incident_id"]]
+    return dict(incident)
+
+
+def approvers(incident: dict[str, Any], stack: RunningStack) -> list[str]:
+    requested = [
+        entry for entry in incident["timeline"] if entry["kind"] == "approval_requested" and "to" in entry["data"]
+    ]
+    assert requested, incident["timeline"]
+    return list(requested[-1]["data"]["to"])
+
+
+def test_get_and_head_of_every_link_ten_times_change_nothing(fresh_stack: RunningStack) -> None:
+    incident = open_incident(fresh_stack)
+    before, outbox = state(fresh_stack), fresh_stack.request("GET", "/local/outbox").json()
+
+    for recipient in approvers(incident, fresh_stack):
+        for path in approval_links(fresh_stack, recipient).values():
+            for _ in range(10):
+                page = fresh_stack.request("GET", path)
+                head = fresh_stack.request("HEAD", path)
+                assert page.status == head.status == 200, page.body
+                assert head.body == b""
+                assert read_form(page.body).forms == 1
+                assert read_form(page.body).scripts == 0
+                assert page.headers["Referrer-Policy"] == "no-referrer"
+                assert "no-store" in page.headers["Cache-Control"]
+
+    assert state(fresh_stack) == before
+    assert fresh_stack.request("GET", "/local/outbox").json() == outbox
+
+
+def test_ten_concurrent_posts_of_one_approval_approve_once_and_publish_once(fresh_stack: RunningStack) -> None:
+    incident = open_incident(fresh_stack)
+    recipient = approvers(incident, fresh_stack)[0]
+    path = approval_links(fresh_stack, recipient)["approve"]
+    page = fresh_stack.request("GET", path)
+    form = read_form(page.body).fields
+    assert form.get("decision") == "approve"
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: post_form(fresh_stack, path, form), range(10)))
+
+    assert sorted(answer.status for answer in answers) == [200] + [409] * 9
+    (after,) = [found for found in state(fresh_stack) if found["id"] == incident["id"]]
+    (message,) = after["messages"]
+    assert message["status"] == "approved"
+    assert [approval["recipient"] for approval in message["approvals"].values()] == [recipient]
+    (publication,) = after["publications"]
+    assert (publication["message_id"], publication["reason"]) == (message["id"], "approved")
+    kinds = [entry["kind"] for entry in after["timeline"]]
+    assert kinds.count("approved") == 1 and kinds.count("publish_requested") == 1
+    (audit,) = [entry for entry in after["timeline"] if entry["kind"] == "approved"]
+    assert audit["data"]["recipient"] == recipient
+    assert audit["data"]["source_ip"] == "127.0.0.1"
+    assert audit["data"]["user_agent"].startswith("Python-urllib")
+
+
+def test_replayed_forged_tampered_and_superseded_links_are_refused_and_change_nothing(
+    fresh_stack: RunningStack,
+) -> None:
+    incident = open_incident(fresh_stack)
+    first, second = approvers(incident, fresh_stack)[:2]
+    mine, theirs = approval_links(fresh_stack, first), approval_links(fresh_stack, second)
+
+    edit_form = read_form(fresh_stack.request("GET", mine["edit"]).body).fields
+    text_fields = [name for name in edit_form if name.startswith("text.")]
+    assert text_fields, edit_form
+    edit_form[text_fields[0]] = "Texto corregido a mano: <b>sin</b> marcas."
+    assert post_form(fresh_stack, mine["edit"], edit_form).status == 200
+    (edited,) = [found for found in state(fresh_stack) if found["id"] == incident["id"]]
+    assert edited["messages"][0]["version"] == 2
+    assert edited["messages"][0]["status"] == "approved"
+
+    token = mine["approve"].rsplit("/", 1)[1]
+    payload, signature = token.split(".")
+    flipped = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
+    refused = {
+        "replayed edit": post_form(fresh_stack, mine["edit"], edit_form),
+        "superseded approve": post_form(fresh_stack, theirs["approve"], {"decision": "approve", "confirm": "yes"}),
+        "forged": post_form(fresh_stack, "/approvals/" + "x" * 40 + "." + "y" * 43, {"decision": "approve"}),
+        "tampered": post_form(fresh_stack, f"/approvals/{flipped}.{signature}", {"decision": "approve"}),
+    }
+    statuses = {name: answer.status for name, answer in refused.items()}
+    assert statuses == {"replayed edit": 409, "superseded approve": 409, "forged": 404, "tampered": 404}
+    for name, answer in refused.items():
+        assert incident["id"].encode() not in answer.body, name
+        assert b"API p" not in answer.body, name
+    assert fresh_stack.request("GET", theirs["approve"]).status == 409
+    assert [found for found in state(fresh_stack) if found["id"] == incident["id"]] == [edited]
+
+
+def test_an_expired_link_is_refused(fresh_stack: RunningStack) -> None:
+    incident = open_incident(fresh_stack, "cloudwatch-anomaly-detection.json")
+    path = approval_links(fresh_stack, approvers(incident, fresh_stack)[0])["approve"]
+    form = read_form(fresh_stack.request("GET", path).body).fields
+
+    fresh_stack.request("POST", "/local/clock", {"advance": "P2D"})
+    expired_page = fresh_stack.request("GET", path)
+    expired_post = post_form(fresh_stack, path, form)
+
+    assert expired_page.status == expired_post.status == 410
+    (after,) = [found for found in state(fresh_stack) if found["id"] == incident["id"]]
+    assert after["messages"][0]["status"] == "awaiting_approval"
+    assert after["publications"] == []
+
+
+def test_the_approval_timeout_publishes_the_holding_text(fresh_stack: RunningStack) -> None:
+    incident = open_incident(fresh_stack)
+
+    early = fresh_stack.request("POST", "/local/clock", {"advance": "PT9M"}).json()
+    assert early["fired"] == []
+    fired = fresh_stack.request("POST", "/local/clock", {"advance": "PT2M"}).json()["fired"]
+
+    assert [item.get("function") for item in fired] == ["ApprovalTimeoutFunction"], fired
+    (after,) = [found for found in state(fresh_stack) if found["id"] == incident["id"]]
+    waiting, holding = sorted(after["messages"], key=lambda message: message["holding"])
+    assert waiting["status"] == "awaiting_approval"
+    assert holding["status"] == "approved" and holding["replaces"] == waiting["id"]
+    (publication,) = after["publications"]
+    assert (publication["message_id"], publication["reason"]) == (holding["id"], "approval_timeout")
+    assert "approval_timed_out" in [entry["kind"] for entry in after["timeline"]]
+    assert fresh_stack.request("POST", "/local/clock", {"advance": "PT1H"}).json()["fired"] == []

@@ -1,0 +1,673 @@
+"""Approval decisions, pure: who may decide, what approve / edit / reject make of a message, and the form rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from html import unescape
+from typing import Any, cast
+from urllib.parse import unquote
+
+import pytest
+
+from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
+from incident_comms.approvals import (
+    MAX_FORM_BYTES,
+    MAX_REASON_CHARS,
+    MAX_TEXT_CHARS,
+    BadForm,
+    FormProblem,
+    HttpRequest,
+    LinkRefused,
+    Recorded,
+    Refusal,
+    RequestMeta,
+    acting_roles,
+    compute_decision,
+    decide,
+    parse_form,
+    review,
+)
+from incident_comms.incidents import (
+    AlarmSnapshot,
+    Approval,
+    Incident,
+    Message,
+    MessageStatus,
+    Publication,
+    PublicationReason,
+    TimelineEntry,
+    TimelineKind,
+)
+from incident_comms.ingest import first_message
+from incident_comms.plan.models import Person, Phase, Plan
+from incident_comms.store import DecisionSaved, IncidentStore
+from incident_comms.tokens import ApprovalAction, TokenClaims, issue_token, token_fingerprint, verify_token
+
+NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
+OPENED = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
+KEY = b"k" * 64
+MARTA = "marta.ibanez@nubeteca.example"  # communications_lead
+JORGE = "jorge.salas@nubeteca.example"  # communications_lead
+RAMON = "ramon.lozano@nubeteca.example"  # legal
+DIEGO = "diego.ferrer@nubeteca.example"  # technical_lead: approves nothing
+META = RequestMeta.of("203.0.113.7", "Mozilla/5.0 (Phone)")
+FINGERPRINT = "0123456789abcdef"
+
+
+def incident_and_message(plan: Plan, phase: Phase = Phase.INVESTIGATING) -> tuple[Incident, Message]:
+    alarm = Alarm(
+        source=AlarmSource.CLOUDWATCH,
+        kind=AlarmKind.METRIC,
+        id="arn:aws:cloudwatch:eu-west-1:123456789012:alarm:prod-api-5xx",
+        name="prod-api-5xx",
+        state=AlarmState.ALARM,
+        changed_at=OPENED,
+    )
+    incident = Incident(
+        id="INC-20261122-1015-abc123",
+        component_id="api",
+        severity_id="SEV1",
+        opened_at=OPENED,
+        updated_at=OPENED,
+        alarms={alarm.id: AlarmSnapshot.of(alarm)},
+        rule_id="api-5xx",
+    )
+    message = first_message(incident, alarm, plan)
+    if phase != Phase.INVESTIGATING:
+        message = message.model_copy(update={"phase": phase, "approvers": plan.approvers_for("SEV1", phase)})
+    return incident, message
+
+
+def postmortem(plan: Plan) -> Message:
+    """A SEV1 postmortem: the plan says communications_lead AND legal must approve it."""
+    message = incident_and_message(plan, Phase.POSTMORTEM)[1]
+    assert message.approvers == ["communications_lead", "legal"]
+    return message
+
+
+def claims_for(message: Message, recipient: str, action: ApprovalAction = ApprovalAction.APPROVE) -> TokenClaims:
+    return TokenClaims(
+        incident_id=message.incident_id,
+        message_id=message.id,
+        message_version=message.version,
+        recipient=recipient,
+        action=action,
+        expires_at=NOW + timedelta(hours=24),
+    )
+
+
+APPROVE = {"decision": ["approve"], "confirm": ["yes"]}
+
+
+def decided(plan: Plan, message: Message, recipient: str, form: dict[str, list[str]] | None = None) -> Any:
+    action = ApprovalAction((form or APPROVE)["decision"][0])
+    claims = claims_for(message, recipient, action)
+    parsed = parse_form(form or APPROVE, action, message)
+    return compute_decision(plan, message, claims, parsed, META, FINGERPRINT, NOW)
+
+
+def plan_where_marta_is_also_legal(plan: Plan) -> Plan:
+    roles = [
+        role.model_copy(update={"people": [*role.people, Person(name="Marta Ibáñez", email=MARTA)]})
+        if role.id == "legal"
+        else role
+        for role in plan.roles.roles
+    ]
+    return plan.model_copy(update={"roles": plan.roles.model_copy(update={"roles": roles})})
+
+
+# --- approve ------------------------------------------------------------------------------------------------------
+
+
+def test_the_one_approving_role_approves_and_the_version_is_handed_to_publishing(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+
+    decision = decided(plan, message, MARTA)
+
+    after = decision.after
+    assert decision.recorded == Recorded.APPROVED
+    assert after.status == MessageStatus.APPROVED and after.decided_at == NOW
+    assert after.revision == message.revision + 1 and after.version == message.version
+    assert after.approvals == {
+        "communications_lead": Approval(
+            recipient=MARTA, at=NOW, version=1, source_ip="203.0.113.7", user_agent="Mozilla/5.0 (Phone)"
+        )
+    }
+    assert decision.publication == Publication(
+        incident_id=message.incident_id,
+        message_id=message.id,
+        version=1,
+        requested_at=NOW,
+        reason=PublicationReason.APPROVED,
+    )
+    approved, requested = decision.entries
+    assert (approved.kind, requested.kind) == (TimelineKind.APPROVED, TimelineKind.PUBLISH_REQUESTED)
+    assert MARTA in approved.text and "communications_lead" in approved.text
+    assert approved.data["recipient"] == MARTA
+    assert approved.data["roles"] == ["communications_lead"]
+    assert approved.data["version"] == 1
+    assert approved.data["source_ip"] == "203.0.113.7"
+    assert approved.data["user_agent"] == "Mozilla/5.0 (Phone)"
+    assert approved.data["token_fingerprint"] == FINGERPRINT
+    assert approved.data["channels"] == {d.channel_id: {"subject": d.subject, "text": d.text} for d in message.drafts}
+
+
+def test_with_two_roles_to_approve_the_first_approval_publishes_nothing(plan: Plan) -> None:
+    message = postmortem(plan)
+
+    first = decided(plan, message, MARTA)
+
+    assert first.after.status == MessageStatus.AWAITING_APPROVAL and first.after.decided_at is None
+    assert first.after.pending_roles == ["legal"]
+    assert first.publication is None
+    assert [entry.kind for entry in first.entries] == [TimelineKind.APPROVED]
+    assert first.entries[0].data["pending_roles"] == ["legal"]
+
+    second = decided(plan, first.after, RAMON)
+
+    assert second.after.status == MessageStatus.APPROVED
+    assert set(second.after.approvals) == {"communications_lead", "legal"}
+    assert second.after.approvals["communications_lead"].recipient == MARTA
+    assert second.after.revision == message.revision + 2
+    assert second.publication is not None and second.publication.version == 1
+    assert [entry.kind for entry in second.entries] == [TimelineKind.APPROVED, TimelineKind.PUBLISH_REQUESTED]
+
+
+def test_a_person_in_both_roles_approves_as_both_at_once(plan: Plan) -> None:
+    both = plan_where_marta_is_also_legal(plan)
+    message = postmortem(both)
+
+    decision = decided(both, message, MARTA.upper())
+
+    assert set(decision.after.approvals) == {"communications_lead", "legal"}
+    assert decision.after.status == MessageStatus.APPROVED
+    assert decision.entries[0].data["roles"] == ["communications_lead", "legal"]
+    assert decision.publication is not None
+
+
+def test_the_recipient_address_matches_the_plan_whatever_its_case(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+
+    assert acting_roles(plan, "Marta.Ibanez@Nubeteca.Example", message) == (
+        ["communications_lead"],
+        ["communications_lead"],
+    )
+
+
+def test_someone_holding_no_approving_role_is_refused(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+
+    with pytest.raises(LinkRefused) as refused:
+        decided(plan, message, DIEGO)
+
+    assert refused.value.refusal == Refusal.NOT_APPROVER
+
+
+def test_a_role_that_already_approved_cannot_approve_again_through_another_person(plan: Plan) -> None:
+    first = decided(plan, postmortem(plan), MARTA)
+
+    with pytest.raises(LinkRefused) as refused:
+        decided(plan, first.after, JORGE)
+
+    assert refused.value.refusal == Refusal.ROLE_APPROVED
+
+
+# --- edit ---------------------------------------------------------------------------------------------------------
+
+
+def edit_form(message: Message, channel_id: str, text: str, subject: str | None = None) -> dict[str, list[str]]:
+    form = {"decision": ["edit"], "confirm": ["yes"], f"text.{channel_id}": [text]}
+    if subject is not None:
+        form[f"subject.{channel_id}"] = [subject]
+    return form
+
+
+def test_an_edit_makes_a_new_version_approved_by_the_editor_and_escaped_where_it_becomes_html(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+    hostile = "Todo bien <script>alert('x')</script>\r\n\r\nSegundo párrafo & más"
+
+    decision = decided(
+        plan, message, MARTA, edit_form(message, "email-customers-es", hostile, "Asunto <b>nuevo</b>  \t ")
+    )
+
+    after = decision.after
+    assert decision.recorded == Recorded.EDITED
+    assert after.version == 2 and after.revision == 1
+    assert after.status == MessageStatus.APPROVED
+    assert after.approvals["communications_lead"].version == 2
+    edited = next(d for d in after.drafts if d.channel_id == "email-customers-es")
+    assert edited.text == "Todo bien <script>alert('x')</script>\n\nSegundo párrafo & más"
+    assert edited.subject == "Asunto <b>nuevo</b>"
+    assert edited.html is not None
+    assert "<script" not in edited.html and "<b>" not in edited.html
+    assert "&lt;script&gt;" in edited.html and "&lt;b&gt;nuevo&lt;/b&gt;" in edited.html
+    untouched = [d for d in after.drafts if d.channel_id != "email-customers-es"]
+    assert untouched == [d for d in message.drafts if d.channel_id != "email-customers-es"]
+    entry, requested = decision.entries
+    assert entry.kind == TimelineKind.EDITED and requested.kind == TimelineKind.PUBLISH_REQUESTED
+    assert (entry.data["old_version"], entry.data["new_version"]) == (1, 2)
+    assert entry.data["changed_channels"] == ["email-customers-es"]
+    assert entry.data["channels"]["email-customers-es"]["text"] == edited.text
+    assert decision.publication is not None and decision.publication.version == 2
+
+
+def test_an_edit_throws_away_the_other_roles_approvals_of_the_old_text(plan: Plan) -> None:
+    approved_by_comms = decided(plan, postmortem(plan), MARTA).after
+
+    decision = decided(plan, approved_by_comms, RAMON, edit_form(approved_by_comms, "sms-customers", "Texto nuevo"))
+
+    after = decision.after
+    assert after.version == 2
+    assert list(after.approvals) == ["legal"]
+    assert after.approvals["legal"].recipient == RAMON
+    assert after.pending_roles == ["communications_lead"]
+    assert after.status == MessageStatus.AWAITING_APPROVAL
+    assert decision.publication is None
+    assert [entry.kind for entry in decision.entries] == [TimelineKind.EDITED]
+
+
+def test_an_edit_that_changes_no_text_is_an_approval_of_the_same_version(plan: Plan) -> None:
+    approved_by_comms = decided(plan, postmortem(plan), MARTA).after
+    sms = next(d for d in approved_by_comms.drafts if d.channel_id == "sms-customers")
+
+    decision = decided(plan, approved_by_comms, RAMON, edit_form(approved_by_comms, "sms-customers", sms.text + "\n"))
+
+    assert decision.recorded == Recorded.APPROVED
+    assert decision.after.version == 1
+    assert set(decision.after.approvals) == {"communications_lead", "legal"}
+    assert decision.entries[0].data["edit_without_changes"] is True
+
+
+# --- reject -------------------------------------------------------------------------------------------------------
+
+
+def test_a_rejection_needs_a_reason(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+
+    for reason in (None, "", "   \r\n  "):
+        form = {"decision": ["reject"], "confirm": ["yes"], **({"reason": [reason]} if reason is not None else {})}
+        with pytest.raises(BadForm) as bad:
+            parse_form(form, ApprovalAction.REJECT, message)
+        assert bad.value.problem == FormProblem.REASON_MISSING
+
+
+def test_a_rejection_records_who_and_why_and_publishes_nothing(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+
+    decision = decided(
+        plan, message, MARTA, {"decision": ["reject"], "confirm": ["yes"], "reason": ["  No culpes\r\nal proveedor "]}
+    )
+
+    after = decision.after
+    assert decision.recorded == Recorded.REJECTED
+    assert after.status == MessageStatus.REJECTED and after.decided_at == NOW
+    assert after.rejection_reason == "No culpes\nal proveedor"
+    assert after.approvals == {} and after.version == 1 and after.revision == 1
+    assert decision.publication is None
+    (entry,) = decision.entries
+    assert entry.kind == TimelineKind.REJECTED
+    assert entry.data["reason"] == "No culpes\nal proveedor"
+    assert entry.data["recipient"] == MARTA and entry.data["token_fingerprint"] == FINGERPRINT
+
+
+# --- the form -----------------------------------------------------------------------------------------------------
+
+
+def posted(decision: str, **fields: str) -> dict[str, list[str]]:
+    """A form as a browser posts it: ``text__sms_customers`` stands for ``text.sms-customers``."""
+    names = {name: name.replace("__", ".").replace("_", "-") for name in fields}
+    return {"decision": [decision], "confirm": ["yes"], **{names[name]: [value] for name, value in fields.items()}}
+
+
+EDIT, REJECT = ApprovalAction.EDIT, ApprovalAction.REJECT
+BAD_FORMS: list[tuple[str, ApprovalAction, dict[str, list[str]], FormProblem]] = [
+    ("other decision", ApprovalAction.APPROVE, posted("reject"), FormProblem.DECISION_MISMATCH),
+    ("no decision", ApprovalAction.APPROVE, {"confirm": ["yes"]}, FormProblem.DECISION_MISMATCH),
+    ("unknown decision", ApprovalAction.APPROVE, posted("yes"), FormProblem.DECISION_MISMATCH),
+    ("no confirm", ApprovalAction.APPROVE, {"decision": ["approve"]}, FormProblem.NOT_CONFIRMED),
+    ("confirm no", ApprovalAction.APPROVE, {**APPROVE, "confirm": ["no"]}, FormProblem.NOT_CONFIRMED),
+    ("repeated", ApprovalAction.APPROVE, {**APPROVE, "confirm": ["yes", "yes"]}, FormProblem.REPEATED_FIELD),
+    ("unknown field", ApprovalAction.APPROVE, {**APPROVE, "csrf": ["x"]}, FormProblem.UNKNOWN_FIELD),
+    ("reason on approve", ApprovalAction.APPROVE, {**APPROVE, "reason": ["x"]}, FormProblem.UNKNOWN_FIELD),
+    ("text on reject", REJECT, posted("reject", reason="x", text__sms_customers="x"), FormProblem.UNKNOWN_FIELD),
+    ("long reason", REJECT, posted("reject", reason="x" * (MAX_REASON_CHARS + 1)), FormProblem.REASON_TOO_LONG),
+    ("unknown channel", EDIT, posted("edit", text__fax="x"), FormProblem.UNKNOWN_CHANNEL),
+    ("no channel", EDIT, posted("edit", text__=""), FormProblem.UNKNOWN_FIELD),
+    ("empty text", EDIT, posted("edit", text__sms_customers=" \n "), FormProblem.TEXT_INVALID),
+    ("long text", EDIT, posted("edit", text__sms_customers="x" * (MAX_TEXT_CHARS + 1)), FormProblem.TEXT_INVALID),
+    ("two-line subject", EDIT, posted("edit", subject__status_page="a\nBcc: x@y.z"), FormProblem.SUBJECT_INVALID),
+    ("long subject", EDIT, posted("edit", subject__status_page="x" * 100), FormProblem.SUBJECT_INVALID),
+    ("empty subject", EDIT, posted("edit", subject__status_page=""), FormProblem.SUBJECT_INVALID),
+    ("subject for sms", EDIT, posted("edit", subject__sms_customers="x"), FormProblem.NO_SUBJECT_HERE),
+]
+
+
+@pytest.mark.parametrize(("action", "form", "problem"), [case[1:] for case in BAD_FORMS], ids=[c[0] for c in BAD_FORMS])
+def test_a_form_the_page_would_not_send_is_a_400_with_its_reason(
+    plan: Plan, action: ApprovalAction, form: dict[str, list[str]], problem: FormProblem
+) -> None:
+    _, message = incident_and_message(plan)
+
+    with pytest.raises(BadForm) as bad:
+        parse_form(form, action, message)
+
+    assert bad.value.problem == problem
+    assert bad.value.refusal == Refusal.BAD_FORM
+
+
+def test_the_longest_allowed_texts_pass(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+    form = {
+        "decision": ["edit"],
+        "confirm": ["yes"],
+        "text.sms-customers": ["x" * MAX_TEXT_CHARS],
+        "subject.status-page": ["y" * 99],
+    }
+
+    parsed = parse_form(form, ApprovalAction.EDIT, message)
+
+    assert parsed.texts == {"sms-customers": "x" * MAX_TEXT_CHARS}
+    assert parsed.subjects == {"status-page": "y" * 99}
+
+
+def test_the_user_agent_is_kept_short_and_on_one_line() -> None:
+    meta = RequestMeta.of("198.51.100.1", "Agent\r\n" + "x" * 400)
+
+    assert meta.user_agent is not None and len(meta.user_agent) == 300 and "\n" not in meta.user_agent
+
+
+# --- the HTTP request ---------------------------------------------------------------------------------------------
+
+API_HOST = "abc123.execute-api.eu-west-1.amazonaws.com"
+
+
+def request(**headers: str) -> HttpRequest:
+    return HttpRequest(headers={"host": API_HOST, **headers}, domain_name=API_HOST, raw_path="/approvals/t")
+
+
+@pytest.mark.parametrize(
+    ("headers", "cross_site"),
+    [
+        ({}, False),
+        ({"origin": f"https://{API_HOST}"}, False),
+        ({"origin": f"https://{API_HOST.upper()}:443"}, False),
+        ({"origin": "null"}, False),
+        ({"origin": "null", "sec-fetch-site": "same-origin"}, False),
+        ({"origin": "https://evil.example"}, True),
+        ({"origin": f"http://{API_HOST}:8443"}, True),
+        ({"origin": "null", "sec-fetch-site": "cross-site"}, True),
+        ({"origin": f"https://{API_HOST}", "sec-fetch-site": "same-site"}, True),
+        ({"origin": "https://[::1"}, True),
+    ],
+)
+def test_a_post_from_another_site_is_told_apart(headers: dict[str, str], cross_site: bool) -> None:
+    assert request(**headers).is_cross_site() is cross_site
+
+
+@pytest.mark.parametrize(
+    ("domain", "path", "base"),
+    [
+        (API_HOST, "/approvals/t", f"https://{API_HOST}"),
+        ("approvals.nubeteca.example", "/incidents/approvals/t", "https://approvals.nubeteca.example/incidents"),
+        ("127.0.0.1:8377", "/approvals/t", "http://127.0.0.1:8377"),
+        ("localhost:8377", "/approvals/t", "http://localhost:8377"),
+    ],
+)
+def test_links_sent_after_an_edit_point_where_this_request_arrived(domain: str, path: str, base: str) -> None:
+    assert HttpRequest(headers={"host": domain}, domain_name=domain, raw_path=path).base_url == base
+
+
+def test_the_form_body_is_read_plain_or_base64_and_refused_when_too_large_or_not_a_form() -> None:
+    form_type = {"content-type": "application/x-www-form-urlencoded; charset=UTF-8"}
+    plain = HttpRequest(headers=form_type, body="decision=approve&confirm=yes&reason=")
+    encoded = HttpRequest(headers=form_type, body="ZGVjaXNpb249YXBwcm92ZSZjb25maXJtPXllcw==", is_base64_encoded=True)
+
+    assert plain.form() == {"decision": ["approve"], "confirm": ["yes"], "reason": [""]}
+    assert encoded.form() == {"decision": ["approve"], "confirm": ["yes"]}
+    refusals = {
+        "large": HttpRequest(headers=form_type, body="a=" + "x" * MAX_FORM_BYTES),
+        "json": HttpRequest(headers={"content-type": "application/json"}, body='{"decision": "approve"}'),
+        "not base64": HttpRequest(headers=form_type, body="%%%", is_base64_encoded=True),
+        "not utf-8": HttpRequest(headers=form_type, body="reason=%FF"),
+        "too many fields": HttpRequest(headers=form_type, body="&".join(f"f{i}=1" for i in range(201))),
+    }
+    found = {}
+    for name, posted in refusals.items():
+        with pytest.raises(LinkRefused) as refused:
+            posted.form()
+        found[name] = (refused.value.refusal, refused.value.problem)
+    assert found == {
+        "large": (Refusal.TOO_LARGE, None),
+        "json": (Refusal.BAD_FORM, FormProblem.ENCODING),
+        "not base64": (Refusal.BAD_FORM, FormProblem.UNREADABLE),
+        "not utf-8": (Refusal.BAD_FORM, FormProblem.UNREADABLE),
+        "too many fields": (Refusal.BAD_FORM, FormProblem.UNREADABLE),
+    }
+
+
+# --- the use cases over an in-memory store ---------------------------------------------------------------------------
+
+
+@dataclass
+class MemoryStore:
+    """Just what review and decide call, with every write recorded; ``interfere`` runs before the first save."""
+
+    incident: Incident
+    message: Message
+    used: set[str] = field(default_factory=set)
+    writes: list[str] = field(default_factory=list)
+    entries: list[TimelineEntry] = field(default_factory=list)
+    publications: list[Publication] = field(default_factory=list)
+    interfere: Any = None
+
+    def get_incident(self, incident_id: str) -> Incident | None:
+        return self.incident if incident_id == self.incident.id else None
+
+    def get_message(self, incident_id: str, message_id: str) -> Message | None:
+        found = incident_id == self.message.incident_id and message_id == self.message.id
+        return self.message if found else None
+
+    def token_used(self, fingerprint: str) -> bool:
+        return fingerprint in self.used
+
+    def save_decision(
+        self,
+        before: Message,
+        after: Message,
+        token_fingerprint: str,
+        token_expires_at: datetime,
+        entries: list[TimelineEntry],
+        publication: Publication | None,
+    ) -> DecisionSaved:
+        if self.interfere is not None:
+            self.message, self.interfere = self.interfere(self.message), None
+        if token_fingerprint in self.used:
+            return DecisionSaved.TOKEN_USED
+        if before.revision != self.message.revision:
+            return DecisionSaved.MESSAGE_CHANGED
+        self.writes.append("decision")
+        self.used.add(token_fingerprint)
+        self.message = after
+        self.entries.extend(entries)
+        self.publications.extend([publication] if publication else [])
+        return DecisionSaved.SAVED
+
+    def add_timeline_entry(self, entry: TimelineEntry) -> None:
+        self.writes.append("entry")
+        self.entries.append(entry)
+
+
+def as_store(memory: MemoryStore) -> IncidentStore:
+    return cast(IncidentStore, memory)
+
+
+def test_the_review_page_shows_one_form_for_the_links_action_and_writes_nothing(plan: Plan) -> None:
+    incident, message = incident_and_message(plan)
+    store = MemoryStore(incident, message)
+    claims = claims_for(message, MARTA, ApprovalAction.REJECT)
+    token = issue_token(claims, KEY)
+
+    page = review(token, plan, as_store(store), KEY, NOW)
+
+    assert page.status == 200 and page.refusal is None
+    assert store.writes == []
+    assert page.token_fingerprint == token_fingerprint(token)
+    html = page.html
+    assert "<script" not in html.lower()
+    assert html.count("<form") == 1 and 'method="post"' in html
+    assert '<input type="hidden" name="decision" value="reject">' in html
+    assert re.search(r'<textarea id="reason" name="reason"[^>]*required', html)
+    assert '<button type="submit" name="confirm" value="yes" class="danger">Rechazar</button>' in html
+    assert incident.id in html and "API pública" in html
+    assert all(unescape(draft.text) in unescape(html) for draft in message.drafts)
+    siblings = [unquote(href) for href in re.findall(r'<a href="([^"]+)">', html)]
+    assert [verify_token(sibling, KEY, NOW).action for sibling in siblings] == [
+        ApprovalAction.APPROVE,
+        ApprovalAction.EDIT,
+    ]
+    assert {verify_token(sibling, KEY, NOW).expires_at for sibling in siblings} == {claims.expires_at}
+
+
+def test_alarm_text_on_the_page_is_escaped(plan: Plan) -> None:
+    incident, message = incident_and_message(plan)
+    (alarm_id,) = incident.alarms
+    hostile = incident.alarms[alarm_id].model_copy(update={"name": "<script>alert(1)</script>"})
+    incident = incident.model_copy(update={"alarms": {alarm_id: hostile}})
+
+    page = review(
+        issue_token(claims_for(message, MARTA), KEY), plan, as_store(MemoryStore(incident, message)), KEY, NOW
+    )
+
+    assert "<script" not in page.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.html
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal", "status"),
+    [
+        ("forged", Refusal.INVALID, 404),
+        ("unknown message", Refusal.INVALID, 404),
+        ("expired", Refusal.EXPIRED, 410),
+        ("used", Refusal.USED, 409),
+        ("edited since", Refusal.SUPERSEDED, 409),
+        ("decided", Refusal.DECIDED, 409),
+        ("not an approver", Refusal.NOT_APPROVER, 403),
+    ],
+)
+def test_a_link_that_cannot_act_gets_a_page_that_says_nothing_about_the_incident(
+    plan: Plan, change: str, refusal: Refusal, status: int
+) -> None:
+    incident, message = incident_and_message(plan)
+    store = MemoryStore(incident, message)
+    claims, key, now = claims_for(message, DIEGO if change == "not an approver" else MARTA), KEY, NOW
+    if change == "forged":
+        key = b"o" * 64
+    elif change == "unknown message":
+        claims = claims.model_copy(update={"message_id": "investigating-00000000"})
+    elif change == "expired":
+        now = claims.expires_at
+    elif change == "used":
+        store.used.add(token_fingerprint(issue_token(claims, KEY)))
+    elif change == "edited since":
+        store.message = message.model_copy(update={"version": 2})
+    elif change == "decided":
+        store.message = message.model_copy(update={"status": MessageStatus.REJECTED})
+    token = issue_token(claims, key)
+
+    for answer in (
+        review(token, plan, as_store(store), KEY, now),
+        decide(token, APPROVE, META, plan, as_store(store), KEY, now),
+    ):
+        assert (answer.status, answer.refusal) == (status, refusal)
+        assert incident.id not in answer.html and message.id not in answer.html
+        assert "API" not in answer.html and "SEV1" not in answer.html
+    assert store.writes == [] and store.publications == []
+
+
+def test_a_decision_is_recomputed_when_another_role_approved_first(plan: Plan) -> None:
+    incident, message = incident_and_message(plan, Phase.POSTMORTEM)
+    legal = Approval(recipient=RAMON, at=NOW, version=1)
+    store = MemoryStore(
+        incident,
+        message,
+        interfere=lambda stored: stored.model_copy(
+            update={"approvals": {"legal": legal}, "revision": stored.revision + 1}
+        ),
+    )
+
+    outcome = decide(issue_token(claims_for(message, MARTA), KEY), APPROVE, META, plan, as_store(store), KEY, NOW)
+
+    assert (outcome.status, outcome.recorded) == (200, Recorded.APPROVED)
+    assert outcome.publication_requested and outcome.pending_roles == []
+    assert store.message.status == MessageStatus.APPROVED and store.message.revision == 2
+    assert store.message.approvals["legal"] == legal
+    assert len(store.publications) == 1
+
+
+def test_an_edit_that_leaves_roles_to_approve_asks_them_again_with_new_links(plan: Plan) -> None:
+    from incident_comms.notify import ApprovalRequests, Email
+
+    incident, message = incident_and_message(plan, Phase.POSTMORTEM)
+    store = MemoryStore(incident, message)
+    sent: list[Email] = []
+
+    class Sender:
+        def send(self, email: Email) -> str:
+            sent.append(email)
+            return f"id-{len(sent)}"
+
+    approvals = ApprovalRequests(Sender(), token_key=lambda: KEY, base_url="https://approvals.example")
+    form = edit_form(message, "sms-customers", "Texto revisado por legal")
+
+    outcome = decide(
+        issue_token(claims_for(message, RAMON, ApprovalAction.EDIT), KEY),
+        form,
+        META,
+        plan,
+        as_store(store),
+        KEY,
+        NOW,
+        approvals,
+    )
+
+    assert (outcome.status, outcome.recorded, outcome.version) == (200, Recorded.EDITED, 2)
+    assert outcome.pending_roles == ["communications_lead"]
+    assert sorted(address for email in sent for address in email.to) == sorted([MARTA, JORGE])
+    new_links = re.findall(r"https://approvals\.example/approvals/([A-Za-z0-9_.-]+)", sent[0].text)
+    assert new_links and {verify_token(link, KEY, NOW).message_version for link in new_links} == {2}
+    assert [entry.kind for entry in store.entries] == [TimelineKind.EDITED, TimelineKind.APPROVAL_REQUESTED]
+    assert "Falta la aprobación de: Responsable de comunicación" in outcome.html
+
+
+def test_a_failed_new_approval_request_is_on_the_timeline_and_the_page_says_so(plan: Plan) -> None:
+    from incident_comms.notify import ApprovalRequests, Email
+
+    incident, message = incident_and_message(plan, Phase.POSTMORTEM)
+    store = MemoryStore(incident, message)
+
+    class RefusingSender:
+        def send(self, email: Email) -> str:
+            raise RuntimeError("MessageRejected: address not verified")
+
+    approvals = ApprovalRequests(RefusingSender(), token_key=lambda: KEY)
+    form = edit_form(message, "sms-customers", "Texto revisado por legal")
+
+    outcome = decide(
+        issue_token(claims_for(message, RAMON, ApprovalAction.EDIT), KEY),
+        form,
+        META,
+        plan,
+        as_store(store),
+        KEY,
+        NOW,
+        approvals,
+    )
+
+    assert outcome.status == 200 and outcome.recorded == Recorded.EDITED
+    assert outcome.notification_failures and "MessageRejected" in outcome.notification_failures[0]
+    assert [entry.kind for entry in store.entries][-2:] == [
+        TimelineKind.NOTIFICATION_FAILED,
+        TimelineKind.NOTIFICATION_FAILED,
+    ]
+    assert "no se les ha podido enviar" in outcome.html
