@@ -93,6 +93,20 @@ class TimelineEntry(BaseModel):
     key: str = Field(default_factory=lambda: entry_key(), description="unique among entries of one instant")
 
 
+def notification_failed(
+    incident_id: str, at: datetime, notification: str, what: str, reason: str, **data: Any
+) -> TimelineEntry:
+    """The timeline entry of a notification that did not happen: nothing may fail silently, so every use case
+    that sends (approval requests, engagement, holding notices) records its refusals the same way."""
+    return TimelineEntry(
+        incident_id=incident_id,
+        at=at,
+        kind=TimelineKind.NOTIFICATION_FAILED,
+        text=f"{what} could not be sent: {reason}",
+        data={"notification": notification, "reason": reason, **data},
+    )
+
+
 class MessageStatus(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"

@@ -21,6 +21,7 @@ from incident_comms.incidents import (
     TimelineKind,
     new_incident_id,
     new_message_id,
+    notification_failed,
 )
 from incident_comms.intake import alarms_from_payload
 from incident_comms.notify import ApprovalRequests, EmailSender
@@ -192,7 +193,9 @@ def request_approval(
     delivered = [item for item in sent if item.error is None]
     for reason in failures:
         what = f"Approval request email for message {message.id}"
-        record_failure(store, incident.id, now, "approval_request", what, reason, message_id=message.id)
+        store.add_timeline_entry(
+            notification_failed(incident.id, now, "approval_request", what, reason, message_id=message.id)
+        )
     if delivered:
         store.add_timeline_entry(
             TimelineEntry(
@@ -233,7 +236,9 @@ def arm_approval_timeout(
     except Exception as error:  # noqa: BLE001 - a scheduler refusal must show on the incident, not vanish
         reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
         what = f"Approval timeout for message {message.id}"
-        record_failure(store, incident.id, now, "approval_timeout", what, reason, message_id=message.id)
+        store.add_timeline_entry(
+            notification_failed(incident.id, now, "approval_timeout", what, reason, message_id=message.id)
+        )
         return
     store.add_timeline_entry(
         TimelineEntry(
@@ -253,7 +258,7 @@ def engage_roles(plan: Plan, store: IncidentStore, sender: EmailSender, incident
         emails = engagement_emails(plan, incident, now)
     except Exception as error:  # noqa: BLE001 - a plan that cannot be rendered must not hide the incident
         reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
-        record_failure(store, incident.id, now, "engagement", "Engagement emails", reason)
+        store.add_timeline_entry(notification_failed(incident.id, now, "engagement", "Engagement emails", reason))
         return
     reached: list[str] = []
     for email in emails:
@@ -261,7 +266,9 @@ def engage_roles(plan: Plan, store: IncidentStore, sender: EmailSender, incident
             sender.send(email)
         except Exception as error:  # noqa: BLE001 - one refused address must not keep the others uninformed
             reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
-            record_failure(store, incident.id, now, "engagement", f"Engagement email to {email.to[0]}", reason)
+            store.add_timeline_entry(
+                notification_failed(incident.id, now, "engagement", f"Engagement email to {email.to[0]}", reason)
+            )
         else:
             reached.extend(email.to)
     if reached:
@@ -275,21 +282,6 @@ def engage_roles(plan: Plan, store: IncidentStore, sender: EmailSender, incident
                 data={"roles": roles, "to": reached},
             )
         )
-
-
-def record_failure(
-    store: IncidentStore, incident_id: str, now: datetime, notification: str, what: str, reason: str, **data: Any
-) -> None:
-    """Put a notification that did not happen on the incident's timeline: nothing fails silently."""
-    store.add_timeline_entry(
-        TimelineEntry(
-            incident_id=incident_id,
-            at=now,
-            kind=TimelineKind.NOTIFICATION_FAILED,
-            text=f"{what} could not be sent: {reason}",
-            data={"notification": notification, "reason": reason, **data},
-        )
-    )
 
 
 def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:

@@ -41,6 +41,7 @@ from incident_comms.incidents import (
     PublicationReason,
     TimelineEntry,
     TimelineKind,
+    notification_failed,
 )
 from incident_comms.notify import (
     Email,
@@ -333,17 +334,14 @@ def tell_approvers(
     for item in notified:
         if item.error is not None:
             store.add_timeline_entry(
-                TimelineEntry(
-                    incident_id=incident.id,
-                    at=now,
-                    kind=TimelineKind.NOTIFICATION_FAILED,
-                    text=f"Email telling {item.to} the holding text was published could not be sent: {item.error}",
-                    data={
-                        "notification": "holding_published",
-                        "message_id": holding.id,
-                        "to": item.to,
-                        "reason": item.error,
-                    },
+                notification_failed(
+                    incident.id,
+                    now,
+                    "holding_published",
+                    f"Email telling {item.to} the holding text was published",
+                    item.error,
+                    message_id=holding.id,
+                    to=item.to,
                 )
             )
     return tuple(notified)
