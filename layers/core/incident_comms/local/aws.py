@@ -56,7 +56,9 @@ class EmbeddedAws:
         app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         server = self.server
-        self.thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.05), name="moto", daemon=True)
+        self.thread = threading.Thread(
+            target=lambda: server.serve_forever(poll_interval=0.05), name="moto", daemon=True
+        )
         self.thread.start()
         return self.endpoint
 
