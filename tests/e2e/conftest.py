@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +35,7 @@ class RunningStack:
     process: subprocess.Popen[str]
     url: str
     output: list[str]
+    drain: threading.Thread | None = None
 
     def request(self, method: str, path: str, body: bytes | dict[str, Any] | None = None, **headers: str) -> Answer:
         data = json.dumps(body).encode() if isinstance(body, dict) else body
@@ -63,8 +65,15 @@ class RunningStack:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                raise
+                raise AssertionError("the stack did not stop:\n" + "".join(self.output[-50:])) from None
+        if self.drain is not None:
+            self.drain.join(timeout=5)
         return self.process.returncode
+
+    @property
+    def text(self) -> str:
+        """Everything the stack printed so far."""
+        return "".join(self.output)
 
 
 def start_stack(*extra: str) -> RunningStack:
@@ -91,7 +100,16 @@ def start_stack(*extra: str) -> RunningStack:
     else:
         process.kill()
         raise AssertionError("the stack did not start:\n" + "".join(output))
-    return RunningStack(process, url, output)
+    stdout = process.stdout
+
+    def keep_reading() -> None:
+        # A pipe nobody reads fills up (64 KB of logs) and then blocks the stack's next print, stop included.
+        for line in stdout:
+            output.append(line)
+
+    drain = threading.Thread(target=keep_reading, name="stack-output", daemon=True)
+    drain.start()
+    return RunningStack(process, url, output, drain)
 
 
 @pytest.fixture(scope="module")

@@ -167,8 +167,7 @@ def test_ctrl_c_stops_cleanly_and_frees_the_port() -> None:
     port = int(running.url.rsplit(":", 1)[1])
 
     assert running.stop() == 0
-    assert running.process.stdout is not None
-    assert "stopped" in running.process.stdout.read()
+    assert "stopped" in running.text
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))
 
