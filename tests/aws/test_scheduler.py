@@ -14,23 +14,19 @@ from botocore.exceptions import ClientError
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.adapters.scheduler import SchedulerApprovalTimeouts, at_expression, schedule_name
-from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
 from incident_comms.clock import ManualClock
 from incident_comms.incidents import (
-    AlarmSnapshot,
     Approval,
     Incident,
     Message,
     MessageStatus,
     PublicationReason,
-    TimelineEntry,
     TimelineKind,
 )
-from incident_comms.ingest import first_message
-from incident_comms.notify import Email
 from incident_comms.plan.models import Plan
 from incident_comms.store import DecisionSaved
 from incident_comms.timeouts import TimeoutResult, approval_timed_out, parse_timeout_event
+from tests.factories import RecordingSender, make_alarm, stored_incident
 
 GROUP = "incident-schedules"
 TARGET = "arn:aws:lambda:eu-west-1:123456789012:function:approval-timeout"
@@ -168,25 +164,20 @@ class RefusingClient:
         raise ClientError({"Error": {"Code": self.code, "Message": "refused"}}, "CreateSchedule")
 
 
+def refused_with(code: str) -> SchedulerApprovalTimeouts:
+    """Timeouts armed through a client that refuses every schedule with ``code``."""
+    return SchedulerApprovalTimeouts(RefusingClient(code), group=GROUP, target_arn=TARGET, role_arn=ROLE)  # type: ignore[arg-type]
+
+
 def test_other_refusals_reach_the_caller() -> None:
-    arm = SchedulerApprovalTimeouts(
-        RefusingClient("AccessDeniedException"),  # type: ignore[arg-type]
-        group=GROUP,
-        target_arn=TARGET,
-        role_arn=ROLE,
-    )
+    arm = refused_with("AccessDeniedException")
 
     with pytest.raises(ClientError, match="AccessDeniedException"):
         arm.schedule("INC-1", "investigating-1", DUE)
 
 
 def test_a_conflict_is_the_same_timeout_armed_before() -> None:
-    arm = SchedulerApprovalTimeouts(
-        RefusingClient("ConflictException"),  # type: ignore[arg-type]
-        group=GROUP,
-        target_arn=TARGET,
-        role_arn=ROLE,
-    )
+    arm = refused_with("ConflictException")
 
     assert arm.schedule("INC-1", "investigating-1", DUE) == schedule_name("INC-1", "investigating-1")
 
@@ -194,37 +185,8 @@ def test_a_conflict_is_the_same_timeout_armed_before() -> None:
 # --- the store path ------------------------------------------------------------------------
 
 
-class RecordingSender:
-    def __init__(self) -> None:
-        self.sent: list[Email] = []
-
-    def send(self, email: Email) -> str:
-        self.sent.append(email)
-        return f"id-{len(self.sent)}"
-
-
 def open_sev1(store: DynamoIncidentStore, plan: Plan) -> tuple[Incident, Message]:
-    alarm = Alarm(
-        source=AlarmSource.CLOUDWATCH,
-        kind=AlarmKind.METRIC,
-        id="arn:aws:cloudwatch:eu-west-1:123456789012:alarm:prod-api-5xx",
-        name="prod-api-5xx",
-        state=AlarmState.ALARM,
-        changed_at=OPENED,
-    )
-    incident = Incident(
-        id="INC-20261122-1005-abc123",
-        component_id="api",
-        severity_id="SEV1",
-        opened_at=OPENED,
-        updated_at=OPENED,
-        alarms={alarm.id: AlarmSnapshot.of(alarm)},
-    )
-    message = first_message(incident, alarm, plan)
-    opened = TimelineEntry(incident_id=incident.id, at=OPENED, kind=TimelineKind.OPENED, text="opened")
-    joining = TimelineEntry(incident_id="", at=OPENED, kind=TimelineKind.ALARM_JOINED, text="joined")
-    store.open_or_join(incident, alarm, [opened], joining, message)
-    return incident, message
+    return stored_incident(store, plan, make_alarm(changed_at=OPENED), at=OPENED)
 
 
 def fire(incident: Incident, message: Message) -> dict[str, Any]:

@@ -11,12 +11,9 @@ import boto3
 import pytest
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
-from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
 from incident_comms.approvals import Recorded, Refusal, RequestMeta, decide
 from incident_comms.incidents import (
-    AlarmSnapshot,
     Approval,
-    Incident,
     Message,
     MessageStatus,
     Publication,
@@ -24,10 +21,10 @@ from incident_comms.incidents import (
     TimelineEntry,
     TimelineKind,
 )
-from incident_comms.ingest import first_message
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.store import DecisionSaved
 from incident_comms.tokens import ApprovalAction, TokenClaims, issue_token
+from tests.factories import make_alarm, stored_incident
 
 NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
 KEY = b"k" * 64
@@ -58,28 +55,7 @@ class AtomicCalls:
 
 def stored_message(store: DynamoIncidentStore, plan: Plan, phase: Phase = Phase.INVESTIGATING) -> Message:
     """Open an incident on the store with its first message (for ``phase``'s approvers) awaiting approval."""
-    alarm = Alarm(
-        source=AlarmSource.CLOUDWATCH,
-        kind=AlarmKind.METRIC,
-        id="arn:aws:cloudwatch:eu-west-1:123456789012:alarm:prod-api-5xx",
-        name="prod-api-5xx",
-        state=AlarmState.ALARM,
-        changed_at=NOW,
-    )
-    incident = Incident(
-        id="INC-20261122-1020-abc123",
-        component_id="api",
-        severity_id="SEV1",
-        opened_at=NOW,
-        updated_at=NOW,
-        alarms={alarm.id: AlarmSnapshot.of(alarm)},
-    )
-    message = first_message(incident, alarm, plan)
-    message = message.model_copy(update={"phase": phase, "approvers": plan.approvers_for("SEV1", phase)})
-    opened = TimelineEntry(incident_id=incident.id, at=NOW, kind=TimelineKind.OPENED, text="opened")
-    joining = TimelineEntry(incident_id="", at=NOW, kind=TimelineKind.ALARM_JOINED, text="joined")
-    store.open_or_join(incident, alarm, [opened], joining, message)
-    return message
+    return stored_incident(store, plan, make_alarm(changed_at=NOW), at=NOW, phase=phase)[1]
 
 
 def approved(message: Message, recipient: str = MARTA) -> tuple[Message, list[TimelineEntry], Publication]:

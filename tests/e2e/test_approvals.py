@@ -5,57 +5,18 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
 from tests.e2e.conftest import Answer, RunningStack
+from tests.forms import FormReader
 
 pytestmark = pytest.mark.e2e
 
 APPROVAL_NEEDED = "aprobación necesaria"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-class FormReader(HTMLParser):
-    """The fields a browser would submit from the page's one form: inputs, textareas, and the submit button."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms = 0
-        self.scripts = 0
-        self.fields: dict[str, str] = {}
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {name: value or "" for name, value in attrs}
-        if tag == "form" and found.get("method", "").lower() == "post":
-            self.forms += 1
-        elif tag == "script":
-            self.scripts += 1
-        elif (tag == "input" and found.get("name") and found.get("type") != "submit") or (
-            tag == "button" and found.get("name")
-        ):
-            self.fields[found["name"]] = found.get("value", "")
-        elif tag == "textarea" and found.get("name"):
-            self._textarea = found["name"]
-            self.fields[self._textarea] = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self.fields[self._textarea] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea":
-            self._textarea = None
-
-
-def read_form(page: bytes) -> FormReader:
-    reader = FormReader()
-    reader.feed(page.decode())
-    return reader
 
 
 def approval_links(stack: RunningStack, recipient: str, version_hint: str = "") -> dict[str, str]:
@@ -108,8 +69,8 @@ def test_get_and_head_of_every_link_ten_times_change_nothing(fresh_stack: Runnin
                 head = fresh_stack.request("HEAD", path)
                 assert page.status == head.status == 200, page.body
                 assert head.body == b""
-                assert read_form(page.body).forms == 1
-                assert read_form(page.body).scripts == 0
+                assert len(FormReader(page.body).posting_forms) == 1
+                assert FormReader(page.body).scripts == 0
                 assert page.headers["Referrer-Policy"] == "no-referrer"
                 assert "no-store" in page.headers["Cache-Control"]
 
@@ -122,7 +83,7 @@ def test_ten_concurrent_posts_of_one_approval_approve_once_and_publish_once(fres
     recipient = approvers(incident, fresh_stack)[0]
     path = approval_links(fresh_stack, recipient)["approve"]
     page = fresh_stack.request("GET", path)
-    form = read_form(page.body).fields
+    form = FormReader(page.body).fields
     assert form.get("decision") == "approve"
 
     with ThreadPoolExecutor(max_workers=10) as pool:
@@ -150,7 +111,7 @@ def test_replayed_forged_tampered_and_superseded_links_are_refused_and_change_no
     first, second = approvers(incident, fresh_stack)[:2]
     mine, theirs = approval_links(fresh_stack, first), approval_links(fresh_stack, second)
 
-    edit_form = read_form(fresh_stack.request("GET", mine["edit"]).body).fields
+    edit_form = FormReader(fresh_stack.request("GET", mine["edit"]).body).fields
     text_fields = [name for name in edit_form if name.startswith("text.")]
     assert text_fields, edit_form
     edit_form[text_fields[0]] = "Texto corregido a mano: <b>sin</b> marcas."
@@ -180,7 +141,7 @@ def test_replayed_forged_tampered_and_superseded_links_are_refused_and_change_no
 def test_an_expired_link_is_refused(fresh_stack: RunningStack) -> None:
     incident = open_incident(fresh_stack, "cloudwatch-anomaly-detection.json")
     path = approval_links(fresh_stack, approvers(incident, fresh_stack)[0])["approve"]
-    form = read_form(fresh_stack.request("GET", path).body).fields
+    form = FormReader(fresh_stack.request("GET", path).body).fields
 
     fresh_stack.request("POST", "/local/clock", {"advance": "P2D"})
     expired_page = fresh_stack.request("GET", path)

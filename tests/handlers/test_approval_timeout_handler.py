@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 
-from incident_comms.clock import ManualClock
-from incident_comms.composition import Services, Settings, use_services
+from incident_comms.composition import Services
 from incident_comms.incidents import MessageStatus, PublicationReason, TimelineKind
 from incident_comms.ingest import ingest_event
 from incident_comms.notify import approver_addresses
-from tests.conftest import REPO, FakeLambdaContext, load_event, load_handler_module
+from tests.conftest import FakeLambdaContext, load_event, load_handler_module
+from tests.factories import emitted_metrics, invoke, sent_emails
+from tests.handlers.conftest import SENDER, ComposeServices
 
-SENDER = "incidents@example.com"
 GROUP = "incident-schedules"
 TIMEOUT_FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:approval-timeout"
 SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/scheduler"
@@ -26,53 +25,19 @@ HOLDING_SUBJECT = "[SEV1][Investigando] API pública — publicado el texto de e
 
 
 @pytest.fixture
-def deps(table_name: str) -> Iterator[Services]:
-    boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
+def deps(compose_services: ComposeServices) -> Services:
     boto3.client("scheduler").create_schedule_group(Name=GROUP)
-    secret = boto3.client("secretsmanager").create_secret(
-        Name="approval-key", SecretString=json.dumps({"key": "k" * 64})
+    return compose_services(
+        approvals_base_url="https://incidents.example.com",
+        approval_timeout_function_arn=TIMEOUT_FUNCTION,
+        scheduler_role_arn=SCHEDULER_ROLE,
+        schedule_group=GROUP,
     )
-    services = Services(
-        Settings(
-            table_name=table_name,
-            plan_dir=REPO / "plan",
-            sender_address=SENDER,
-            approvals_base_url="https://incidents.example.com",
-            approval_key_secret=secret["ARN"],
-            approval_timeout_function_arn=TIMEOUT_FUNCTION,
-            scheduler_role_arn=SCHEDULER_ROLE,
-            schedule_group=GROUP,
-        ),
-        ManualClock(datetime(2026, 11, 22, 10, 5, tzinfo=UTC)),
-    )
-    use_services(services)
-    yield services
-    use_services(None)
 
 
 @pytest.fixture(scope="module")
 def handler() -> ModuleType:
     return load_handler_module("approval_timeout")
-
-
-def sent_emails() -> list[dict[str, Any]]:
-    from incident_comms.local.outbox import sent_emails as parsed
-
-    return parsed("eu-west-1")
-
-
-def emitted_metrics(output: str) -> dict[str, float]:
-    """The CloudWatch embedded-metric-format values Powertools printed."""
-    values: dict[str, float] = {}
-    for line in output.splitlines():
-        if line.startswith("{") and '"_aws"' in line:
-            document = json.loads(line)
-            for definition in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
-                value = document[definition["Name"]]
-                values[definition["Name"]] = values.get(definition["Name"], 0) + sum(
-                    value if isinstance(value, list) else [value]
-                )
-    return values
 
 
 def open_sev1_incident(deps: Services) -> tuple[str, dict[str, Any]]:
@@ -88,11 +53,6 @@ def open_sev1_incident(deps: Services) -> tuple[str, dict[str, Any]]:
     assert schedule["ScheduleExpression"] == "at(2026-11-22T10:15:00)"
     assert schedule["Target"]["Arn"] == TIMEOUT_FUNCTION
     return outcome.incident_id, json.loads(schedule["Target"]["Input"])
-
-
-def invoke(handler: ModuleType, event: Any, context: FakeLambdaContext) -> dict[str, Any]:
-    result: dict[str, Any] = handler.lambda_handler(event, context)
-    return result
 
 
 def test_nobody_approving_in_time_publishes_the_holding_text_and_tells_the_approvers(

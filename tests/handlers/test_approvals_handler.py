@@ -8,7 +8,6 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
@@ -16,16 +15,17 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from incident_comms.clock import ManualClock
-from incident_comms.composition import Services, Settings, use_services
-from incident_comms.incidents import Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.composition import Services
+from incident_comms.incidents import Message, MessageStatus, TimelineKind
 from incident_comms.ingest import ingest_event
 from incident_comms.intake import alarms_from_payload
 from incident_comms.plan.models import Phase
 from incident_comms.tokens import ApprovalAction, TokenClaims, issue_token, token_fingerprint
-from tests.conftest import REPO, FakeLambdaContext, load_event, load_handler_module
+from tests.conftest import FakeLambdaContext, load_event, load_handler_module
+from tests.factories import emitted_metrics, invoke, sent_emails, stored_incident
+from tests.forms import FormReader
+from tests.handlers.conftest import ComposeServices
 
-SENDER = "incidents@example.com"
 CONFIGURED_BASE_URL = "https://approvals.nubeteca.example"
 API_HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
 MARTA = "marta.ibanez@nubeteca.example"  # communications_lead
@@ -45,24 +45,8 @@ EXPECTED_HEADERS = {
 
 
 @pytest.fixture
-def deps(table_name: str) -> Iterator[Services]:
-    boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
-    secret = boto3.client("secretsmanager").create_secret(
-        Name="approval-key", SecretString=json.dumps({"key": "q" * 64})
-    )
-    services = Services(
-        Settings(
-            table_name=table_name,
-            plan_dir=REPO / "plan",
-            sender_address=SENDER,
-            approvals_base_url=CONFIGURED_BASE_URL,
-            approval_key_secret=secret["ARN"],
-        ),
-        ManualClock(datetime(2026, 11, 22, 10, 5, tzinfo=UTC)),
-    )
-    use_services(services)
-    yield services
-    use_services(None)
+def deps(compose_services: ComposeServices) -> Services:
+    return compose_services(approvals_base_url=CONFIGURED_BASE_URL)
 
 
 @pytest.fixture(scope="module")
@@ -77,12 +61,6 @@ def open_incident(deps: Services) -> Message:
     )
     (message,) = deps.store.messages(report.outcomes[0].incident_id or "")
     return message
-
-
-def sent_emails() -> list[dict[str, Any]]:
-    from incident_comms.local.outbox import sent_emails as parsed
-
-    return parsed("eu-west-1")
 
 
 def approval_requests() -> list[dict[str, Any]]:
@@ -136,62 +114,16 @@ def http_event(
 
 
 def call(handler: ModuleType, event: dict[str, Any]) -> dict[str, Any]:
-    answer: dict[str, Any] = handler.lambda_handler(event, FakeLambdaContext())
-    return answer
+    return invoke(handler, event, FakeLambdaContext())
 
 
 def post(handler: ModuleType, token: str, fields: dict[str, str], **headers: str) -> dict[str, Any]:
     return call(handler, http_event("POST", token, urlencode(fields), **headers))
 
 
-class FormReader(HTMLParser):
-    """What a browser would submit from the page's form: inputs, textareas and the submit button's name=value."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.forms: list[dict[str, str]] = []
-        self.fields: dict[str, str] = {}
-        self.scripts = 0
-        self._textarea: str | None = None
-        self.feed(page)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.forms.append(found)
-        elif tag == "script":
-            self.scripts += 1
-        elif tag in ("input", "button") and found.get("name"):
-            self.fields[found["name"]] = found.get("value", "")
-        elif tag == "textarea" and found.get("name"):
-            self._textarea = found["name"]
-            self.fields[self._textarea] = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self.fields[self._textarea] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea":
-            self._textarea = None
-
-
 def table_items(deps: Services) -> list[dict[str, Any]]:
     items = boto3.client("dynamodb").scan(TableName=deps.settings.table_name)["Items"]
     return sorted(items, key=lambda item: (item["pk"]["S"], item["sk"]["S"]))
-
-
-def emitted_metrics(output: str) -> dict[str, float]:
-    values: dict[str, float] = {}
-    for line in output.splitlines():
-        if line.startswith("{") and '"_aws"' in line:
-            document = json.loads(line)
-            for definition in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
-                value = document[definition["Name"]]
-                values[definition["Name"]] = values.get(definition["Name"], 0) + sum(
-                    value if isinstance(value, list) else [value]
-                )
-    return values
 
 
 def test_opening_the_links_any_number_of_times_changes_nothing(deps: Services, handler: ModuleType) -> None:
@@ -324,25 +256,15 @@ def test_an_edit_is_a_new_version_and_every_older_link_is_superseded(deps: Servi
 
 def store_postmortem(deps: Services) -> Message:
     """A SEV1 postmortem awaiting the communications lead AND legal (the plan's rule for it)."""
-    from incident_comms.incidents import AlarmSnapshot, Incident
-    from incident_comms.ingest import first_message
-
     (alarm,) = alarms_from_payload(load_event("cloudwatch-eventbridge-alarm.json"))
-    now = deps.clock.now()
-    incident = Incident(
-        id="INC-20261122-1005-pm0001",
-        component_id="api",
-        severity_id="SEV1",
-        opened_at=now,
-        updated_at=now,
-        alarms={alarm.id: AlarmSnapshot.of(alarm)},
+    _, message = stored_incident(
+        deps.store,
+        deps.plan,
+        alarm,
+        at=deps.clock.now(),
+        incident_id="INC-20261122-1005-pm0001",
+        phase=Phase.POSTMORTEM,
     )
-    message = first_message(incident, alarm, deps.plan).model_copy(
-        update={"phase": Phase.POSTMORTEM, "approvers": deps.plan.approvers_for("SEV1", Phase.POSTMORTEM)}
-    )
-    opened = TimelineEntry(incident_id=incident.id, at=now, kind=TimelineKind.OPENED, text="opened")
-    joining = TimelineEntry(incident_id="", at=now, kind=TimelineKind.ALARM_JOINED, text="joined")
-    deps.store.open_or_join(incident, alarm, [opened], joining, message)
     return message
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -12,38 +11,18 @@ from typing import Any
 import boto3
 import pytest
 
-from incident_comms.clock import ManualClock
-from incident_comms.composition import Services, Settings, use_services
+from incident_comms.composition import Services
 from incident_comms.incidents import MessageStatus, TimelineKind
 from tests.conftest import REPO, FakeLambdaContext, load_event, load_handler_module
+from tests.factories import emitted_metrics, invoke, sent_emails
+from tests.handlers.conftest import SENDER, ComposeServices
 
-SENDER = "incidents@example.com"
 APPROVALS_BASE_URL = "https://incidents.example.com"
 
 
 @pytest.fixture
-def deps(table_name: str, approval_key_secret: str) -> Iterator[Services]:
-    boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
-    services = Services(
-        Settings(
-            table_name=table_name,
-            plan_dir=REPO / "plan",
-            sender_address=SENDER,
-            approvals_base_url=APPROVALS_BASE_URL,
-            approval_key_secret=approval_key_secret,
-        ),
-        ManualClock(datetime(2026, 11, 22, 10, 5, tzinfo=UTC)),
-    )
-    use_services(services)
-    yield services
-    use_services(None)
-
-
-def sent_emails() -> list[dict[str, Any]]:
-    """What moto's SES accepted for delivery, parsed as a person reads it."""
-    from incident_comms.local.outbox import sent_emails as parsed
-
-    return parsed("eu-west-1")
+def deps(compose_services: ComposeServices) -> Services:
+    return compose_services(approvals_base_url=APPROVALS_BASE_URL)
 
 
 def approval_emails() -> list[dict[str, Any]]:
@@ -62,25 +41,6 @@ def another_api_alarm() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def handler() -> ModuleType:
     return load_handler_module("ingest_alarm")
-
-
-def invoke(handler: ModuleType, event: Any, context: FakeLambdaContext) -> dict[str, Any]:
-    result: dict[str, Any] = handler.lambda_handler(event, context)
-    return result
-
-
-def emitted_metrics(output: str) -> dict[str, float]:
-    """The CloudWatch embedded-metric-format values Powertools printed."""
-    values: dict[str, float] = {}
-    for line in output.splitlines():
-        if line.startswith("{") and '"_aws"' in line:
-            document = json.loads(line)
-            for definition in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
-                value = document[definition["Name"]]
-                values[definition["Name"]] = values.get(definition["Name"], 0) + sum(
-                    value if isinstance(value, list) else [value]
-                )
-    return values
 
 
 def test_alarm_opens_an_incident_with_drafts_awaiting_approval(

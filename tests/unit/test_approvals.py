@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import unescape
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote
 
 import pytest
 
-from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
 from incident_comms.approvals import (
     MAX_FORM_BYTES,
     MAX_REASON_CHARS,
@@ -20,6 +19,7 @@ from incident_comms.approvals import (
     FormProblem,
     HttpRequest,
     LinkRefused,
+    Outcome,
     Recorded,
     Refusal,
     RequestMeta,
@@ -30,7 +30,6 @@ from incident_comms.approvals import (
     review,
 )
 from incident_comms.incidents import (
-    AlarmSnapshot,
     Approval,
     Incident,
     Message,
@@ -40,13 +39,15 @@ from incident_comms.incidents import (
     TimelineEntry,
     TimelineKind,
 )
-from incident_comms.ingest import first_message
 from incident_comms.plan.models import Person, Phase, Plan
 from incident_comms.store import DecisionSaved, IncidentStore
 from incident_comms.tokens import ApprovalAction, TokenClaims, issue_token, token_fingerprint, verify_token
+from tests.factories import OPENED, RecordingSender, make_alarm, opened_incident
+
+if TYPE_CHECKING:
+    from incident_comms.notify import ApprovalRequests
 
 NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
-OPENED = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
 KEY = b"k" * 64
 MARTA = "marta.ibanez@nubeteca.example"  # communications_lead
 JORGE = "jorge.salas@nubeteca.example"  # communications_lead
@@ -57,27 +58,8 @@ FINGERPRINT = "0123456789abcdef"
 
 
 def incident_and_message(plan: Plan, phase: Phase = Phase.INVESTIGATING) -> tuple[Incident, Message]:
-    alarm = Alarm(
-        source=AlarmSource.CLOUDWATCH,
-        kind=AlarmKind.METRIC,
-        id="arn:aws:cloudwatch:eu-west-1:123456789012:alarm:prod-api-5xx",
-        name="prod-api-5xx",
-        state=AlarmState.ALARM,
-        changed_at=OPENED,
-    )
-    incident = Incident(
-        id="INC-20261122-1015-abc123",
-        component_id="api",
-        severity_id="SEV1",
-        opened_at=OPENED,
-        updated_at=OPENED,
-        alarms={alarm.id: AlarmSnapshot.of(alarm)},
-        rule_id="api-5xx",
-    )
-    message = first_message(incident, alarm, plan)
-    if phase != Phase.INVESTIGATING:
-        message = message.model_copy(update={"phase": phase, "approvers": plan.approvers_for("SEV1", phase)})
-    return incident, message
+    """The SEV1 API incident and its message for ``phase``, its alarm changed the moment the incident opened."""
+    return opened_incident(plan, make_alarm(changed_at=OPENED), phase=phase)
 
 
 def postmortem(plan: Plan) -> Message:
@@ -605,36 +587,28 @@ def test_a_decision_is_recomputed_when_another_role_approved_first(plan: Plan) -
     assert len(store.publications) == 1
 
 
-def test_an_edit_that_leaves_roles_to_approve_asks_them_again_with_new_links(plan: Plan) -> None:
-    from incident_comms.notify import ApprovalRequests, Email
-
+def legal_edits_a_postmortem(plan: Plan, approvals: ApprovalRequests) -> tuple[MemoryStore, Outcome]:
+    """Legal edits the SMS of a stored SEV1 postmortem: a new version, still awaiting the communications lead,
+    who ``approvals`` asks again."""
     incident, message = incident_and_message(plan, Phase.POSTMORTEM)
     store = MemoryStore(incident, message)
-    sent: list[Email] = []
-
-    class Sender:
-        def send(self, email: Email) -> str:
-            sent.append(email)
-            return f"id-{len(sent)}"
-
-    approvals = ApprovalRequests(Sender(), token_key=lambda: KEY, base_url="https://approvals.example")
     form = edit_form(message, "sms-customers", "Texto revisado por legal")
+    link = issue_token(claims_for(message, RAMON, ApprovalAction.EDIT), KEY)
+    return store, decide(link, form, META, plan, as_store(store), KEY, NOW, approvals)
 
-    outcome = decide(
-        issue_token(claims_for(message, RAMON, ApprovalAction.EDIT), KEY),
-        form,
-        META,
-        plan,
-        as_store(store),
-        KEY,
-        NOW,
-        approvals,
-    )
+
+def test_an_edit_that_leaves_roles_to_approve_asks_them_again_with_new_links(plan: Plan) -> None:
+    from incident_comms.notify import ApprovalRequests
+
+    sender = RecordingSender()
+    approvals = ApprovalRequests(sender, token_key=lambda: KEY, base_url="https://approvals.example")
+
+    store, outcome = legal_edits_a_postmortem(plan, approvals)
 
     assert (outcome.status, outcome.recorded, outcome.version) == (200, Recorded.EDITED, 2)
     assert outcome.pending_roles == ["communications_lead"]
-    assert sorted(address for email in sent for address in email.to) == sorted([MARTA, JORGE])
-    new_links = re.findall(r"https://approvals\.example/approvals/([A-Za-z0-9_.-]+)", sent[0].text)
+    assert sorted(address for email in sender.sent for address in email.to) == sorted([MARTA, JORGE])
+    new_links = re.findall(r"https://approvals\.example/approvals/([A-Za-z0-9_.-]+)", sender.sent[0].text)
     assert new_links and {verify_token(link, KEY, NOW).message_version for link in new_links} == {2}
     assert [entry.kind for entry in store.entries] == [TimelineKind.EDITED, TimelineKind.APPROVAL_REQUESTED]
     assert "Falta la aprobación de: Responsable de comunicación" in outcome.html
@@ -643,26 +617,13 @@ def test_an_edit_that_leaves_roles_to_approve_asks_them_again_with_new_links(pla
 def test_a_failed_new_approval_request_is_on_the_timeline_and_the_page_says_so(plan: Plan) -> None:
     from incident_comms.notify import ApprovalRequests, Email
 
-    incident, message = incident_and_message(plan, Phase.POSTMORTEM)
-    store = MemoryStore(incident, message)
-
     class RefusingSender:
         def send(self, email: Email) -> str:
             raise RuntimeError("MessageRejected: address not verified")
 
     approvals = ApprovalRequests(RefusingSender(), token_key=lambda: KEY)
-    form = edit_form(message, "sms-customers", "Texto revisado por legal")
 
-    outcome = decide(
-        issue_token(claims_for(message, RAMON, ApprovalAction.EDIT), KEY),
-        form,
-        META,
-        plan,
-        as_store(store),
-        KEY,
-        NOW,
-        approvals,
-    )
+    store, outcome = legal_edits_a_postmortem(plan, approvals)
 
     assert outcome.status == 200 and outcome.recorded == Recorded.EDITED
     assert outcome.notification_failures and "MessageRejected" in outcome.notification_failures[0]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
 
-from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
-from incident_comms.incidents import AlarmSnapshot, Incident, Message
-from incident_comms.ingest import first_message
+from incident_comms.alarms import Alarm
+from incident_comms.incidents import Message
 from incident_comms.notify import (
     SUBJECT_MAX,
     ApprovalRequests,
@@ -23,8 +22,8 @@ from incident_comms.notify import (
 )
 from incident_comms.plan.models import Plan
 from incident_comms.tokens import ApprovalAction, RejectReason, TokenRejected, verify_token
+from tests.factories import OPENED, RecordingSender, make_alarm, opened_incident
 
-OPENED = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
 BASE_URL = "https://incidents.example.com"
 HOSTILE_NAME = "prod-api-<script>alert('x')</script>"
 KEY = b"k" * 32
@@ -32,33 +31,8 @@ RECIPIENT = "marta.ibanez@nubeteca.example"
 NOW = OPENED + timedelta(minutes=12)
 
 
-def make_alarm(name: str = "prod-api-5xx") -> Alarm:
-    return Alarm(
-        source=AlarmSource.CLOUDWATCH,
-        kind=AlarmKind.METRIC,
-        id=f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{name}",
-        name=name,
-        state=AlarmState.ALARM,
-        changed_at=OPENED - timedelta(minutes=1),
-    )
-
-
-def opened(plan: Plan, alarm: Alarm | None = None) -> tuple[Incident, Message]:
-    alarm = alarm or make_alarm()
-    incident = Incident(
-        id="INC-20261122-1015-abc123",
-        component_id="api",
-        severity_id="SEV1",
-        opened_at=OPENED,
-        updated_at=OPENED,
-        alarms={alarm.id: AlarmSnapshot.of(alarm)},
-        rule_id="api-errors",
-    )
-    return incident, first_message(incident, alarm, plan)
-
-
 def email_for(plan: Plan, alarm: Alarm | None = None, base_url: str = BASE_URL) -> tuple[Email, Message]:
-    incident, message = opened(plan, alarm)
+    incident, message = opened_incident(plan, alarm)
     links = approval_links(base_url, KEY, message, RECIPIENT, NOW + timedelta(hours=24))
     return approval_request_email(plan, incident, message, NOW, links, RECIPIENT), message
 
@@ -88,19 +62,14 @@ def test_a_subject_with_a_line_break_is_refused() -> None:
 
 
 def test_each_approver_gets_an_email_of_their_own(plan: Plan) -> None:
-    sent: list[Email] = []
+    sender = RecordingSender()
 
-    class Recorder:
-        def send(self, email: Email) -> str:
-            sent.append(email)
-            return f"id-{len(sent)}"
-
-    incident, message = opened(plan)
-    results = ApprovalRequests(Recorder(), lambda: KEY, BASE_URL).send(plan, incident, message, NOW)
+    incident, message = opened_incident(plan)
+    results = ApprovalRequests(sender, lambda: KEY, BASE_URL).send(plan, incident, message, NOW)
 
     expected = [person.email for role_id in message.approvers for person in plan.role(role_id).people]
     assert message.approvers and expected
-    assert [email.to for email in sent] == [[address] for address in expected]
+    assert [email.to for email in sender.sent] == [[address] for address in expected]
     assert [result.provider_id for result in results] == [f"id-{n}" for n in range(1, len(expected) + 1)]
 
 
@@ -179,18 +148,13 @@ def test_the_three_links_are_signed_for_the_recipient_action_and_version(plan: P
 
 
 def test_links_die_with_the_severity_expiry(plan: Plan) -> None:
-    incident, message = opened(plan)
-    sent: list[Email] = []
+    incident, message = opened_incident(plan)
+    sender = RecordingSender()
 
-    class Recorder:
-        def send(self, email: Email) -> str:
-            sent.append(email)
-            return "id"
-
-    ApprovalRequests(Recorder(), lambda: KEY, BASE_URL).send(plan, incident, message, NOW)
+    ApprovalRequests(sender, lambda: KEY, BASE_URL).send(plan, incident, message, NOW)
 
     expiry = plan.severity("SEV1").approval_expiry
-    token = link_tokens(sent[0].text)[0]
+    token = link_tokens(sender.sent[0].text)[0]
     assert verify_token(token, KEY, NOW + expiry - timedelta(seconds=1))
     with pytest.raises(TokenRejected) as rejected:
         verify_token(token, KEY, NOW + expiry)
@@ -226,7 +190,7 @@ def test_one_refused_address_does_not_keep_the_others_from_being_asked(plan: Pla
                 raise RuntimeError("MessageRejected: address blocked")
             return "ok"
 
-    incident, message = opened(plan)
+    incident, message = opened_incident(plan)
     results = ApprovalRequests(RefusesMarta(), lambda: KEY, BASE_URL).send(plan, incident, message, NOW)
 
     assert [r.error for r in results if r.email.to == [RECIPIENT]] == ["RuntimeError: MessageRejected: address blocked"]

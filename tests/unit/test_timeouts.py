@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
 
-from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
 from incident_comms.drafting import ChannelDraft, clean_text
 from incident_comms.incidents import (
-    AlarmSnapshot,
     Incident,
     IncidentStatus,
     Message,
@@ -20,7 +18,6 @@ from incident_comms.incidents import (
     TimelineEntry,
     TimelineKind,
 )
-from incident_comms.ingest import first_message
 from incident_comms.notify import SUBJECT_MAX, Email, approver_addresses
 from incident_comms.plan.models import LocalizedText, Phase, Plan, localized
 from incident_comms.store import IncidentStore
@@ -31,35 +28,10 @@ from incident_comms.timeouts import (
     holding_published_email,
     parse_timeout_event,
 )
+from tests.factories import OPENED, make_alarm, opened_incident
 
-OPENED = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
 FIRED = OPENED + timedelta(minutes=10)
 HOSTILE = "<script>alert('x')</script> & <b>bold</b>"
-
-
-def make_alarm(name: str = "prod-api-5xx") -> Alarm:
-    return Alarm(
-        source=AlarmSource.CLOUDWATCH,
-        kind=AlarmKind.METRIC,
-        id=f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{name}",
-        name=name,
-        state=AlarmState.ALARM,
-        changed_at=OPENED - timedelta(minutes=1),
-    )
-
-
-def opened(plan: Plan, alarm: Alarm | None = None) -> tuple[Incident, Message]:
-    alarm = alarm or make_alarm()
-    incident = Incident(
-        id="INC-20261122-1015-abc123",
-        component_id="api",
-        severity_id="SEV1",
-        opened_at=OPENED,
-        updated_at=OPENED,
-        alarms={alarm.id: AlarmSnapshot.of(alarm)},
-        rule_id="api-5xx",
-    )
-    return incident, first_message(incident, alarm, plan)
 
 
 def with_holding(plan: Plan, text: LocalizedText) -> Plan:
@@ -75,7 +47,7 @@ def with_main_locale(plan: Plan, locale: str) -> Plan:
 
 
 def holding_for(plan: Plan) -> tuple[Incident, Message, Message]:
-    incident, waiting = opened(plan)
+    incident, waiting = opened_incident(plan)
     holding_text = plan.phases.phases[Phase.INVESTIGATING].holding
     assert holding_text is not None
     return incident, waiting, holding_message(plan, incident, waiting, holding_text, FIRED)
@@ -176,7 +148,7 @@ def test_subjects_are_the_plans_own_for_the_phase_and_only_formats_with_one_get_
 
 
 def test_an_unapproved_edit_of_the_waiting_subject_is_not_published(plan: Plan) -> None:
-    incident, waiting = opened(plan)
+    incident, waiting = opened_incident(plan)
     edited = waiting.model_copy(
         update={
             "version": 2,
@@ -249,7 +221,7 @@ def test_email_is_in_english_when_that_is_the_plans_main_locale(plan: Plan) -> N
 
 def test_email_escapes_hostile_alarm_names_and_holding_text_in_html(plan: Plan) -> None:
     hostile_plan = with_holding(plan, {"es": f"Texto {HOSTILE}", "en": f"Text {HOSTILE}"})
-    incident, waiting = opened(hostile_plan, make_alarm(f"prod-api-{HOSTILE}"))
+    incident, waiting = opened_incident(hostile_plan, make_alarm(f"prod-api-{HOSTILE}"))
     holding_text = hostile_plan.phases.phases[Phase.INVESTIGATING].holding
     assert holding_text is not None
     holding = holding_message(hostile_plan, incident, waiting, holding_text, FIRED)
@@ -279,7 +251,7 @@ def test_a_very_long_component_name_keeps_the_subject_one_short_line(plan: Plan)
 
 
 def test_firing_publishes_the_holding_text_once_and_tells_every_approver(plan: Plan) -> None:
-    incident, waiting = opened(plan)
+    incident, waiting = opened_incident(plan)
     store, sender = FakeStore(incident, waiting), FakeSender()
 
     outcome = approval_timed_out(timeout_event(incident, waiting), plan, store.as_store(), sender, FIRED)
@@ -312,7 +284,7 @@ def test_firing_publishes_the_holding_text_once_and_tells_every_approver(plan: P
     ids=["approved-meanwhile", "rejected-meanwhile", "itself-a-holding-text"],
 )
 def test_a_stale_firing_changes_nothing(plan: Plan, change: dict[str, Any]) -> None:
-    incident, waiting = opened(plan)
+    incident, waiting = opened_incident(plan)
     store, sender = FakeStore(incident, waiting.model_copy(update=change)), FakeSender()
 
     outcome = approval_timed_out(timeout_event(incident, waiting), plan, store.as_store(), sender, FIRED)
@@ -322,7 +294,7 @@ def test_a_stale_firing_changes_nothing(plan: Plan, change: dict[str, Any]) -> N
 
 
 def test_a_missing_message_or_a_resolved_incident_changes_nothing(plan: Plan) -> None:
-    incident, waiting = opened(plan)
+    incident, waiting = opened_incident(plan)
     resolved = incident.model_copy(update={"status": IncidentStatus.RESOLVED})
     sender = FakeSender()
 
@@ -349,7 +321,7 @@ def test_a_missing_message_or_a_resolved_incident_changes_nothing(plan: Plan) ->
     ids=["empty", "a-string", "a-list", "other-kind", "no-message", "crlf-in-id", "empty-id"],
 )
 def test_bad_input_is_rejected_with_a_reason_and_changes_nothing(plan: Plan, event: Any) -> None:
-    incident, waiting = opened(plan)
+    incident, waiting = opened_incident(plan)
     store, sender = FakeStore(incident, waiting), FakeSender()
 
     outcome = approval_timed_out(event, plan, store.as_store(), sender, FIRED)
@@ -361,7 +333,7 @@ def test_bad_input_is_rejected_with_a_reason_and_changes_nothing(plan: Plan, eve
 
 
 def test_the_reason_names_the_field_but_never_echoes_its_value(plan: Plan) -> None:
-    incident, waiting = opened(plan)
+    incident, waiting = opened_incident(plan)
     event = {"kind": "approval_timeout", "incident_id": "<secret-looking-value>", "message_id": waiting.id}
 
     outcome = approval_timed_out(event, plan, FakeStore(incident, waiting).as_store(), FakeSender(), FIRED)
@@ -379,7 +351,7 @@ def test_unknown_extra_fields_do_not_drop_a_timeout() -> None:
 
 
 def test_a_refused_email_is_on_the_timeline_and_the_others_are_still_told(plan: Plan) -> None:
-    incident, waiting = opened(plan)
+    incident, waiting = opened_incident(plan)
     first, *others = approver_addresses(plan, waiting.approvers)
     store, sender = FakeStore(incident, waiting), FakeSender(refuse=frozenset({first}))
 
@@ -394,7 +366,7 @@ def test_a_refused_email_is_on_the_timeline_and_the_others_are_still_told(plan: 
 
 
 def test_an_email_that_cannot_even_be_built_is_on_the_timeline_not_raised(plan: Plan) -> None:
-    incident, waiting = opened(plan)
+    incident, waiting = opened_incident(plan)
     nobody = waiting.model_copy(update={"approvers": []})
     store, sender = FakeStore(incident, nobody), FakeSender()
 

@@ -1,0 +1,119 @@
+"""Builders and readers several test folders share, so each test states only what it changes.
+
+The incident is the one the sample CloudWatch alarm opens with the repo's plan: SEV1 on the public API, its first
+(``investigating``) message awaiting approval. The readers parse what a handler leaves behind on moto.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
+from incident_comms.incidents import AlarmSnapshot, Incident, Message, TimelineEntry, TimelineKind
+from incident_comms.ingest import first_message
+from incident_comms.notify import Email
+from incident_comms.plan.models import Phase, Plan
+from incident_comms.store import IncidentStore
+from tests.conftest import FakeLambdaContext
+
+OPENED = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
+"""When the unit tests' incident opens; its alarm fired a minute before."""
+
+
+def make_alarm(name: str = "prod-api-5xx", changed_at: datetime = OPENED - timedelta(minutes=1)) -> Alarm:
+    """A CloudWatch metric alarm in ALARM; ``name`` also names its ARN, so another name is another alarm."""
+    return Alarm(
+        source=AlarmSource.CLOUDWATCH,
+        kind=AlarmKind.METRIC,
+        id=f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{name}",
+        name=name,
+        state=AlarmState.ALARM,
+        changed_at=changed_at,
+    )
+
+
+def opened_incident(
+    plan: Plan,
+    alarm: Alarm | None = None,
+    *,
+    at: datetime = OPENED,
+    incident_id: str | None = None,
+    phase: Phase = Phase.INVESTIGATING,
+) -> tuple[Incident, Message]:
+    """The SEV1 API incident ``alarm`` opened ``at`` (rule ``api-5xx``, as ingest classifies the sample alarm) and
+    its first message; with another ``phase``, the message is that phase's, awaiting the approvers the plan names."""
+    alarm = alarm or make_alarm()
+    incident = Incident(
+        id=incident_id or f"INC-{at:%Y%m%d-%H%M}-abc123",
+        component_id="api",
+        severity_id="SEV1",
+        opened_at=at,
+        updated_at=at,
+        alarms={alarm.id: AlarmSnapshot.of(alarm)},
+        rule_id="api-5xx",
+    )
+    message = first_message(incident, alarm, plan)
+    if phase != Phase.INVESTIGATING:
+        message = message.model_copy(update={"phase": phase, "approvers": plan.approvers_for("SEV1", phase)})
+    return incident, message
+
+
+def stored_incident(
+    store: IncidentStore,
+    plan: Plan,
+    alarm: Alarm,
+    *,
+    at: datetime,
+    incident_id: str | None = None,
+    phase: Phase = Phase.INVESTIGATING,
+) -> tuple[Incident, Message]:
+    """:func:`opened_incident`, written through the store's one opening transaction, without ingest around it."""
+    incident, message = opened_incident(plan, alarm, at=at, incident_id=incident_id, phase=phase)
+    opened = TimelineEntry(incident_id=incident.id, at=at, kind=TimelineKind.OPENED, text="opened")
+    joining = TimelineEntry(incident_id="", at=at, kind=TimelineKind.ALARM_JOINED, text="joined")
+    store.open_or_join(incident, alarm, [opened], joining, message)
+    return incident, message
+
+
+class RecordingSender:
+    """An email sender that keeps every email it is given and answers provider ids ``id-1``, ``id-2``, …"""
+
+    def __init__(self) -> None:
+        self.sent: list[Email] = []
+
+    def send(self, email: Email) -> str:
+        self.sent.append(email)
+        return f"id-{len(self.sent)}"
+
+
+# --- what a handler leaves behind -------------------------------------------------------------------------------
+
+
+def invoke(handler: ModuleType, event: Any, context: FakeLambdaContext) -> dict[str, Any]:
+    """Call a handler module's ``lambda_handler`` as Lambda does; answers its (JSON-shaped) result."""
+    result: dict[str, Any] = handler.lambda_handler(event, context)
+    return result
+
+
+def sent_emails() -> list[dict[str, Any]]:
+    """What moto's SES accepted for delivery, parsed as a person reads it."""
+    from incident_comms.local.outbox import sent_emails as parsed
+
+    return parsed("eu-west-1")
+
+
+def emitted_metrics(output: str) -> dict[str, float]:
+    """The CloudWatch embedded-metric-format values Powertools printed, summed by metric name."""
+    values: dict[str, float] = {}
+    for line in output.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            document = json.loads(line)
+            for definition in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
+                value = document[definition["Name"]]
+                values[definition["Name"]] = values.get(definition["Name"], 0) + sum(
+                    value if isinstance(value, list) else [value]
+                )
+    return values

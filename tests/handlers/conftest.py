@@ -1,0 +1,47 @@
+"""Handler fixtures: the services a handler builds on a cold start, over moto, installed for one test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from incident_comms.clock import ManualClock
+from incident_comms.composition import Services, Settings, use_services
+from tests.conftest import REPO
+
+SENDER = "incidents@example.com"
+"""The SES identity the handlers send from (verified in moto unless a test deletes it)."""
+
+STARTED = datetime(2026, 11, 22, 10, 5, tzinfo=UTC)
+"""Where the handlers' manual clock starts."""
+
+ComposeServices = Callable[..., Services]
+
+
+@pytest.fixture
+def compose_services(table_name: str, approval_key_secret: str) -> Iterator[ComposeServices]:
+    """Install the Services a handler uses: the repo's plan, the template's table, a verified sender, the approval
+    key secret and a manual clock, plus the ``Settings`` fields a test module passes. Uninstalled after the test,
+    so no other test sees them."""
+    boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
+
+    def compose(**settings: Any) -> Services:
+        services = Services(
+            Settings(
+                table_name=table_name,
+                plan_dir=REPO / "plan",
+                sender_address=SENDER,
+                approval_key_secret=approval_key_secret,
+                **settings,
+            ),
+            ManualClock(STARTED),
+        )
+        use_services(services)
+        return services
+
+    yield compose
+    use_services(None)
