@@ -64,8 +64,10 @@ class RunningStack:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
+                self.process.send_signal(signal.SIGUSR1)
+                time.sleep(2)
                 self.process.kill()
-                raise AssertionError("the stack did not stop:\n" + "".join(self.output[-50:])) from None
+                raise AssertionError("the stack did not stop:\n" + "".join(self.output[-200:])) from None
         if self.drain is not None:
             self.drain.join(timeout=5)
         return self.process.returncode

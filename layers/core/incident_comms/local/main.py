@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 import sys
 import threading
@@ -12,10 +13,14 @@ from types import FrameType
 from incident_comms.errors import BadInput
 
 SAMPLE_EVENT = "events/cloudwatch-eventbridge-alarm.json"
+SIGNAL_CHECK = 0.2
+"""The main thread wakes this often. Blocked without a timeout, it never runs the Ctrl-C handler when the kernel
+delivers SIGINT to one of the server threads instead (it may, under load): the stack then never stops."""
 
 
 def run_local(root: Path, plan_dir: Path, port: int, sample: bool) -> int:
-    """Run until SIGINT/SIGTERM; every thread and moto stop with it, so no process is left behind."""
+    """Run until SIGINT/SIGTERM; every thread and moto stop with it, so no process is left behind.
+    SIGUSR1 prints every thread's stack (``kill -USR1 PID``): what to look at when the stack seems stuck."""
     try:
         from incident_comms.local.server import LocalStack
     except ImportError as error:
@@ -37,6 +42,8 @@ def run_local(root: Path, plan_dir: Path, port: int, sample: bool) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         url = stack.start()
         if sample and (root / SAMPLE_EVENT).is_file():
@@ -48,7 +55,8 @@ def run_local(root: Path, plan_dir: Path, port: int, sample: bool) -> int:
         print(f"  aws:        AWS_ENDPOINT_URL={stack.aws.endpoint} (moto; resources at {url}/local/aws)", flush=True)
         print(f"  alarms in:  curl -X POST {url}/local/events --data @events/<file>.json", flush=True)
         print(f'  clock:      curl -X POST {url}/local/clock --data \'{{"advance": "PT30M"}}\'', flush=True)
-        stopping.wait()
+        while not stopping.wait(SIGNAL_CHECK):
+            pass
     finally:
         stack.stop()
     print("stopped", flush=True)
