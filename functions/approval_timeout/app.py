@@ -19,6 +19,6 @@ metrics = Metrics()
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = services()
-    outcome = approval_timed_out(event, deps.plan, deps.store, deps.email_sender, deps.clock.now())
+    outcome = approval_timed_out(event, deps.plan, deps.store, deps.email_sender, deps.clock.now(), deps.publish_queue)
     record_outcome(outcome, logger, metrics, MetricUnit.Count)
     return outcome.as_dict()

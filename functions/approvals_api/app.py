@@ -43,7 +43,10 @@ def decision(token: str) -> Response[str]:
     deps = services()
     request = HttpRequest.from_event(app.current_event.raw_event)
     approvals = replace(deps.approval_requests, base_url=request.base_url)
-    return answer(submit(token, request, deps.plan, deps.store, deps.approval_key, deps.clock.now(), approvals))
+    outcome = submit(
+        token, request, deps.plan, deps.store, deps.approval_key, deps.clock.now(), approvals, deps.publish_queue
+    )
+    return answer(outcome)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

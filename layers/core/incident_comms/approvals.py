@@ -45,6 +45,7 @@ from incident_comms.incidents import (
 from incident_comms.ingest import ApprovalRequest, request_approval
 from incident_comms.notify import ApprovalRequests, email_environment, incident_context, team_texts, team_zone
 from incident_comms.plan.models import Plan, localized
+from incident_comms.publishing import PublishQueue, hand_off
 from incident_comms.store import DecisionSaved, IncidentStore
 from incident_comms.tokens import (
     ApprovalAction,
@@ -803,6 +804,7 @@ def decide(
     key: bytes,
     now: datetime,
     approvals: ApprovalRequests | None = None,
+    publish_queue: PublishQueue | None = None,
 ) -> Outcome:
     """Act on a posted approval form: approve, edit and approve, or reject, once.
 
@@ -826,6 +828,8 @@ def decide(
             if saved == DecisionSaved.TOKEN_USED:
                 raise LinkRefused(Refusal.USED)
             if saved == DecisionSaved.SAVED:
+                if decision.publication is not None and publish_queue is not None:
+                    hand_off(store, publish_queue, decision.publication, now)
                 return _decided(plan, store, approvals, incident, decision, fingerprint, now)
         raise LinkRefused(Refusal.BUSY)
     except LinkRefused as refused:
@@ -840,6 +844,7 @@ def submit(
     key: bytes,
     now: datetime,
     approvals: ApprovalRequests | None = None,
+    publish_queue: PublishQueue | None = None,
 ) -> Outcome:
     """A POST as it arrives: refuse another site's form (403) or an oversized or unreadable body (413, 400)
     before anything else, then :func:`decide`."""
@@ -850,7 +855,7 @@ def submit(
         form = request.form()
     except LinkRefused as refused:
         return _refused_outcome(plan, refused, fingerprint)
-    return decide(token, form, request.meta, plan, store, key, now, approvals)
+    return decide(token, form, request.meta, plan, store, key, now, approvals, publish_queue)
 
 
 def refusal_page(

@@ -64,6 +64,8 @@ class TimelineKind(StrEnum):
     REJECTED = "rejected"
     PUBLISH_REQUESTED = "publish_requested"
     APPROVAL_TIMED_OUT = "approval_timed_out"
+    PUBLISHED = "published"
+    DELIVERY_FAILED = "delivery_failed"
 
 
 _last_key_ns = 0
@@ -154,6 +156,35 @@ class Message(BaseModel):
     def pending_roles(self) -> list[str]:
         """Roles that must still approve this version, in plan order."""
         return [role for role in self.approvers if role not in self.approvals]
+
+
+class Delivery(BaseModel):
+    """What publishing one message version did on one channel: claimed once, then finished with its counts.
+
+    ``attempted`` counts recipients (or posts, or pages) the channel tried; ``delivered`` those the service
+    accepted; ``failed`` those it refused for good; ``bounced`` those that came back later. A delivery claimed
+    but never finished means the publisher stopped half-way: it is reported, never silently retried into a
+    duplicate.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    incident_id: str
+    message_id: str
+    version: int
+    channel_id: str
+    kind: str
+    claimed_at: datetime
+    finished_at: datetime | None = None
+    attempted: int = 0
+    delivered: int = 0
+    failed: int = 0
+    bounced: int = 0
+    detail: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.finished_at is not None and self.failed == 0 and self.delivered == self.attempted
 
 
 class PublicationReason(StrEnum):

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from incident_comms.alarms import Alarm
-from incident_comms.incidents import Incident, Message, Publication, TimelineEntry
+from incident_comms.incidents import Delivery, Incident, Message, Publication, TimelineEntry
 
 
 class Applied(StrEnum):
@@ -99,3 +99,14 @@ class IncidentStore(Protocol):
         ...
 
     def publications(self, incident_id: str) -> list[Publication]: ...
+
+    def claim_delivery(self, delivery: Delivery) -> Delivery | None:
+        """Claim publishing ``delivery``'s message version on its channel: None when this call claimed it, else the
+        delivery stored by the earlier claim (a redelivered request must not publish twice)."""
+        ...
+
+    def finish_delivery(self, delivery: Delivery) -> None:
+        """Store the outcome of a claimed delivery (``finished_at`` set, counts final)."""
+        ...
+
+    def deliveries(self, incident_id: str) -> list[Delivery]: ...

@@ -53,6 +53,7 @@ from incident_comms.notify import (
     team_texts,
 )
 from incident_comms.plan.models import TEMPLATE_BLOCKS, Channel, LocalizedText, Plan, localized, template_key
+from incident_comms.publishing import PublishQueue, hand_off
 from incident_comms.store import IncidentStore
 
 TIMEOUT_EVENT_KIND: Final = "approval_timeout"
@@ -161,7 +162,12 @@ def parse_timeout_event(event: Any) -> ApprovalTimeoutEvent:
 
 
 def approval_timed_out(
-    event: Any, plan: Plan, store: IncidentStore, sender: EmailSender, now: datetime
+    event: Any,
+    plan: Plan,
+    store: IncidentStore,
+    sender: EmailSender,
+    now: datetime,
+    publish_queue: PublishQueue | None = None,
 ) -> TimeoutOutcome:
     """Publish the phase's holding text in place of a draft nobody approved in time, and tell the approvers.
 
@@ -202,6 +208,8 @@ def approval_timed_out(
     )
     if not store.save_holding(waiting, holding, timed_out_entries(waiting, holding, timeout, now), publication):
         return nothing_to_do("the draft was decided meanwhile, or its holding text is already published")
+    if publish_queue is not None:
+        hand_off(store, publish_queue, publication, now)
     notified = tell_approvers(plan, store, sender, incident, waiting, holding, timeout, now)
     return TimeoutOutcome(TimeoutResult.HOLDING_PUBLISHED, None, incident_id, message_id, holding.id, notified)
 

@@ -8,6 +8,7 @@ Items (``pk`` / ``sk``):
 - ``COMPONENT#<id>`` / ``OPEN``            the lock that keeps one open incident per component
 - ``EVENT#<event key>`` / ``EVENT``        an applied inbound event, expiring by TTL after ``EVENT_TTL``
 - ``INCIDENT#<id>`` / ``PUB#<msg>#v<n>``   the hand-off of one message version to publishing
+- ``INCIDENT#<id>`` / ``DLV#<msg>#v<n>#<channel>``  what publishing one version did on one channel
 - ``TOKEN#<fingerprint>`` / ``USED``       a spent approval link, expiring by TTL a day after the link itself
 
 Every change is one transaction guarded by conditions, never read-then-write: the event item makes a
@@ -28,6 +29,7 @@ from pydantic import BaseModel
 from incident_comms.alarms import Alarm
 from incident_comms.incidents import (
     AlarmSnapshot,
+    Delivery,
     Incident,
     IncidentStatus,
     Message,
@@ -355,3 +357,38 @@ class DynamoIncidentStore:
 
     def publications(self, incident_id: str) -> list[Publication]:
         return [Publication.model_validate(item) for item in self._query_prefix(incident_id, "PUB#")]
+
+    def _delivery_item(self, delivery: Delivery) -> dict[str, Any]:
+        sort = f"DLV#{delivery.message_id}#v{delivery.version:04d}#{delivery.channel_id}"
+        return _model_attrs(delivery, pk=f"INCIDENT#{delivery.incident_id}", sk=sort)
+
+    def claim_delivery(self, delivery: Delivery) -> Delivery | None:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=self._delivery_item(delivery),
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            old = error.response.get("Item")
+            if isinstance(old, dict) and old:
+                return Delivery.model_validate(_from_item(old))
+            item = self._delivery_item(delivery)
+            key = {"pk": item["pk"], "sk": item["sk"]}
+            found = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)
+            return Delivery.model_validate(_from_item(found["Item"]))
+        return None
+
+    def finish_delivery(self, delivery: Delivery) -> None:
+        item = self._delivery_item(delivery)
+        self._client.put_item(
+            TableName=self._table,
+            Item=item,
+            ConditionExpression="attribute_exists(pk)",
+        )
+
+    def deliveries(self, incident_id: str) -> list[Delivery]:
+        return [Delivery.model_validate(item) for item in self._query_prefix(incident_id, "DLV#")]

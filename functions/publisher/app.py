@@ -1,0 +1,30 @@
+"""Publisher: each publish queue message is one approved message version, delivered on all its channels."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from incident_comms.composition import services
+from incident_comms.publishing import publish_message, record_report
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def publish(record: SQSRecord) -> None:
+    deps = services()
+    report = publish_message(record.body, deps.plan, deps.store, deps.channel_publishers, deps.clock.now())
+    record_report(report, logger, metrics, MetricUnit.Count)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=publish, processor=processor, context=context)

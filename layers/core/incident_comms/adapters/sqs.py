@@ -1,0 +1,24 @@
+"""``PublishQueue`` on Amazon SQS: one message per publication, read by the publisher function."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from incident_comms.incidents import Publication
+from incident_comms.publishing import PublishRequest
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
+
+
+class SqsPublishQueue:
+    """Sends :class:`PublishRequest` bodies to ``queue_url``; SQS refusals reach the caller, which records them."""
+
+    def __init__(self, client: SQSClient, queue_url: str) -> None:
+        self._client = client
+        self._queue_url = queue_url
+
+    def request(self, publication: Publication) -> None:
+        self._client.send_message(
+            QueueUrl=self._queue_url, MessageBody=PublishRequest.of(publication).model_dump_json()
+        )

@@ -1,0 +1,121 @@
+"""The publisher Lambda handler on moto: a publish queue record in, every channel delivered once, failures seen."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+
+from incident_comms.composition import Services
+from incident_comms.incidents import MessageStatus, Publication, PublicationReason, TimelineKind
+from incident_comms.publishing import PublishRequest
+from tests.conftest import FakeLambdaContext, load_handler_module
+from tests.factories import emitted_metrics, make_alarm, stored_incident
+from tests.handlers.conftest import STARTED, ComposeServices
+
+
+@pytest.fixture
+def deps(compose_services: ComposeServices) -> Services:
+    topic = boto3.client("sns").create_topic(Name="customers")["TopicArn"]
+    boto3.client("s3").create_bucket(Bucket="status", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    sqs = boto3.client("sqs")
+    queue = sqs.create_queue(QueueName="email-batches")["QueueUrl"]
+    boto3.client("sesv2").create_contact_list(ContactListName="subscribers")
+    webhooks = boto3.client("secretsmanager").create_secret(Name="chat-webhooks", SecretString="{}")["ARN"]
+    return compose_services(
+        customer_topic_arn=topic,
+        status_page_bucket="status",
+        email_batch_queue_url=queue,
+        contact_list="subscribers",
+        chat_webhooks_secret=webhooks,
+    )
+
+
+@pytest.fixture(scope="module")
+def handler() -> ModuleType:
+    return load_handler_module("publisher")
+
+
+def sqs_event(*bodies: Any) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"m-{index}",
+                "receiptHandle": f"r-{index}",
+                "body": body if isinstance(body, str) else json.dumps(body),
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:publish",
+                "awsRegion": "eu-west-1",
+            }
+            for index, body in enumerate(bodies)
+        ]
+    }
+
+
+def approved_request(deps: Services) -> tuple[str, dict[str, Any]]:
+    _, message = stored_incident(deps.store, deps.plan, make_alarm(), at=STARTED)
+    after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": 1, "decided_at": STARTED})
+    publication = Publication(
+        incident_id=message.incident_id,
+        message_id=message.id,
+        version=1,
+        requested_at=STARTED,
+        reason=PublicationReason.APPROVED,
+    )
+    deps.store.save_decision(message, after, "a" * 16, STARTED + timedelta(hours=1), [], publication)
+    return message.incident_id, PublishRequest.of(publication).model_dump()
+
+
+def test_a_publication_is_delivered_on_every_channel_and_reported(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    incident_id, body = approved_request(deps)
+
+    answer = handler.lambda_handler(sqs_event(body), lambda_context)
+
+    assert answer == {"batchItemFailures": []}
+    (message,) = deps.store.messages(incident_id)
+    deliveries = {delivery.channel_id: delivery for delivery in deps.store.deliveries(incident_id)}
+    assert set(deliveries) == {draft.channel_id for draft in message.drafts}
+    webhook = [draft.channel_id for draft in message.drafts if draft.kind == "webhook"]
+    assert webhook and all(deliveries[channel].failed == 1 for channel in webhook), "no URL in the secret"
+    assert deliveries["status-page"].complete
+    assert boto3.client("s3").get_object(Bucket="status", Key="index.html")["ContentType"].startswith("text/html")
+    failed = [entry for entry in deps.store.timeline(incident_id) if entry.kind == TimelineKind.DELIVERY_FAILED]
+    assert {entry.data["channel_id"] for entry in failed} == set(webhook)
+    metrics = emitted_metrics(capsys.readouterr().out)
+    assert metrics["MessagesPublished"] == 1 and metrics["ChannelDeliveriesFailed"] == len(webhook)
+
+
+def test_a_redelivered_record_publishes_nothing_twice(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    incident_id, body = approved_request(deps)
+    handler.lambda_handler(sqs_event(body), lambda_context)
+    timeline = deps.store.timeline(incident_id)
+
+    assert handler.lambda_handler(sqs_event(body), lambda_context) == {"batchItemFailures": []}
+    assert deps.store.timeline(incident_id) == timeline
+
+
+def test_a_record_that_is_no_request_is_logged_counted_and_not_retried(
+    deps: Services,
+    handler: ModuleType,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    answer = handler.lambda_handler(sqs_event({"incident_id": "INC-1"}, "{not json"), lambda_context)
+
+    assert answer == {"batchItemFailures": []}
+    assert emitted_metrics(capsys.readouterr().out)["PublishRequestsRejected"] == 2
+    warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == ["publish request rejected", "publish request rejected"]
+    assert deps.store.list_incidents() == []
