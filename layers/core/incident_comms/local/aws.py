@@ -17,6 +17,7 @@ import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from incident_comms.local.cfn import Intrinsics, create_table_request, parameter_defaults
+from incident_comms.local.ses_bulk import SesBulkEmail
 
 ACCOUNT_ID = "123456789012"
 REGION = "eu-west-1"
@@ -39,6 +40,8 @@ class EmbeddedAws:
 
     server: BaseWSGIServer | None = None
     thread: threading.Thread | None = None
+    bulk_email: SesBulkEmail | None = None
+    """moto lacks SES v2 SendBulkEmail; this middleware answers it (and counts the calls)."""
     intrinsics: Intrinsics = field(default_factory=lambda: Intrinsics({}, {}, {}))
     _clients: dict[str, Any] = field(default_factory=dict)
     _clients_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -53,7 +56,8 @@ class EmbeddedAws:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self.bulk_email = SesBulkEmail(DomainDispatcherApplication(create_backend_app))
+        app = _OneRequestAtATime(self.bulk_email)
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         server = self.server
         self.thread = threading.Thread(
@@ -156,6 +160,11 @@ class EmbeddedAws:
             ses.verify_domain_identity(Domain=identity)
         self._remember(logical_id, identity)
 
+    def _contact_list(self, logical_id: str, properties: dict[str, Any]) -> None:
+        name = self.intrinsics.resolve(properties.get("ContactListName")) or self._name(logical_id)
+        self.client("sesv2").create_contact_list(ContactListName=name, Topics=properties.get("Topics", []))
+        self._remember(logical_id, name)
+
     def _function(self, logical_id: str, properties: dict[str, Any]) -> None:
         name = properties.get("FunctionName") or self._name(logical_id)
         arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
@@ -185,5 +194,6 @@ _CREATORS: dict[str, Callable[[EmbeddedAws, str, dict[str, Any]], None]] = {
     "AWS::SES::EmailIdentity": EmbeddedAws._email_identity,
     "AWS::Serverless::Function": EmbeddedAws._function,
     "AWS::IAM::Role": EmbeddedAws._role,
+    "AWS::SES::ContactList": EmbeddedAws._contact_list,
     "AWS::Serverless::HttpApi": EmbeddedAws._http_api,
 }

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from incident_comms.local.aws import ACCOUNT_ID, REGION, EmbeddedAws
-from incident_comms.local.routing import Delivery, EventRule, Router
+from incident_comms.local.routing import Delivery, EventRule, QueueSource, Router
 
 
 def parse_mime(raw: str) -> dict[str, Any]:
@@ -32,6 +32,21 @@ def parse_mime(raw: str) -> dict[str, Any]:
         "text": text.get_content() if text is not None else "",
         "html": html.get_content() if html is not None else "",
         "headers": {key: str(value) for key, value in parsed.items()},
+    }
+
+
+def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """One record of a Lambda SQS event, as the event source mapping builds it from a received message."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": message.get("MessageAttributes", {}),
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
     }
 
 
@@ -71,6 +86,7 @@ class Outbox:
         self._lock = threading.Lock()
         self._published: list[dict[str, Any]] = []
         self._bridges: list[tuple[str, Callable[[dict[str, Any]], None]]] = []
+        self._feeds: list[tuple[str, QueueSource]] = []
 
     def _queue(self, name: str) -> tuple[str, str]:
         sqs = self.aws.client("sqs")
@@ -90,6 +106,10 @@ class Outbox:
             events.put_rule(Name=f"local-bridge-rule-{index}", EventPattern=json.dumps(rule.pattern))
             events.put_targets(Rule=f"local-bridge-rule-{index}", Targets=[{"Id": "bridge", "Arn": arn}])
             self._bridges.append((url, partial(_deliver_rule, deliver, rule)))
+        sqs = self.aws.client("sqs")
+        for source in router.queues:
+            url = sqs.get_queue_url(QueueName=source.queue_arn.rsplit(":", 1)[1])["QueueUrl"]
+            self._feeds.append((url, source))
         url, arn = self._queue("local-outbox")
         for topic in sns.list_topics()["Topics"]:
             if topic["TopicArn"] not in router.topics:
@@ -110,6 +130,7 @@ class Outbox:
             )
 
     def poll(self) -> None:
+        """Move what the bridges and the template's SQS event sources hold on to their functions (or the outbox)."""
         sqs = self.aws.client("sqs")
         for url, handle in self._bridges:
             for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
@@ -118,6 +139,49 @@ class Outbox:
                     handle(json.loads(message["Body"]))
                 except Exception:  # noqa: BLE001, S112 - a bridged invocation that fails is the function's to report
                     continue
+
+        for url, source in self._feeds:
+            self._feed(sqs, url, source)
+
+    def _feed(self, sqs: Any, url: str, source: QueueSource) -> None:
+        """One poll of an SQS event source mapping, as Lambda does it: a batch in, the messages it did not report
+        as failed (``batchItemFailures``) deleted. A function that raises leaves the whole batch to come back after
+        the queue's visibility timeout, and to its dead-letter queue after ``maxReceiveCount`` receives."""
+        received = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=min(10, source.batch_size),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not received:
+            return
+        event = {"Records": [sqs_record(message, source.queue_arn) for message in received]}
+        try:
+            answer = source.function.invoke(event)
+        except Exception as error:  # noqa: BLE001 - the function's failure is reported, the bridge keeps polling
+            print(f"warning: {source.function.logical_id} failed: {type(error).__name__}: {error}", flush=True)
+            return
+        failures = answer.get("batchItemFailures", []) if isinstance(answer, dict) else []
+        failed = {item.get("itemIdentifier") for item in failures}
+        for message in received:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    def record_webhook(self, channel: str, headers: dict[str, str], body: bytes) -> None:
+        """A chat webhook post the local stack received in place of Slack or Teams."""
+        try:
+            payload: Any = json.loads(body)
+        except ValueError:
+            payload = body.decode("utf-8", "replace")
+        with self._lock:
+            self._published.append(
+                {
+                    "kind": "webhook",
+                    "channel": channel,
+                    "content_type": headers.get("Content-Type") or headers.get("content-type"),
+                    "payload": payload,
+                }
+            )
 
     def emails(self) -> list[dict[str, Any]]:
         return sent_emails()

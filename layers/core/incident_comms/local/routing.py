@@ -76,10 +76,20 @@ class HttpRoute:
         return found.groupdict() if found else None
 
 
+@dataclass(frozen=True)
+class QueueSource:
+    """An SQS event source mapping of the template: the queue, the function it feeds and its batch size."""
+
+    queue_arn: str
+    function: LocalFunction
+    batch_size: int = 10
+
+
 class Router:
     def __init__(self, template: dict[str, Any], functions: dict[str, LocalFunction], intrinsics: Intrinsics) -> None:
         from moto.events.models import EventPattern
 
+        self.queues: list[QueueSource] = []
         self.rules: list[EventRule] = []
         self.topics: dict[str, list[LocalFunction]] = {}
         self.http: list[HttpRoute] = []
@@ -94,6 +104,9 @@ class Router:
                 elif kind == "SNS":
                     topic = intrinsics.resolve(properties["Topic"])
                     self.topics.setdefault(topic, []).append(function)
+                elif kind == "SQS":
+                    arn = intrinsics.resolve(properties["Queue"])
+                    self.queues.append(QueueSource(arn, function, int(properties.get("BatchSize", 10))))
                 elif kind == "HttpApi":
                     method = str(properties.get("Method", "ANY")).upper()
                     self.http.append(HttpRoute(method, properties.get("Path", "/"), function))

@@ -69,7 +69,7 @@ class LocalStack:
         endpoint = self.aws.start()
         os.environ.update({**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint})
         template = load_template(self.root / "template.yaml")
-        intrinsics = self.aws.provision(template, {"ApprovalsBaseUrl": self.url})
+        intrinsics = self.aws.provision(template, {"ApprovalsBaseUrl": self.url, "SesSendRate": "100000"})
         self.functions = functions_of(template, self.root, intrinsics)
         for function in self.functions.values():
             os.environ.update(function.environment)
@@ -85,6 +85,7 @@ class LocalStack:
         if sender:
             self.aws.verify_sender(sender)
         use_services(Services(Settings.from_env(), self.clock))
+        self._point_chat_webhooks_here()
         self.router = Router(template, self.functions, intrinsics)
         self.bucket_for_status = next(
             (name for logical, name in intrinsics.refs.items() if "status" in logical.lower() and "Bucket" in logical),
@@ -95,6 +96,18 @@ class LocalStack:
         self._spawn(lambda: self.http.serve_forever(poll_interval=SHUTDOWN_POLL), "http")
         self._spawn(self._poll, "bridge")
         return self.url
+
+    def _point_chat_webhooks_here(self) -> None:
+        """Every webhook channel of the plan posts to ``/local/webhooks/<channel>``, recorded in the outbox."""
+        from incident_comms.composition import services
+        from incident_comms.plan.models import ChannelKind
+
+        secret = os.environ.get("CHAT_WEBHOOKS_SECRET_ARN")
+        if not secret:
+            return
+        channels = [c.id for c in services().plan.channels.channels if c.kind == ChannelKind.WEBHOOK]
+        urls = {channel: f"{self.url}/local/webhooks/{channel}" for channel in channels}
+        self.aws.client("secretsmanager").put_secret_value(SecretId=secret, SecretString=json.dumps(urls))
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -168,6 +181,7 @@ class LocalStack:
                 "timeline": [entry.model_dump(mode="json") for entry in store.timeline(incident.id)],
                 "messages": [message.model_dump(mode="json") for message in store.messages(incident.id)],
                 "publications": [item.model_dump(mode="json") for item in store.publications(incident.id)],
+                "deliveries": [item.model_dump(mode="json") for item in store.deliveries(incident.id)],
             }
             for incident in store.list_incidents()
         ]
@@ -175,7 +189,9 @@ class LocalStack:
     def status_object(self, path: str) -> tuple[bytes, str] | None:
         if self.bucket_for_status is None:
             return None
-        key = path.removeprefix("/status/") or "index.html"
+        key = "" if path == "/status" else path.removeprefix("/status/")
+        if key == "" or key.endswith("/"):
+            key += "index.html"
         try:
             found = self.aws.client("s3").get_object(Bucket=self.bucket_for_status, Key=key)
         except Exception:  # noqa: BLE001 - any miss is a 404
@@ -248,6 +264,9 @@ def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                 self._json(*stack.handle_event(body))
             elif path == "/local/clock":
                 self._clock(body)
+            elif path.startswith("/local/webhooks/") and stack.outbox is not None:
+                stack.outbox.record_webhook(path.removeprefix("/local/webhooks/"), dict(self.headers.items()), body)
+                self._json(HTTPStatus.OK, {"ok": True})
             else:
                 self._api(body)
 
