@@ -40,7 +40,7 @@ class SesEmailSender:
 
 def to_mime(email: Email, sender: str) -> bytes:
     """The email as RFC 5322 bytes: text first, HTML as the preferred alternative, UTF-8 throughout."""
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=SMTP.clone(max_line_length=998))
     message["From"] = sender
     message["To"] = ", ".join(email.to)
     message["Subject"] = email.subject

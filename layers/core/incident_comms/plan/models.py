@@ -19,6 +19,7 @@ from incident_comms.durations import parse_duration
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+EmailAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 def _duration(value: Any) -> Any:
@@ -262,6 +263,10 @@ class Channel(_Strict):
     access: Access
     approval_required: bool = True
     locale: Locale
+    notify: list[EmailAddress] = Field(
+        default_factory=list,
+        description="manual channels: who is emailed the approved text to post by hand (one email each)",
+    )
 
     @property
     def template_format(self) -> ChannelFormat:
