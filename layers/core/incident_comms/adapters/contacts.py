@@ -1,0 +1,429 @@
+"""Customer email on AWS: the SES v2 contact list (who), SendBulkEmail (sending) and the batch ledger (once).
+
+- :class:`SesContactDirectory` is :class:`incident_comms.subscribers.SubscriberDirectory` on the SES contact list;
+  see :mod:`incident_comms.subscribers` for how a subscriber maps to topics and why.
+- :class:`SesBulkEmailSender` is :class:`incident_comms.email_batches.BulkEmailSender`: one SendBulkEmail call.
+- :class:`DynamoBatchLedger` is :class:`incident_comms.email_batches.BatchLedger` on the incidents table:
+  ``INCIDENT#<id>`` / ``BATCH#<msg>#v<n>#<channel>#<batch>``, claimed with a conditional put.
+
+SES facts this module is written around (and moto's gaps, which it never relies on):
+
+- ``ListContacts`` answers topic preferences but not ``AttributesData``; its filter (one topic, OPT_IN) and its
+  pages (``PageSize`` up to 1000, ``NextToken``) are honoured by SES and ignored by moto, so recipients are
+  filtered again here, which costs nothing on SES.
+- ``CreateContact`` on an existing address fails with AlreadyExistsException in SES (moto overwrites it), and
+  ``UpdateContact`` replaces *all* topic preferences: every write sends the contact's full preference list.
+- ``UpdateContactList`` replaces the list's topics: new topics are added to the ones read first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Literal
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from incident_comms.email_batches import (
+    THROTTLE_CODES,
+    BatchRecord,
+    BatchState,
+    BulkEmail,
+    EntryResult,
+    SesRefused,
+    SesThrottled,
+)
+from incident_comms.errors import BadInput
+from incident_comms.subscribers import (
+    COMPONENT_TOPIC,
+    MAX_TOPICS,
+    Added,
+    ImportReport,
+    Subscriber,
+    TopicSpec,
+    audience_topic,
+    component_topic,
+    from_topics,
+    locale_topic,
+    normalise_address,
+    subscriber_topics,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sesv2.client import SESV2Client
+    from mypy_boto3_sesv2.type_defs import BulkEmailEntryTypeDef, TopicPreferenceTypeDef, TopicTypeDef
+
+PAGE_SIZE = 1000
+"""The largest ListContacts page SES gives: 10,000 subscribers are 10 calls."""
+OPT_IN: Literal["OPT_IN"] = "OPT_IN"
+OPT_OUT: Literal["OPT_OUT"] = "OPT_OUT"
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+class SesContactDirectory:
+    """Subscribers in the SES v2 contact list ``list_name`` (the template's ``SubscriberContactList``).
+
+    ``topics`` names the topics to create when a subscriber needs one the list lacks (from
+    :func:`incident_comms.subscribers.plan_topics`, so SES shows the plan's names); without it, a missing topic
+    is created with its name as display name.
+    """
+
+    def __init__(self, client: SESV2Client, list_name: str, topics: Iterable[TopicSpec] = ()) -> None:
+        self._client = client
+        self._list = list_name
+        self._specs = {spec.name: spec for spec in topics}
+
+    @property
+    def list_name(self) -> str:
+        if not self._list:
+            raise RuntimeError("CONTACT_LIST_NAME is not set: the function runs outside its template")
+        return self._list
+
+    # --- topics ---
+
+    def _contact_list(self) -> dict[str, Any]:
+        try:
+            return dict(self._client.get_contact_list(ContactListName=self.list_name))
+        except ClientError as error:
+            if _code(error) == "NotFoundException":
+                raise BadInput(f"the SES contact list {self._list!r} does not exist") from None
+            raise
+
+    def topic_names(self) -> list[str]:
+        return [topic["TopicName"] for topic in self._contact_list().get("Topics", [])]
+
+    def ensure_topics(self, names: Iterable[str]) -> list[str]:
+        """Create the topics of ``names`` the list lacks (keeping every topic it has); answers all topic names."""
+        found = self._contact_list()
+        topics: list[TopicTypeDef] = list(found.get("Topics", []))
+        have = {topic["TopicName"] for topic in topics}
+        missing = [name for name in dict.fromkeys(names) if name not in have]
+        if not missing:
+            return [topic["TopicName"] for topic in topics]
+        if len(topics) + len(missing) > MAX_TOPICS:
+            raise BadInput(f"the contact list {self._list!r} would need more than {MAX_TOPICS} topics (SES's limit)")
+        for name in missing:
+            spec = self._specs.get(name, TopicSpec(name, name, name))
+            topics.append(
+                {
+                    "TopicName": name,
+                    "DisplayName": spec.display_name[:128] or name,
+                    "Description": spec.description[:500] or name,
+                    "DefaultSubscriptionStatus": OPT_OUT,
+                }
+            )
+        update: dict[str, Any] = {"ContactListName": self.list_name, "Topics": topics}
+        if found.get("Description"):
+            update["Description"] = found["Description"]
+        self._client.update_contact_list(**update)
+        return [topic["TopicName"] for topic in topics]
+
+    # --- contacts ---
+
+    def _get(self, email: str) -> dict[str, Any] | None:
+        """The contact, or None when the list does not hold it (callers check the list itself exists)."""
+        try:
+            return dict(self._client.get_contact(ContactListName=self.list_name, EmailAddress=email))
+        except ClientError as error:
+            if _code(error) == "NotFoundException":
+                return None
+            raise
+
+    @staticmethod
+    def _preferences(opted_in: set[str], all_topics: Iterable[str]) -> list[TopicPreferenceTypeDef]:
+        return [
+            {"TopicName": name, "SubscriptionStatus": OPT_IN if name in opted_in else OPT_OUT} for name in all_topics
+        ]
+
+    def add(self, subscriber: Subscriber, *, resubscribe: bool = False) -> Added:
+        all_topics = self.ensure_topics(subscriber_topics(subscriber))
+        return self._write(subscriber, all_topics, resubscribe)
+
+    def _write(self, subscriber: Subscriber, all_topics: list[str], resubscribe: bool, *, again: bool = False) -> Added:
+        existing = self._get(subscriber.email)
+        if existing is not None and existing.get("UnsubscribeAll") and not resubscribe:
+            return Added.KEPT_UNSUBSCRIBED
+        wanted = subscriber
+        if existing is not None and not existing.get("UnsubscribeAll"):
+            before = {p["TopicName"] for p in existing.get("TopicPreferences", []) if p["SubscriptionStatus"] == OPT_IN}
+            components = [n.removeprefix(COMPONENT_TOPIC) for n in sorted(before) if n.startswith(COMPONENT_TOPIC)]
+            wanted = subscriber.model_copy(
+                update={"components": tuple(dict.fromkeys([*components, *subscriber.components]))}
+            )
+        contact: dict[str, Any] = {
+            "ContactListName": self.list_name,
+            "EmailAddress": wanted.email,
+            "TopicPreferences": self._preferences(subscriber_topics(wanted), all_topics),
+            "UnsubscribeAll": False,
+            "AttributesData": wanted.attributes(),
+        }
+        if existing is None:
+            try:
+                self._client.create_contact(**contact)
+            except ClientError as error:
+                if _code(error) != "AlreadyExistsException" or again:
+                    raise
+                return self._write(subscriber, all_topics, resubscribe, again=True)  # added meanwhile: merge with it
+            return Added.ADDED
+        self._client.update_contact(**contact)
+        return Added.UPDATED
+
+    def remove(self, email: str) -> bool:
+        try:
+            self._client.delete_contact(ContactListName=self.list_name, EmailAddress=normalise_address(email))
+        except ClientError as error:
+            if _code(error) == "NotFoundException":
+                self._contact_list()  # a missing list is bad input, not a missing contact
+                return False
+            raise
+        return True
+
+    def unsubscribe(self, email: str) -> bool:
+        address = normalise_address(email)
+        existing = self._get(address)
+        if existing is None:
+            self._contact_list()  # a missing list is an error, not a missing contact
+            return False
+        update: dict[str, Any] = {
+            "ContactListName": self.list_name,
+            "EmailAddress": address,
+            "TopicPreferences": existing.get("TopicPreferences", []),
+            "UnsubscribeAll": True,
+        }
+        if existing.get("AttributesData"):
+            update["AttributesData"] = existing["AttributesData"]
+        self._client.update_contact(**update)
+        return True
+
+    def _contacts(self, topic: str | None) -> Iterator[dict[str, Any]]:
+        """Every contact (opted in to ``topic``, when given), page by page."""
+        request: dict[str, Any] = {"ContactListName": self.list_name, "PageSize": PAGE_SIZE}
+        if topic is not None:
+            request["Filter"] = {
+                "FilteredStatus": OPT_IN,
+                "TopicFilter": {"TopicName": topic, "UseDefaultIfPreferenceUnavailable": False},
+            }
+        while True:
+            try:
+                page = self._client.list_contacts(**request)
+            except ClientError as error:
+                if _code(error) == "NotFoundException":
+                    raise BadInput(f"the SES contact list {self._list!r} does not exist") from None
+                raise
+            for contact in page.get("Contacts", []):
+                yield dict(contact)
+            token = page.get("NextToken")
+            if not token:
+                return
+            request["NextToken"] = token
+
+    @staticmethod
+    def _opted_in(contact: dict[str, Any]) -> set[str]:
+        return {p["TopicName"] for p in contact.get("TopicPreferences", []) if p.get("SubscriptionStatus") == OPT_IN}
+
+    def list(self, component: str | None = None) -> Iterator[Subscriber]:
+        topic = component_topic(component) if component is not None else None
+        for contact in self._contacts(topic):
+            opted_in = self._opted_in(contact)
+            if topic is not None and topic not in opted_in:
+                continue
+            subscriber = from_topics(contact["EmailAddress"], opted_in, bool(contact.get("UnsubscribeAll")))
+            if subscriber is not None and not (subscriber.locale and subscriber.audience):
+                subscriber = self._with_attributes(subscriber)
+            if subscriber is not None:
+                yield subscriber
+
+    def _with_attributes(self, subscriber: Subscriber) -> Subscriber:
+        """A contact someone added without our audience/locale topics: what its attributes say, if anything."""
+        found = self._get(subscriber.email) or {}
+        try:
+            attributes = json.loads(found.get("AttributesData") or "{}")
+        except ValueError:
+            return subscriber
+        if not isinstance(attributes, dict):
+            return subscriber
+        return subscriber.model_copy(
+            update={
+                "locale": subscriber.locale or str(attributes.get("locale", "")),
+                "audience": subscriber.audience or str(attributes.get("audience", "")),
+            }
+        )
+
+    def import_csv(self, rows: Iterable[Subscriber]) -> ImportReport:
+        subscribers = list(rows)
+        needed = set().union(*(subscriber_topics(s) for s in subscribers)) if subscribers else set()
+        all_topics = self.ensure_topics(sorted(needed))
+        report = ImportReport()
+        for done, subscriber in enumerate(subscribers):
+            try:
+                added = self._write(subscriber, all_topics, resubscribe=False)
+            except ClientError as error:
+                raise BadInput(
+                    f"SES refused {subscriber.email} ({_code(error)}) after {done} of {len(subscribers)} were "
+                    "imported; running the import again is safe"
+                ) from None
+            if added == Added.ADDED:
+                report.added += 1
+            elif added == Added.UPDATED:
+                report.updated += 1
+            else:
+                report.kept_unsubscribed.append(subscriber.email)
+        return report
+
+    def recipients(self, component: str, audience: str, locale: str) -> Iterator[str]:
+        wanted = {component_topic(component), audience_topic(audience), locale_topic(locale)}
+        seen: set[str] = set()
+        for contact in self._contacts(component_topic(component)):
+            address = str(contact["EmailAddress"])
+            if contact.get("UnsubscribeAll") or address in seen or not wanted <= self._opted_in(contact):
+                continue
+            seen.add(address)
+            yield address
+
+
+class SesBulkEmailSender:
+    """One SES v2 SendBulkEmail call per :class:`~incident_comms.email_batches.BulkEmail`, from ``sender``.
+
+    The content goes inline (``DefaultContent.Template.TemplateContent``): no SES template to deploy or keep in
+    step with the plan. ``configuration_set`` routes bounces and complaints (SES event destinations) when given.
+    """
+
+    def __init__(self, client: SESV2Client, sender: str, configuration_set: str | None = None) -> None:
+        self._client = client
+        self._sender = sender
+        self._configuration_set = configuration_set
+
+    def send_bulk(self, email: BulkEmail) -> list[EntryResult]:
+        content: dict[str, str] = {"Subject": email.subject, "Text": email.text}
+        if email.html is not None:
+            content["Html"] = email.html
+        template: dict[str, Any] = {"TemplateContent": content, "TemplateData": json.dumps(dict(email.default_data))}
+        if email.headers:
+            template["Headers"] = [{"Name": name, "Value": value} for name, value in email.headers]
+        entries: list[BulkEmailEntryTypeDef] = [
+            {
+                "Destination": {"ToAddresses": [entry.address]},
+                "ReplacementEmailContent": {
+                    "ReplacementTemplate": {"ReplacementTemplateData": json.dumps(dict(entry.data))}
+                },
+                "ReplacementHeaders": [{"Name": name, "Value": value} for name, value in entry.headers],
+            }
+            for entry in email.entries
+        ]
+        request: dict[str, Any] = {
+            "FromEmailAddress": self._sender,
+            "DefaultContent": {"Template": template},
+            "BulkEmailEntries": entries,
+        }
+        if self._configuration_set:
+            request["ConfigurationSetName"] = self._configuration_set
+        try:
+            response = self._client.send_bulk_email(**request)
+        except ClientError as error:
+            code = _code(error)
+            if code in THROTTLE_CODES or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429:
+                raise SesThrottled(code) from None
+            status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+            if 400 <= status < 500:
+                message = str(error.response.get("Error", {}).get("Message", ""))
+                raise SesRefused(code or str(status), message) from None
+            raise
+        return [
+            EntryResult(
+                address=entry.address,
+                status=str(result.get("Status", "FAILED")),
+                message_id=result.get("MessageId"),
+                error=result.get("Error"),
+            )
+            for entry, result in zip(email.entries, response.get("BulkEmailEntryResults", []), strict=False)
+        ]
+
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _plain(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class DynamoBatchLedger:
+    """Email batch claims on the incidents table: one item per batch, next to the incident it belongs to."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    @staticmethod
+    def _key(record: BatchRecord) -> dict[str, Any]:
+        sort = f"BATCH#{record.message_id}#v{record.version:04d}#{record.channel_id}#{record.batch:05d}"
+        return {"pk": {"S": f"INCIDENT#{record.incident_id}"}, "sk": {"S": sort}}
+
+    def _item(self, record: BatchRecord) -> dict[str, Any]:
+        data = json.loads(record.model_dump_json())
+        return {
+            **{key: _serializer.serialize(value) for key, value in data.items() if value is not None},
+            **self._key(record),
+        }
+
+    @staticmethod
+    def _record(item: dict[str, Any]) -> BatchRecord:
+        data = {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+        return BatchRecord.model_validate({k: v for k, v in data.items() if k not in ("pk", "sk")})
+
+    def claim(self, record: BatchRecord) -> BatchRecord | None:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=self._item(record),
+                ConditionExpression="attribute_not_exists(pk) OR #state = :released",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":released": {"S": BatchState.RELEASED.value}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if _code(error) != "ConditionalCheckFailedException":
+                raise
+            old: Any = error.response.get("Item")
+            if not old:
+                old = self._client.get_item(TableName=self._table, Key=self._key(record), ConsistentRead=True)["Item"]
+            return self._record(dict(old))
+        return None
+
+    def finish(self, record: BatchRecord) -> None:
+        self._client.put_item(
+            TableName=self._table, Item=self._item(record), ConditionExpression="attribute_exists(pk)"
+        )
+
+    def release(self, record: BatchRecord) -> None:
+        released = record.model_copy(update={"state": BatchState.RELEASED})
+        self._client.put_item(
+            TableName=self._table,
+            Item=self._item(released),
+            ConditionExpression="#state = :sending",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":sending": {"S": BatchState.SENDING.value}},
+        )
+
+    def batches(self, incident_id: str) -> list[BatchRecord]:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": f"INCIDENT#{incident_id}"}, ":prefix": {"S": "BATCH#"}},
+            ConsistentRead=True,
+        )
+        return [self._record(item) for page in pages for item in page.get("Items", [])]
