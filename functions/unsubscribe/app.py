@@ -1,0 +1,51 @@
+"""One-click unsubscribe (RFC 8058): GET and HEAD show a button and change nothing; POST unsubscribes."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from incident_comms.approvals import PAGE_HEADERS
+from incident_comms.composition import services
+from incident_comms.unsubscribe_pages import UnsubscribePage, confirm_unsubscribe, show_unsubscribe
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver(debug=False)
+
+
+def answer(page: UnsubscribePage, *, with_body: bool = True) -> Response[str]:
+    metrics.add_metric(name="Unsubscribed", unit=MetricUnit.Count, value=int(page.unsubscribed))
+    metrics.add_metric(name="UnsubscribeLinksRefused", unit=MetricUnit.Count, value=int(page.refused))
+    if page.refused:
+        logger.warning("unsubscribe link refused")
+    return Response(status_code=page.status, headers=dict(PAGE_HEADERS), body=page.html if with_body else "")
+
+
+@app.get("/unsubscribe/<token>")
+def page(token: str) -> Response[str]:
+    deps = services()
+    return answer(show_unsubscribe(deps.plan, token, deps.approval_key))
+
+
+@app.head("/unsubscribe/<token>")
+def page_head(token: str) -> Response[str]:
+    deps = services()
+    return answer(show_unsubscribe(deps.plan, token, deps.approval_key), with_body=False)
+
+
+@app.post("/unsubscribe/<token>")
+def one_click(token: str) -> Response[str]:
+    deps = services()
+    return answer(confirm_unsubscribe(deps.plan, deps.subscribers, token, deps.approval_key))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
