@@ -50,6 +50,17 @@ def open_incident(stack: RunningStack, event: str = "cloudwatch-eventbridge-alar
     return dict(incident)
 
 
+def published(stack: RunningStack, incident_id: str) -> dict[str, Any]:
+    """The incident once the publisher has handled its approved message (publishing runs after the approval)."""
+
+    def done() -> dict[str, Any] | None:
+        (found,) = [incident for incident in state(stack) if incident["id"] == incident_id]
+        return found if "published" in [entry["kind"] for entry in found["timeline"]] else None
+
+    found: dict[str, Any] = stack.wait_for(done, seconds=20)
+    return found
+
+
 def approvers(incident: dict[str, Any], stack: RunningStack) -> list[str]:
     requested = [
         entry for entry in incident["timeline"] if entry["kind"] == "approval_requested" and "to" in entry["data"]
@@ -116,7 +127,7 @@ def test_replayed_forged_tampered_and_superseded_links_are_refused_and_change_no
     assert text_fields, edit_form
     edit_form[text_fields[0]] = "Texto corregido a mano: <b>sin</b> marcas."
     assert post_form(fresh_stack, mine["edit"], edit_form).status == 200
-    (edited,) = [found for found in state(fresh_stack) if found["id"] == incident["id"]]
+    edited = published(fresh_stack, incident["id"])
     assert edited["messages"][0]["version"] == 2
     assert edited["messages"][0]["status"] == "approved"
 

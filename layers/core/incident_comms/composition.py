@@ -16,13 +16,19 @@ from incident_comms.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_s3.client import S3Client
     from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
     from mypy_boto3_sesv2.client import SESV2Client
+    from mypy_boto3_sns.client import SNSClient
+    from mypy_boto3_sqs.client import SQSClient
 
+    from incident_comms.email_batches import EmailBatchSender
     from incident_comms.notify import ApprovalRequests, ApprovalTimeouts, EmailSender
-    from incident_comms.plan.models import Plan
+    from incident_comms.plan.models import ChannelKind, Plan
+    from incident_comms.publishing import ChannelPublisher, PublishQueue
     from incident_comms.store import IncidentStore
+    from incident_comms.subscribers import SubscriberDirectory
 
 
 DEFAULT_SENDER_ADDRESS = "incidents@example.com"
@@ -40,6 +46,14 @@ class Settings:
     scheduler_role_arn: str = ""
     schedule_group: str = "default"
     scheduler_dead_letter_arn: str = ""
+    publish_queue_url: str = ""
+    customer_topic_arn: str = ""
+    status_page_bucket: str = ""
+    chat_webhooks_secret: str = ""
+    email_batch_queue_url: str = ""
+    contact_list: str = ""
+    ses_send_rate: float = 14.0
+    email_senders: int = 2
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -59,6 +73,14 @@ class Settings:
             scheduler_role_arn=os.environ.get("SCHEDULER_ROLE_ARN", ""),
             schedule_group=os.environ.get("SCHEDULE_GROUP_NAME") or "default",
             scheduler_dead_letter_arn=os.environ.get("SCHEDULER_DEAD_LETTER_ARN", ""),
+            publish_queue_url=os.environ.get("PUBLISH_QUEUE_URL", ""),
+            customer_topic_arn=os.environ.get("CUSTOMER_TOPIC_ARN", ""),
+            status_page_bucket=os.environ.get("STATUS_PAGE_BUCKET", ""),
+            chat_webhooks_secret=os.environ.get("CHAT_WEBHOOKS_SECRET_ARN", ""),
+            email_batch_queue_url=os.environ.get("EMAIL_BATCH_QUEUE_URL", ""),
+            contact_list=os.environ.get("CONTACT_LIST_NAME", ""),
+            ses_send_rate=float(os.environ.get("SES_SEND_RATE") or 14),
+            email_senders=int(os.environ.get("EMAIL_SENDERS") or 2),
         )
 
 
@@ -96,6 +118,89 @@ class Services:
         import boto3
 
         return boto3.client("scheduler")
+
+    @cached_property
+    def sqs(self) -> SQSClient:
+        import boto3
+
+        return boto3.client("sqs")
+
+    @cached_property
+    def sns(self) -> SNSClient:
+        import boto3
+
+        return boto3.client("sns")
+
+    @cached_property
+    def s3(self) -> S3Client:
+        import boto3
+
+        return boto3.client("s3")
+
+    @cached_property
+    def publish_queue(self) -> PublishQueue | None:
+        """Where approvals hand publications to the publisher; None outside a template that has the queue."""
+        if not self.settings.publish_queue_url:
+            return None
+        from incident_comms.adapters.sqs import SqsPublishQueue
+
+        return SqsPublishQueue(self.sqs, self.settings.publish_queue_url)
+
+    @cached_property
+    def channel_publishers(self) -> dict[ChannelKind, ChannelPublisher]:
+        """One publisher per channel kind, each built on the clients it needs (and only when publishing)."""
+        from incident_comms.adapters.sns import SnsChannel
+        from incident_comms.adapters.webhooks import WebhookChannel
+        from incident_comms.email_fanout import EmailFanOutChannel
+        from incident_comms.manual import ManualChannel
+        from incident_comms.plan.models import ChannelKind
+        from incident_comms.statuspage import StatusPageChannel
+
+        settings = self.settings
+        return {
+            ChannelKind.EMAIL: EmailFanOutChannel(self.subscribers, self.sqs, settings.email_batch_queue_url),
+            ChannelKind.SNS: SnsChannel(self.sns, settings.customer_topic_arn),
+            ChannelKind.WEBHOOK: WebhookChannel(lambda: self.chat_webhook_urls),
+            ChannelKind.STATUS_PAGE: StatusPageChannel(self.store, self.s3, settings.status_page_bucket),
+            ChannelKind.MANUAL: ManualChannel(self.email_sender),
+        }
+
+    @cached_property
+    def subscribers(self) -> SubscriberDirectory:
+        """The customers subscribed to incident updates: the template's SES contact list, one topic per component."""
+        from incident_comms.adapters.contacts import SesContactDirectory
+
+        return SesContactDirectory(self.sesv2, self.settings.contact_list)
+
+    @cached_property
+    def email_batch_sender(self) -> EmailBatchSender:
+        """Sends email batches through SES SendBulkEmail, once each, paced per container under the SES send rate
+        shared by the senders that may run at once (the queue's maximum concurrency)."""
+        from incident_comms.adapters.contacts import DynamoBatchLedger, SesBulkEmailSender
+        from incident_comms.email_batches import EmailBatchSender, Pacer
+
+        settings = self.settings
+        return EmailBatchSender(
+            store=self.store,
+            ledger=DynamoBatchLedger(self.dynamodb, settings.table_name),
+            ses=SesBulkEmailSender(self.sesv2, settings.sender_address),
+            unsubscribe_key=lambda: self.approval_key,
+            base_url=settings.approvals_base_url,
+            pacer=Pacer(settings.ses_send_rate / max(1, settings.email_senders)),
+        )
+
+    @cached_property
+    def chat_webhook_urls(self) -> dict[str, str]:
+        """Channel id -> incoming-webhook URL, from Secrets Manager once per container (URLs are credentials)."""
+        import json
+
+        if not self.settings.chat_webhooks_secret:
+            raise RuntimeError("CHAT_WEBHOOKS_SECRET_ARN is not set: the function runs outside its template")
+        secret = self.secretsmanager.get_secret_value(SecretId=self.settings.chat_webhooks_secret)
+        urls = json.loads(secret["SecretString"])
+        if not isinstance(urls, dict):
+            raise RuntimeError("the chat webhooks secret must be a JSON object of channel id -> URL")
+        return {str(key): str(value) for key, value in urls.items()}
 
     @cached_property
     def secretsmanager(self) -> SecretsManagerClient:
