@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
 from http import HTTPStatus
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
@@ -44,6 +44,7 @@ from incident_comms.incidents import (
 )
 from incident_comms.ingest import ApprovalRequest, request_approval
 from incident_comms.notify import ApprovalRequests, email_environment, incident_context, team_texts, team_zone
+from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Plan, localized
 from incident_comms.publishing import PublishQueue, hand_off
 from incident_comms.store import DecisionSaved, IncidentStore
@@ -1009,15 +1010,6 @@ def _render_form(
 # --- logs and metrics --------------------------------------------------------------------------------------------
 
 
-class _Logger(Protocol):
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-
-
-class _Metrics(Protocol):
-    def add_metric(self, name: str, unit: Any, value: float) -> Any: ...
-
-
 _RECORDED_METRIC = {
     Recorded.APPROVED: "ApprovalsApproved",
     Recorded.EDITED: "ApprovalsEdited",
@@ -1025,7 +1017,7 @@ _RECORDED_METRIC = {
 }
 
 
-def record_page(page: Page, logger: _Logger, metrics: _Metrics, unit: Any) -> None:
+def record_page(page: Page, logger: Logger, metrics: Metrics, unit: Any) -> None:
     """Log what a request did (the token's fingerprint, never the token) and count it.
 
     ``LinksRefused`` counts every refusal and ``LinksRefused<Reason>`` (``LinksRefusedExpired``...) each reason,

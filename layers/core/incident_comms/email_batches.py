@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from incident_comms.drafting import ChannelDraft, one_line, truncate
 from incident_comms.incidents import Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.observability import Logger, Metrics
 from incident_comms.store import IncidentStore
 from incident_comms.subscribers import normalise_address, unsubscribe_url
 
@@ -594,16 +595,7 @@ def batch_totals(records: Iterable[BatchRecord]) -> dict[tuple[str, int, str], B
     return totals
 
 
-class _Logger(Protocol):
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-
-
-class _Metrics(Protocol):
-    def add_metric(self, name: str, unit: Any, value: float) -> Any: ...
-
-
-def record_outcome(outcome: BatchOutcome, logger: _Logger, metrics: _Metrics, unit: Any) -> None:
+def record_outcome(outcome: BatchOutcome, logger: Logger, metrics: Metrics, unit: Any) -> None:
     """Log what a batch did (counts and reasons, never addresses) and count it."""
     summary = outcome.as_dict()
     if outcome.result in (BatchResult.REJECTED, BatchResult.NOT_PUBLISHABLE) or summary.get("failed"):

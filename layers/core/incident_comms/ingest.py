@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.classify import classify_alarm
@@ -25,18 +25,9 @@ from incident_comms.incidents import (
 )
 from incident_comms.intake import alarms_from_payload
 from incident_comms.notify import ApprovalRequests, EmailSender
+from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.store import Applied, IncidentStore
-
-
-class _Logger(Protocol):
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-
-
-class _Metrics(Protocol):
-    def add_metric(self, name: str, unit: Any, value: float) -> Any: ...
-
 
 NOTIFICATION_ERROR_MAX = 500
 
@@ -306,7 +297,7 @@ def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:
     )
 
 
-def record_report(report: IngestReport, logger: _Logger, metrics: _Metrics, unit: Any) -> None:
+def record_report(report: IngestReport, logger: Logger, metrics: Metrics, unit: Any) -> None:
     """Log every rejection (its reason, never the payload) and count what happened."""
     for reason in report.rejected:
         logger.warning("inbound event rejected", extra={"reason": reason})

@@ -35,6 +35,7 @@ from incident_comms.incidents import (
     TimelineKind,
     notification_failed,
 )
+from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Channel, ChannelKind, Plan
 from incident_comms.store import IncidentStore
 
@@ -265,16 +266,7 @@ def _unfinished(earlier: Delivery, now: datetime) -> TimelineEntry:
     return notification_failed(earlier.incident_id, now, "publish", what, reason, channel_id=earlier.channel_id)
 
 
-class _Logger(Protocol):
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-
-
-class _Metrics(Protocol):
-    def add_metric(self, name: str, unit: Any, value: float) -> Any: ...
-
-
-def record_report(report: PublishReport, logger: _Logger, metrics: _Metrics, unit: Any) -> None:
+def record_report(report: PublishReport, logger: Logger, metrics: Metrics, unit: Any) -> None:
     """Log what was published (a rejected request with its reason, never its body) and count it."""
     if report.result == PublishResult.REJECTED:
         logger.warning("publish request rejected", extra={"reason": report.reason})

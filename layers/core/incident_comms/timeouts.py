@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -52,6 +52,7 @@ from incident_comms.notify import (
     incident_context,
     team_texts,
 )
+from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import TEMPLATE_BLOCKS, Channel, LocalizedText, Plan, localized, template_key
 from incident_comms.publishing import PublishQueue, hand_off
 from incident_comms.store import IncidentStore
@@ -81,15 +82,6 @@ _TEXTS: dict[str, dict[str, str]] = {
         "published": "What was published, channel by channel",
     },
 }
-
-
-class _Logger(Protocol):
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-
-
-class _Metrics(Protocol):
-    def add_metric(self, name: str, unit: Any, value: float) -> Any: ...
 
 
 class ApprovalTimeoutEvent(BaseModel):
@@ -398,7 +390,7 @@ def holding_texts(plan: Plan) -> dict[str, str]:
     return _TEXTS.get(plan.main_locale.split("-")[0], _TEXTS[_FALLBACK_LOCALE])
 
 
-def record_outcome(outcome: TimeoutOutcome, logger: _Logger, metrics: _Metrics, unit: Any) -> None:
+def record_outcome(outcome: TimeoutOutcome, logger: Logger, metrics: Metrics, unit: Any) -> None:
     """Log what the firing did (reasons and ids, never the payload) and count it, zeros included, so every
     metric has a data point on every firing."""
     details = {key: value for key, value in outcome.as_dict().items() if value not in (None, [])}

@@ -22,9 +22,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
+from incident_comms.adapters.dynamodb import item_values
 from incident_comms.email_batches import (
     THROTTLE_CODES,
     BatchRecord,
@@ -345,19 +346,6 @@ class SesBulkEmailSender:
 
 
 _serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def _plain(value: Any) -> Any:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 class DynamoBatchLedger:
@@ -381,7 +369,7 @@ class DynamoBatchLedger:
 
     @staticmethod
     def _record(item: dict[str, Any]) -> BatchRecord:
-        data = {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+        data = item_values(item)
         return BatchRecord.model_validate({k: v for k, v in data.items() if k not in ("pk", "sk")})
 
     def claim(self, record: BatchRecord) -> BatchRecord | None:

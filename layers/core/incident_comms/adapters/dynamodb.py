@@ -72,7 +72,8 @@ def _model_attrs(model: BaseModel, **keys: Any) -> dict[str, Any]:
     return _attrs({**model.model_dump(mode="json"), **keys})
 
 
-def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+def item_values(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain Python values (numbers as int or float, not Decimal), for pydantic to validate."""
     return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
 
 
@@ -257,7 +258,7 @@ class DynamoIncidentStore:
         item = self._client.get_item(TableName=self._table, Key=_incident_key(incident_id), ConsistentRead=True).get(
             "Item"
         )
-        return Incident.model_validate(_from_item(item)) if item else None
+        return Incident.model_validate(item_values(item)) if item else None
 
     def _query_prefix(self, incident_id: str, prefix: str) -> list[dict[str, Any]]:
         paginator = self._client.get_paginator("query")
@@ -267,7 +268,7 @@ class DynamoIncidentStore:
             ExpressionAttributeValues={":pk": _s(f"INCIDENT#{incident_id}"), ":prefix": _s(prefix)},
             ConsistentRead=True,
         )
-        return [_from_item(item) for page in pages for item in page.get("Items", [])]
+        return [item_values(item) for page in pages for item in page.get("Items", [])]
 
     def timeline(self, incident_id: str) -> list[TimelineEntry]:
         return [TimelineEntry.model_validate(item) for item in self._query_prefix(incident_id, "TL#")]
@@ -285,13 +286,13 @@ class DynamoIncidentStore:
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [Incident.model_validate(_from_item(item)) for item in response.get("Items", [])]
+        return [Incident.model_validate(item_values(item)) for item in response.get("Items", [])]
 
     def get_message(self, incident_id: str, message_id: str) -> Message | None:
         item = self._client.get_item(
             TableName=self._table, Key=_message_key(incident_id, message_id), ConsistentRead=True
         ).get("Item")
-        return Message.model_validate(_from_item(item)) if item else None
+        return Message.model_validate(item_values(item)) if item else None
 
     def token_used(self, fingerprint: str) -> bool:
         found = self._client.get_item(TableName=self._table, Key=_token_key(fingerprint), ConsistentRead=True)
@@ -375,11 +376,11 @@ class DynamoIncidentStore:
                 raise
             old = error.response.get("Item")
             if isinstance(old, dict) and old:
-                return Delivery.model_validate(_from_item(old))
+                return Delivery.model_validate(item_values(old))
             item = self._delivery_item(delivery)
             key = {"pk": item["pk"], "sk": item["sk"]}
             found = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)
-            return Delivery.model_validate(_from_item(found["Item"]))
+            return Delivery.model_validate(item_values(found["Item"]))
         return None
 
     def finish_delivery(self, delivery: Delivery) -> None:
