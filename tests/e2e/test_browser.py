@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import RunningStack, start_stack
+from tests.e2e.test_approvals import approval_links, approvers, post_form, published, state
+from tests.forms import FormReader
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -82,3 +84,20 @@ def test_a_browser_opening_an_approval_link_sees_the_form_and_approves_nothing(
     assert 'name="decision" value="approve"' in dom
     assert "<script" not in dom
     assert stack_with_sample.request("GET", "/local/incidents").json() == before
+
+
+def test_the_status_page_renders_the_published_update_in_a_browser(
+    chromium: str, stack_with_sample: RunningStack, tmp_path: Path
+) -> None:
+    (incident,) = state(stack_with_sample)
+    path = approval_links(stack_with_sample, approvers(incident, stack_with_sample)[0])["approve"]
+    form = FormReader(stack_with_sample.request("GET", path).body).fields
+    assert post_form(stack_with_sample, path, form).status == 200
+    after = published(stack_with_sample, incident["id"])
+    title = next(draft["subject"] for draft in after["messages"][0]["drafts"] if draft["kind"] == "status_page")
+
+    dom = rendered_dom(chromium, stack_with_sample.url + "/status/", tmp_path / "profile")
+
+    assert title in dom
+    assert "<script" not in dom
+    assert 'name="viewport"' in dom

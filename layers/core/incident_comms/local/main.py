@@ -46,6 +46,8 @@ def run_local(root: Path, plan_dir: Path, port: int, sample: bool) -> int:
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         url = stack.start()
+        if sample:
+            stack.add_sample_subscribers()
         if sample and (root / SAMPLE_EVENT).is_file():
             status, answer = stack.handle_event((root / SAMPLE_EVENT).read_bytes())
             if status != 200:

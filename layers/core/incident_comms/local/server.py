@@ -97,6 +97,19 @@ class LocalStack:
         self._spawn(self._poll, "bridge")
         return self.url
 
+    def add_sample_subscribers(self) -> int:
+        """Subscribe the fictional customers of ``sample-subscribers.csv`` so a sample alarm's emails have readers
+        (the first run shows every channel at work); answers how many."""
+        from importlib.resources import files
+
+        from incident_comms.composition import services
+        from incident_comms.subscribers import parse_csv
+
+        deps = services()
+        rows = parse_csv(files("incident_comms.local").joinpath("sample-subscribers.csv").read_text("utf-8"), deps.plan)
+        deps.subscribers.import_csv(rows)
+        return len(rows)
+
     def _point_chat_webhooks_here(self) -> None:
         """Every webhook channel of the plan posts to ``/local/webhooks/<channel>``, recorded in the outbox."""
         from incident_comms.composition import services
