@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
+from incident_comms.plan.loader import load_plan
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_approvals import approval_links, approvers, open_incident, post_form, published
@@ -132,3 +133,16 @@ def still_subscribed(stack: RunningStack, address: str) -> bool:
     )
     contact = sesv2.get_contact(ContactListName=aws["resources"]["SubscriberContactList"], EmailAddress=address)
     return not contact.get("UnsubscribeAll", False)
+
+
+def test_a_sev3_reaches_only_the_channels_the_plan_names_for_sev3(fresh_stack: RunningStack) -> None:
+    sev3 = {channel.id for channel in load_plan(REPO / "plan").channels_for("SEV3")}
+    incident = open_incident(fresh_stack, "cloudwatch-anomaly-detection.json")
+    assert incident["severity_id"] == "SEV3"
+    approve(fresh_stack, incident)
+
+    after = published(fresh_stack, incident["id"])
+
+    assert {delivery["channel_id"] for delivery in after["deliveries"]} == sev3
+    outbox = fresh_stack.request("GET", "/local/outbox").json()
+    assert not [item for item in outbox if item["kind"] == "sns" and "CustomerTopic" in (item.get("topic") or "")]
