@@ -304,6 +304,15 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+ERROR_TEXT_MAX = 500
+
+
+def error_text(error: BaseException, limit: int = ERROR_TEXT_MAX) -> str:
+    """A failure as one bounded line (``ClientError: An error occurred ...``): what timelines, delivery records and
+    reports say about a refusal, never a multi-line traceback or an unbounded service message."""
+    return truncate(one_line(f"{type(error).__name__}: {error}"), limit)
+
+
 def clean_text(text: str) -> str:
     """Trim trailing spaces and runs of blank lines the template's layout left behind."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]

@@ -10,7 +10,7 @@ from typing import Any
 from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.classify import classify_alarm
 from incident_comms.clock import Clock
-from incident_comms.drafting import MessageFacts, one_line, render_drafts, truncate
+from incident_comms.drafting import MessageFacts, error_text, render_drafts
 from incident_comms.engage import engagement_emails
 from incident_comms.errors import BadInput
 from incident_comms.incidents import (
@@ -28,8 +28,6 @@ from incident_comms.notify import ApprovalRequests, EmailSender
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.store import Applied, IncidentStore
-
-NOTIFICATION_ERROR_MAX = 500
 
 
 class ApprovalRequest(StrEnum):
@@ -178,7 +176,7 @@ def request_approval(
             raise LookupError(f"no approver with an address in roles {', '.join(message.pending_roles)}")
     except Exception as error:  # noqa: BLE001 - any failure (the key unreadable, nobody to ask) must be visible
         sent = []
-        failures = [truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)]
+        failures = [error_text(error)]
     else:
         failures = [f"{item.email.to[0]}: {item.error}" for item in sent if item.error]
     delivered = [item for item in sent if item.error is None]
@@ -225,7 +223,7 @@ def arm_approval_timeout(
     try:
         schedule = approvals.timeouts.schedule(incident.id, message.id, due_at)
     except Exception as error:  # noqa: BLE001 - a scheduler refusal must show on the incident, not vanish
-        reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
+        reason = error_text(error)
         what = f"Approval timeout for message {message.id}"
         store.add_timeline_entry(
             notification_failed(incident.id, now, "approval_timeout", what, reason, message_id=message.id)
@@ -248,7 +246,7 @@ def engage_roles(plan: Plan, store: IncidentStore, sender: EmailSender, incident
     try:
         emails = engagement_emails(plan, incident, now)
     except Exception as error:  # noqa: BLE001 - a plan that cannot be rendered must not hide the incident
-        reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
+        reason = error_text(error)
         store.add_timeline_entry(notification_failed(incident.id, now, "engagement", "Engagement emails", reason))
         return
     reached: list[str] = []
@@ -256,7 +254,7 @@ def engage_roles(plan: Plan, store: IncidentStore, sender: EmailSender, incident
         try:
             sender.send(email)
         except Exception as error:  # noqa: BLE001 - one refused address must not keep the others uninformed
-            reason = truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
+            reason = error_text(error)
             store.add_timeline_entry(
                 notification_failed(incident.id, now, "engagement", f"Engagement email to {email.to[0]}", reason)
             )

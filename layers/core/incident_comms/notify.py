@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from incident_comms.drafting import ALARM_TEXT_MAX, format_datetime, format_elapsed, one_line, truncate
+from incident_comms.drafting import ALARM_TEXT_MAX, error_text, format_datetime, format_elapsed, one_line, truncate
 from incident_comms.incidents import Incident, Message
 from incident_comms.plan.models import Channel, Phase, Plan, localized
 from incident_comms.tokens import ApprovalAction, TokenClaims, expiry_for, issue_token
@@ -208,7 +208,7 @@ class ApprovalRequests:
             try:
                 sent.append(SentEmail(email, provider_id=self.sender.send(email)))
             except Exception as error:  # noqa: BLE001 - reported per recipient; the others are still asked
-                sent.append(SentEmail(email, error=truncate(one_line(f"{type(error).__name__}: {error}"), 500)))
+                sent.append(SentEmail(email, error=error_text(error)))
         return sent
 
 

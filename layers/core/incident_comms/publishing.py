@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from incident_comms.drafting import ChannelDraft, one_line, truncate
+from incident_comms.drafting import ChannelDraft, error_text
 from incident_comms.incidents import (
     Delivery,
     Incident,
@@ -38,8 +38,6 @@ from incident_comms.incidents import (
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Channel, ChannelKind, Plan
 from incident_comms.store import IncidentStore
-
-ERROR_TEXT_MAX = 500
 
 
 class PublishRequest(BaseModel):
@@ -71,7 +69,7 @@ def hand_off(store: IncidentStore, queue: PublishQueue, publication: Publication
     try:
         queue.request(publication)
     except Exception as error:  # noqa: BLE001 - any refusal must be visible on the incident
-        reason = truncate(one_line(f"{type(error).__name__}: {error}"), ERROR_TEXT_MAX)
+        reason = error_text(error)
         what = f"Publish request for message {publication.message_id} v{publication.version}"
         entry = notification_failed(publication.incident_id, now, "publish", what, reason)
         store.add_timeline_entry(
@@ -221,7 +219,7 @@ def _deliver(job: ChannelJob | None, publisher: ChannelPublisher | None) -> Chan
     try:
         return publisher.publish(job)
     except Exception as error:  # noqa: BLE001 - one channel's failure must not keep the others from publishing
-        text = truncate(one_line(f"{type(error).__name__}: {error}"), ERROR_TEXT_MAX)
+        text = error_text(error)
         return ChannelResult(attempted=1, failed=1, detail=text)
 
 

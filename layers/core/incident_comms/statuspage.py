@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from incident_comms.drafting import ChannelDraft, format_datetime, format_elapsed, one_line, truncate
+from incident_comms.drafting import ChannelDraft, error_text, format_datetime, format_elapsed, one_line, truncate
 from incident_comms.incidents import (
     Incident,
     IncidentStatus,
@@ -664,7 +664,7 @@ class StatusPageChannel:
                     Bucket=self._bucket, Key=path, Body=body, ContentType=content_type, CacheControl=CACHE_CONTROL
                 )
             except Exception as error:  # noqa: BLE001 - a refused file is counted and named, the others still go
-                written[path] = truncate(one_line(f"{type(error).__name__}: {error}"), ERROR_TEXT_MAX)
+                written[path] = error_text(error, ERROR_TEXT_MAX)
             else:
                 written[path] = None
 

@@ -25,11 +25,10 @@ from incident_comms.drafting import (
     MessageFacts,
     build_context,
     draft_from_text,
+    error_text,
     format_elapsed,
-    one_line,
     plan_environment,
     render_block,
-    truncate,
 )
 from incident_comms.errors import BadInput
 from incident_comms.incidents import (
@@ -60,7 +59,6 @@ from incident_comms.store import IncidentStore
 TIMEOUT_EVENT_KIND: Final = "approval_timeout"
 """The ``kind`` of the event the approval timeout schedule hands the function."""
 HOLDING_SUFFIX = "-holding"
-NOTIFICATION_ERROR_MAX = 500
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 _FALLBACK_LOCALE = "en"
 
@@ -328,9 +326,9 @@ def tell_approvers(
             try:
                 notified.append(Notified(address, provider_id=sender.send(email)))
             except Exception as error:  # noqa: BLE001 - reported per recipient; the others are still told
-                notified.append(Notified(address, error=_error_text(error)))
+                notified.append(Notified(address, error=error_text(error)))
     except Exception as error:  # noqa: BLE001 - a holding text nobody heard of must show on the incident
-        notified.append(Notified("(approvers)", error=_error_text(error)))
+        notified.append(Notified("(approvers)", error=error_text(error)))
     for item in notified:
         if item.error is not None:
             store.add_timeline_entry(
@@ -410,7 +408,3 @@ def record_outcome(outcome: TimeoutOutcome, logger: Logger, metrics: Metrics, un
     }
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=unit, value=value)
-
-
-def _error_text(error: Exception) -> str:
-    return truncate(one_line(f"{type(error).__name__}: {error}"), NOTIFICATION_ERROR_MAX)
