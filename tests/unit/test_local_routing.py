@@ -1,12 +1,13 @@
-"""HTTP API route matching of the local stack, as API Gateway matches the template's paths."""
+"""Routing of the local stack: HTTP API paths as API Gateway matches them, rate schedules as EventBridge fires them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from incident_comms.local.routing import HttpRoute
+from incident_comms.local.routing import HttpRoute, PeriodicSource, rate_period
 
 
 def route(method: str, path: str) -> HttpRoute:
@@ -36,3 +37,29 @@ def test_paths_match_with_their_parameters(template_path: str, request_path: str
 def test_method_must_match_unless_the_route_takes_any() -> None:
     assert route("POST", "/x").match("GET", "/x") is None
     assert route("ANY", "/x").match("DELETE", "/x") == {}
+
+
+@pytest.mark.parametrize(
+    ("expression", "period"),
+    [
+        ("rate(5 minutes)", timedelta(minutes=5)),
+        ("rate(1 minute)", timedelta(minutes=1)),
+        ("rate(2 hours)", timedelta(hours=2)),
+        ("rate(1 day)", timedelta(days=1)),
+        ("cron(0 12 * * ? *)", None),
+        ("rate(5 fortnights)", None),
+    ],
+)
+def test_rate_expressions_give_their_period(expression: str, period: timedelta | None) -> None:
+    assert rate_period(expression) == period
+
+
+def test_a_rate_schedule_fires_when_the_clock_crosses_a_multiple_of_its_period_once_per_move() -> None:
+    function: Any = None
+    every_five = PeriodicSource("sweep", timedelta(minutes=5), function)
+    at = datetime(2026, 11, 22, 10, 1, tzinfo=UTC)
+
+    assert not every_five.due(at, at + timedelta(minutes=3))
+    assert every_five.due(at, at + timedelta(minutes=4))
+    assert every_five.due(at, at + timedelta(hours=3))
+    assert every_five.event(at)["detail-type"] == "Scheduled Event"

@@ -13,7 +13,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -76,6 +76,45 @@ class HttpRoute:
         return found.groupdict() if found else None
 
 
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+
+
+@dataclass(frozen=True)
+class PeriodicSource:
+    """A ``Schedule``/``ScheduleV2`` event of the template with a ``rate(...)``: fired when the local clock crosses
+    a multiple of its period (counted from the epoch), at most once per clock move."""
+
+    name: str
+    period: timedelta
+    function: LocalFunction
+
+    def due(self, before: datetime, after: datetime) -> bool:
+        seconds = self.period.total_seconds()
+        return int(after.timestamp() // seconds) > int(before.timestamp() // seconds)
+
+    def event(self, now: datetime) -> dict[str, Any]:
+        """The event EventBridge sends a scheduled rule's target."""
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT_ID,
+            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "resources": [],
+            "detail": {},
+        }
+
+
+def rate_period(expression: str) -> timedelta | None:
+    """The period of ``rate(5 minutes)``; None for ``cron(...)`` and anything else."""
+    found = _RATE.fullmatch(expression.strip())
+    if found is None:
+        return None
+    unit = found.group(2).rstrip("s")
+    return timedelta(**{f"{unit}s": int(found.group(1))})
+
+
 @dataclass(frozen=True)
 class QueueSource:
     """An SQS event source mapping of the template: the queue, the function it feeds and its batch size."""
@@ -93,6 +132,7 @@ class Router:
         self.rules: list[EventRule] = []
         self.topics: dict[str, list[LocalFunction]] = {}
         self.http: list[HttpRoute] = []
+        self.periodic: list[PeriodicSource] = []
         for function in functions.values():
             for name, event in function.events.items():
                 properties = event.get("Properties", {})
@@ -107,6 +147,11 @@ class Router:
                 elif kind == "SQS":
                     arn = intrinsics.resolve(properties["Queue"])
                     self.queues.append(QueueSource(arn, function, int(properties.get("BatchSize", 10))))
+                elif kind in ("Schedule", "ScheduleV2"):
+                    expression = str(properties.get("Schedule") or properties.get("ScheduleExpression") or "")
+                    period = rate_period(expression)
+                    if period is not None:
+                        self.periodic.append(PeriodicSource(f"schedule {name} {expression}", period, function))
                 elif kind == "HttpApi":
                     method = str(properties.get("Method", "ANY")).upper()
                     self.http.append(HttpRoute(method, properties.get("Path", "/"), function))

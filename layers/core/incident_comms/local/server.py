@@ -180,9 +180,14 @@ class LocalStack:
 
     def advance(self, duration: str) -> dict[str, Any]:
         delta = parse_duration(duration)
-        self.clock.advance(delta)
-        fired = fire_due_schedules(self.aws, self.functions, self.clock.now())
-        return {"now": self.clock.now().isoformat(), "fired": fired}
+        before = self.clock.now()
+        now = self.clock.advance(delta)
+        fired = fire_due_schedules(self.aws, self.functions, now)
+        if self.router is not None:
+            periodic = [Delivery(s.function, s.name, s.event(now)) for s in self.router.periodic if s.due(before, now)]
+            if periodic:
+                fired += self.deliver(periodic)[1]
+        return {"now": now.isoformat(), "fired": fired}
 
     def incidents(self) -> list[dict[str, Any]]:
         from incident_comms.composition import services

@@ -1,0 +1,26 @@
+"""Publication sweeper: on a schedule, asks again for approved updates whose hand-off to the publisher failed."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from incident_comms.composition import services
+from incident_comms.sweeper import record_sweep, resend_stalled_publications
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = services()
+    if deps.publish_queue is None:
+        raise RuntimeError("PUBLISH_QUEUE_URL is not set: the function runs outside its template")
+    report = resend_stalled_publications(deps.store, deps.publish_queue, deps.clock.now())
+    record_sweep(report, logger, metrics, MetricUnit.Count)
+    return report.counts()

@@ -1,0 +1,160 @@
+"""The publication sweeper on moto: approved updates whose hand-off never reached the publisher are asked for again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import ModuleType
+
+import boto3
+import pytest
+
+from incident_comms.clock import ManualClock
+from incident_comms.composition import Services
+from incident_comms.incidents import Delivery, MessageStatus, Publication, PublicationReason, TimelineKind
+from incident_comms.publishing import PublishRequest
+from tests.conftest import FakeLambdaContext, load_handler_module
+from tests.factories import emitted_metrics, make_alarm, stored_incident
+from tests.handlers.conftest import STARTED, ComposeServices
+
+
+@pytest.fixture
+def deps(compose_services: ComposeServices) -> Services:
+    queue = boto3.client("sqs").create_queue(QueueName="publish")["QueueUrl"]
+    return compose_services(publish_queue_url=queue)
+
+
+@pytest.fixture(scope="module")
+def handler() -> ModuleType:
+    return load_handler_module("publication_sweeper")
+
+
+def approved_without_hand_off(deps: Services) -> Publication:
+    """What an approval leaves behind when the publish queue refused: the publication, and nothing on the queue."""
+    _, message = stored_incident(deps.store, deps.plan, make_alarm(), at=STARTED)
+    after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": 1, "decided_at": STARTED})
+    publication = Publication(
+        incident_id=message.incident_id,
+        message_id=message.id,
+        version=1,
+        requested_at=STARTED,
+        reason=PublicationReason.APPROVED,
+    )
+    deps.store.save_decision(message, after, "a" * 16, STARTED + timedelta(hours=1), [], publication)
+    return publication
+
+
+def move_clock(deps: Services, delta: timedelta) -> None:
+    assert isinstance(deps.clock, ManualClock)
+    deps.clock.advance(delta)
+
+
+def queued(deps: Services) -> list[PublishRequest]:
+    sqs = boto3.client("sqs")
+    answer = sqs.receive_message(QueueUrl=deps.settings.publish_queue_url, MaxNumberOfMessages=10)
+    return [PublishRequest.model_validate_json(message["Body"]) for message in answer.get("Messages", [])]
+
+
+def resent_entries(deps: Services, incident_id: str) -> list[str]:
+    return [
+        entry.text
+        for entry in deps.store.timeline(incident_id)
+        if entry.kind == TimelineKind.PUBLISH_REQUESTED and entry.data.get("resent")
+    ]
+
+
+def test_a_stalled_publication_is_asked_for_again_once_and_shown_on_the_timeline(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    publication = approved_without_hand_off(deps)
+    move_clock(deps, timedelta(minutes=6))
+
+    answer = handler.lambda_handler({"detail-type": "Scheduled Event"}, lambda_context)
+
+    assert answer["PublicationsResent"] == 1
+    assert queued(deps) == [PublishRequest.of(publication)]
+    (text,) = resent_entries(deps, publication.incident_id)
+    assert "6 minutes" in text and publication.message_id in text
+    assert emitted_metrics(capsys.readouterr().out)["PublicationsResent"] == 1
+
+
+def test_a_publication_still_within_its_queue_time_is_left_alone(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    publication = approved_without_hand_off(deps)
+    move_clock(deps, timedelta(minutes=2))
+
+    assert handler.lambda_handler({}, lambda_context)["PublicationsResent"] == 0
+    assert queued(deps) == []
+    assert resent_entries(deps, publication.incident_id) == []
+
+
+def test_a_publication_the_publisher_started_is_not_asked_for_again(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    publication = approved_without_hand_off(deps)
+    deps.store.claim_delivery(
+        Delivery(
+            incident_id=publication.incident_id,
+            message_id=publication.message_id,
+            version=1,
+            channel_id="status-page",
+            kind="status_page",
+            claimed_at=STARTED,
+        )
+    )
+    move_clock(deps, timedelta(minutes=30))
+
+    assert handler.lambda_handler({}, lambda_context)["PublicationsResent"] == 0
+    assert queued(deps) == []
+
+
+def test_a_publication_a_day_old_is_left_alone(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    old = approved_without_hand_off(deps)
+    move_clock(deps, timedelta(hours=25))
+
+    assert handler.lambda_handler({}, lambda_context)["PublicationsResent"] == 0
+    assert queued(deps) == []
+    assert resent_entries(deps, old.incident_id) == []
+
+
+def test_a_publication_of_a_message_edited_since_is_left_alone(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    superseded = approved_without_hand_off(deps)
+    message = deps.store.get_message(superseded.incident_id, superseded.message_id)
+    assert message is not None
+    moved = message.model_copy(
+        update={"version": 2, "status": MessageStatus.AWAITING_APPROVAL, "revision": message.revision + 1}
+    )
+    deps.store.save_decision(message, moved, "b" * 16, STARTED + timedelta(days=2), [], None)
+    move_clock(deps, timedelta(minutes=10))
+
+    assert handler.lambda_handler({}, lambda_context)["PublicationsResent"] == 0
+    assert queued(deps) == []
+
+
+def test_a_queue_that_still_refuses_is_logged_and_counted_and_tried_again_by_the_next_sweep(
+    deps: Services,
+    handler: ModuleType,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    publication = approved_without_hand_off(deps)
+    sqs = boto3.client("sqs")
+    sqs.delete_queue(QueueUrl=deps.settings.publish_queue_url)
+    move_clock(deps, timedelta(minutes=6))
+
+    answer = handler.lambda_handler({}, lambda_context)
+
+    assert answer["PublicationResendsFailed"] == 1
+    assert emitted_metrics(capsys.readouterr().out)["PublicationResendsFailed"] == 1
+    assert "publish request refused again" in [r.message for r in caplog.records if r.levelname == "WARNING"]
+    assert resent_entries(deps, publication.incident_id) == []
+
+    sqs.create_queue(QueueName="publish")
+    move_clock(deps, timedelta(minutes=5))
+    assert handler.lambda_handler({}, lambda_context)["PublicationsResent"] == 1
+    assert queued(deps) == [PublishRequest.of(publication)]
