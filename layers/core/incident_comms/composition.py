@@ -161,7 +161,9 @@ class Services:
             ChannelKind.EMAIL: EmailFanOutChannel(self.subscribers, self.sqs, settings.email_batch_queue_url),
             ChannelKind.SNS: SnsChannel(self.sns, settings.customer_topic_arn),
             ChannelKind.WEBHOOK: WebhookChannel(lambda: self.chat_webhook_urls),
-            ChannelKind.STATUS_PAGE: StatusPageChannel(self.store, self.s3, settings.status_page_bucket),
+            ChannelKind.STATUS_PAGE: StatusPageChannel(
+                self.store, self.s3, settings.status_page_bucket, subscribe_base_url=settings.approvals_base_url
+            ),
             ChannelKind.MANUAL: ManualChannel(self.email_sender),
         }
 
@@ -171,6 +173,13 @@ class Services:
         from incident_comms.adapters.contacts import SesContactDirectory
 
         return SesContactDirectory(self.sesv2, self.settings.contact_list)
+
+    @cached_property
+    def confirmation_limiter(self) -> ConfirmationLimiter:
+        """One subscribe confirmation email per address per interval, claimed on the incidents table."""
+        from incident_comms.adapters.subscriptions import DynamoConfirmationLimiter
+
+        return DynamoConfirmationLimiter(self.dynamodb, self.settings.table_name)
 
     @cached_property
     def email_batch_sender(self) -> EmailBatchSender:

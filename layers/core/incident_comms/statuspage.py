@@ -38,11 +38,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from incident_comms.drafting import ChannelDraft, error_text, format_datetime, format_elapsed, one_line, truncate
+from incident_comms.errors import BadInput
 from incident_comms.incidents import (
     Incident,
     IncidentStatus,
@@ -53,6 +55,7 @@ from incident_comms.incidents import (
 )
 from incident_comms.plan.models import ChannelKind, Phase, Plan, localized
 from incident_comms.publishing import ChannelJob, ChannelResult
+from incident_comms.subscribers import default_audience
 
 HISTORY_DAYS = 90
 """Resolved incidents stay in the history this long after their last resolution or update."""
@@ -107,6 +110,12 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "json": "Datos (JSON)",
         "support": "Ayuda",
         "languages": "Idioma",
+        "subscribe_heading": "Recibir avisos por correo",
+        "subscribe_lead": "Elija los servicios que le interesan. "
+        "Le enviaremos un correo para confirmar la suscripción.",
+        "subscribe_email": "Correo electrónico",
+        "subscribe_components": "Servicios",
+        "subscribe_button": "Suscribirme",
         "feed_title": "Estado de {organisation}: incidencias",
         "phases": {
             Phase.INVESTIGATING: "Investigando",
@@ -144,6 +153,11 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "json": "Data (JSON)",
         "support": "Help",
         "languages": "Language",
+        "subscribe_heading": "Get incident emails",
+        "subscribe_lead": "Choose the services you care about. We will send you an email to confirm the subscription.",
+        "subscribe_email": "Email address",
+        "subscribe_components": "Services",
+        "subscribe_button": "Subscribe",
         "feed_title": "{organisation} status: incidents",
         "phases": {
             Phase.INVESTIGATING: "Investigating",
@@ -239,8 +253,13 @@ def _severity_rank(plan: Plan, severity_id: str) -> int:
 # --- the pure build -------------------------------------------------------------------------------------------------
 
 
-def build_site(plan: Plan, incidents: Sequence[SiteIncident], now: datetime) -> dict[str, tuple[bytes, str]]:
+def build_site(
+    plan: Plan, incidents: Sequence[SiteIncident], now: datetime, subscribe_url: str | None = None
+) -> dict[str, tuple[bytes, str]]:
     """Every file of the status site: ``path -> (content, content type)``, in every plan locale.
+
+    ``subscribe_url`` (the approvals API's ``/subscribe``) adds the subscribe form to every locale a customer email
+    channel of the plan is in; without it the page has no form.
 
     Deterministic for the same inputs (the channel relies on it to tell whether the store changed meanwhile).
     """
@@ -259,7 +278,7 @@ def build_site(plan: Plan, incidents: Sequence[SiteIncident], now: datetime) -> 
     )
     site: dict[str, tuple[bytes, str]] = {}
     for locale in plan.definition.locales:
-        view = _LocaleView(plan, locale, now, open_incidents, history)
+        view = _LocaleView(plan, locale, now, open_incidents, history, subscribe_url)
         prefix = _prefix(plan, locale)
         site[f"{prefix}index.html"] = (_render("status_page.html.j2", view.html_context()), HTML_TYPE)
         site[f"{prefix}index.json"] = (_json(view.json_document()), JSON_TYPE)
@@ -329,8 +348,15 @@ class _LocaleView:
     """Everything one locale's three files show, as plain dicts for the templates and the JSON."""
 
     def __init__(
-        self, plan: Plan, locale: str, now: datetime, open_incidents: list[_Shown], history: list[_Shown]
+        self,
+        plan: Plan,
+        locale: str,
+        now: datetime,
+        open_incidents: list[_Shown],
+        history: list[_Shown],
+        subscribe_url: str | None = None,
     ) -> None:
+        self.subscribe_url = _web_url(subscribe_url)
         self.plan = plan
         self.locale = locale
         self.now = now
@@ -495,8 +521,25 @@ class _LocaleView:
             "locales": self._locales(),
         }
 
+    def _subscribe_form(self) -> dict[str, Any] | None:
+        """The double opt-in form (incident_comms.subscribe_pages): email, components, this page's locale. Only
+        where someone can be emailed in this locale, and only with an http(s) URL to post to."""
+        if self.subscribe_url is None:
+            return None
+        try:
+            default_audience(self.plan, self.locale)
+        except BadInput:
+            return None
+        target = urlsplit(self.subscribe_url)
+        return {
+            "action": self.subscribe_url,
+            "origin": f"{target.scheme}://{target.netloc}",
+            "components": [{"id": c.id, "name": self.text(c.name)} for c in self.plan.definition.components],
+        }
+
     def html_context(self) -> dict[str, Any]:
         context = self._common()
+        context["subscribe"] = self._subscribe_form()
         context["links"] = {
             "canonical": self.absolute(f"{self.prefix}index.html"),
             "feed": self.relative(f"{self.prefix}feed.atom"),
@@ -610,21 +653,22 @@ class StatusPageChannel:
     being written; reading the store failing raises (the publisher records it as a failed delivery).
     """
 
-    def __init__(self, store: StoreReader, s3_client: ObjectWriter, bucket: str) -> None:
+    def __init__(self, store: StoreReader, s3_client: ObjectWriter, bucket: str, subscribe_base_url: str = "") -> None:
         self._store = store
         self._s3 = s3_client
         self._bucket = bucket
+        self._subscribe_url = f"{subscribe_base_url.rstrip('/')}/subscribe" if subscribe_base_url else None
 
     def publish(self, job: ChannelJob) -> ChannelResult:
         if not self._bucket:
             return ChannelResult(attempted=1, failed=1, detail="STATUS_PAGE_BUCKET is not set: no bucket to write to")
         written: dict[str, str | None] = {}  # each file's latest write: None when S3 accepted it, else why not
-        site = build_site(job.plan, self.gather(job), job.now)
+        site = build_site(job.plan, self.gather(job), job.now, self._subscribe_url)
         self._write(site, written)
         for _ in range(MAX_ROUNDS - 1):
             # Another publisher may have read the store before our update and written after us: read again and
             # rewrite until what is in the bucket is what the store holds (the last writer always checks last).
-            fresh = build_site(job.plan, self.gather(job), job.now)
+            fresh = build_site(job.plan, self.gather(job), job.now, self._subscribe_url)
             if fresh == site:
                 break
             site = fresh

@@ -10,6 +10,8 @@ Items (``pk`` / ``sk``):
 - ``INCIDENT#<id>`` / ``PUB#<msg>#v<n>``   the hand-off of one message version to publishing
 - ``INCIDENT#<id>`` / ``DLV#<msg>#v<n>#<channel>``  what publishing one version did on one channel
 - ``TOKEN#<fingerprint>`` / ``USED``       a spent approval link, expiring by TTL a day after the link itself
+- ``SUBSCRIBE#<sha256>`` / ``CONFIRMATION``  the last subscribe confirmation email to one address, expiring by TTL
+  (written by :class:`incident_comms.adapters.subscriptions.DynamoConfirmationLimiter`)
 
 Every change is one transaction guarded by conditions, never read-then-write: the event item makes a
 redelivery fail its condition, the component lock makes the second of two simultaneous alarms join.

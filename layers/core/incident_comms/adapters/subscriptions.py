@@ -1,0 +1,75 @@
+"""The subscribe form's rate limit on the incidents table: one confirmation email per address per interval.
+
+Item ``SUBSCRIBE#<sha256 of the address>`` / ``CONFIRMATION``: ``sent_at`` and ``expires_at`` (epoch seconds, the
+table's TTL attribute, so DynamoDB deletes old items by itself). The key holds a hash, not the address: the limiter
+only needs to recognise an address again, and the table then holds nobody's address who never confirmed.
+
+A claim is one conditional put, never read-then-write: two simultaneous requests for one address send one email.
+TTL deletion runs up to a couple of days late, so the condition compares ``expires_at`` with now itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from incident_comms.subscribe_pages import CONFIRMATION_INTERVAL
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+class DynamoConfirmationLimiter:
+    """:class:`incident_comms.subscribe_pages.ConfirmationLimiter` on the incidents table ``table_name``."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str, interval: timedelta = CONFIRMATION_INTERVAL) -> None:
+        if interval <= timedelta(0):
+            raise ValueError("the interval between confirmation emails must be positive")
+        self._client = client
+        self._table = table_name
+        self._interval = int(interval.total_seconds())
+
+    @staticmethod
+    def _key(email: str) -> dict[str, Any]:
+        digest = hashlib.sha256(email.encode("utf-8")).hexdigest()
+        return {"pk": {"S": f"SUBSCRIBE#{digest}"}, "sk": {"S": "CONFIRMATION"}}
+
+    def claim(self, email: str, now: datetime) -> bool:
+        at = int(now.timestamp())
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    **self._key(email),
+                    "sent_at": {"N": str(at)},
+                    "expires_at": {"N": str(at + self._interval)},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
+                ExpressionAttributeValues={":now": {"N": str(at)}},
+            )
+        except ClientError as error:
+            if _code(error) != _CONDITION_FAILED:
+                raise
+            return False
+        return True
+
+    def release(self, email: str, now: datetime) -> None:
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=self._key(email),
+                ConditionExpression="sent_at = :at",
+                ExpressionAttributeValues={":at": {"N": str(int(now.timestamp()))}},
+            )
+        except ClientError as error:
+            if _code(error) != _CONDITION_FAILED:  # another request's claim by now: theirs to keep
+                raise

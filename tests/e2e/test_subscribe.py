@@ -1,0 +1,89 @@
+"""Subscribing from the status page through the local stack, over HTTP only: the form emails a confirmation link,
+looking at the link adds nobody, posting it subscribes (seen with ``incident-comms subscribers list``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from tests.conftest import REPO
+from tests.e2e.conftest import RunningStack
+from tests.e2e.test_approvals import open_incident, published
+from tests.e2e.test_publishing import approve
+from tests.forms import FormReader
+
+pytestmark = pytest.mark.e2e
+
+CARLA = "carla@cliente.example"
+
+
+def listed_subscribers(stack: RunningStack) -> list[dict[str, Any]]:
+    """``incident-comms subscribers list`` against the stack's embedded AWS: one JSON document per subscriber."""
+    aws = stack.request("GET", "/local/aws").json()
+    environment = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": aws["endpoint"],
+        "AWS_DEFAULT_REGION": aws["region"],
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "CONTACT_LIST_NAME": aws["resources"]["SubscriberContactList"],
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "incident_comms", "subscribers", "list"],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_the_status_page_form_subscribes_only_once_the_emailed_link_is_posted(fresh_stack: RunningStack) -> None:
+    incident = open_incident(fresh_stack)
+    approve(fresh_stack, incident)
+    published(fresh_stack, incident["id"])  # the status page exists once something is published
+    page = fresh_stack.request("GET", "/status/")
+    assert page.status == 200
+    reader = FormReader(page.body)
+    (form,) = reader.posting_forms
+    assert form["action"] == f"{fresh_stack.url}/subscribe"
+    assert reader.fields["locale"] == "es"
+
+    fields = {"email": CARLA.upper(), "component": ["api", "storage"], "locale": reader.fields["locale"]}
+    asked = fresh_stack.request(
+        "POST",
+        urlsplit(form["action"]).path,
+        urlencode(fields, doseq=True).encode(),
+        **{"Content-Type": "application/x-www-form-urlencoded", "Origin": fresh_stack.url},
+    )
+    assert asked.status == 200 and "Revise su correo" in asked.body.decode()
+
+    def confirmation() -> list[dict[str, Any]]:
+        outbox = fresh_stack.request("GET", "/local/outbox").json()
+        return [item for item in outbox if item["kind"] == "email" and item["to"] == [CARLA]]
+
+    (email,) = fresh_stack.wait_for(confirmation)
+    (link,) = re.findall(r"https?://\S+/subscribe/confirm/\S+", email["text"])
+    assert link.startswith(f"{fresh_stack.url}/subscribe/confirm/")
+    path = urlsplit(link).path
+
+    looked = [fresh_stack.request(method, path).status for method in ("GET", "HEAD", "GET")]
+    assert looked == [200, 200, 200]
+    assert all(subscriber["email"] != CARLA for subscriber in listed_subscribers(fresh_stack))
+
+    confirmed = fresh_stack.request(
+        "POST", path, b"confirm=yes", **{"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert confirmed.status == 200 and "Suscripción confirmada" in confirmed.body.decode()
+    (carla,) = [subscriber for subscriber in listed_subscribers(fresh_stack) if subscriber["email"] == CARLA]
+    assert carla["components"] == ["api", "storage"]
+    assert (carla["locale"], carla["audience"], carla["unsubscribed"]) == ("es", "customers_es", False)
