@@ -144,7 +144,11 @@ def _list(args: argparse.Namespace) -> int:
 
     def run() -> int:
         for subscriber in directory.list(args.component):
-            _print(subscriber.model_dump(mode="json"))
+            document = subscriber.model_dump(mode="json")
+            reason = directory.suppression(subscriber.email) if subscriber.unsubscribed else None
+            if reason:
+                document["suppressed"] = reason  # a bounce or complaint, not the person's own unsubscribe
+            _print(document)
         return 0
 
     return _ses(run)

@@ -319,6 +319,12 @@ class SubscriberDirectory(Protocol):
         """The person's own unsubscribe: never a recipient again. False when the address is not in the list."""
         ...
 
+    def suppress(self, email: str, reason: str) -> bool:
+        """Stop emailing an address SES reported as permanently bouncing or complaining: never a recipient again,
+        kept in the list with ``reason`` (so an import does not add it back, and a listing says why). False when
+        the address is not in the list."""
+        ...
+
 
 # --- one-click unsubscribe links (RFC 8058) --------------------------------------------------------------------
 

@@ -5,6 +5,8 @@
 - :class:`SesBulkEmailSender` is :class:`incident_comms.email_batches.BulkEmailSender`: one SendBulkEmail call.
 - :class:`DynamoBatchLedger` is :class:`incident_comms.email_batches.BatchLedger` on the incidents table:
   ``INCIDENT#<id>`` / ``BATCH#<msg>#v<n>#<channel>#<batch>``, claimed with a conditional put.
+- :class:`DynamoBounceLedger` is :class:`incident_comms.bounces.BounceLedger` on the same table:
+  ``INCIDENT#<id>`` / ``BOUNCE#<msg>#v<n>#<channel>#<address hash>``, one conditional put per recipient.
 
 SES facts this module is written around (and moto's gaps, which it never relies on):
 
@@ -18,6 +20,7 @@ SES facts this module is written around (and moto's gaps, which it never relies 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
@@ -26,6 +29,7 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from incident_comms.adapters.dynamodb import item_values
+from incident_comms.bounces import BounceRecord
 from incident_comms.email_batches import (
     THROTTLE_CODES,
     BatchRecord,
@@ -56,6 +60,11 @@ if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
     from mypy_boto3_sesv2.type_defs import BulkEmailEntryTypeDef, TopicPreferenceTypeDef, TopicTypeDef
 
+BOUNCE_PREFIX = "BOUNCE#"
+NOTICE_PREFIX = "BOUNCENOTICE#"
+SUPPRESSED = "suppressed"
+"""The contact attribute holding why SES feedback suppressed the address."""
+SUPPRESSION_REASON_MAX = 300
 PAGE_SIZE = 1000
 """The largest ListContacts page SES gives: 10,000 subscribers are 10 calls."""
 OPT_IN: Literal["OPT_IN"] = "OPT_IN"
@@ -201,6 +210,32 @@ class SesContactDirectory:
         self._client.update_contact(**update)
         return True
 
+    def suppress(self, email: str, reason: str) -> bool:
+        """Set ``UnsubscribeAll`` (never a recipient) and keep ``reason`` in the contact's attributes, keeping the
+        contact itself so an import answers it as kept unsubscribed rather than adding it back."""
+        address = normalise_address(email)
+        existing = self._get(address)
+        if existing is None:
+            self._contact_list()  # a missing list is an error, not a missing contact
+            return False
+        attributes = _attributes(existing)
+        attributes[SUPPRESSED] = reason[:SUPPRESSION_REASON_MAX]
+        self._client.update_contact(
+            ContactListName=self.list_name,
+            EmailAddress=address,
+            TopicPreferences=existing.get("TopicPreferences", []),
+            UnsubscribeAll=True,
+            AttributesData=json.dumps(attributes, ensure_ascii=False, sort_keys=True),
+        )
+        return True
+
+    def suppression(self, email: str) -> str | None:
+        """Why the address was suppressed (a bounce or a complaint), or None. One GetContact: ListContacts does not
+        answer attributes, so listings ask only for contacts that are unsubscribed."""
+        found = self._get(normalise_address(email))
+        reason = _attributes(found).get(SUPPRESSED) if found else None
+        return str(reason) if reason else None
+
     def _contacts(self, topic: str | None) -> Iterator[dict[str, Any]]:
         """Every contact (opted in to ``topic``, when given), page by page."""
         request: dict[str, Any] = {"ContactListName": self.list_name, "PageSize": PAGE_SIZE}
@@ -287,11 +322,22 @@ class SesContactDirectory:
             yield address
 
 
+def _attributes(contact: dict[str, Any]) -> dict[str, Any]:
+    """The contact's ``AttributesData`` as a dict (empty when absent, or not a JSON object another tool wrote)."""
+    try:
+        attributes = json.loads(contact.get("AttributesData") or "{}")
+    except ValueError:
+        return {}
+    return attributes if isinstance(attributes, dict) else {}
+
+
 class SesBulkEmailSender:
     """One SES v2 SendBulkEmail call per :class:`~incident_comms.email_batches.BulkEmail`, from ``sender``.
 
     The content goes inline (``DefaultContent.Template.TemplateContent``): no SES template to deploy or keep in
-    step with the plan. ``configuration_set`` routes bounces and complaints (SES event destinations) when given.
+    step with the plan. ``configuration_set`` routes bounces and complaints (SES event destinations) when given;
+    the email's tags go as ``DefaultEmailTags`` (one message, version and channel per call), so every event
+    names what it is about.
     """
 
     def __init__(self, client: SESV2Client, sender: str, configuration_set: str | None = None) -> None:
@@ -323,6 +369,8 @@ class SesBulkEmailSender:
         }
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set
+        if email.tags:
+            request["DefaultEmailTags"] = [{"Name": name, "Value": value} for name, value in email.tags]
         try:
             response = self._client.send_bulk_email(**request)
         except ClientError as error:
@@ -415,3 +463,56 @@ class DynamoBatchLedger:
             ConsistentRead=True,
         )
         return [self._record(item) for page in pages for item in page.get("Items", [])]
+
+
+class DynamoBounceLedger:
+    """Bounce and complaint records on the incidents table (:class:`incident_comms.bounces.BounceLedger`, and the
+    :class:`incident_comms.email_feedback.FeedbackLedger` notice claims), next to the incident they are about.
+
+    One item per recipient and message version and channel: ``BOUNCE#<message>#v<version>#<channel>#<hash>``, the
+    hash being the first 32 hex digits of the address's SHA-256 (a key of fixed length, whatever the address),
+    written with a conditional put so a redelivered notification records nothing. The per-channel notice claim
+    is ``BOUNCENOTICE#<message>#v<version>#<channel>`` (outside the ``BOUNCE#`` prefix :meth:`bounces` reads).
+    """
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    @staticmethod
+    def _key(record: BounceRecord) -> dict[str, Any]:
+        digest = hashlib.sha256(record.address.encode("utf-8")).hexdigest()[:32]
+        sort = f"{BOUNCE_PREFIX}{record.message_id}#v{record.version:04d}#{record.channel_id}#{digest}"
+        return {"pk": {"S": f"INCIDENT#{record.incident_id}"}, "sk": {"S": sort}}
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        try:
+            self._client.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if _code(error) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def record_bounce(self, record: BounceRecord) -> bool:
+        data = json.loads(record.model_dump_json())
+        item = {key: _serializer.serialize(value) for key, value in data.items() if value is not None}
+        return self._put_new({**item, **self._key(record)})
+
+    def bounces(self, incident_id: str) -> list[BounceRecord]:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": f"INCIDENT#{incident_id}"}, ":prefix": {"S": BOUNCE_PREFIX}},
+            ConsistentRead=True,
+        )
+        return [
+            BounceRecord.model_validate({k: v for k, v in item_values(item).items() if k not in ("pk", "sk")})
+            for page in pages
+            for item in page.get("Items", [])
+        ]
+
+    def claim_notice(self, incident_id: str, message_id: str, version: int, channel_id: str) -> bool:
+        sort = f"{NOTICE_PREFIX}{message_id}#v{version:04d}#{channel_id}"
+        return self._put_new({"pk": {"S": f"INCIDENT#{incident_id}"}, "sk": {"S": sort}})

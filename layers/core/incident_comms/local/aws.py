@@ -165,6 +165,27 @@ class EmbeddedAws:
         self.client("sesv2").create_contact_list(ContactListName=name, Topics=properties.get("Topics", []))
         self._remember(logical_id, name)
 
+    def _configuration_set(self, logical_id: str, properties: dict[str, Any]) -> None:
+        name = self.intrinsics.resolve(properties.get("Name")) or self._name(logical_id)
+        request: dict[str, Any] = {"ConfigurationSetName": name}
+        if properties.get("SuppressionOptions"):
+            request["SuppressionOptions"] = properties["SuppressionOptions"]
+        self.client("sesv2").create_configuration_set(**request)
+        self._remember(logical_id, name)
+
+    def _event_destination(self, logical_id: str, properties: dict[str, Any]) -> None:
+        """moto keeps no configuration set event destinations: the SendBulkEmail middleware publishes the events
+        of the mailbox simulator's addresses to the SNS topic named here (see :mod:`incident_comms.local.ses_bulk`)."""
+        destination = properties.get("EventDestination", {})
+        topic = destination.get("SnsDestination", {}).get("TopicARN")
+        if self.bulk_email is None or topic is None or destination.get("Enabled") is False:
+            return
+        self.bulk_email.add_event_destination(
+            self.intrinsics.resolve(properties["ConfigurationSetName"]),
+            self.intrinsics.resolve(topic),
+            destination.get("MatchingEventTypes", []),
+        )
+
     def _function(self, logical_id: str, properties: dict[str, Any]) -> None:
         name = properties.get("FunctionName") or self._name(logical_id)
         arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
@@ -195,5 +216,7 @@ _CREATORS: dict[str, Callable[[EmbeddedAws, str, dict[str, Any]], None]] = {
     "AWS::Serverless::Function": EmbeddedAws._function,
     "AWS::IAM::Role": EmbeddedAws._role,
     "AWS::SES::ContactList": EmbeddedAws._contact_list,
+    "AWS::SES::ConfigurationSet": EmbeddedAws._configuration_set,
+    "AWS::SES::ConfigurationSetEventDestination": EmbeddedAws._event_destination,
     "AWS::Serverless::HttpApi": EmbeddedAws._http_api,
 }

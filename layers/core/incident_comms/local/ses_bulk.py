@@ -10,8 +10,18 @@ entry's replacement data (else the default data), HTML-escaped as Handlebars doe
 with no value fails that entry (SES reports a rendering failure), so a sender that forgot one is caught here.
 
 It also counts calls and can play SES's throttle (:meth:`SesBulkEmail.throttle`), for tests that count SES calls
-or check that a throttled batch is retried. Wrap moto's app with it (``SesBulkEmail(DomainDispatcherApplication(
-create_backend_app))``) inside any lock that serialises moto: it touches moto's backend.
+or check that a throttled batch is retried.
+
+And it plays SES's **mailbox simulator**, which moto does not: an email accepted for
+``bounce@simulator.amazonses.com`` or ``complaint@simulator.amazonses.com`` (``+label`` suffixes too) sent with a
+configuration set makes the SES event notification (event publishing format, with the call's tags and the
+email's message id) that SES would publish to the configuration set's SNS event destination
+(:meth:`SesBulkEmail.add_event_destination`, which the local stack calls for each
+``AWS::SES::ConfigurationSetEventDestination`` of the template: moto keeps no event destinations). It is
+published to moto's SNS directly, so it reaches whatever the topic feeds, as in AWS.
+
+Wrap moto's app with it (``SesBulkEmail(DomainDispatcherApplication(create_backend_app))``) inside any lock that
+serialises moto: it touches moto's backend.
 """
 
 from __future__ import annotations
@@ -20,8 +30,10 @@ import json
 import os
 import re
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -45,6 +57,10 @@ _HANDLEBARS_ESCAPES = {
     "`": "&#x60;",
     "=": "&#x3D;",
 }
+
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+SIMULATED_EVENTS = {"bounce": "bounce", "complaint": "complaint"}
+"""Mailbox simulator local parts and the event type (as the template's ``MatchingEventTypes`` name it) each makes."""
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -76,6 +92,16 @@ class SesBulkEmail:
         self.calls = 0
         self._throttles = 0
         self._lock = threading.Lock()
+        self._destinations: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        self.published: list[dict[str, Any]] = []
+        """Every simulated event notification published, in order (for tests)."""
+
+    def add_event_destination(self, configuration_set: str, topic_arn: str, event_types: Iterable[str]) -> None:
+        """Publish the simulator's ``event_types`` (``bounce``, ``complaint``; any case) of emails sent with
+        ``configuration_set`` to the SNS topic ``topic_arn``."""
+        with self._lock:
+            types = frozenset(kind.lower() for kind in event_types)
+            self._destinations.setdefault(configuration_set, []).append((topic_arn, types))
 
     def throttle(self, calls: int = 1) -> None:
         """Answer the next ``calls`` SendBulkEmail requests as SES does when over the send rate (429)."""
@@ -106,9 +132,126 @@ class SesBulkEmail:
             results = _send(request, account, region)
         except _Refused as refused:
             return _error(start_response, 400, refused.code, refused.message)
+        self._simulate_feedback(request, results, account, region)
         body = json.dumps({"BulkEmailEntryResults": results}).encode("utf-8")
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
+
+    def _simulate_feedback(
+        self, request: Mapping[str, Any], results: list[dict[str, Any]], account: str, region: str
+    ) -> None:
+        """Publish the event SES would, for each accepted email to a mailbox simulator address."""
+        configuration_set = request.get("ConfigurationSetName")
+        with self._lock:
+            destinations = list(self._destinations.get(configuration_set or "", []))
+        if not destinations:
+            return
+        default_tags = _tags(request.get("DefaultEmailTags"))
+        for entry, result in zip(request.get("BulkEmailEntries") or [], results, strict=False):
+            if result.get("Status") != "SUCCESS":
+                continue
+            tags = {**default_tags, **_tags(entry.get("ReplacementTags"))}
+            for address in (entry.get("Destination") or {}).get("ToAddresses") or []:
+                kind = simulated_event(address)
+                for topic, types in destinations:
+                    if kind is None or kind not in types:
+                        continue
+                    event = ses_event(
+                        kind,
+                        source=str(request.get("FromEmailAddress")),
+                        address=address,
+                        mail_id=str(result["MessageId"]),
+                        tags={**tags, "ses:configuration-set": [str(configuration_set)]},
+                        account=account,
+                        region=region,
+                    )
+                    _publish(topic, event)
+                    with self._lock:
+                        self.published.append({"topic": topic, "event": event})
+
+
+def simulated_event(address: str) -> str | None:
+    """The event type the SES mailbox simulator makes of ``address`` (``bounce``, ``complaint``), or None."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    if domain != SIMULATOR_DOMAIN:
+        return None
+    return SIMULATED_EVENTS.get(local.split("+", 1)[0])
+
+
+def _tags(found: Any) -> dict[str, list[str]]:
+    """Message tags (``[{Name, Value}]``) as an event's ``mail.tags`` holds them: each name with a list of values."""
+    return {str(tag["Name"]): [str(tag["Value"])] for tag in found or [] if isinstance(tag, dict) and "Name" in tag}
+
+
+def _timestamp() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def ses_event(
+    kind: str, *, source: str, address: str, mail_id: str, tags: dict[str, list[str]], account: str, region: str
+) -> dict[str, Any]:
+    """An SES event notification (event publishing format) of a permanent bounce or a complaint, as the mailbox
+    simulator makes SES publish it."""
+    now = _timestamp()
+    domain = source.rpartition("@")[2]
+    mail = {
+        "timestamp": now,
+        "source": source,
+        "sourceArn": f"arn:aws:ses:{region}:{account}:identity/{source}",
+        "sendingAccountId": account,
+        "messageId": mail_id,
+        "destination": [address],
+        "headersTruncated": False,
+        "tags": {
+            "ses:operation": ["SendBulkEmail"],
+            "ses:source-ip": ["127.0.0.1"],
+            "ses:from-domain": [domain],
+            "ses:caller-identity": ["local"],
+            **tags,
+        },
+    }
+    feedback_id = f"{uuid.uuid4().hex}-000000"
+    if kind == "bounce":
+        return {
+            "eventType": "Bounce",
+            "bounce": {
+                "feedbackId": feedback_id,
+                "bounceType": "Permanent",
+                "bounceSubType": "General",
+                "bouncedRecipients": [
+                    {
+                        "emailAddress": address,
+                        "action": "failed",
+                        "status": "5.1.1",
+                        "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+                    }
+                ],
+                "timestamp": now,
+                "reportingMTA": f"dns; {SIMULATOR_DOMAIN}",
+            },
+            "mail": mail,
+        }
+    return {
+        "eventType": "Complaint",
+        "complaint": {
+            "feedbackId": feedback_id,
+            "complainedRecipients": [{"emailAddress": address}],
+            "timestamp": now,
+            "userAgent": "Amazon SES Mailbox Simulator",
+            "complaintFeedbackType": "abuse",
+            "arrivalDate": now,
+        },
+        "mail": mail,
+    }
+
+
+def _publish(topic_arn: str, event: Mapping[str, Any]) -> None:
+    """Publish to moto's SNS backend itself: this runs inside the lock that serialises moto's requests, so a
+    request to the server would wait for itself."""
+    from moto.sns.models import sns_backends
+
+    _, _, _, region, account, _ = topic_arn.split(":", 5)
+    sns_backends[account][region].publish(message=json.dumps(event), arn=topic_arn)
 
 
 class _Refused(Exception):
