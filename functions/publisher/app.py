@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
+from incident_comms.delivery_report import record_scheduling, schedule_report
 from incident_comms.publishing import publish_message, record_report
 
 logger = Logger()
@@ -19,8 +20,12 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def publish(record: SQSRecord) -> None:
     deps = services()
-    report = publish_message(record.body, deps.plan, deps.store, deps.channel_publishers, deps.clock.now())
+    now = deps.clock.now()
+    report = publish_message(record.body, deps.plan, deps.store, deps.channel_publishers, now)
     record_report(report, logger, metrics, MetricUnit.Count)
+    schedules = deps.delivery_report_schedules
+    scheduled = schedule_report(report, schedules, deps.store, now, deps.settings.report_delay)
+    record_scheduling(scheduled, logger, metrics, MetricUnit.Count)
 
 
 @logger.inject_lambda_context

@@ -82,14 +82,22 @@ def test_an_unverified_sender_is_rejected_and_nothing_is_sent(sesv2: Any) -> Non
 
 
 @pytest.mark.parametrize(
-    "function", ["IngestAlarmFunction", "AlertWebhookFunction", "ApprovalsApiFunction", "ApprovalTimeoutFunction"]
+    "function",
+    [
+        "IngestAlarmFunction",
+        "AlertWebhookFunction",
+        "ApprovalsApiFunction",
+        "ApprovalTimeoutFunction",
+        "SubscribeFunction",
+        "DeliveryReportFunction",
+    ],
 )
 def test_functions_that_email_may_send_only_as_the_sender(template: dict[str, Any], function: str) -> None:
     ingest = resources_of_type(template, "AWS::Serverless::Function")[function]
     statements = [statement for policy in ingest["Policies"] for statement in policy["Statement"]]
-    ses = [statement for statement in statements if any(action.startswith("ses:") for action in statement["Action"])]
+    sending = [s for s in statements if any(action.startswith("ses:Send") for action in s["Action"])]
 
-    (statement,) = ses
+    (statement,) = sending
     assert statement["Action"] == ["ses:SendEmail"]
     resources = [resource["Fn::Sub"] for resource in statement["Resource"]]
     assert resources == [

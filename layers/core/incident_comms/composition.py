@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,11 +24,15 @@ if TYPE_CHECKING:
     from mypy_boto3_sns.client import SNSClient
     from mypy_boto3_sqs.client import SQSClient
 
-    from incident_comms.email_batches import EmailBatchSender
+    from incident_comms.adapters.contacts import DynamoBounceLedger
+    from incident_comms.delivery_report import ReportLedger, ReportSchedules
+    from incident_comms.email_batches import BatchLedger, EmailBatchSender
+    from incident_comms.email_feedback import EmailFeedback
     from incident_comms.notify import ApprovalRequests, ApprovalTimeouts, EmailSender
     from incident_comms.plan.models import ChannelKind, Plan
     from incident_comms.publishing import ChannelPublisher, PublishQueue
     from incident_comms.store import IncidentStore
+    from incident_comms.subscribe_pages import ConfirmationLimiter
     from incident_comms.subscribers import SubscriberDirectory
 
 
@@ -54,6 +59,9 @@ class Settings:
     contact_list: str = ""
     ses_send_rate: float = 14.0
     email_senders: int = 2
+    configuration_set: str = ""
+    delivery_report_function_arn: str = ""
+    report_delay: timedelta = timedelta(minutes=15)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -81,6 +89,9 @@ class Settings:
             contact_list=os.environ.get("CONTACT_LIST_NAME", ""),
             ses_send_rate=float(os.environ.get("SES_SEND_RATE") or 14),
             email_senders=int(os.environ.get("EMAIL_SENDERS") or 2),
+            configuration_set=os.environ.get("CONFIGURATION_SET_NAME", ""),
+            delivery_report_function_arn=os.environ.get("DELIVERY_REPORT_FUNCTION_ARN", ""),
+            report_delay=_duration(os.environ.get("REPORT_DELAY") or "15m", "REPORT_DELAY"),
         )
 
 
@@ -192,11 +203,27 @@ class Services:
         return EmailBatchSender(
             store=self.store,
             ledger=DynamoBatchLedger(self.dynamodb, settings.table_name),
-            ses=SesBulkEmailSender(self.sesv2, settings.sender_address),
+            ses=SesBulkEmailSender(self.sesv2, settings.sender_address, settings.configuration_set or None),
             unsubscribe_key=lambda: self.approval_key,
             base_url=settings.approvals_base_url,
             pacer=Pacer(settings.ses_send_rate / max(1, settings.email_senders)),
         )
+
+    @cached_property
+    def bounce_ledger(self) -> DynamoBounceLedger:
+        """Bounces and complaints per recipient and message version, on the incidents table (read by the delivery
+        report, written by the email feedback function)."""
+        from incident_comms.adapters.contacts import DynamoBounceLedger
+
+        return DynamoBounceLedger(self.dynamodb, self.settings.table_name)
+
+    @cached_property
+    def email_feedback(self) -> EmailFeedback:
+        """Applies SES bounce and complaint notifications: recorded once, the address suppressed in the contact
+        list, one timeline entry per message channel."""
+        from incident_comms.email_feedback import EmailFeedback
+
+        return EmailFeedback(self.store, self.bounce_ledger, self.subscribers)
 
     @cached_property
     def chat_webhook_urls(self) -> dict[str, str]:
@@ -233,6 +260,38 @@ class Services:
             dead_letter_arn=settings.scheduler_dead_letter_arn or None,
             clock=self.clock,
         )
+
+    @cached_property
+    def delivery_report_schedules(self) -> ReportSchedules | None:
+        """One-time Scheduler schedules that fire each published message version's delivery report; None outside a
+        template that has the delivery report function."""
+        settings = self.settings
+        if not (settings.delivery_report_function_arn and settings.scheduler_role_arn):
+            return None
+        from incident_comms.adapters.scheduler import SchedulerDeliveryReports
+
+        return SchedulerDeliveryReports(
+            self.scheduler,
+            group=settings.schedule_group,
+            target_arn=settings.delivery_report_function_arn,
+            role_arn=settings.scheduler_role_arn,
+            dead_letter_arn=settings.scheduler_dead_letter_arn or None,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def batch_ledger(self) -> BatchLedger:
+        """The email sender's batch records (what SES accepted per batch), read by the delivery report."""
+        from incident_comms.adapters.contacts import DynamoBatchLedger
+
+        return DynamoBatchLedger(self.dynamodb, self.settings.table_name)
+
+    @cached_property
+    def report_ledger(self) -> ReportLedger:
+        """The delivery report claims (one report per message version), on the incidents table."""
+        from incident_comms.adapters.delivery_reports import DynamoReportLedger
+
+        return DynamoReportLedger(self.dynamodb, self.settings.table_name)
 
     @cached_property
     def approval_requests(self) -> ApprovalRequests:
@@ -275,6 +334,16 @@ class Services:
         from incident_comms.plan.loader import load_plan
 
         return load_plan(self.settings.plan_dir)
+
+
+def _duration(text: str, variable: str) -> timedelta:
+    """A duration setting (``15m``, ``PT15M``); a wrong one is a deployment error that names the variable."""
+    from incident_comms.durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise RuntimeError(f"{variable}: {error}") from error
 
 
 _current: Services | None = None

@@ -66,6 +66,7 @@ class TimelineKind(StrEnum):
     APPROVAL_TIMED_OUT = "approval_timed_out"
     PUBLISHED = "published"
     DELIVERY_FAILED = "delivery_failed"
+    DELIVERY_REPORT = "delivery_report"
 
 
 _last_key_ns = 0

@@ -1,4 +1,6 @@
-"""``ApprovalTimeouts`` on Amazon EventBridge Scheduler: one one-time ``at()`` schedule per waiting message.
+"""``ApprovalTimeouts`` and delivery reports on Amazon EventBridge Scheduler: one-time ``at()`` schedules.
+
+Approval timeouts: one schedule per waiting message.
 
 The schedule invokes the approval timeout function with ``{"kind": "approval_timeout", "incident_id",
 "message_id"}`` and deletes itself once it has fired. Its name is derived from the incident and the
@@ -11,17 +13,23 @@ The Scheduler documentation promises nothing about an ``at()`` that is already p
 created (refused, fired at once or never fired), so with a clock the adapter never asks for one: a due
 time that has passed is moved to ``PAST_DUE_DELAY`` from now. A late holding text is better than none,
 and the timeout use case checks the message again when it fires, so firing late is always safe.
+
+Delivery reports (:class:`SchedulerDeliveryReports`): one schedule per published message version, firing the
+delivery report function ``REPORT_DELAY`` after the publication (bounces arrive minutes after sending) with
+``{"incident_id", "message_id", "version"}``; same shape, same rules.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from incident_comms.clock import Clock
+from incident_comms.delivery_report import ReportRequest
 from incident_comms.timeouts import TIMEOUT_EVENT_KIND, ApprovalTimeoutEvent
 
 if TYPE_CHECKING:
@@ -29,11 +37,14 @@ if TYPE_CHECKING:
     from mypy_boto3_scheduler.type_defs import TargetTypeDef
 
 SCHEDULE_NAME_PREFIX = "approval-"
+REPORT_NAME_PREFIX = "report-"
 SCHEDULE_NAME_MAX = 64
 PAST_DUE_DELAY = timedelta(minutes=1)
 RETRY_ATTEMPTS = 3
 MAX_EVENT_AGE = timedelta(hours=1)
 """Past an hour a holding text says too little too late; what still fails goes to the dead-letter queue."""
+REPORT_MAX_EVENT_AGE = timedelta(hours=6)
+"""A late delivery report is still worth having (the comms lead owes the numbers); past that, the dead letters."""
 
 _DESCRIPTION_MAX = 512
 
@@ -70,39 +81,122 @@ class SchedulerApprovalTimeouts:
         Any other refusal (no such group, access denied) is raised for the caller to record.
         """
         name = schedule_name(incident_id, message_id)
-        fire_at = due_at
-        if self._clock is not None:
-            now = self._clock.now()
-            if due_at <= now:
-                fire_at = now + PAST_DUE_DELAY
-        target: TargetTypeDef = {
-            "Arn": self._target_arn,
-            "RoleArn": self._role_arn,
-            "Input": timeout_input(incident_id, message_id),
-            "RetryPolicy": {
-                "MaximumRetryAttempts": RETRY_ATTEMPTS,
-                "MaximumEventAgeInSeconds": int(MAX_EVENT_AGE.total_seconds()),
-            },
-        }
-        if self._dead_letter_arn:
-            target["DeadLetterConfig"] = {"Arn": self._dead_letter_arn}
-        description = f"Approval timeout of message {message_id} of incident {incident_id}"
-        try:
-            self._client.create_schedule(
-                Name=name,
-                GroupName=self._group,
-                Description=description[:_DESCRIPTION_MAX],
-                ScheduleExpression=at_expression(fire_at),
-                ScheduleExpressionTimezone="UTC",
-                FlexibleTimeWindow={"Mode": "OFF"},
-                ActionAfterCompletion="DELETE",
-                State="ENABLED",
-                Target=target,
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConflictException":
-                raise
+        _create_once(
+            self._client,
+            _OneTimeSchedule(
+                name=name,
+                group=self._group,
+                description=f"Approval timeout of message {message_id} of incident {incident_id}",
+                fire_at=_not_in_the_past(due_at, self._clock),
+                target_arn=self._target_arn,
+                role_arn=self._role_arn,
+                input=timeout_input(incident_id, message_id),
+                max_event_age=MAX_EVENT_AGE,
+                dead_letter_arn=self._dead_letter_arn,
+            ),
+        )
         return name
+
+
+class SchedulerDeliveryReports:
+    """Sends a message version's delivery report once, after it was published: a one-time schedule in ``group``
+    that invokes the delivery report function (``target_arn``) as ``role_arn``
+    (:class:`~incident_comms.delivery_report.ReportSchedules`).
+
+    The name comes from incident, message and version alone, so a redelivered publish request meets
+    ``ConflictException`` and arms nothing twice; a schedule that already fired (and deleted itself) may be armed
+    again by a very late redelivery, and the report function's own claim keeps that firing from sending twice.
+    """
+
+    def __init__(
+        self,
+        client: EventBridgeSchedulerClient,
+        *,
+        group: str,
+        target_arn: str,
+        role_arn: str,
+        dead_letter_arn: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._client = client
+        self._group = group
+        self._target_arn = target_arn
+        self._role_arn = role_arn
+        self._dead_letter_arn = dead_letter_arn
+        self._clock = clock
+
+    def schedule(self, incident_id: str, message_id: str, version: int, due_at: datetime) -> str:
+        """Make the report of ``message_id`` v``version`` go out once at ``due_at``; answers the schedule's name.
+        Refusals other than "already there" are raised for the caller to record."""
+        name = report_schedule_name(incident_id, message_id, version)
+        _create_once(
+            self._client,
+            _OneTimeSchedule(
+                name=name,
+                group=self._group,
+                description=f"Delivery report of message {message_id} v{version} of incident {incident_id}",
+                fire_at=_not_in_the_past(due_at, self._clock),
+                target_arn=self._target_arn,
+                role_arn=self._role_arn,
+                input=report_input(incident_id, message_id, version),
+                max_event_age=REPORT_MAX_EVENT_AGE,
+                dead_letter_arn=self._dead_letter_arn,
+            ),
+        )
+        return name
+
+
+@dataclass(frozen=True)
+class _OneTimeSchedule:
+    name: str
+    group: str
+    description: str
+    fire_at: datetime
+    target_arn: str
+    role_arn: str
+    input: str
+    max_event_age: timedelta
+    dead_letter_arn: str | None
+
+
+def _not_in_the_past(due_at: datetime, clock: Clock | None) -> datetime:
+    """``due_at``, or ``PAST_DUE_DELAY`` from now when it has already passed (see the module doc)."""
+    if clock is not None:
+        now = clock.now()
+        if due_at <= now:
+            return now + PAST_DUE_DELAY
+    return due_at
+
+
+def _create_once(client: EventBridgeSchedulerClient, schedule: _OneTimeSchedule) -> None:
+    """Create the one-time ``at()`` schedule that deletes itself once fired; one already there by that name is the
+    same schedule created earlier (``ConflictException`` is success). Any other refusal is raised."""
+    target: TargetTypeDef = {
+        "Arn": schedule.target_arn,
+        "RoleArn": schedule.role_arn,
+        "Input": schedule.input,
+        "RetryPolicy": {
+            "MaximumRetryAttempts": RETRY_ATTEMPTS,
+            "MaximumEventAgeInSeconds": int(schedule.max_event_age.total_seconds()),
+        },
+    }
+    if schedule.dead_letter_arn:
+        target["DeadLetterConfig"] = {"Arn": schedule.dead_letter_arn}
+    try:
+        client.create_schedule(
+            Name=schedule.name,
+            GroupName=schedule.group,
+            Description=schedule.description[:_DESCRIPTION_MAX],
+            ScheduleExpression=at_expression(schedule.fire_at),
+            ScheduleExpressionTimezone="UTC",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            ActionAfterCompletion="DELETE",
+            State="ENABLED",
+            Target=target,
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConflictException":
+            raise
 
 
 def schedule_name(incident_id: str, message_id: str) -> str:
@@ -110,6 +204,18 @@ def schedule_name(incident_id: str, message_id: str) -> str:
     of ``[0-9a-zA-Z-_.]`` whatever the ids hold, and the same every time for the same message."""
     digest = hashlib.sha256(f"{incident_id}\n{message_id}".encode()).hexdigest()[:32]
     return f"{SCHEDULE_NAME_PREFIX}{digest}"
+
+
+def report_schedule_name(incident_id: str, message_id: str, version: int) -> str:
+    """``report-`` and 32 hex digits of SHA-256 over incident, message and version (39 characters of
+    ``[0-9a-zA-Z-_.]``): one schedule per published message version, the same name every time."""
+    digest = hashlib.sha256(f"{incident_id}\n{message_id}\n{version}".encode()).hexdigest()[:32]
+    return f"{REPORT_NAME_PREFIX}{digest}"
+
+
+def report_input(incident_id: str, message_id: str, version: int) -> str:
+    """The JSON the report schedule hands the delivery report function, written from the model that reads it."""
+    return ReportRequest(incident_id=incident_id, message_id=message_id, version=version).model_dump_json()
 
 
 def timeout_input(incident_id: str, message_id: str) -> str:

@@ -191,8 +191,10 @@ class LocalStack:
 
     def incidents(self) -> list[dict[str, Any]]:
         from incident_comms.composition import services
+        from incident_comms.delivery_report import reports_now
 
-        store = services().store
+        deps = services()
+        store = deps.store
         return [
             {
                 **incident.model_dump(mode="json"),
@@ -200,6 +202,7 @@ class LocalStack:
                 "messages": [message.model_dump(mode="json") for message in store.messages(incident.id)],
                 "publications": [item.model_dump(mode="json") for item in store.publications(incident.id)],
                 "deliveries": [item.model_dump(mode="json") for item in store.deliveries(incident.id)],
+                "delivery_reports": reports_now(deps.plan, store, deps.batch_ledger, deps.bounce_ledger, incident.id),
             }
             for incident in store.list_incidents()
         ]
