@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from incident_comms.cli_lint import add_lint_command
 from incident_comms.cli_subscribers import add_subscribers_command
 from incident_comms.errors import BadInput, PlanError
 
@@ -169,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.set_defaults(run=_classify)
 
     add_subscribers_command(commands)
+    add_lint_command(commands)
 
     local = commands.add_parser("local", help="run the whole system on this machine over an embedded AWS")
     local.add_argument("--port", type=int, default=8377, help="HTTP port on 127.0.0.1 (0: any free port)")

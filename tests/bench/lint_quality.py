@@ -1,0 +1,91 @@
+"""How good the draft checks are on the corpus (tests/lint_corpus/), and how long linting takes.
+
+Run: ``.venv/bin/python -m tests.bench.lint_quality [runs]``. Prints, per check, how many drafts it fired on rightly
+(true positives), wrongly (false positives) and missed (false negatives), with precision and recall; then the time
+to lint every draft of the corpus as a ratio to the time to lay the same drafts out for their channel
+(``draft_from_text``, what an edit on the approval page costs), both measured in this run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from incident_comms.drafting import draft_from_text
+from incident_comms.lint import CHECKS, split_subject
+from incident_comms.plan.loader import load_plan
+from incident_comms.plan.models import Channel, Plan
+from tests.lint_corpus import Entry, load_corpus
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def quality(plan: Plan, corpus: list[Entry]) -> None:
+    print(f"{len(corpus)} drafts ({sum(e.good for e in corpus)} good), plan {REPO / 'plan'}")
+    print(f"{'check':24s} {'TP':>4s} {'FP':>4s} {'FN':>4s} {'precision':>10s} {'recall':>8s}")
+    fired = {entry.name: {f.check for f in entry.lint(plan)} for entry in corpus}
+    totals = [0, 0, 0]
+    for spec in CHECKS:
+        tp = sum(spec.id in fired[e.name] and spec.id in e.expect for e in corpus)
+        fp = sum(spec.id in fired[e.name] and spec.id not in e.expect for e in corpus)
+        fn = sum(spec.id not in fired[e.name] and spec.id in e.expect for e in corpus)
+        totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
+        print(f"{spec.id:24s} {tp:4d} {fp:4d} {fn:4d} {_ratio(tp, tp + fp):>10s} {_ratio(tp, tp + fn):>8s}")
+    tp, fp, fn = totals
+    print(f"{'all checks':24s} {tp:4d} {fp:4d} {fn:4d} {_ratio(tp, tp + fp):>10s} {_ratio(tp, tp + fn):>8s}")
+
+
+def _ratio(part: int, whole: int) -> str:
+    return f"{part / whole:.2f}" if whole else "-"
+
+
+def speed(plan: Plan, corpus: list[Entry], runs: int) -> None:
+    channels = [_channel_for(plan, entry) for entry in corpus]
+    splits = [split_subject(entry.source, entry.channel) for entry in corpus]
+
+    def layout() -> None:
+        for channel, split in zip(channels, splits, strict=True):
+            draft_from_text(plan, channel, split.subject, split.text)
+
+    def check() -> None:
+        for entry in corpus:
+            entry.lint(plan)
+
+    check()
+    baseline = _median(layout, runs)
+    seconds = _median(check, runs)
+    per_draft = seconds / len(corpus) * 1000
+    layout_label = f"lay out {len(corpus)} drafts (draft_from_text)"
+    lint_label = f"lint {len(corpus)} drafts ({per_draft:.2f} ms each)"
+    print(f"baseline  {layout_label:42s} {baseline * 1000:7.1f} ms   1.00x")
+    print(f"measured  {lint_label:42s} {seconds * 1000:7.1f} ms   {seconds / baseline:.2f}x")
+
+
+def _channel_for(plan: Plan, entry: Entry) -> Channel:
+    """A plan channel of the draft's format, in its locale when the plan has one."""
+    same_format = [c for c in plan.channels.channels if c.template_format == entry.channel]
+    return next((c for c in same_format if c.locale == entry.locale), same_format[0])
+
+
+def _median(action: Callable[[], None], runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main(runs: int = 7) -> None:
+    plan = load_plan(REPO / "plan")
+    corpus = load_corpus()
+    quality(plan, corpus)
+    print()
+    speed(plan, corpus, runs)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
