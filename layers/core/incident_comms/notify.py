@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,9 @@ from incident_comms.drafting import ALARM_TEXT_MAX, error_text, format_datetime,
 from incident_comms.incidents import Incident, Message
 from incident_comms.plan.models import Channel, Phase, Plan, localized
 from incident_comms.tokens import ApprovalAction, TokenClaims, expiry_for, issue_token
+
+if TYPE_CHECKING:
+    from incident_comms.conformance import Conformance
 
 SUBJECT_MAX = 99
 """Subjects stay under 100 characters so every mail client shows the whole line, "approval needed" included."""
@@ -58,6 +61,13 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "text": "Texto",
         "answers": "Lo que este mensaje debe responder",
         "why": "Recibe este correo porque tiene uno de estos roles en el plan de comunicación de incidentes",
+        "conformance": "Cómo cumplimos el plan en este incidente",
+        "conformance_names": {
+            "first_message": "De la primera alarma al primer mensaje a clientes",
+            "not_yet": "aún ninguno",
+            "promises": "Actualizaciones prometidas: hechas / cumplidas a tiempo / tarde / pendientes",
+            "reach": "Avisados por canal (mensajes, destinatarios, fallos)",
+        },
         "phases": {
             Phase.INVESTIGATING: "Investigando",
             Phase.IDENTIFIED: "Identificado",
@@ -105,6 +115,13 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "text": "Text",
         "answers": "What this message must answer",
         "why": "You get this email because you hold one of these roles in the incident communication plan",
+        "conformance": "How this incident kept to the plan",
+        "conformance_names": {
+            "first_message": "From the first alarm to the first customer message",
+            "not_yet": "none yet",
+            "promises": "Promised updates: made / kept on time / late / open",
+            "reach": "Notified per channel (messages, recipients, failures)",
+        },
         "phases": {
             Phase.INVESTIGATING: "Investigating",
             Phase.IDENTIFIED: "Identified",
@@ -193,7 +210,13 @@ class ApprovalRequests:
     timeouts: ApprovalTimeouts | None = None
 
     def send(
-        self, plan: Plan, incident: Incident, message: Message, now: datetime, roles: list[str] | None = None
+        self,
+        plan: Plan,
+        incident: Incident,
+        message: Message,
+        now: datetime,
+        roles: list[str] | None = None,
+        conformance: Conformance | None = None,
     ) -> list[SentEmail]:
         """Email every person of ``roles`` (default: the roles that must still approve) their own links.
 
@@ -204,7 +227,7 @@ class ApprovalRequests:
         sent: list[SentEmail] = []
         for recipient in approver_addresses(plan, message.pending_roles if roles is None else roles):
             links = approval_links(self.base_url, key, message, recipient, expires_at)
-            email = approval_request_email(plan, incident, message, now, links, recipient)
+            email = approval_request_email(plan, incident, message, now, links, recipient, conformance)
             try:
                 sent.append(SentEmail(email, provider_id=self.sender.send(email)))
             except Exception as error:  # noqa: BLE001 - reported per recipient; the others are still asked
@@ -235,7 +258,13 @@ def approval_links(base_url: str, key: bytes, message: Message, recipient: str, 
 
 
 def approval_request_email(
-    plan: Plan, incident: Incident, message: Message, now: datetime, links: ApprovalLinks, recipient: str
+    plan: Plan,
+    incident: Incident,
+    message: Message,
+    now: datetime,
+    links: ApprovalLinks,
+    recipient: str,
+    conformance: Conformance | None = None,
 ) -> Email:
     """The email asking one approver to review ``message`` before any customer sees it.
 
@@ -253,6 +282,7 @@ def approval_request_email(
         "links": links,
         "links_note": texts["links_note"].format(expires=format_datetime(links.expires_at, zone, locale)),
         "links_are_absolute": links.approve.startswith(("https://", "http://")),
+        "conformance": conformance_lines(conformance, texts) if message.phase == Phase.POSTMORTEM else None,
     }
     environment = email_environment()
     return Email(
@@ -313,6 +343,26 @@ def incident_context(
         "answers": [texts["answer_names"].get(answer, answer) for answer in plan.phases.phases[message.phase].answers],
         "message": {"id": message.id, "version": message.version},
     }
+
+
+def conformance_lines(report: Conformance | None, texts: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """The conformance report as (label, value) lines for the postmortem's approval email; None without one."""
+    if report is None:
+        return None
+    names = texts["conformance_names"]
+    promises = report.promises
+    reach = "; ".join(
+        f"{channel.channel_id}: {channel.messages}, {channel.delivered}, {channel.failed}"
+        for channel in report.channels
+    )
+    return [
+        (names["first_message"], report.time_to_first_message or names["not_yet"]),
+        (
+            names["promises"],
+            f"{promises.made} / {promises.kept_on_time} / {promises.kept_late} / {promises.open}",
+        ),
+        (names["reach"], reach or names["not_yet"]),
+    ]
 
 
 def approval_subject(severity_id: str, phase_name: str, component_name: str, approval_needed: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -195,3 +196,26 @@ def promise_line(due_at: datetime, audience: Audience, locale: str, now: datetim
     when = format_time(due_at, ZoneInfo(audience.timezone), locale, now)
     text = PROMISE_TEXT.get(locale.split("-")[0], PROMISE_TEXT["en"])
     return text.format(when=when)
+
+
+class PromiseLedger(BaseModel):
+    """An incident's ledger as stored: its promises, the due times the prompter already handled (so a duplicate
+    firing does nothing), and the ``revision`` every write is conditioned on (0: never written)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident_id: str
+    promises: list[Promise] = Field(default_factory=list)
+    prompted: list[datetime] = Field(default_factory=list, description="due times a 'due' firing was handled for")
+    revision: int = Field(0, ge=0)
+
+    @field_validator("prompted")
+    @classmethod
+    def _aware_list(cls, values: list[datetime]) -> list[datetime]:
+        if any(value.tzinfo is None for value in values):
+            raise ValueError("must be timezone-aware")
+        return [value.astimezone(UTC) for value in values]
+
+    def changed(self, **update: Any) -> PromiseLedger:
+        """The next revision of the ledger with ``update`` applied (validated)."""
+        return PromiseLedger.model_validate({**dict(self), **update, "revision": self.revision + 1})

@@ -37,6 +37,7 @@ from incident_comms.incidents import (
 )
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Channel, ChannelKind, Plan
+from incident_comms.promise_keeping import PromiseOutcome, UpdateSchedules, record_published_promise
 from incident_comms.store import IncidentStore
 
 
@@ -122,6 +123,8 @@ class PublishReport:
     deliveries: list[Delivery] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     """Channels already claimed by an earlier request (a redelivery): published at most once."""
+    promise: PromiseOutcome | None = None
+    """What keeping the promise did (ledger, update reminder), once a channel published."""
 
     def counts(self) -> dict[str, int]:
         return {
@@ -151,6 +154,7 @@ def publish_message(
     store: IncidentStore,
     publishers: Mapping[ChannelKind, ChannelPublisher],
     now: datetime,
+    update_schedules: UpdateSchedules | None = None,
 ) -> PublishReport:
     """Publish the requested message version on each of its channels, each at most once; see the module doc.
 
@@ -208,6 +212,9 @@ def publish_message(
             store.add_timeline_entry(_failed(delivery, now))
     if report.deliveries:
         store.add_timeline_entry(_published(message, report.deliveries, now))
+        report.promise = record_published_promise(
+            plan, store, update_schedules, incident, message, report.deliveries, now
+        )
     return report
 
 
@@ -268,6 +275,8 @@ def record_report(report: PublishReport, logger: Logger, metrics: Metrics, unit:
     """Log what was published (a rejected request with its reason, never its body) and count it."""
     if report.result == PublishResult.REJECTED:
         logger.warning("publish request rejected", extra={"reason": report.reason})
+    for error in report.promise.errors if report.promise else []:
+        logger.warning("promise not kept track of", extra={"message_id": report.message_id, "error": error})
     for delivery in report.deliveries:
         if not delivery.complete:
             logger.warning("channel delivery incomplete", extra=delivery.model_dump(mode="json"))
