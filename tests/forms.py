@@ -7,11 +7,15 @@ from html.parser import HTMLParser
 
 class FormReader(HTMLParser):
     """The page's forms and what a browser would submit from them: inputs, textareas and the submit button's
-    name=value (a submit ``<input>`` is sent only when it is the one clicked, so it is not a field here)."""
+    name=value (a submit ``<input>`` is sent only when it is the one clicked, so it is not a field here).
+
+    ``fields`` is what the page's first form submits (the approval page's decision; a second form, moving the
+    incident, is ``form_fields[1]``); ``form_fields`` holds every form's."""
 
     def __init__(self, page: str | bytes) -> None:
         super().__init__()
         self.forms: list[dict[str, str]] = []
+        self.form_fields: list[dict[str, str]] = []
         self.fields: dict[str, str] = {}
         self.scripts = 0
         self._textarea: str | None = None
@@ -26,19 +30,24 @@ class FormReader(HTMLParser):
         found = {name: value or "" for name, value in attrs}
         if tag == "form":
             self.forms.append(found)
+            self.form_fields.append({} if self.form_fields else self.fields)
         elif tag == "script":
             self.scripts += 1
         elif (tag == "input" and found.get("name") and found.get("type") != "submit") or (
             tag == "button" and found.get("name")
         ):
-            self.fields[found["name"]] = found.get("value", "")
+            self._current[found["name"]] = found.get("value", "")
         elif tag == "textarea" and found.get("name"):
             self._textarea = found["name"]
-            self.fields[self._textarea] = ""
+            self._current[self._textarea] = ""
+
+    @property
+    def _current(self) -> dict[str, str]:
+        return self.form_fields[-1] if self.form_fields else self.fields
 
     def handle_data(self, data: str) -> None:
         if self._textarea:
-            self.fields[self._textarea] += data
+            self._current[self._textarea] += data
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "textarea":

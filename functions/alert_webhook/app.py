@@ -30,6 +30,7 @@ def alerts() -> Response[dict[str, Any]]:
         deps.store,
         deps.clock,
         deps.approval_requests,
+        deps.lifecycle,
     )
     record_report(answer.report, logger, metrics, MetricUnit.Count)
     metrics.add_metric(name="WebhookUnauthorized", unit=MetricUnit.Count, value=int(answer.unauthorized))

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.approvals import PAGE_HEADERS, HttpRequest, Page, record_page, review, submit
 from incident_comms.composition import services
+from incident_comms.manual_steps import move_incident, record_move
 
 logger = Logger()
 tracer = Tracer()
@@ -47,6 +48,17 @@ def decision(token: str) -> Response[str]:
         token, request, deps.plan, deps.store, deps.approval_key, deps.clock.now(), approvals, deps.publish_queue
     )
     return answer(outcome)
+
+
+@app.post("/approvals/<token>/lifecycle")
+def lifecycle_step(token: str) -> Response[str]:
+    deps = services()
+    request = HttpRequest.from_event(app.current_event.raw_event)
+    lifecycle = deps.lifecycle
+    lifecycle = replace(lifecycle, approvals=replace(lifecycle.approvals, base_url=request.base_url))
+    moved = move_incident(token, request, deps.plan, deps.store, deps.approval_key, deps.clock.now(), lifecycle)
+    record_move(moved, logger, metrics, MetricUnit.Count)
+    return Response(status_code=moved.status, headers=dict(PAGE_HEADERS), body=moved.html)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

@@ -19,6 +19,6 @@ metrics = Metrics()
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = services()
-    report = ingest_event(event, deps.plan, deps.store, deps.clock, deps.approval_requests)
+    report = ingest_event(event, deps.plan, deps.store, deps.clock, deps.approval_requests, deps.lifecycle)
     record_report(report, logger, metrics, MetricUnit.Count)
     return report.as_dict()

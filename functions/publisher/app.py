@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
 from incident_comms.delivery_report import record_scheduling, schedule_report
+from incident_comms.incident_lifecycle import record_step
 from incident_comms.publishing import publish_message, record_report
 
 logger = Logger()
@@ -21,8 +22,9 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def publish(record: SQSRecord) -> None:
     deps = services()
     now = deps.clock.now()
-    report = publish_message(record.body, deps.plan, deps.store, deps.channel_publishers, now)
+    report = publish_message(record.body, deps.plan, deps.store, deps.channel_publishers, now, deps.update_schedules)
     record_report(report, logger, metrics, MetricUnit.Count)
+    record_step(deps.lifecycle.message_published(report, now), logger, metrics, MetricUnit.Count)
     schedules = deps.delivery_report_schedules
     scheduled = schedule_report(report, schedules, deps.store, now, deps.settings.report_delay)
     record_scheduling(scheduled, logger, metrics, MetricUnit.Count)

@@ -90,6 +90,8 @@ def test_an_unverified_sender_is_rejected_and_nothing_is_sent(sesv2: Any) -> Non
         "ApprovalTimeoutFunction",
         "SubscribeFunction",
         "DeliveryReportFunction",
+        "UpdatePrompterFunction",
+        "LifecycleTimerFunction",
     ],
 )
 def test_functions_that_email_may_send_only_as_the_sender(template: dict[str, Any], function: str) -> None:

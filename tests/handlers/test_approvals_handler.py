@@ -141,8 +141,8 @@ def test_opening_the_links_any_number_of_times_changes_nothing(deps: Services, h
             assert head["body"] == ""
             form = FormReader(page["body"])
             assert "<script" not in page["body"].lower() and form.scripts == 0
-            assert len(form.forms) == 1 and form.forms[0]["method"] == "post"
-            assert form.forms[0]["action"] == token
+            assert [found["method"] for found in form.forms] == ["post", "post"]  # the decision, moving the incident
+            assert [found["action"] for found in form.forms] == [token, f"{token}/lifecycle"]
             assert form.fields["decision"] == action and form.fields["confirm"] == "yes"
 
     assert table_items(deps) == before

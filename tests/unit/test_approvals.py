@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -31,6 +31,7 @@ from incident_comms.approvals import (
 )
 from incident_comms.incidents import (
     Approval,
+    Delivery,
     Incident,
     Message,
     MessageStatus,
@@ -40,6 +41,7 @@ from incident_comms.incidents import (
     TimelineKind,
 )
 from incident_comms.plan.models import Person, Phase, Plan
+from incident_comms.promises import PromiseLedger
 from incident_comms.store import DecisionSaved, IncidentStore
 from incident_comms.tokens import ApprovalAction, TokenClaims, issue_token, token_fingerprint, verify_token
 from tests.factories import OPENED, RecordingSender, make_alarm, opened_incident
@@ -480,6 +482,16 @@ class MemoryStore:
         self.writes.append("entry")
         self.entries.append(entry)
 
+    def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        return list(self.entries)
+
+    def deliveries(self, incident_id: str) -> list[Delivery]:
+        return []
+
+    def promise_ledger(self, incident_id: str) -> PromiseLedger:
+        """What the postmortem's conformance report reads: nothing published, nothing promised."""
+        return PromiseLedger(incident_id=incident_id)
+
 
 def as_store(memory: MemoryStore) -> IncidentStore:
     return cast(IncidentStore, memory)
@@ -498,7 +510,8 @@ def test_the_review_page_shows_one_form_for_the_links_action_and_writes_nothing(
     assert page.token_fingerprint == token_fingerprint(token)
     html = page.html
     assert "<script" not in html.lower()
-    assert html.count("<form") == 1 and 'method="post"' in html
+    assert html.count("<form") == 2 and html.count('method="post"') == 2  # the decision, and moving the incident
+    assert f'action="{quote(token, safe="")}/lifecycle"' in html
     assert '<input type="hidden" name="decision" value="reject">' in html
     assert re.search(r'<textarea id="reason" name="reason"[^>]*required', html)
     assert '<button type="submit" name="confirm" value="yes" class="danger">Rechazar</button>' in html

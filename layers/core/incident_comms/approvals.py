@@ -1003,8 +1003,17 @@ def _render_form(
         "max_subject": MAX_SUBJECT_CHARS,
         "max_text": MAX_TEXT_CHARS,
         "max_reason": MAX_REASON_CHARS,
+        "steps": _step_form(plan, incident),
     }
     return email_environment().get_template("approval_page.html.j2").render(context)
+
+
+def _step_form(plan: Plan, incident: Incident) -> dict[str, Any] | None:
+    """The page's second form, moving the incident (:mod:`incident_comms.manual_steps`, imported here because it
+    builds on this module)."""
+    from incident_comms.manual_steps import step_form
+
+    return step_form(plan, incident)
 
 
 # --- logs and metrics --------------------------------------------------------------------------------------------

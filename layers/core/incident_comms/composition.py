@@ -28,8 +28,10 @@ if TYPE_CHECKING:
     from incident_comms.delivery_report import ReportLedger, ReportSchedules
     from incident_comms.email_batches import BatchLedger, EmailBatchSender
     from incident_comms.email_feedback import EmailFeedback
+    from incident_comms.incident_lifecycle import IncidentLifecycle, LifecycleTimers
     from incident_comms.notify import ApprovalRequests, ApprovalTimeouts, EmailSender
     from incident_comms.plan.models import ChannelKind, Plan
+    from incident_comms.promise_keeping import UpdateSchedules
     from incident_comms.publishing import ChannelPublisher, PublishQueue
     from incident_comms.store import IncidentStore
     from incident_comms.subscribe_pages import ConfirmationLimiter
@@ -62,6 +64,8 @@ class Settings:
     configuration_set: str = ""
     delivery_report_function_arn: str = ""
     report_delay: timedelta = timedelta(minutes=15)
+    update_prompter_function_arn: str = ""
+    lifecycle_timer_function_arn: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -92,6 +96,8 @@ class Settings:
             configuration_set=os.environ.get("CONFIGURATION_SET_NAME", ""),
             delivery_report_function_arn=os.environ.get("DELIVERY_REPORT_FUNCTION_ARN", ""),
             report_delay=_duration(os.environ.get("REPORT_DELAY") or "15m", "REPORT_DELAY"),
+            update_prompter_function_arn=os.environ.get("UPDATE_PROMPTER_FUNCTION_ARN", ""),
+            lifecycle_timer_function_arn=os.environ.get("LIFECYCLE_TIMER_FUNCTION_ARN", ""),
         )
 
 
@@ -274,6 +280,64 @@ class Services:
             self.scheduler,
             group=settings.schedule_group,
             target_arn=settings.delivery_report_function_arn,
+            role_arn=settings.scheduler_role_arn,
+            dead_letter_arn=settings.scheduler_dead_letter_arn or None,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def update_schedules(self) -> UpdateSchedules | None:
+        """The promise's reminders: per incident one-time Scheduler schedules that fire the update prompter at the
+        promised time and at the end of the grace period; None outside a template that has the prompter."""
+        return self.update_schedules_for(self.settings.update_prompter_function_arn)
+
+    def update_schedules_for(self, prompter_arn: str) -> UpdateSchedules | None:
+        """:attr:`update_schedules` targeting ``prompter_arn``: the prompter itself passes its own ARN (from its
+        Lambda context), which its template cannot give it without a circular reference."""
+        settings = self.settings
+        if not (prompter_arn and settings.scheduler_role_arn):
+            return None
+        from incident_comms.adapters.scheduler import SchedulerUpdateSchedules
+
+        return SchedulerUpdateSchedules(
+            self.scheduler,
+            group=settings.schedule_group,
+            target_arn=prompter_arn,
+            role_arn=settings.scheduler_role_arn,
+            dead_letter_arn=settings.scheduler_dead_letter_arn or None,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def lifecycle(self) -> IncidentLifecycle:
+        """The incident state machine applied to stored incidents: drafts through the approval requests, timers as
+        Scheduler schedules firing the lifecycle timer function, the update schedules stopped on resolution."""
+        return self.lifecycle_for(self.settings.lifecycle_timer_function_arn)
+
+    def lifecycle_for(self, timer_function_arn: str) -> IncidentLifecycle:
+        """:attr:`lifecycle` with timers targeting ``timer_function_arn``: the lifecycle timer function passes its
+        own ARN (from its Lambda context), which its template cannot give it without a circular reference."""
+        from incident_comms.incident_lifecycle import IncidentLifecycle
+
+        return IncidentLifecycle(
+            self.plan,
+            self.store,
+            self.approval_requests,
+            timers=self.lifecycle_timers_for(timer_function_arn),
+            cadence=self.update_schedules,
+        )
+
+    def lifecycle_timers_for(self, timer_function_arn: str) -> LifecycleTimers | None:
+        """One-time Scheduler schedules for the state machine's timers; None outside a template that has them."""
+        settings = self.settings
+        if not (timer_function_arn and settings.scheduler_role_arn):
+            return None
+        from incident_comms.adapters.scheduler import SchedulerLifecycleTimers
+
+        return SchedulerLifecycleTimers(
+            self.scheduler,
+            group=settings.schedule_group,
+            target_arn=timer_function_arn,
             role_arn=settings.scheduler_role_arn,
             dead_letter_arn=settings.scheduler_dead_letter_arn or None,
             clock=self.clock,

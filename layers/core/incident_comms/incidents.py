@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from incident_comms.alarms import Alarm, AlarmSource, AlarmState
+from incident_comms.cadence import DuePromise
 from incident_comms.drafting import ChannelDraft
 from incident_comms.plan.models import Phase
 
@@ -49,6 +50,15 @@ class Incident(BaseModel):
     updated_at: datetime
     alarms: dict[str, AlarmSnapshot] = Field(default_factory=dict, description="alarm id -> last known state")
     rule_id: str | None = None
+    revision: int = Field(
+        0, description="bumped by every lifecycle transition, which is saved only if it is still the one it read"
+    )
+    lifecycle: dict[str, Any] | None = Field(
+        None,
+        description="the state machine's own state (lifecycle.LifecycleState as JSON): the alarm states it applied, "
+        "kept apart from `alarms` (recorded before the machine sees the change), and its clocks",
+    )
+    resolved_at: datetime | None = Field(None, description="when the incident was resolved (the impact window's end)")
 
 
 class TimelineKind(StrEnum):
@@ -67,6 +77,13 @@ class TimelineKind(StrEnum):
     PUBLISHED = "published"
     DELIVERY_FAILED = "delivery_failed"
     DELIVERY_REPORT = "delivery_report"
+    PROMISE_MADE = "promise_made"
+    PROMISE_KEPT = "promise_kept"
+    PROMISE_MISSED = "promise_missed"
+    UPDATE_DUE = "update_due"
+    PHASE_CHANGED = "phase_changed"
+    SEVERITY_ESCALATED = "severity_escalated"
+    LIFECYCLE_TIMER = "lifecycle_timer"
 
 
 _last_key_ns = 0
@@ -152,6 +169,7 @@ class Message(BaseModel):
     rejection_reason: str | None = None
     holding: bool = Field(False, description="the plan's pre-approved holding text, published on approval timeout")
     replaces: str | None = Field(None, description="holding text: the message nobody approved in time")
+    promise: DuePromise | None = Field(None, description="the next update time its drafts tell customers")
 
     @property
     def pending_roles(self) -> list[str]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from incident_comms.alarms import Alarm, AlarmState
+from incident_comms.cadence import next_update_due, promise_audiences
 from incident_comms.classify import classify_alarm
 from incident_comms.clock import Clock
+from incident_comms.conformance import Conformance, conformance_of
 from incident_comms.drafting import MessageFacts, error_text, render_drafts
 from incident_comms.engage import engagement_emails
 from incident_comms.errors import BadInput
@@ -24,10 +26,14 @@ from incident_comms.incidents import (
     notification_failed,
 )
 from incident_comms.intake import alarms_from_payload
+from incident_comms.lifecycle import LifecycleState, Outcome
 from incident_comms.notify import ApprovalRequests, EmailSender
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.store import Applied, IncidentStore
+
+if TYPE_CHECKING:
+    from incident_comms.incident_lifecycle import Step
 
 
 class ApprovalRequest(StrEnum):
@@ -35,6 +41,13 @@ class ApprovalRequest(StrEnum):
 
     SENT = "sent"
     FAILED = "failed"
+
+
+class AlarmLifecycle(Protocol):
+    def alarm_changed(self, incident_id: str, alarm: Alarm, severity_id: str, now: datetime) -> Step:
+        """Feed an alarm change recorded on an open incident to its state machine
+        (:class:`incident_comms.incident_lifecycle.IncidentLifecycle`); never raises."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,9 @@ class AlarmOutcome:
     incident_id: str | None = None
     approval_request: ApprovalRequest | None = None
     notification_error: str | None = None
+    lifecycle: str | None = None
+    """What the state machine made of the change: applied, ignored, refused or failed (None: not fed to it)."""
+    lifecycle_reason: str | None = None
 
 
 @dataclass
@@ -64,6 +80,10 @@ class IngestReport:
             "DuplicateEvents": applied.count(Applied.DUPLICATE),
             "ApprovalRequestsSent": requests.count(ApprovalRequest.SENT),
             "ApprovalRequestsFailed": requests.count(ApprovalRequest.FAILED),
+            **{
+                f"Lifecycle{outcome.capitalize()}": [item.lifecycle for item in self.outcomes].count(outcome)
+                for outcome in (*(value.value for value in Outcome), "failed")
+            },
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -78,7 +98,12 @@ def split_records(event: Any) -> list[Any]:
 
 
 def ingest_event(
-    event: Any, plan: Plan, store: IncidentStore, clock: Clock, approvals: ApprovalRequests
+    event: Any,
+    plan: Plan,
+    store: IncidentStore,
+    clock: Clock,
+    approvals: ApprovalRequests,
+    lifecycle: AlarmLifecycle | None = None,
 ) -> IngestReport:
     """Apply every alarm an inbound event carries. Bad payloads are reported, not raised: a retry cannot fix them.
 
@@ -91,14 +116,22 @@ def ingest_event(
         except BadInput as error:
             report.rejected.append(str(error))
             continue
-        report.outcomes.extend(apply_alarm(alarm, plan, store, clock, approvals) for alarm in alarms)
+        report.outcomes.extend(apply_alarm(alarm, plan, store, clock, approvals, lifecycle) for alarm in alarms)
     return report
 
 
 def apply_alarm(
-    alarm: Alarm, plan: Plan, store: IncidentStore, clock: Clock, approvals: ApprovalRequests
+    alarm: Alarm,
+    plan: Plan,
+    store: IncidentStore,
+    clock: Clock,
+    approvals: ApprovalRequests,
+    lifecycle: AlarmLifecycle | None = None,
 ) -> AlarmOutcome:
     """ALARM opens or joins the component's incident; any other state is recorded on the open one.
+
+    A change recorded on (or joining) an open incident then goes to its state machine (``lifecycle``): recovery,
+    relapse and escalation; what it made of it is in the outcome.
 
     Only the alarm that opens the incident asks for approval: the store's conditional writes decide which
     one that is, so a redelivered event or a second alarm at once never sends a second request.
@@ -126,6 +159,9 @@ def apply_alarm(
             updated_at=now,
             alarms={alarm.id: AlarmSnapshot.of(alarm)},
             rule_id=classification.rule,
+        )
+        incident = incident.model_copy(
+            update={"lifecycle": LifecycleState.of_incident(incident).model_dump(mode="json")}
         )
         message = first_message(incident, alarm, plan)
         opening = [
@@ -157,7 +193,12 @@ def apply_alarm(
             engage_roles(plan, store, approvals.sender, incident, now)
             opened = AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, incident.id)
             return replace(opened, approval_request=request, notification_error=error)
-    return AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, result.incident_id)
+    outcome = AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, result.incident_id)
+    if lifecycle is not None and result.incident_id and result.applied in (Applied.RECORDED, Applied.JOINED):
+        step = lifecycle.alarm_changed(result.incident_id, alarm, severity, now)
+        state = step.outcome.value if step.outcome else "failed"
+        return replace(outcome, lifecycle=state, lifecycle_reason=step.reason)
+    return outcome
 
 
 def request_approval(
@@ -170,8 +211,9 @@ def request_approval(
     a metric), so nobody has to guess why no approval request arrived. Answers SENT when at least one
     approver was reached, and the first error.
     """
+    report = postmortem_conformance(plan, store, incident, message, now)
     try:
-        sent = approvals.send(plan, incident, message, now)
+        sent = approvals.send(plan, incident, message, now, conformance=report)
         if not sent:
             raise LookupError(f"no approver with an address in roles {', '.join(message.pending_roles)}")
     except Exception as error:  # noqa: BLE001 - any failure (the key unreadable, nobody to ask) must be visible
@@ -205,6 +247,23 @@ def request_approval(
     if not delivered:
         return ApprovalRequest.FAILED, failures[0]
     return ApprovalRequest.SENT, failures[0] if failures else None
+
+
+def postmortem_conformance(
+    plan: Plan, store: IncidentStore, incident: Incident, message: Message, now: datetime
+) -> Conformance | None:
+    """The conformance report a postmortem's approvers read with the draft (None for other phases). One that cannot
+    be computed does not hold the approval request back: the email goes without it, the timeline says why."""
+    if message.phase != Phase.POSTMORTEM:
+        return None
+    try:
+        return conformance_of(plan, store, incident, now)
+    except Exception as error:  # noqa: BLE001 - the approval request matters more than its report
+        what = f"The conformance report for message {message.id}"
+        store.add_timeline_entry(
+            notification_failed(incident.id, now, "conformance", what, error_text(error), message_id=message.id)
+        )
+        return None
 
 
 def arm_approval_timeout(
@@ -275,14 +334,15 @@ def engage_roles(plan: Plan, store: IncidentStore, sender: EmailSender, incident
 
 def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:
     """The ``investigating`` draft for every channel the plan names for the severity: said early, never guessed."""
-    cadence = plan.severity(incident.severity_id).update_every
+    audiences = promise_audiences(plan, incident.severity_id)
+    promise = next_update_due(plan.severity(incident.severity_id), audiences, incident.opened_at) if audiences else None
     facts = MessageFacts(
         incident_id=incident.id,
         component_id=incident.component_id,
         severity_id=incident.severity_id,
         started_at=incident.opened_at,
         now=incident.opened_at,
-        next_update_at=incident.opened_at + cadence if cadence else None,
+        next_update_at=promise.due_at if promise else None,
         alarms=[alarm],
     )
     return Message(
@@ -292,6 +352,7 @@ def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:
         created_at=incident.opened_at,
         approvers=plan.approvers_for(incident.severity_id, Phase.INVESTIGATING),
         drafts=render_drafts(plan, Phase.INVESTIGATING, facts),
+        promise=promise,
     )
 
 
@@ -304,6 +365,16 @@ def record_report(report: IngestReport, logger: Logger, metrics: Metrics, unit: 
             logger.warning(
                 "approval request not sent",
                 extra={"incident_id": outcome.incident_id, "reason": outcome.notification_error},
+            )
+    for outcome in report.outcomes:
+        if outcome.lifecycle in (Outcome.REFUSED.value, "failed"):
+            logger.warning(
+                "lifecycle did not apply the alarm change",
+                extra={
+                    "incident_id": outcome.incident_id,
+                    "outcome": outcome.lifecycle,
+                    "reason": outcome.lifecycle_reason,
+                },
             )
     for outcome in report.outcomes:
         logger.info("alarm applied", extra=outcome.__dict__)

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from incident_comms.alarms import Alarm
 from incident_comms.incidents import Delivery, Incident, Message, Publication, TimelineEntry
+from incident_comms.promises import PromiseLedger
 
 
 class Applied(StrEnum):
@@ -110,3 +111,25 @@ class IncidentStore(Protocol):
         ...
 
     def deliveries(self, incident_id: str) -> list[Delivery]: ...
+
+    def save_lifecycle(self, before: Incident, after: Incident, entries: list[TimelineEntry]) -> bool:
+        """Store a lifecycle transition: ``after``'s phase, status, severity, lifecycle state, ``resolved_at`` and
+        ``updated_at`` (its ``revision`` one higher) with ``entries``, all or nothing, only while ``before.revision``
+        is still the stored one; False (nothing changed) when another transition landed first: read and recompute.
+        Resolving (``after`` resolved, ``before`` open) releases the component for a new incident in the same
+        transaction, so the next ALARM opens one instead of joining this."""
+        ...
+
+    def add_message(self, message: Message, entries: list[TimelineEntry]) -> bool:
+        """Store a newly drafted ``message`` with ``entries`` (its DRAFT_CREATED), all or nothing: True when stored,
+        False when a message with that id exists already (nothing changed)."""
+        ...
+
+    def promise_ledger(self, incident_id: str) -> PromiseLedger:
+        """The incident's promise ledger; an empty one at revision 0 when nothing was promised yet."""
+        ...
+
+    def save_promise_ledger(self, before: PromiseLedger, after: PromiseLedger, entries: list[TimelineEntry]) -> bool:
+        """Replace ``before`` with ``after`` (one revision later) and append ``entries``, all or nothing; False (and
+        nothing changed) when the stored ledger is no longer ``before``: read it again and recompute."""
+        ...

@@ -9,7 +9,7 @@ from typing import Any
 
 from incident_comms.clock import Clock
 from incident_comms.errors import BadInput
-from incident_comms.ingest import IngestReport, ingest_event
+from incident_comms.ingest import AlarmLifecycle, IngestReport, ingest_event
 from incident_comms.intake import SHAPE_ALERTMANAGER, SHAPE_GRAFANA, detect_shape, parse_payload
 from incident_comms.notify import ApprovalRequests
 from incident_comms.plan.models import Plan
@@ -42,6 +42,7 @@ def accept_webhook(
     store: IncidentStore,
     clock: Clock,
     approvals: ApprovalRequests,
+    lifecycle: AlarmLifecycle | None = None,
 ) -> WebhookAnswer:
     """401 without the token, 400 with a reason for a payload we cannot read, else 202 with what happened."""
     if not bearer_token_matches(authorization, token):
@@ -53,7 +54,7 @@ def accept_webhook(
             raise BadInput(f"this endpoint takes Alertmanager or Grafana webhooks, not a {shape} payload")
     except BadInput as error:
         return WebhookAnswer(HTTPStatus.BAD_REQUEST, {"error": str(error)}, IngestReport(rejected=[str(error)]))
-    report = ingest_event(payload, plan, store, clock, approvals)
+    report = ingest_event(payload, plan, store, clock, approvals, lifecycle)
     status = HTTPStatus.BAD_REQUEST if report.rejected else HTTPStatus.ACCEPTED
     body_out = {"error": report.rejected[0]} if report.rejected else report.as_dict()
     return WebhookAnswer(status, body_out, report)

@@ -5,9 +5,10 @@ Items (``pk`` / ``sk``):
 - ``INCIDENT#<id>`` / ``META``             the incident; ``gsi1pk=INCIDENTS``, ``gsi1sk=<opened_at>#<id>`` lists them
 - ``INCIDENT#<id>`` / ``TL#<at>#<key>``    one timeline entry
 - ``INCIDENT#<id>`` / ``MSG#<id>``         one message and its drafts
-- ``COMPONENT#<id>`` / ``OPEN``            the lock that keeps one open incident per component
+- ``COMPONENT#<id>`` / ``OPEN``            the lock that keeps one open incident per component (released on resolution)
 - ``EVENT#<event key>`` / ``EVENT``        an applied inbound event, expiring by TTL after ``EVENT_TTL``
 - ``INCIDENT#<id>`` / ``PUB#<msg>#v<n>``   the hand-off of one message version to publishing
+- ``INCIDENT#<id>`` / ``PROMISES``         the promise ledger (:class:`~incident_comms.promises.PromiseLedger`)
 - ``INCIDENT#<id>`` / ``DLV#<msg>#v<n>#<channel>``  what publishing one version did on one channel
 - ``TOKEN#<fingerprint>`` / ``USED``       a spent approval link, expiring by TTL a day after the link itself
 - ``SUBSCRIBE#<sha256>`` / ``CONFIRMATION``  the last subscribe confirmation email to one address, expiring by TTL
@@ -39,6 +40,7 @@ from incident_comms.incidents import (
     Publication,
     TimelineEntry,
 )
+from incident_comms.promises import PromiseLedger
 from incident_comms.store import Applied, DecisionSaved, StoreResult
 
 if TYPE_CHECKING:
@@ -93,6 +95,10 @@ def _lock_key(component_id: str) -> dict[str, Any]:
 
 def _message_key(incident_id: str, message_id: str) -> dict[str, Any]:
     return {"pk": _s(f"INCIDENT#{incident_id}"), "sk": _s(f"MSG#{message_id}")}
+
+
+def _promises_key(incident_id: str) -> dict[str, Any]:
+    return {"pk": _s(f"INCIDENT#{incident_id}"), "sk": _s("PROMISES")}
 
 
 def _token_key(fingerprint: str) -> dict[str, Any]:
@@ -395,3 +401,78 @@ class DynamoIncidentStore:
 
     def deliveries(self, incident_id: str) -> list[Delivery]:
         return [Delivery.model_validate(item) for item in self._query_prefix(incident_id, "DLV#")]
+
+    def save_lifecycle(self, before: Incident, after: Incident, entries: list[TimelineEntry]) -> bool:
+        if after.id != before.id or after.revision != before.revision + 1:
+            raise ValueError("a lifecycle transition replaces the incident it was computed from, one revision later")
+        values = _attrs(
+            {
+                ":phase": after.phase.value,
+                ":status": after.status.value,
+                ":severity": after.severity_id,
+                ":lifecycle": after.lifecycle,
+                ":revision": after.revision,
+                ":before": before.revision,
+                ":updated": after.updated_at.isoformat(),
+                ":resolved": after.resolved_at.isoformat() if after.resolved_at else None,
+            }
+        )
+        unrevised = "attribute_not_exists(revision) OR " if before.revision == 0 else ""
+        items: list[TransactWriteItemTypeDef] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _incident_key(before.id),
+                    "UpdateExpression": "SET phase = :phase, #status = :status, severity_id = :severity, "
+                    "lifecycle = :lifecycle, revision = :revision, updated_at = :updated, resolved_at = :resolved",
+                    "ConditionExpression": f"attribute_exists(pk) AND ({unrevised}revision = :before)",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": values,
+                }
+            },
+            *(self._entry_put(entry, order) for order, entry in enumerate(entries)),
+        ]
+        if before.status == IncidentStatus.OPEN and after.status == IncidentStatus.RESOLVED:
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": _lock_key(before.component_id),
+                        "ConditionExpression": "attribute_not_exists(pk) OR incident_id = :incident",
+                        "ExpressionAttributeValues": {":incident": _s(before.id)},
+                    }
+                }
+            )
+        reasons = self._transact(items)
+        if reasons is None:
+            return True
+        if reasons[0] == "ConditionalCheckFailed":
+            return False
+        raise RuntimeError(f"lifecycle transition of {before.id} not saved: {', '.join(reasons)}")
+
+    def add_message(self, message: Message, entries: list[TimelineEntry]) -> bool:
+        items = [self._message_put(message), *(self._entry_put(entry, order) for order, entry in enumerate(entries))]
+        reasons = self._transact(items)
+        if reasons is None:
+            return True
+        if reasons[0] == "ConditionalCheckFailed":
+            return False
+        raise RuntimeError(f"message {message.id} not saved: {', '.join(reasons)}")
+
+    def promise_ledger(self, incident_id: str) -> PromiseLedger:
+        item = self._client.get_item(TableName=self._table, Key=_promises_key(incident_id), ConsistentRead=True).get(
+            "Item"
+        )
+        return PromiseLedger.model_validate(item_values(item)) if item else PromiseLedger(incident_id=incident_id)
+
+    def save_promise_ledger(self, before: PromiseLedger, after: PromiseLedger, entries: list[TimelineEntry]) -> bool:
+        if after.revision != before.revision + 1 or after.incident_id != before.incident_id:
+            raise ValueError("a ledger write replaces the ledger it was computed from, one revision later")
+        item = _model_attrs(after, pk=f"INCIDENT#{after.incident_id}", sk="PROMISES")
+        put = self._put(item, revision=before.revision or None)
+        reasons = self._transact([put, *(self._entry_put(entry, order) for order, entry in enumerate(entries))])
+        if reasons is None:
+            return True
+        if reasons[0] == "ConditionalCheckFailed":
+            return False
+        raise RuntimeError(f"promise ledger of {after.incident_id} not saved: {', '.join(reasons)}")

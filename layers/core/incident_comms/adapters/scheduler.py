@@ -30,11 +30,15 @@ from botocore.exceptions import ClientError
 
 from incident_comms.clock import Clock
 from incident_comms.delivery_report import ReportRequest
+from incident_comms.incident_lifecycle import TimerFiring
+from incident_comms.lifecycle import Timer, TimerKind
 from incident_comms.timeouts import TIMEOUT_EVENT_KIND, ApprovalTimeoutEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
-    from mypy_boto3_scheduler.type_defs import TargetTypeDef
+    from mypy_boto3_scheduler.type_defs import CreateScheduleInputTypeDef, TargetTypeDef
+
+    from incident_comms.promise_keeping import PromptEvent, PromptKind
 
 SCHEDULE_NAME_PREFIX = "approval-"
 REPORT_NAME_PREFIX = "report-"
@@ -168,9 +172,10 @@ def _not_in_the_past(due_at: datetime, clock: Clock | None) -> datetime:
     return due_at
 
 
-def _create_once(client: EventBridgeSchedulerClient, schedule: _OneTimeSchedule) -> None:
+def _create_once(client: EventBridgeSchedulerClient, schedule: _OneTimeSchedule, *, replace: bool = False) -> None:
     """Create the one-time ``at()`` schedule that deletes itself once fired; one already there by that name is the
-    same schedule created earlier (``ConflictException`` is success). Any other refusal is raised."""
+    same schedule created earlier (``ConflictException`` is success), or with ``replace`` an earlier one this one
+    supersedes (it is updated to this one's time and input). Any other refusal is raised."""
     target: TargetTypeDef = {
         "Arn": schedule.target_arn,
         "RoleArn": schedule.role_arn,
@@ -182,21 +187,24 @@ def _create_once(client: EventBridgeSchedulerClient, schedule: _OneTimeSchedule)
     }
     if schedule.dead_letter_arn:
         target["DeadLetterConfig"] = {"Arn": schedule.dead_letter_arn}
+    arguments: CreateScheduleInputTypeDef = {
+        "Name": schedule.name,
+        "GroupName": schedule.group,
+        "Description": schedule.description[:_DESCRIPTION_MAX],
+        "ScheduleExpression": at_expression(schedule.fire_at),
+        "ScheduleExpressionTimezone": "UTC",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "ActionAfterCompletion": "DELETE",
+        "State": "ENABLED",
+        "Target": target,
+    }
     try:
-        client.create_schedule(
-            Name=schedule.name,
-            GroupName=schedule.group,
-            Description=schedule.description[:_DESCRIPTION_MAX],
-            ScheduleExpression=at_expression(schedule.fire_at),
-            ScheduleExpressionTimezone="UTC",
-            FlexibleTimeWindow={"Mode": "OFF"},
-            ActionAfterCompletion="DELETE",
-            State="ENABLED",
-            Target=target,
-        )
+        client.create_schedule(**arguments)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConflictException":
             raise
+        if replace:
+            client.update_schedule(**arguments)
 
 
 def schedule_name(incident_id: str, message_id: str) -> str:
@@ -232,3 +240,149 @@ def at_expression(when: datetime) -> str:
     if utc.microsecond:
         utc = utc.replace(microsecond=0) + timedelta(seconds=1)
     return f"at({utc:%Y-%m-%dT%H:%M:%S})"
+
+
+# --- lifecycle timers --------------------------------------------------------------------------------------------
+
+LIFECYCLE_MAX_EVENT_AGE = timedelta(hours=6)
+"""A late lifecycle check is still right (the state machine checks the incident again when it fires)."""
+_SCHEDULE_NAME_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.")
+
+
+class SchedulerLifecycleTimers:
+    """The state machine's timers (:class:`~incident_comms.lifecycle.Timer`: settle check, quiet period check,
+    postmortem reminder) as one-time schedules in ``group`` invoking the lifecycle timer function (``target_arn``)
+    as ``role_arn`` with :class:`~incident_comms.incident_lifecycle.TimerFiring` as input.
+
+    One schedule per kind and incident (``settle_check-INC-…``): arming a kind again (a new calm stretch after a
+    relapse) replaces the earlier check, which the machine would have ignored anyway; a firing that is stale or a
+    duplicate is ignored by the machine, so replacing never loses anything that mattered.
+    """
+
+    def __init__(
+        self,
+        client: EventBridgeSchedulerClient,
+        *,
+        group: str,
+        target_arn: str,
+        role_arn: str,
+        dead_letter_arn: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._client = client
+        self._group = group
+        self._target_arn = target_arn
+        self._role_arn = role_arn
+        self._dead_letter_arn = dead_letter_arn
+        self._clock = clock
+
+    def schedule(self, incident_id: str, timer: Timer) -> str:
+        """Arm ``timer`` of ``incident_id`` (replacing the one of the same kind); answers the schedule's name.
+        Refusals (no such group, access denied) are raised for the caller to record."""
+        name = lifecycle_schedule_name(timer.kind, incident_id)
+        _create_once(
+            self._client,
+            _OneTimeSchedule(
+                name=name,
+                group=self._group,
+                description=f"{timer.kind.value.replace('_', ' ').capitalize()} of incident {incident_id}",
+                fire_at=_not_in_the_past(timer.at, self._clock),
+                target_arn=self._target_arn,
+                role_arn=self._role_arn,
+                input=TimerFiring(incident_id=incident_id, timer=timer).model_dump_json(),
+                max_event_age=LIFECYCLE_MAX_EVENT_AGE,
+                dead_letter_arn=self._dead_letter_arn,
+            ),
+            replace=True,
+        )
+        return name
+
+
+def lifecycle_schedule_name(kind: TimerKind, incident_id: str) -> str:
+    """``<kind>-<incident id>`` (``quiet_check-INC-20261122-1015-3fa9c2``, 39 characters); for an id that would
+    not fit Scheduler's 64 characters of ``[0-9a-zA-Z-_.]``, the kind and 32 hex digits of SHA-256 over the id."""
+    name = f"{kind.value}-{incident_id}"
+    if len(name) <= SCHEDULE_NAME_MAX and set(name) <= _SCHEDULE_NAME_CHARACTERS:
+        return name
+    return f"{kind.value}-{hashlib.sha256(incident_id.encode()).hexdigest()[:32]}"
+
+
+# --- update reminders (the promise's schedules) ------------------------------------------------------------------
+
+UPDATE_NAME_PREFIXES = {"due": "update-", "overdue": "overdue-"}
+"""Schedule name prefix per prompt kind: one ``update-<incident>`` and one ``overdue-<incident>`` at most."""
+UPDATE_MAX_EVENT_AGE = timedelta(hours=1)
+"""A reminder an hour late is superseded by the overdue check (or by the next update); what fails goes to the DLQ."""
+
+
+class SchedulerUpdateSchedules:
+    """The promise's reminders (:class:`~incident_comms.promise_keeping.UpdateSchedules`): per incident one
+    ``update-<id>`` schedule at the promised time and one ``overdue-<id>`` at the end of the grace period, each a
+    one-time schedule in ``group`` invoking the update prompter (``target_arn``) as ``role_arn`` with the
+    :class:`~incident_comms.promise_keeping.PromptEvent` as input. Arming replaces the schedule of that name (a newer
+    update's promise); deleting one that is not there (fired and deleted itself) is success."""
+
+    def __init__(
+        self,
+        client: EventBridgeSchedulerClient,
+        *,
+        group: str,
+        target_arn: str,
+        role_arn: str,
+        dead_letter_arn: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._client = client
+        self._group = group
+        self._target_arn = target_arn
+        self._role_arn = role_arn
+        self._dead_letter_arn = dead_letter_arn
+        self._clock = clock
+
+    def arm(self, event: PromptEvent, fire_at: datetime) -> str:
+        name = update_schedule_name(event.kind.value, event.incident_id)
+        _create_once(
+            self._client,
+            _OneTimeSchedule(
+                name=name,
+                group=self._group,
+                description=f"Update {event.kind.value} check of incident {event.incident_id}, promised for "
+                f"{event.due_at.isoformat()}",
+                fire_at=_not_in_the_past(fire_at, self._clock),
+                target_arn=self._target_arn,
+                role_arn=self._role_arn,
+                input=event.model_dump_json(),
+                max_event_age=UPDATE_MAX_EVENT_AGE,
+                dead_letter_arn=self._dead_letter_arn,
+            ),
+            replace=True,
+        )
+        return name
+
+    def disarm(self, incident_id: str, kind: PromptKind) -> bool:
+        try:
+            self._client.delete_schedule(GroupName=self._group, Name=update_schedule_name(kind.value, incident_id))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+            return False
+        return True
+
+    def cancel(self, incident_id: str) -> list[str]:
+        from incident_comms.promise_keeping import PromptKind
+
+        deleted = []
+        for kind in PromptKind:
+            if self.disarm(incident_id, kind):
+                deleted.append(update_schedule_name(kind.value, incident_id))
+        return deleted
+
+
+def update_schedule_name(kind: str, incident_id: str) -> str:
+    """``update-<incident id>`` / ``overdue-<incident id>`` (``update-INC-20261122-1015-3fa9c2``); for an id that would
+    not fit Scheduler's 64 characters of ``[0-9a-zA-Z-_.]``, the prefix and 32 hex digits of SHA-256 over the id."""
+    prefix = UPDATE_NAME_PREFIXES[kind]
+    name = f"{prefix}{incident_id}"
+    if len(name) <= SCHEDULE_NAME_MAX and set(name) <= _SCHEDULE_NAME_CHARACTERS:
+        return name
+    return f"{prefix}{hashlib.sha256(incident_id.encode()).hexdigest()[:32]}"

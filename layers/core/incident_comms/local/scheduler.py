@@ -34,7 +34,10 @@ def fire_due_schedules(aws: EmbeddedAws, functions: dict[str, LocalFunction], no
             if when is not None and when <= now and schedule.get("State", "ENABLED") == "ENABLED":
                 due.append((when, schedule))
     fired = []
-    for when, schedule in sorted(due, key=lambda pair: pair[0]):
+    for when, listed in sorted(due, key=lambda pair: pair[0]):
+        schedule = _current(scheduler, listed)
+        if schedule is None:
+            continue  # deleted (or replaced by a later one) by an earlier firing of this same clock move
         target = schedule["Target"]
         function = by_arn.get(target["Arn"])
         answer: dict[str, Any] = {"schedule": schedule["Name"], "due": when.isoformat()}
@@ -46,7 +49,19 @@ def fire_due_schedules(aws: EmbeddedAws, functions: dict[str, LocalFunction], no
                 answer["result"] = function.invoke(json.loads(target.get("Input") or "{}"))
             except Exception as error:  # noqa: BLE001 - reported, the clock keeps moving
                 answer["error"] = f"{type(error).__name__}: {error}"
-        if schedule.get("ActionAfterCompletion") == "DELETE":
+        if schedule.get("ActionAfterCompletion") == "DELETE" and _current(scheduler, schedule) is not None:
             scheduler.delete_schedule(GroupName=schedule.get("GroupName", "default"), Name=schedule["Name"])
         fired.append(answer)
     return fired
+
+
+def _current(scheduler: Any, listed: dict[str, Any]) -> dict[str, Any] | None:
+    """The schedule as it is now, if it is still there and still due at the time it was listed for: a firing may
+    delete another schedule (a resolution stops the update reminders) or move it (a check armed again)."""
+    try:
+        found: dict[str, Any] = scheduler.get_schedule(
+            GroupName=listed.get("GroupName", "default"), Name=listed["Name"]
+        )
+    except scheduler.exceptions.ResourceNotFoundException:
+        return None
+    return found if found.get("ScheduleExpression") == listed.get("ScheduleExpression") else None

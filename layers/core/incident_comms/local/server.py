@@ -191,6 +191,7 @@ class LocalStack:
 
     def incidents(self) -> list[dict[str, Any]]:
         from incident_comms.composition import services
+        from incident_comms.conformance import conformance_of
         from incident_comms.delivery_report import reports_now
 
         deps = services()
@@ -203,6 +204,8 @@ class LocalStack:
                 "publications": [item.model_dump(mode="json") for item in store.publications(incident.id)],
                 "deliveries": [item.model_dump(mode="json") for item in store.deliveries(incident.id)],
                 "delivery_reports": reports_now(deps.plan, store, deps.batch_ledger, deps.bounce_ledger, incident.id),
+                "promises": [item.model_dump(mode="json") for item in store.promise_ledger(incident.id).promises],
+                "conformance": conformance_of(deps.plan, store, incident, deps.clock.now()).model_dump(mode="json"),
             }
             for incident in store.list_incidents()
         ]

@@ -1,0 +1,133 @@
+"""A SEV1 from alarm to postmortem on the local stack, over HTTP only, with the clock moved by hand: the alarm, its
+OK, the settle check, the quiet period and the postmortem deadline, each phase's draft approved by a person."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+from tests.e2e.conftest import RunningStack
+from tests.e2e.test_approvals import approval_links, post_form, state
+from tests.forms import FormReader
+
+pytestmark = pytest.mark.e2e
+
+
+def clock_now(stack: RunningStack) -> datetime:
+    return datetime.fromisoformat(stack.request("POST", "/local/clock", {"advance": "PT0S"}).json()["now"])
+
+
+def advance(stack: RunningStack, duration: str) -> list[dict[str, Any]]:
+    answer = stack.request("POST", "/local/clock", {"advance": duration})
+    assert answer.status == 200, answer.body
+    fired: list[dict[str, Any]] = answer.json()["fired"]
+    assert not [item for item in fired if "error" in item], fired
+    return fired
+
+
+def post_alarm(stack: RunningStack, sample: str, at: datetime) -> dict[str, Any]:
+    """A sample CloudWatch event, stamped ``at`` on the stack's clock (the samples carry a fixed date)."""
+    event = json.loads((REPO / "events" / sample).read_text())
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    event["id"] = f"{event['id'][:-12]}{int(at.timestamp()) % 10**12:012d}"
+    event["time"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    event["detail"]["state"]["timestamp"] = stamp
+    answer = stack.request("POST", "/local/events", event)
+    assert answer.status == 200, answer.body
+    (ran,) = answer.json()["ran"]
+    (outcome,) = ran["result"]["outcomes"]
+    return dict(outcome)
+
+
+def incident(stack: RunningStack, incident_id: str) -> dict[str, Any]:
+    (found,) = [item for item in state(stack) if item["id"] == incident_id]
+    return dict(found)
+
+
+def awaiting(stack: RunningStack, incident_id: str, phase: str) -> dict[str, Any]:
+    (message,) = [
+        message
+        for message in incident(stack, incident_id)["messages"]
+        if message["phase"] == phase and message["status"] == "awaiting_approval"
+    ]
+    return dict(message)
+
+
+def approve_newest(stack: RunningStack, incident_id: str, phase: str) -> None:
+    """Approve the phase's waiting draft from each approver's newest approval email (a postmortem needs more than
+    one role), then wait until it is published."""
+    message = awaiting(stack, incident_id, phase)
+    (request,) = [
+        entry
+        for entry in incident(stack, incident_id)["timeline"]
+        if entry["kind"] == "approval_requested"
+        and entry["data"].get("message_id") == message["id"]
+        and "to" in entry["data"]
+    ]
+    for recipient in request["data"]["to"]:
+        path = approval_links(stack, recipient)["approve"]
+        page = stack.request("GET", path)
+        if page.status == 409:  # another person of the same role approved already
+            continue
+        assert page.status == 200, page.body
+        assert post_form(stack, path, FormReader(page.body).fields).status == 200
+
+    def published() -> bool:
+        return any(
+            entry["kind"] == "published" and entry["data"]["message_id"] == message["id"]
+            for entry in incident(stack, incident_id)["timeline"]
+        )
+
+    stack.wait_for(published, seconds=20)
+
+
+def test_a_sev1_walks_from_alarm_to_postmortem_with_the_clock_moved_by_hand(fresh_stack: RunningStack) -> None:
+    start = clock_now(fresh_stack)
+    opened = post_alarm(fresh_stack, "cloudwatch-eventbridge-alarm.json", start - timedelta(minutes=1))
+    assert opened["applied"] == "opened"
+    incident_id = opened["incident_id"]
+    approve_newest(fresh_stack, incident_id, "investigating")
+
+    ok = post_alarm(fresh_stack, "cloudwatch-eventbridge-ok.json", clock_now(fresh_stack))
+    assert (ok["applied"], ok["lifecycle"]) == ("recorded", "applied")
+    assert incident(fresh_stack, incident_id)["phase"] == "investigating"
+
+    advance(fresh_stack, "PT6M")
+    assert incident(fresh_stack, incident_id)["phase"] == "monitoring"
+    approve_newest(fresh_stack, incident_id, "monitoring")
+
+    advance(fresh_stack, "PT31M")
+    resolved = incident(fresh_stack, incident_id)
+    assert (resolved["phase"], resolved["status"]) == ("resolved", "resolved")
+    approve_newest(fresh_stack, incident_id, "resolved")
+
+    advance(fresh_stack, "P5D")
+    approve_newest(fresh_stack, incident_id, "postmortem")
+
+    closed = incident(fresh_stack, incident_id)
+    assert closed["phase"] == "postmortem"
+    timeline = closed["timeline"]
+    changes = [(entry["data"]["from"], entry["data"]["to"]) for entry in timeline if entry["kind"] == "phase_changed"]
+    assert changes == [("investigating", "monitoring"), ("monitoring", "resolved"), ("resolved", "postmortem")]
+    drafts = [
+        entry["data"]["phase"] for entry in timeline if entry["kind"] == "draft_created" and "phase" in entry["data"]
+    ]
+    assert drafts == ["monitoring", "resolved", "postmortem"]
+    published = [entry["data"]["message_id"].split("-")[0] for entry in timeline if entry["kind"] == "published"]
+    assert [phase for phase in published if phase != "update"] == [
+        "investigating",
+        "monitoring",
+        "resolved",
+        "postmortem",
+    ]
+    assert [entry["at"] for entry in timeline] == sorted(entry["at"] for entry in timeline)
+    timers = [entry["data"]["timer"] for entry in timeline if entry["kind"] == "lifecycle_timer"]
+    assert timers == ["settle_check", "quiet_check", "postmortem_reminder"]
+    assert not [entry for entry in timeline if entry["kind"] == "notification_failed"], timeline
+    resolved_draft = next(message for message in closed["messages"] if message["phase"] == "resolved")
+    english = next(draft for draft in resolved_draft["drafts"] if draft["channel_id"] == "email-customers-en")
+    assert "Impact ended:" in english["text"] and "We will publish an incident report" in english["text"]
