@@ -53,12 +53,12 @@ REPORT_MAX_EVENT_AGE = timedelta(hours=6)
 _DESCRIPTION_MAX = 512
 
 
-class SchedulerApprovalTimeouts:
-    """Arms approval timeouts as one-time schedules in ``group`` that invoke ``target_arn`` as ``role_arn``.
+class _FunctionSchedules:
+    """One-time schedules in ``group`` that invoke one function (``target_arn``) as ``role_arn``.
 
-    ``dead_letter_arn``: an SQS queue that receives the invocations Scheduler gave up on, so a timeout that
-    could not fire is visible instead of lost. ``clock``: the system's clock, used only to keep a due time
-    that has already passed from becoming an ``at()`` in the past.
+    ``dead_letter_arn``: an SQS queue that receives the invocations Scheduler gave up on, so a firing that could
+    not happen is visible instead of lost. ``clock``: the system's clock, used only to keep a due time that has
+    already passed from becoming an ``at()`` in the past.
     """
 
     def __init__(
@@ -78,6 +78,36 @@ class SchedulerApprovalTimeouts:
         self._dead_letter_arn = dead_letter_arn
         self._clock = clock
 
+    def _arm(
+        self,
+        name: str,
+        description: str,
+        due_at: datetime,
+        input: str,
+        max_event_age: timedelta,
+        *,
+        replace: bool = False,
+    ) -> None:
+        _create_once(
+            self._client,
+            _OneTimeSchedule(
+                name=name,
+                group=self._group,
+                description=description,
+                fire_at=_not_in_the_past(due_at, self._clock),
+                target_arn=self._target_arn,
+                role_arn=self._role_arn,
+                input=input,
+                max_event_age=max_event_age,
+                dead_letter_arn=self._dead_letter_arn,
+            ),
+            replace=replace,
+        )
+
+
+class SchedulerApprovalTimeouts(_FunctionSchedules):
+    """Arms approval timeouts: one schedule per waiting message, invoking the approval timeout function."""
+
     def schedule(self, incident_id: str, message_id: str, due_at: datetime) -> str:
         """Make the approval timeout of ``message_id`` fire once at ``due_at``; answers the schedule's name.
 
@@ -85,24 +115,17 @@ class SchedulerApprovalTimeouts:
         Any other refusal (no such group, access denied) is raised for the caller to record.
         """
         name = schedule_name(incident_id, message_id)
-        _create_once(
-            self._client,
-            _OneTimeSchedule(
-                name=name,
-                group=self._group,
-                description=f"Approval timeout of message {message_id} of incident {incident_id}",
-                fire_at=_not_in_the_past(due_at, self._clock),
-                target_arn=self._target_arn,
-                role_arn=self._role_arn,
-                input=timeout_input(incident_id, message_id),
-                max_event_age=MAX_EVENT_AGE,
-                dead_letter_arn=self._dead_letter_arn,
-            ),
+        self._arm(
+            name,
+            f"Approval timeout of message {message_id} of incident {incident_id}",
+            due_at,
+            timeout_input(incident_id, message_id),
+            MAX_EVENT_AGE,
         )
         return name
 
 
-class SchedulerDeliveryReports:
+class SchedulerDeliveryReports(_FunctionSchedules):
     """Sends a message version's delivery report once, after it was published: a one-time schedule in ``group``
     that invokes the delivery report function (``target_arn``) as ``role_arn``
     (:class:`~incident_comms.delivery_report.ReportSchedules`).
@@ -112,40 +135,16 @@ class SchedulerDeliveryReports:
     again by a very late redelivery, and the report function's own claim keeps that firing from sending twice.
     """
 
-    def __init__(
-        self,
-        client: EventBridgeSchedulerClient,
-        *,
-        group: str,
-        target_arn: str,
-        role_arn: str,
-        dead_letter_arn: str | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        self._client = client
-        self._group = group
-        self._target_arn = target_arn
-        self._role_arn = role_arn
-        self._dead_letter_arn = dead_letter_arn
-        self._clock = clock
-
     def schedule(self, incident_id: str, message_id: str, version: int, due_at: datetime) -> str:
         """Make the report of ``message_id`` v``version`` go out once at ``due_at``; answers the schedule's name.
         Refusals other than "already there" are raised for the caller to record."""
         name = report_schedule_name(incident_id, message_id, version)
-        _create_once(
-            self._client,
-            _OneTimeSchedule(
-                name=name,
-                group=self._group,
-                description=f"Delivery report of message {message_id} v{version} of incident {incident_id}",
-                fire_at=_not_in_the_past(due_at, self._clock),
-                target_arn=self._target_arn,
-                role_arn=self._role_arn,
-                input=report_input(incident_id, message_id, version),
-                max_event_age=REPORT_MAX_EVENT_AGE,
-                dead_letter_arn=self._dead_letter_arn,
-            ),
+        self._arm(
+            name,
+            f"Delivery report of message {message_id} v{version} of incident {incident_id}",
+            due_at,
+            report_input(incident_id, message_id, version),
+            REPORT_MAX_EVENT_AGE,
         )
         return name
 
@@ -249,7 +248,7 @@ LIFECYCLE_MAX_EVENT_AGE = timedelta(hours=6)
 _SCHEDULE_NAME_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.")
 
 
-class SchedulerLifecycleTimers:
+class SchedulerLifecycleTimers(_FunctionSchedules):
     """The state machine's timers (:class:`~incident_comms.lifecycle.Timer`: settle check, quiet period check,
     postmortem reminder) as one-time schedules in ``group`` invoking the lifecycle timer function (``target_arn``)
     as ``role_arn`` with :class:`~incident_comms.incident_lifecycle.TimerFiring` as input.
@@ -259,40 +258,16 @@ class SchedulerLifecycleTimers:
     duplicate is ignored by the machine, so replacing never loses anything that mattered.
     """
 
-    def __init__(
-        self,
-        client: EventBridgeSchedulerClient,
-        *,
-        group: str,
-        target_arn: str,
-        role_arn: str,
-        dead_letter_arn: str | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        self._client = client
-        self._group = group
-        self._target_arn = target_arn
-        self._role_arn = role_arn
-        self._dead_letter_arn = dead_letter_arn
-        self._clock = clock
-
     def schedule(self, incident_id: str, timer: Timer) -> str:
         """Arm ``timer`` of ``incident_id`` (replacing the one of the same kind); answers the schedule's name.
         Refusals (no such group, access denied) are raised for the caller to record."""
         name = lifecycle_schedule_name(timer.kind, incident_id)
-        _create_once(
-            self._client,
-            _OneTimeSchedule(
-                name=name,
-                group=self._group,
-                description=f"{timer.kind.value.replace('_', ' ').capitalize()} of incident {incident_id}",
-                fire_at=_not_in_the_past(timer.at, self._clock),
-                target_arn=self._target_arn,
-                role_arn=self._role_arn,
-                input=TimerFiring(incident_id=incident_id, timer=timer).model_dump_json(),
-                max_event_age=LIFECYCLE_MAX_EVENT_AGE,
-                dead_letter_arn=self._dead_letter_arn,
-            ),
+        self._arm(
+            name,
+            f"{timer.kind.value.replace('_', ' ').capitalize()} of incident {incident_id}",
+            timer.at,
+            TimerFiring(incident_id=incident_id, timer=timer).model_dump_json(),
+            LIFECYCLE_MAX_EVENT_AGE,
             replace=True,
         )
         return name
@@ -315,46 +290,21 @@ UPDATE_MAX_EVENT_AGE = timedelta(hours=1)
 """A reminder an hour late is superseded by the overdue check (or by the next update); what fails goes to the DLQ."""
 
 
-class SchedulerUpdateSchedules:
+class SchedulerUpdateSchedules(_FunctionSchedules):
     """The promise's reminders (:class:`~incident_comms.promise_keeping.UpdateSchedules`): per incident one
     ``update-<id>`` schedule at the promised time and one ``overdue-<id>`` at the end of the grace period, each a
     one-time schedule in ``group`` invoking the update prompter (``target_arn``) as ``role_arn`` with the
     :class:`~incident_comms.promise_keeping.PromptEvent` as input. Arming replaces the schedule of that name (a newer
     update's promise); deleting one that is not there (fired and deleted itself) is success."""
 
-    def __init__(
-        self,
-        client: EventBridgeSchedulerClient,
-        *,
-        group: str,
-        target_arn: str,
-        role_arn: str,
-        dead_letter_arn: str | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        self._client = client
-        self._group = group
-        self._target_arn = target_arn
-        self._role_arn = role_arn
-        self._dead_letter_arn = dead_letter_arn
-        self._clock = clock
-
     def arm(self, event: PromptEvent, fire_at: datetime) -> str:
         name = update_schedule_name(event.kind.value, event.incident_id)
-        _create_once(
-            self._client,
-            _OneTimeSchedule(
-                name=name,
-                group=self._group,
-                description=f"Update {event.kind.value} check of incident {event.incident_id}, promised for "
-                f"{event.due_at.isoformat()}",
-                fire_at=_not_in_the_past(fire_at, self._clock),
-                target_arn=self._target_arn,
-                role_arn=self._role_arn,
-                input=event.model_dump_json(),
-                max_event_age=UPDATE_MAX_EVENT_AGE,
-                dead_letter_arn=self._dead_letter_arn,
-            ),
+        self._arm(
+            name,
+            f"Update {event.kind.value} check of incident {event.incident_id}, promised for {event.due_at.isoformat()}",
+            fire_at,
+            event.model_dump_json(),
+            UPDATE_MAX_EVENT_AGE,
             replace=True,
         )
         return name
