@@ -49,6 +49,29 @@ class RunningStack:
     def post_event(self, name: str) -> Answer:
         return self.request("POST", "/local/events", (REPO / "events" / name).read_bytes())
 
+    def cli(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        """``incident-comms ARGUMENTS`` as a person would run it against this stack's embedded AWS (the endpoint,
+        region and resource names ``GET /local/aws`` gives); asserts it exited 0."""
+        aws = self.request("GET", "/local/aws").json()
+        environment = {
+            **os.environ,
+            "AWS_ENDPOINT_URL": aws["endpoint"],
+            "AWS_DEFAULT_REGION": aws["region"],
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "CONTACT_LIST_NAME": aws["resources"]["SubscriberContactList"],
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "incident_comms", *arguments],
+            cwd=REPO,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
     def wait_for(self, check: Callable[[], Any], seconds: float = 10) -> Any:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:

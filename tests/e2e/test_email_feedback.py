@@ -5,9 +5,6 @@ the feedback function, which records it and suppresses the address, as in AWS.""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,24 +31,7 @@ def stack_with_sample() -> Iterator[RunningStack]:
 
 def subscribers(stack: RunningStack) -> dict[str, dict[str, Any]]:
     """``incident-comms subscribers list`` against the stack's embedded AWS, by address."""
-    aws = stack.request("GET", "/local/aws").json()
-    environment = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": aws["endpoint"],
-        "AWS_DEFAULT_REGION": aws["region"],
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "CONTACT_LIST_NAME": aws["resources"]["SubscriberContactList"],
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "incident_comms", "subscribers", "list"],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = stack.cli("subscribers", "list")
     return {line["email"]: line for line in map(json.loads, done.stdout.splitlines())}
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,27 +56,9 @@ def test_approving_a_sev1_draft_reaches_every_planned_channel_once(fresh_stack: 
 
 def subscribe(stack: RunningStack, *rows: tuple[str, str, str, str]) -> str:
     """Subscribe people with the real command against the stack's embedded AWS; answers the contact list name."""
-    aws = stack.request("GET", "/local/aws").json()
-    environment = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": aws["endpoint"],
-        "AWS_DEFAULT_REGION": aws["region"],
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "CONTACT_LIST_NAME": aws["resources"]["SubscriberContactList"],
-    }
     for email, component, locale, audience in rows:
-        command = ["subscribers", "add", email, "--component", component, "--locale", locale, "--audience", audience]
-        done = subprocess.run(
-            [sys.executable, "-m", "incident_comms", *command],
-            cwd=REPO,
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-    return str(aws["resources"]["SubscriberContactList"])
+        stack.cli("subscribers", "add", email, "--component", component, "--locale", locale, "--audience", audience)
+    return str(stack.request("GET", "/local/aws").json()["resources"]["SubscriberContactList"])
 
 
 def test_subscribers_get_one_email_each_with_a_one_click_unsubscribe_that_only_posts_act(

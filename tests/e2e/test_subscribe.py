@@ -4,16 +4,12 @@ looking at the link adds nobody, posting it subscribes (seen with ``incident-com
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_approvals import open_incident, published
 from tests.e2e.test_publishing import approve
@@ -26,24 +22,7 @@ CARLA = "carla@cliente.example"
 
 def listed_subscribers(stack: RunningStack) -> list[dict[str, Any]]:
     """``incident-comms subscribers list`` against the stack's embedded AWS: one JSON document per subscriber."""
-    aws = stack.request("GET", "/local/aws").json()
-    environment = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": aws["endpoint"],
-        "AWS_DEFAULT_REGION": aws["region"],
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "CONTACT_LIST_NAME": aws["resources"]["SubscriberContactList"],
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "incident_comms", "subscribers", "list"],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = stack.cli("subscribers", "list")
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
 
