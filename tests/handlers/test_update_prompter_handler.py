@@ -22,6 +22,7 @@ from tests.handlers.conftest import ComposeServices
 
 GROUP = "incident-schedules"
 SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/scheduler"
+UPDATE_SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/update-prompter-scheduler"
 COMMS_LEAD = ["jorge.salas@nubeteca.example", "marta.ibanez@nubeteca.example"]
 COMMANDERS = ["andres.pineda@nubeteca.example", "lucia.navarro@nubeteca.example"]
 
@@ -32,6 +33,7 @@ def deps(compose_services: ComposeServices, lambda_context: FakeLambdaContext) -
     return compose_services(
         update_prompter_function_arn=lambda_context.invoked_function_arn,
         scheduler_role_arn=SCHEDULER_ROLE,
+        update_scheduler_role_arn=UPDATE_SCHEDULER_ROLE,
         schedule_group=GROUP,
     )
 
@@ -77,6 +79,9 @@ def test_the_due_firing_drafts_a_holding_update_and_emails_the_comms_lead(
     assert sorted(address for email in asked for address in email["to"]) == COMMS_LEAD
     assert all("[Actualización]" in email["subject"] for email in asked)
     assert schedule_input(f"overdue-{incident_id}") == {**due, "kind": "overdue"}
+    for kind in ("update", "overdue"):  # the reminders fire as the role that may invoke only the prompter
+        target = boto3.client("scheduler").get_schedule(GroupName=GROUP, Name=f"{kind}-{incident_id}")["Target"]
+        assert (target["Arn"], target["RoleArn"]) == (lambda_context.invoked_function_arn, UPDATE_SCHEDULER_ROLE)
     assert emitted_metrics(capsys.readouterr().out)["HoldingUpdatesDrafted"] == 1
 
 

@@ -141,7 +141,8 @@ def _classify(args: argparse.Namespace) -> int:
 def _local(args: argparse.Namespace) -> int:
     from incident_comms.local.main import run_local
 
-    return run_local(Path(args.root).resolve(), _plan_dir(args).resolve(), args.port, sample=not args.no_sample)
+    root, plan_dir = Path(args.root).resolve(), _plan_dir(args).resolve()
+    return run_local(root, plan_dir, args.port, sample=not args.no_sample, clock=args.clock)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--plan", help="plan folder")
     local.add_argument("--root", default=".", help="the repository: template.yaml, functions/, events/")
     local.add_argument("--no-sample", action="store_true", help="do not fire the sample alarm at start")
+    local.add_argument("--clock", metavar="INSTANT", help="start the clock at this instant, e.g. 2026-11-23T15:00:00Z")
     local.set_defaults(run=_local)
     return parser
 

@@ -66,6 +66,9 @@ class Settings:
     report_delay: timedelta = timedelta(minutes=15)
     update_prompter_function_arn: str = ""
     lifecycle_timer_function_arn: str = ""
+    update_scheduler_role_arn: str = ""
+    """The role the update reminders' schedules fire the prompter as: it may invoke only the prompter, so the shared
+    ``scheduler_role_arn`` need not (least privilege, issue 6)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -98,6 +101,7 @@ class Settings:
             report_delay=_duration(os.environ.get("REPORT_DELAY") or "15m", "REPORT_DELAY"),
             update_prompter_function_arn=os.environ.get("UPDATE_PROMPTER_FUNCTION_ARN", ""),
             lifecycle_timer_function_arn=os.environ.get("LIFECYCLE_TIMER_FUNCTION_ARN", ""),
+            update_scheduler_role_arn=os.environ.get("UPDATE_SCHEDULER_ROLE_ARN", ""),
         )
 
 
@@ -288,14 +292,15 @@ class Services:
     @cached_property
     def update_schedules(self) -> UpdateSchedules | None:
         """The promise's reminders: per incident one-time Scheduler schedules that fire the update prompter at the
-        promised time and at the end of the grace period; None outside a template that has the prompter."""
+        promised time and at the end of the grace period, as the role that may invoke only the prompter; None
+        outside a template that has the prompter and that role."""
         return self.update_schedules_for(self.settings.update_prompter_function_arn)
 
     def update_schedules_for(self, prompter_arn: str) -> UpdateSchedules | None:
         """:attr:`update_schedules` targeting ``prompter_arn``: the prompter itself passes its own ARN (from its
         Lambda context), which its template cannot give it without a circular reference."""
         settings = self.settings
-        if not (prompter_arn and settings.scheduler_role_arn):
+        if not (prompter_arn and settings.update_scheduler_role_arn):
             return None
         from incident_comms.adapters.scheduler import SchedulerUpdateSchedules
 
@@ -303,7 +308,7 @@ class Services:
             self.scheduler,
             group=settings.schedule_group,
             target_arn=prompter_arn,
-            role_arn=settings.scheduler_role_arn,
+            role_arn=settings.update_scheduler_role_arn,
             dead_letter_arn=settings.scheduler_dead_letter_arn or None,
             clock=self.clock,
         )

@@ -364,7 +364,7 @@ def _arm(
     what = f"The overdue check of the update due {event.due_at.isoformat()}"
     try:
         if schedules is None:
-            raise LookupError("no update schedules are configured (UPDATE_PROMPTER_FUNCTION_ARN)")
+            raise LookupError("no update schedules are configured (UPDATE_SCHEDULER_ROLE_ARN)")
         report.schedule = schedules.arm(event, fire_at)
     except Exception as error:  # noqa: BLE001 - a missing escalation must show on the incident
         reason = error_text(error)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from incident_comms.clock import ManualClock
 from incident_comms.errors import BadInput
 
 SAMPLE_EVENT = "events/cloudwatch-eventbridge-alarm.json"
@@ -18,11 +19,12 @@ SIGNAL_CHECK = 0.2
 delivers SIGINT to one of the server threads instead (it may, under load): the stack then never stops."""
 
 
-def run_local(root: Path, plan_dir: Path, port: int, sample: bool) -> int:
+def run_local(root: Path, plan_dir: Path, port: int, sample: bool, clock: str | None = None) -> int:
     """Run until SIGINT/SIGTERM; every thread and moto stop with it, so no process is left behind.
-    SIGUSR1 prints every thread's stack (``kill -USR1 PID``): what to look at when the stack seems stuck."""
+    SIGUSR1 prints every thread's stack (``kill -USR1 PID``): what to look at when the stack seems stuck.
+    ``clock``: the instant the stack's clock starts at (ISO 8601 with offset), instead of now."""
     try:
-        from incident_comms.local.server import LocalStack
+        from incident_comms.local.server import LocalStack, parse_instant
     except ImportError as error:
         raise BadInput(f"the local stack needs moto: pip install 'incident-comms[local]' ({error.name})") from error
     if not (root / "template.yaml").is_file():
@@ -30,9 +32,13 @@ def run_local(root: Path, plan_dir: Path, port: int, sample: bool) -> int:
     from incident_comms.plan.loader import load_plan
 
     load_plan(plan_dir)
+    try:
+        start_clock = ManualClock(parse_instant(clock)) if clock is not None else None
+    except ValueError as error:
+        raise BadInput(f"--clock: {error}") from error
     started = time.perf_counter()
     try:
-        stack = LocalStack(root, plan_dir, port)
+        stack = LocalStack(root, plan_dir, port, clock=start_clock)
     except OSError as error:
         raise BadInput(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}") from error
     stopping = threading.Event()

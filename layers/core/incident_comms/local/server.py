@@ -7,7 +7,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,6 +37,53 @@ FAKE_CREDENTIALS = {
     "POWERTOOLS_TRACE_DISABLED": "1",
     "POWERTOOLS_METRICS_DISABLED": "1",
 }
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant (``2026-11-23T15:00:00Z``, ``2026-11-23T16:00:00+01:00``) in UTC. A wall time without an
+    offset names no instant (whose 16:00?), so it is refused like any other text: ValueError saying what to give."""
+    example = "an ISO 8601 instant with its offset, such as 2026-11-23T15:00:00Z"
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except (TypeError, ValueError):
+        raise ValueError(f"not an instant: {text!r} (give {example})") from None
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"{text!r} has no time zone offset (give {example})")
+    return when.astimezone(UTC)
+
+
+CLOCK_MOVES = ("advance", "set")
+
+
+def clock_move_of(body: bytes) -> tuple[str, str]:
+    """What a ``POST /local/clock`` asks for: exactly one of ``advance`` (a duration) or ``set`` (an instant), from
+    a JSON object or the page's form, with its text; ValueError naming what to send otherwise."""
+    expected = 'send {"advance": "PT30M"} or {"set": "2026-11-23T15:00:00Z"}'
+    try:
+        text = body.decode()
+        form = not text.lstrip().startswith("{")
+        fields: Any = {name: values[0] for name, values in parse_qs(text).items()} if form else json.loads(text)
+    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ValueError(f"not a JSON object ({error}): {expected}") from None
+    if not isinstance(fields, dict):
+        raise ValueError(f"not a JSON object: {expected}")
+    asked = [name for name in CLOCK_MOVES if name in fields]
+    if len(asked) != 1:
+        raise ValueError(f"give exactly one of advance or set: {expected}")
+    value = fields[asked[0]]
+    if not isinstance(value, str):
+        raise ValueError(f"{asked[0]} must be a string: {expected}")
+    return asked[0], value
+
+
+def forward_to(instant: datetime, now: datetime) -> timedelta:
+    """How far the clock moves to reach ``instant``; ValueError when that is back in time: every schedule before
+    ``now`` has fired already, and records stamped later than the clock would make no sense."""
+    if instant < now:
+        raise ValueError(
+            f"the clock only moves forward: {instant.isoformat()} is before the stack's clock {now.isoformat()}"
+        )
+    return instant - now
 
 
 class LocalStack:
@@ -179,7 +226,14 @@ class LocalStack:
         return {"authorization": f"Bearer {json.loads(value)['token']}"}
 
     def advance(self, duration: str) -> dict[str, Any]:
-        delta = parse_duration(duration)
+        return self.move(parse_duration(duration))
+
+    def set_clock(self, instant: str) -> dict[str, Any]:
+        """Move the clock forward to ``instant`` exactly as :meth:`advance` would move it there (schedules due on the
+        way fire); ValueError, clock untouched, for text that is not an instant or an instant before the clock."""
+        return self.move(forward_to(parse_instant(instant), self.clock.now()))
+
+    def move(self, delta: timedelta) -> dict[str, Any]:
         before = self.clock.now()
         now = self.clock.advance(delta)
         fired = fire_due_schedules(self.aws, self.functions, now)
@@ -295,15 +349,14 @@ def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                 self._api(body)
 
         def _clock(self, body: bytes) -> None:
-            """JSON ``{"advance": "PT30M"}`` from scripts, or the page's form (answered with a redirect back)."""
+            """JSON ``{"advance": "PT30M"}`` or ``{"set": "2026-11-23T15:00:00Z"}`` from scripts, or the page's form
+            (answered with a redirect back). Bad input is a 400 with one reason, and the clock stays where it was."""
             form = not body.lstrip().startswith(b"{")
             try:
-                text = body.decode()
-                duration = parse_qs(text).get("advance", [""])[0] if form else json.loads(text).get("advance", "")
-                answer = stack.advance(str(duration))
-            except (ValueError, AttributeError) as error:
-                reason = f"advance needs an ISO 8601 duration such as PT30M: {error}"
-                self._json(HTTPStatus.BAD_REQUEST, {"error": reason})
+                how, value = clock_move_of(body)
+                answer = stack.set_clock(value) if how == "set" else stack.advance(value)
+            except ValueError as error:
+                self._json(HTTPStatus.BAD_REQUEST, {"error": str(error)})
                 return
             if form:
                 self._send(HTTPStatus.SEE_OTHER, b"", "text/plain", {"Location": "/local/"})
