@@ -39,13 +39,14 @@ def form() -> Response[str]:
 @app.post("/subscribe")
 def subscription_request() -> Response[str]:
     deps = services()
+    request = HttpRequest.from_event(app.current_event.raw_event)
     page = request_subscription(
-        HttpRequest.from_event(app.current_event.raw_event),
+        request,
         deps.plan,
         deps.email_sender,
         deps.confirmation_limiter,
         deps.approval_key,
-        deps.settings.approvals_base_url,
+        deps.settings.approvals_base_url or request.base_url,
         deps.clock.now(),
     )
     return answer(page)

@@ -255,12 +255,6 @@ def test_the_dependency_graph_sees_a_cycle_when_there_is_one(template: dict[str,
     assert [ROLE, PROMPTER, ROLE] in cycles_through(dependencies(broken), ROLE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known, not of the reminder role: functions that name the approvals API's URL are named by it "
-    "(ApprovalsApiFunction's environment, SubscribeFunction's route), and SchedulerRole invokes "
-    "LifecycleTimerFunction, which names it; CloudFormation would refuse the stack until these are broken",
-)
 def test_the_template_has_no_dependency_cycle(template: dict[str, Any]) -> None:
     graph = dependencies(template)
     assert {resource: cycles_through(graph, resource) for resource in graph if cycles_through(graph, resource)} == {}

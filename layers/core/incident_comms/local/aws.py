@@ -187,12 +187,12 @@ class EmbeddedAws:
         )
 
     def _function(self, logical_id: str, properties: dict[str, Any]) -> None:
-        name = properties.get("FunctionName") or self._name(logical_id)
+        name = self.intrinsics.resolve(properties.get("FunctionName")) or self._name(logical_id)
         arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
         self._remember(logical_id, name, Arn=arn)
 
     def _role(self, logical_id: str, properties: dict[str, Any]) -> None:
-        name = properties.get("RoleName") or self._name(logical_id)
+        name = self.intrinsics.resolve(properties.get("RoleName")) or self._name(logical_id)
         self._remember(logical_id, name, Arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}")
 
     def _http_api(self, logical_id: str, properties: dict[str, Any]) -> None:
