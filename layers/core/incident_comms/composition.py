@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from incident_comms.clock import Clock, SystemClock
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
 
     from incident_comms.adapters.contacts import DynamoBounceLedger
+    from incident_comms.adapters.scheduler import FunctionSchedules
     from incident_comms.delivery_report import ReportLedger, ReportSchedules
     from incident_comms.email_batches import BatchLedger, EmailBatchSender
     from incident_comms.email_feedback import EmailFeedback
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 
 
 DEFAULT_SENDER_ADDRESS = "incidents@example.com"
+
+_Schedules = TypeVar("_Schedules", bound="FunctionSchedules")
 
 
 @dataclass(frozen=True)
@@ -254,6 +257,17 @@ class Services:
 
         return boto3.client("secretsmanager")
 
+    def _schedules(self, adapter: type[_Schedules], target_arn: str, role_arn: str) -> _Schedules:
+        """A one-time schedule adapter of ``adapter``'s kind in the template's schedule group, with its dead letters."""
+        return adapter(
+            self.scheduler,
+            group=self.settings.schedule_group,
+            target_arn=target_arn,
+            role_arn=role_arn,
+            dead_letter_arn=self.settings.scheduler_dead_letter_arn or None,
+            clock=self.clock,
+        )
+
     @cached_property
     def approval_timeouts(self) -> ApprovalTimeouts | None:
         """One-time Scheduler schedules that fire the approval timeout; None outside a template that has them."""
@@ -262,13 +276,8 @@ class Services:
             return None
         from incident_comms.adapters.scheduler import SchedulerApprovalTimeouts
 
-        return SchedulerApprovalTimeouts(
-            self.scheduler,
-            group=settings.schedule_group,
-            target_arn=settings.approval_timeout_function_arn,
-            role_arn=settings.scheduler_role_arn,
-            dead_letter_arn=settings.scheduler_dead_letter_arn or None,
-            clock=self.clock,
+        return self._schedules(
+            SchedulerApprovalTimeouts, settings.approval_timeout_function_arn, settings.scheduler_role_arn
         )
 
     @cached_property
@@ -280,13 +289,8 @@ class Services:
             return None
         from incident_comms.adapters.scheduler import SchedulerDeliveryReports
 
-        return SchedulerDeliveryReports(
-            self.scheduler,
-            group=settings.schedule_group,
-            target_arn=settings.delivery_report_function_arn,
-            role_arn=settings.scheduler_role_arn,
-            dead_letter_arn=settings.scheduler_dead_letter_arn or None,
-            clock=self.clock,
+        return self._schedules(
+            SchedulerDeliveryReports, settings.delivery_report_function_arn, settings.scheduler_role_arn
         )
 
     @cached_property
@@ -304,14 +308,7 @@ class Services:
             return None
         from incident_comms.adapters.scheduler import SchedulerUpdateSchedules
 
-        return SchedulerUpdateSchedules(
-            self.scheduler,
-            group=settings.schedule_group,
-            target_arn=prompter_arn,
-            role_arn=settings.update_scheduler_role_arn,
-            dead_letter_arn=settings.scheduler_dead_letter_arn or None,
-            clock=self.clock,
-        )
+        return self._schedules(SchedulerUpdateSchedules, prompter_arn, settings.update_scheduler_role_arn)
 
     @cached_property
     def lifecycle(self) -> IncidentLifecycle:
@@ -339,14 +336,7 @@ class Services:
             return None
         from incident_comms.adapters.scheduler import SchedulerLifecycleTimers
 
-        return SchedulerLifecycleTimers(
-            self.scheduler,
-            group=settings.schedule_group,
-            target_arn=timer_function_arn,
-            role_arn=settings.scheduler_role_arn,
-            dead_letter_arn=settings.scheduler_dead_letter_arn or None,
-            clock=self.clock,
-        )
+        return self._schedules(SchedulerLifecycleTimers, timer_function_arn, settings.scheduler_role_arn)
 
     @cached_property
     def batch_ledger(self) -> BatchLedger:

@@ -53,7 +53,7 @@ REPORT_MAX_EVENT_AGE = timedelta(hours=6)
 _DESCRIPTION_MAX = 512
 
 
-class _FunctionSchedules:
+class FunctionSchedules:
     """One-time schedules in ``group`` that invoke one function (``target_arn``) as ``role_arn``.
 
     ``dead_letter_arn``: an SQS queue that receives the invocations Scheduler gave up on, so a firing that could
@@ -105,7 +105,7 @@ class _FunctionSchedules:
         )
 
 
-class SchedulerApprovalTimeouts(_FunctionSchedules):
+class SchedulerApprovalTimeouts(FunctionSchedules):
     """Arms approval timeouts: one schedule per waiting message, invoking the approval timeout function."""
 
     def schedule(self, incident_id: str, message_id: str, due_at: datetime) -> str:
@@ -125,7 +125,7 @@ class SchedulerApprovalTimeouts(_FunctionSchedules):
         return name
 
 
-class SchedulerDeliveryReports(_FunctionSchedules):
+class SchedulerDeliveryReports(FunctionSchedules):
     """Sends a message version's delivery report once, after it was published: a one-time schedule in ``group``
     that invokes the delivery report function (``target_arn``) as ``role_arn``
     (:class:`~incident_comms.delivery_report.ReportSchedules`).
@@ -248,7 +248,7 @@ LIFECYCLE_MAX_EVENT_AGE = timedelta(hours=6)
 _SCHEDULE_NAME_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.")
 
 
-class SchedulerLifecycleTimers(_FunctionSchedules):
+class SchedulerLifecycleTimers(FunctionSchedules):
     """The state machine's timers (:class:`~incident_comms.lifecycle.Timer`: settle check, quiet period check,
     postmortem reminder) as one-time schedules in ``group`` invoking the lifecycle timer function (``target_arn``)
     as ``role_arn`` with :class:`~incident_comms.incident_lifecycle.TimerFiring` as input.
@@ -290,7 +290,7 @@ UPDATE_MAX_EVENT_AGE = timedelta(hours=1)
 """A reminder an hour late is superseded by the overdue check (or by the next update); what fails goes to the DLQ."""
 
 
-class SchedulerUpdateSchedules(_FunctionSchedules):
+class SchedulerUpdateSchedules(FunctionSchedules):
     """The promise's reminders (:class:`~incident_comms.promise_keeping.UpdateSchedules`): per incident one
     ``update-<id>`` schedule at the promised time and one ``overdue-<id>`` at the end of the grace period, each a
     one-time schedule in ``group`` invoking the update prompter (``target_arn``) as ``role_arn`` with the
