@@ -33,6 +33,8 @@ class FormReader(HTMLParser):
             self.form_fields.append({} if self.form_fields else self.fields)
         elif tag == "script":
             self.scripts += 1
+        elif tag == "input" and found.get("type") == "checkbox" and "checked" not in found:
+            pass  # a browser sends a checkbox only when it is ticked
         elif (tag == "input" and found.get("name") and found.get("type") != "submit") or (
             tag == "button" and found.get("name")
         ):

@@ -126,6 +126,7 @@ def test_replayed_forged_tampered_and_superseded_links_are_refused_and_change_no
     text_fields = [name for name in edit_form if name.startswith("text.")]
     assert text_fields, edit_form
     edit_form[text_fields[0]] = "Texto corregido a mano: <b>sin</b> marcas."
+    edit_form["reason"] = "Texto corto a propósito mientras se investiga."
     assert post_form(fresh_stack, mine["edit"], edit_form).status == 200
     edited = published(fresh_stack, incident["id"])
     assert edited["messages"][0]["version"] == 2
@@ -186,3 +187,41 @@ def test_the_approval_timeout_publishes_the_holding_text(fresh_stack: RunningSta
     assert "approval_timed_out" in [entry["kind"] for entry in after["timeline"]]
     later = one_time_schedules(fresh_stack.request("POST", "/local/clock", {"advance": "PT1H"}).json()["fired"])
     assert "ApprovalTimeoutFunction" not in [item.get("function") for item in later], "the timeout fires once"
+
+
+def test_the_sample_drafts_page_shows_its_checks_and_asks_no_reason(fresh_stack: RunningStack) -> None:
+    incident = open_incident(fresh_stack)
+    recipient = approvers(incident, fresh_stack)[0]
+    page = fresh_stack.request("GET", approval_links(fresh_stack, recipient)["approve"])
+
+    assert page.status == 200
+    html = page.body.decode()
+    assert "Revisión del borrador: No se han encontrado problemas" in html
+    assert "reason" not in FormReader(page.body).fields
+    emails = [m for m in fresh_stack.request("GET", "/local/outbox").json() if APPROVAL_NEEDED in m.get("subject", "")]
+    assert "No se han encontrado problemas)" in emails[-1]["text"]  # the drafts heading's summary
+
+
+def test_an_edit_with_blame_shows_the_no_blame_finding_and_needs_a_reason(fresh_stack: RunningStack) -> None:
+    incident = open_incident(fresh_stack)
+    recipient = approvers(incident, fresh_stack)[0]
+    path = approval_links(fresh_stack, recipient)["edit"]
+    form = FormReader(fresh_stack.request("GET", path).body).fields
+    original = form["text.email-customers-es"]
+    form["text.email-customers-es"] = "La culpa es del proveedor de la base de datos.\n\n" + original
+    before = state(fresh_stack)
+
+    refused = post_form(fresh_stack, path, form)
+
+    assert refused.status == 400
+    assert "El borrador tiene errores (no-blame)" in refused.body.decode()
+    assert state(fresh_stack) == before, "a refused edit changes nothing"
+
+    form["reason"] = "Lo decidió dirección: se corrige en la siguiente actualización."
+    assert post_form(fresh_stack, path, form).status == 200
+    after = published(fresh_stack, incident["id"])
+    (edited,) = [entry for entry in after["timeline"] if entry["kind"] == "edited"]
+    assert edited["data"]["error_checks"] == ["no-blame"]
+    assert edited["data"]["reason"] == form["reason"]
+    (message,) = after["messages"]
+    assert message["version"] == 2 and message["approvals"]["communications_lead"]["error_checks"] == ["no-blame"]

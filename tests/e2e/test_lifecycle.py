@@ -74,7 +74,10 @@ def approve_newest(stack: RunningStack, incident_id: str, phase: str) -> None:
         if page.status == 409:  # another person of the same role approved already
             continue
         assert page.status == 200, page.body
-        assert post_form(stack, path, FormReader(page.body).fields).status == 200
+        fields = FormReader(page.body).fields
+        if "reason" in fields:  # the draft has errors (a postmortem drafted without its facts): say why it goes out
+            fields["reason"] = "The postmortem facts are added by hand before it goes out."
+        assert post_form(stack, path, fields).status == 200
 
     def published() -> bool:
         return any(

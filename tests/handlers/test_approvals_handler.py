@@ -32,6 +32,8 @@ MARTA = "marta.ibanez@nubeteca.example"  # communications_lead
 JORGE = "jorge.salas@nubeteca.example"  # communications_lead
 RAMON = "ramon.lozano@nubeteca.example"  # legal
 APPROVAL_NEEDED = "— aprobación necesaria"
+REASON = "Las acciones pendientes se publican en la revisión del viernes."
+"""The written reason a draft with errors needs (the postmortem drafted without its facts has errors)."""
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)"
 EXPECTED_HEADERS = {
     "Content-Type": "text/html; charset=utf-8",
@@ -228,6 +230,7 @@ def test_an_edit_is_a_new_version_and_every_older_link_is_superseded(deps: Servi
     fields = FormReader(call(handler, http_event("GET", marta["edit"]))["body"]).fields
     fields["text.email-customers-es"] = "Corregido <script>alert('x')</script> a mano."
     fields["subject.email-customers-es"] = "Nubeteca: <b>incidencia</b> en la API"
+    fields["reason"] = "Aviso corto a propósito; el completo sale en la próxima versión."
 
     edited = post(handler, marta["edit"], fields)
 
@@ -281,7 +284,14 @@ def test_an_edit_leaving_roles_to_approve_sends_them_links_to_this_api(deps: Ser
     token = issue_token(claims, deps.approval_key)
 
     edited = post(
-        handler, token, {"decision": "edit", "confirm": "yes", "text.sms-customers": "Postmortem revisado por legal."}
+        handler,
+        token,
+        {
+            "decision": "edit",
+            "confirm": "yes",
+            "text.sms-customers": "Postmortem revisado por legal.",
+            "reason": REASON,
+        },
     )
 
     assert edited["statusCode"] == 200
@@ -295,7 +305,7 @@ def test_an_edit_leaving_roles_to_approve_sends_them_links_to_this_api(deps: Ser
     assert requested.kind == TimelineKind.APPROVAL_REQUESTED and requested.data["version"] == 2
     new_approve = links_of(MARTA)["approve"]
     assert call(handler, http_event("GET", new_approve))["statusCode"] == 200
-    assert post(handler, new_approve, {"decision": "approve", "confirm": "yes"})["statusCode"] == 200
+    assert post(handler, new_approve, {"decision": "approve", "confirm": "yes", "reason": REASON})["statusCode"] == 200
     assert [publication.version for publication in deps.store.publications(message.incident_id)] == [2]
 
 
@@ -334,6 +344,44 @@ def test_a_bad_form_is_a_400_with_its_reason_and_changes_nothing(deps: Services,
     assert too_large["statusCode"] == 413
     assert as_json["statusCode"] == 400
     assert table_items(deps) == before
+
+
+def test_approving_a_draft_with_errors_needs_a_reason_which_the_timeline_keeps(
+    deps: Services, handler: ModuleType
+) -> None:
+    message = store_postmortem(deps)
+    claims = TokenClaims(
+        incident_id=message.incident_id,
+        message_id=message.id,
+        message_version=1,
+        recipient=MARTA,
+        action=ApprovalAction.APPROVE,
+        expires_at=deps.clock.now() + timedelta(hours=24),
+    )
+    token = issue_token(claims, deps.approval_key)
+    page = call(handler, http_event("GET", token))
+    form = FormReader(page["body"]).fields
+    assert "postmortem-complete" in page["body"] and form["reason"] == ""
+    before = table_items(deps)
+
+    refused = post(handler, token, form)
+
+    assert refused["statusCode"] == 400
+    assert "El borrador tiene errores (postmortem-complete)" in refused["body"]
+    assert "el enlace sigue sirviendo" in refused["body"]
+    assert table_items(deps) == before  # nothing saved, the token not spent
+
+    approved = post(handler, token, {**form, "reason": f"  {REASON}\n"})
+
+    assert approved["statusCode"] == 200
+    stored = deps.store.get_message(message.incident_id, message.id)
+    assert stored is not None
+    approval = stored.approvals["communications_lead"]
+    assert (approval.reason, approval.error_checks) == (REASON, ["postmortem-complete"])
+    (entry,) = [e for e in deps.store.timeline(message.incident_id) if e.kind == TimelineKind.APPROVED]
+    assert entry.data["reason"] == REASON and entry.data["error_checks"] == ["postmortem-complete"]
+    assert REASON in entry.text
+    assert post(handler, token, {**form, "reason": REASON})["statusCode"] == 409
 
 
 @pytest.fixture

@@ -83,13 +83,16 @@ def claims_for(message: Message, recipient: str, action: ApprovalAction = Approv
 
 
 APPROVE = {"decision": ["approve"], "confirm": ["yes"]}
+OVERRIDE = "El análisis de la causa raíz se añade en la versión siguiente."
+APPROVE_ANYWAY = {**APPROVE, "reason": [OVERRIDE]}
+"""An approval with a reason: the postmortem drafted without its facts has errors (postmortem-complete)."""
 
 
 def decided(plan: Plan, message: Message, recipient: str, form: dict[str, list[str]] | None = None) -> Any:
     action = ApprovalAction((form or APPROVE)["decision"][0])
     claims = claims_for(message, recipient, action)
     parsed = parse_form(form or APPROVE, action, message)
-    return compute_decision(plan, message, claims, parsed, META, FINGERPRINT, NOW)
+    return compute_decision(plan, message, claims, parsed, META, FINGERPRINT, NOW, severity="SEV1")
 
 
 def plan_where_marta_is_also_legal(plan: Plan) -> Plan:
@@ -141,7 +144,7 @@ def test_the_one_approving_role_approves_and_the_version_is_handed_to_publishing
 def test_with_two_roles_to_approve_the_first_approval_publishes_nothing(plan: Plan) -> None:
     message = postmortem(plan)
 
-    first = decided(plan, message, MARTA)
+    first = decided(plan, message, MARTA, APPROVE_ANYWAY)
 
     assert first.after.status == MessageStatus.AWAITING_APPROVAL and first.after.decided_at is None
     assert first.after.pending_roles == ["legal"]
@@ -149,7 +152,7 @@ def test_with_two_roles_to_approve_the_first_approval_publishes_nothing(plan: Pl
     assert [entry.kind for entry in first.entries] == [TimelineKind.APPROVED]
     assert first.entries[0].data["pending_roles"] == ["legal"]
 
-    second = decided(plan, first.after, RAMON)
+    second = decided(plan, first.after, RAMON, APPROVE_ANYWAY)
 
     assert second.after.status == MessageStatus.APPROVED
     assert set(second.after.approvals) == {"communications_lead", "legal"}
@@ -163,7 +166,7 @@ def test_a_person_in_both_roles_approves_as_both_at_once(plan: Plan) -> None:
     both = plan_where_marta_is_also_legal(plan)
     message = postmortem(both)
 
-    decision = decided(both, message, MARTA.upper())
+    decision = decided(both, message, MARTA.upper(), APPROVE_ANYWAY)
 
     assert set(decision.after.approvals) == {"communications_lead", "legal"}
     assert decision.after.status == MessageStatus.APPROVED
@@ -190,10 +193,10 @@ def test_someone_holding_no_approving_role_is_refused(plan: Plan) -> None:
 
 
 def test_a_role_that_already_approved_cannot_approve_again_through_another_person(plan: Plan) -> None:
-    first = decided(plan, postmortem(plan), MARTA)
+    first = decided(plan, postmortem(plan), MARTA, APPROVE_ANYWAY)
 
     with pytest.raises(LinkRefused) as refused:
-        decided(plan, first.after, JORGE)
+        decided(plan, first.after, JORGE, APPROVE_ANYWAY)
 
     assert refused.value.refusal == Refusal.ROLE_APPROVED
 
@@ -201,10 +204,14 @@ def test_a_role_that_already_approved_cannot_approve_again_through_another_perso
 # --- edit ---------------------------------------------------------------------------------------------------------
 
 
-def edit_form(message: Message, channel_id: str, text: str, subject: str | None = None) -> dict[str, list[str]]:
+def edit_form(
+    message: Message, channel_id: str, text: str, subject: str | None = None, reason: str | None = None
+) -> dict[str, list[str]]:
     form = {"decision": ["edit"], "confirm": ["yes"], f"text.{channel_id}": [text]}
     if subject is not None:
         form[f"subject.{channel_id}"] = [subject]
+    if reason is not None:
+        form["reason"] = [reason]
     return form
 
 
@@ -213,7 +220,10 @@ def test_an_edit_makes_a_new_version_approved_by_the_editor_and_escaped_where_it
     hostile = "Todo bien <script>alert('x')</script>\r\n\r\nSegundo párrafo & más"
 
     decision = decided(
-        plan, message, MARTA, edit_form(message, "email-customers-es", hostile, "Asunto <b>nuevo</b>  \t ")
+        plan,
+        message,
+        MARTA,
+        edit_form(message, "email-customers-es", hostile, "Asunto <b>nuevo</b>  \t ", reason=OVERRIDE),
     )
 
     after = decision.after
@@ -238,9 +248,11 @@ def test_an_edit_makes_a_new_version_approved_by_the_editor_and_escaped_where_it
 
 
 def test_an_edit_throws_away_the_other_roles_approvals_of_the_old_text(plan: Plan) -> None:
-    approved_by_comms = decided(plan, postmortem(plan), MARTA).after
+    approved_by_comms = decided(plan, postmortem(plan), MARTA, APPROVE_ANYWAY).after
 
-    decision = decided(plan, approved_by_comms, RAMON, edit_form(approved_by_comms, "sms-customers", "Texto nuevo"))
+    decision = decided(
+        plan, approved_by_comms, RAMON, edit_form(approved_by_comms, "sms-customers", "Texto nuevo", reason=OVERRIDE)
+    )
 
     after = decision.after
     assert after.version == 2
@@ -253,10 +265,15 @@ def test_an_edit_throws_away_the_other_roles_approvals_of_the_old_text(plan: Pla
 
 
 def test_an_edit_that_changes_no_text_is_an_approval_of_the_same_version(plan: Plan) -> None:
-    approved_by_comms = decided(plan, postmortem(plan), MARTA).after
+    approved_by_comms = decided(plan, postmortem(plan), MARTA, APPROVE_ANYWAY).after
     sms = next(d for d in approved_by_comms.drafts if d.channel_id == "sms-customers")
 
-    decision = decided(plan, approved_by_comms, RAMON, edit_form(approved_by_comms, "sms-customers", sms.text + "\n"))
+    decision = decided(
+        plan,
+        approved_by_comms,
+        RAMON,
+        edit_form(approved_by_comms, "sms-customers", sms.text + "\n", reason=OVERRIDE),
+    )
 
     assert decision.recorded == Recorded.APPROVED
     assert decision.after.version == 1
@@ -314,7 +331,9 @@ BAD_FORMS: list[tuple[str, ApprovalAction, dict[str, list[str]], FormProblem]] =
     ("confirm no", ApprovalAction.APPROVE, {**APPROVE, "confirm": ["no"]}, FormProblem.NOT_CONFIRMED),
     ("repeated", ApprovalAction.APPROVE, {**APPROVE, "confirm": ["yes", "yes"]}, FormProblem.REPEATED_FIELD),
     ("unknown field", ApprovalAction.APPROVE, {**APPROVE, "csrf": ["x"]}, FormProblem.UNKNOWN_FIELD),
-    ("reason on approve", ApprovalAction.APPROVE, {**APPROVE, "reason": ["x"]}, FormProblem.UNKNOWN_FIELD),
+    ("certain on approve", ApprovalAction.APPROVE, {**APPROVE, "certain": ["yes"]}, FormProblem.UNKNOWN_FIELD),
+    ("certain on reject", REJECT, posted("reject", reason="x", certain="yes"), FormProblem.UNKNOWN_FIELD),
+    ("certain not yes", EDIT, posted("edit", certain="on"), FormProblem.UNREADABLE),
     ("text on reject", REJECT, posted("reject", reason="x", text__sms_customers="x"), FormProblem.UNKNOWN_FIELD),
     ("long reason", REJECT, posted("reject", reason="x" * (MAX_REASON_CHARS + 1)), FormProblem.REASON_TOO_LONG),
     ("unknown channel", EDIT, posted("edit", text__fax="x"), FormProblem.UNKNOWN_CHANNEL),
@@ -591,7 +610,9 @@ def test_a_decision_is_recomputed_when_another_role_approved_first(plan: Plan) -
         ),
     )
 
-    outcome = decide(issue_token(claims_for(message, MARTA), KEY), APPROVE, META, plan, as_store(store), KEY, NOW)
+    outcome = decide(
+        issue_token(claims_for(message, MARTA), KEY), APPROVE_ANYWAY, META, plan, as_store(store), KEY, NOW
+    )
 
     assert (outcome.status, outcome.recorded) == (200, Recorded.APPROVED)
     assert outcome.publication_requested and outcome.pending_roles == []
@@ -605,7 +626,7 @@ def legal_edits_a_postmortem(plan: Plan, approvals: ApprovalRequests) -> tuple[M
     who ``approvals`` asks again."""
     incident, message = incident_and_message(plan, Phase.POSTMORTEM)
     store = MemoryStore(incident, message)
-    form = edit_form(message, "sms-customers", "Texto revisado por legal")
+    form = edit_form(message, "sms-customers", "Texto revisado por legal", reason=OVERRIDE)
     link = issue_token(claims_for(message, RAMON, ApprovalAction.EDIT), KEY)
     return store, decide(link, form, META, plan, as_store(store), KEY, NOW, approvals)
 
@@ -645,3 +666,156 @@ def test_a_failed_new_approval_request_is_on_the_timeline_and_the_page_says_so(p
         TimelineKind.NOTIFICATION_FAILED,
     ]
     assert "no se les ha podido enviar" in outcome.html
+
+
+# --- draft checks where the decision is made ------------------------------------------------------------------
+
+
+BLAME_SMS = "La culpa es del proveedor <script>alert('x')</script>. Estará resuelto en 10 minutos."
+
+
+def with_sms_text(plan: Plan, message: Message, text: str) -> Message:
+    """``message`` with the SMS channel's draft replaced by ``text`` (as an edit would rebuild it)."""
+    from incident_comms.drafting import draft_from_text
+
+    channel = next(c for c in plan.channels.channels if c.id == "sms-customers")
+    drafts = [draft_from_text(plan, channel, None, text) if d.channel_id == channel.id else d for d in message.drafts]
+    return message.model_copy(update={"drafts": drafts})
+
+
+def page_of(plan: Plan, incident: Incident, message: Message, action: ApprovalAction = ApprovalAction.APPROVE) -> str:
+    token = issue_token(claims_for(message, MARTA, action), KEY)
+    page = review(token, plan, as_store(MemoryStore(incident, message)), KEY, NOW)
+    assert page.status == 200, page.html
+    return page.html
+
+
+def test_the_page_marks_each_finding_in_the_text_and_escapes_hostile_draft_text(plan: Plan) -> None:
+    incident, message = incident_and_message(plan)
+    html = page_of(plan, incident, with_sms_text(plan, message, BLAME_SMS))
+
+    summary = re.search(r'<p class="problem" id="checks-summary"><strong>([^<]*)</strong>', html)
+    assert summary is not None and summary.group(1) == "Revisión del borrador: 5 errores, 1 aviso"
+    assert html.index('id="checks-summary"') < html.index("<table")
+    sms = html[html.index("(sms-customers") : html.index("(status-page")]
+    assert '<mark class="error" data-findings="f4-1" title="no-blame">La culpa</mark><sup>[1]</sup>' in sms
+    assert 'title="no-unsure-commitment">Estará resuelto en 10 minutos</mark>' in sms
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in sms and "<script" not in html
+    # whole-text findings (something missing) are listed above the text, with level, check, message and values
+    whole = sms[sms.index("Sobre el texto entero") : sms.index("<pre>")]
+    assert (
+        '<li id="f4-5" value="5" class="error"><span class="level">error</span> <code>next-update-promised</code>'
+        in whole
+    )
+    assert "Valores del plan: Puntualidad" in whole
+    assert sms.index("Sobre el texto entero") < sms.index("<pre>")
+    # the approve form asks for a reason because of the errors, naming the failing checks
+    reason = FormReaderLike(html)
+    assert reason.required_reason
+    assert "no-blame, data-loss-stated, impact-stated, next-update-promised, no-unsure-commitment" in html
+
+
+class FormReaderLike:
+    """Only what these tests read of the decision form: whether it requires a reason."""
+
+    def __init__(self, html: str) -> None:
+        form = html[html.index('<form method="post"') : html.index("</form>")]
+        self.required_reason = re.search(r'<textarea id="reason" name="reason"[^>]* required>', form) is not None
+
+
+def test_a_clean_draft_says_no_problems_and_asks_for_no_reason(plan: Plan) -> None:
+    incident, message = incident_and_message(plan)
+
+    html = page_of(plan, incident, message)
+
+    assert "<strong>Revisión del borrador: No se han encontrado problemas</strong>" in html
+    assert html.count('<p class="muted">No se han encontrado problemas</p>') == len(message.drafts)
+    assert "<mark" not in html and 'name="reason"' not in html
+    assert not FormReaderLike(html).required_reason
+
+
+def test_approving_a_draft_with_errors_needs_a_reason_of_ten_characters(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+    blamed = with_sms_text(plan, message, BLAME_SMS)
+
+    for reason in (None, "", "  corto   \n"):
+        form = {**APPROVE, **({"reason": [reason]} if reason is not None else {})}
+        with pytest.raises(BadForm) as bad:
+            decided(plan, blamed, MARTA, form)
+        assert bad.value.problem == FormProblem.ERRORS_NEED_REASON
+        assert bad.value.checks == (
+            "no-blame",
+            "data-loss-stated",
+            "impact-stated",
+            "next-update-promised",
+            "no-unsure-commitment",
+        )
+
+
+def test_an_approval_with_errors_records_the_reason_and_the_failing_checks(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+    blamed = with_sms_text(plan, message, BLAME_SMS)
+
+    decision = decided(plan, blamed, MARTA, {**APPROVE, "reason": ["  El SMS sale ya; el correo lo corrige.  "]})
+
+    approval = decision.after.approvals["communications_lead"]
+    assert approval.reason == "El SMS sale ya; el correo lo corrige."
+    assert approval.error_checks[0] == "no-blame" and "no-unsure-commitment" in approval.error_checks
+    entry = decision.entries[0]
+    assert entry.kind == TimelineKind.APPROVED
+    assert entry.data["reason"] == "El SMS sale ya; el correo lo corrige."
+    assert entry.data["error_checks"] == approval.error_checks
+    assert "approved despite errors (no-blame," in entry.text and "el correo lo corrige" in entry.text
+
+
+def test_a_clean_approval_records_no_errors(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+
+    decision = decided(plan, message, MARTA)
+
+    assert decision.after.approvals["communications_lead"].error_checks == []
+    assert decision.entries[0].data["error_checks"] == [] and decision.entries[0].data["reason"] is None
+
+
+def test_without_a_reason_the_post_is_a_400_naming_the_checks_and_nothing_is_saved(plan: Plan) -> None:
+    incident, message = incident_and_message(plan)
+    store = MemoryStore(incident, with_sms_text(plan, message, BLAME_SMS))
+    token = issue_token(claims_for(message, MARTA), KEY)
+
+    outcome = decide(token, APPROVE, META, plan, as_store(store), KEY, NOW)
+
+    assert (outcome.status, outcome.refusal, outcome.problem) == (400, Refusal.BAD_FORM, FormProblem.ERRORS_NEED_REASON)
+    assert "El borrador tiene errores (no-blame, data-loss-stated" in unescape(outcome.html)
+    assert store.writes == [] and store.used == set() and store.publications == []
+    again = decide(token, {**APPROVE, "reason": [OVERRIDE]}, META, plan, as_store(store), KEY, NOW)
+    assert (again.status, again.recorded) == (200, Recorded.APPROVED)
+
+
+def test_an_edit_is_checked_as_edited_and_certain_silences_the_unsure_commitment(plan: Plan) -> None:
+    _, message = incident_and_message(plan)
+    email = next(d for d in message.drafts if d.channel_id == "email-customers-es")
+    promising = email.text + "\n\nQuedará resuelto a las 12:00."
+
+    with pytest.raises(BadForm) as bad:
+        decided(plan, message, MARTA, edit_form(message, "email-customers-es", promising))
+    assert bad.value.checks == ("no-unsure-commitment",)
+
+    vouched = {**edit_form(message, "email-customers-es", promising), "certain": ["yes"]}
+    decision = decided(plan, message, MARTA, vouched)
+
+    assert decision.recorded == Recorded.EDITED and decision.after.version == 2
+    assert decision.after.certain is True
+    entry = decision.entries[0]
+    assert entry.data["certain"] is True and entry.data["error_checks"] == []
+    assert "marked certain" in entry.text
+
+
+def test_the_edit_page_shows_the_findings_and_offers_certain_and_a_reason(plan: Plan) -> None:
+    incident, message = incident_and_message(plan)
+
+    html = page_of(plan, incident, with_sms_text(plan, message, BLAME_SMS), ApprovalAction.EDIT)
+
+    sms = html[html.index('name="text.sms-customers"') - 2000 : html.index('name="text.sms-customers"')]
+    assert "<code>no-blame</code>" in sms and "<q>" not in sms.split("no-blame")[1][:5]
+    assert '<input type="checkbox" name="certain" value="yes">' in html
+    assert '<textarea id="reason" name="reason" rows="3" maxlength="2000"></textarea>' in html

@@ -195,3 +195,69 @@ def test_one_refused_address_does_not_keep_the_others_from_being_asked(plan: Pla
 
     assert [r.error for r in results if r.email.to == [RECIPIENT]] == ["RuntimeError: MessageRejected: address blocked"]
     assert all(r.provider_id == "ok" for r in results if r.email.to != [RECIPIENT])
+
+
+# --- the findings of the draft checks ------------------------------------------------------------------------
+
+
+LONG_BLAME = "La culpa es del equipo de base de datos, que " + "tocó la configuración sin avisar " * 4 + "<b>ayer</b>."
+
+
+def email_with_sms(plan: Plan, text: str) -> Email:
+    from incident_comms.drafting import draft_from_text
+
+    incident, message = opened_incident(plan)
+    channel = next(c for c in plan.channels.channels if c.id == "sms-customers")
+    drafts = [draft_from_text(plan, channel, None, text) if d.channel_id == channel.id else d for d in message.drafts]
+    message = message.model_copy(update={"drafts": drafts})
+    links = approval_links(BASE_URL, KEY, message, RECIPIENT, NOW + timedelta(hours=24))
+    return approval_request_email(plan, incident, message, NOW, links, RECIPIENT)
+
+
+def test_a_clean_draft_says_no_problems_and_the_email_opens_as_before(plan: Plan) -> None:
+    email, message = email_for(plan)
+
+    assert email.text.startswith(email.subject + "\n")
+    assert (
+        "Borradores, tal como los verá cada canal (revisión del borrador: No se han encontrado problemas)" in email.text
+    )
+    assert email.text.count("No se han encontrado problemas") == len(message.drafts) + 1
+    assert "Revisión del borrador: No se han encontrado problemas" in email.html
+
+
+def test_errors_put_the_summary_first_and_each_channel_lists_its_findings(plan: Plan) -> None:
+    email = email_with_sms(plan, LONG_BLAME)
+
+    first_line = email.text.splitlines()[0]
+    assert first_line.startswith("Revisión del borrador: ") and " errores" in first_line
+    assert "habrá que escribir el motivo" in first_line
+    sms_part = email.text[email.text.index("[sms-customers · es]") : email.text.index("[status-page · es]")]
+    lines = [line for line in sms_part.splitlines() if line.startswith("- [")]
+    assert lines[0].startswith("- [error] no-blame: «La culpa» señala a alguien")
+    assert "(Valores del plan: Responsabilidad sin culpas)" in lines[0]
+    assert any(line.startswith("- [error] impact-stated: ") for line in lines)
+    html_sms = email.html[email.html.index("(sms-customers") : email.html.index("(status-page")]
+    assert "<code>no-blame</code>" in html_sms and "&lt;b&gt;ayer&lt;/b&gt;" in html_sms and "<b>" not in html_sms
+    assert email.html.index("habrá que escribir el motivo") < email.html.index(BASE_URL)
+
+
+def test_a_quoted_span_is_one_line_of_at_most_80_characters(plan: Plan) -> None:
+    from incident_comms.notify import FINDING_QUOTE_MAX, checks_context, draft_checks, team_texts
+
+    long_sms = "Nubeteca: " + "avería en la API " * 12
+    email = email_with_sms(plan, long_sms)
+    message = email_with_sms_message(plan, long_sms)
+
+    context = checks_context(plan, message, draft_checks(plan, message, "SEV1"), team_texts(plan))
+
+    (fits,) = [f for f in context["channels"]["sms-customers"]["findings"] if f["check"] == "fits-channel"]
+    assert fits["quote"] is not None and len(fits["quote"]) <= FINDING_QUOTE_MAX and "\n" not in fits["quote"]
+    assert f"«{fits['quote']}»" in email.text
+
+
+def email_with_sms_message(plan: Plan, text: str) -> Message:
+    from incident_comms.drafting import draft_from_text
+
+    _, message = opened_incident(plan)
+    channel = next(c for c in plan.channels.channels if c.id == "sms-customers")
+    return message.model_copy(update={"drafts": [draft_from_text(plan, channel, None, text)]})

@@ -7,7 +7,8 @@ from typing import Any, cast
 
 import pytest
 
-from incident_comms.drafting import ChannelDraft, clean_text
+from incident_comms.drafting import ChannelDraft
+from incident_comms.errors import PlanError
 from incident_comms.incidents import (
     Incident,
     IncidentStatus,
@@ -18,8 +19,9 @@ from incident_comms.incidents import (
     TimelineEntry,
     TimelineKind,
 )
+from incident_comms.lint import sms_encoding
 from incident_comms.notify import SUBJECT_MAX, Email, approver_addresses
-from incident_comms.plan.models import LocalizedText, Phase, Plan, localized
+from incident_comms.plan.models import HoldingText, LocalizedText, Phase, Plan
 from incident_comms.store import IncidentStore
 from incident_comms.timeouts import (
     TimeoutResult,
@@ -37,7 +39,7 @@ HOSTILE = "<script>alert('x')</script> & <b>bold</b>"
 def with_holding(plan: Plan, text: LocalizedText) -> Plan:
     """The repo's plan with another investigating holding text."""
     phases = dict(plan.phases.phases)
-    phases[Phase.INVESTIGATING] = phases[Phase.INVESTIGATING].model_copy(update={"holding": text})
+    phases[Phase.INVESTIGATING] = phases[Phase.INVESTIGATING].model_copy(update={"holding": HoldingText(text=text)})
     return plan.model_copy(update={"phases": plan.phases.model_copy(update={"phases": phases})})
 
 
@@ -46,11 +48,15 @@ def with_main_locale(plan: Plan, locale: str) -> Plan:
     return plan.model_copy(update={"definition": plan.definition.model_copy(update={"locales": locales})})
 
 
+def holding_text_of(plan: Plan, phase: Phase = Phase.INVESTIGATING) -> HoldingText:
+    holding = plan.phases.phases[phase].holding
+    assert holding is not None
+    return holding
+
+
 def holding_for(plan: Plan) -> tuple[Incident, Message, Message]:
     incident, waiting = opened_incident(plan)
-    holding_text = plan.phases.phases[Phase.INVESTIGATING].holding
-    assert holding_text is not None
-    return incident, waiting, holding_message(plan, incident, waiting, holding_text, FIRED)
+    return incident, waiting, holding_message(plan, incident, waiting, holding_text_of(plan), FIRED)
 
 
 def timeout_event(incident: Incident, message: Message) -> dict[str, Any]:
@@ -121,18 +127,59 @@ def test_holding_message_covers_every_channel_of_the_waiting_sev1_draft_already_
     assert holding.version == 1
 
 
-def test_each_channel_gets_the_holding_text_of_its_own_locale(plan: Plan) -> None:
-    _, _, holding = holding_for(plan)
-    holding_text = plan.phases.phases[Phase.INVESTIGATING].holding
-    assert holding_text is not None
+def test_each_channel_gets_the_holding_text_of_its_own_locale_with_the_promised_time_and_where_to_ask(
+    plan: Plan,
+) -> None:
+    _, waiting, holding = holding_for(plan)
 
     by_channel = {draft.channel_id: draft for draft in holding.drafts}
-    assert by_channel["email-customers-en"].locale == "en"
-    assert by_channel["email-customers-en"].text == clean_text(localized(holding_text, "en"))
-    assert by_channel["email-customers-es"].text == clean_text(localized(holding_text, "es"))
-    assert by_channel["email-customers-en"].text != by_channel["email-customers-es"].text
-    for draft in holding.drafts:
-        assert draft.text == clean_text(localized(holding_text, draft.locale)), draft.channel_id
+    english, spanish = by_channel["email-customers-en"], by_channel["email-customers-es"]
+    assert english.locale == "en"
+    assert english.text.startswith("We are investigating a problem with Public API")
+    assert spanish.text.startswith("Estamos investigando un problema con API pública")
+    # the waiting draft promised 10:45 UTC (11:45 in Madrid); the holding text keeps that word and carries it
+    assert waiting.promise is not None and holding.promise == waiting.promise
+    assert "Next update: 11:45 CET" in english.text and "Próxima actualización: 11:45 CET" in spanish.text
+    assert "soporte@nubeteca.example" in english.text and "soporte@nubeteca.example" in spanish.text
+    for draft in holding.drafts:  # each in its audience's time zone
+        due = "04:45 CST" if draft.channel_id == "email-customers-latam" else "11:45 CET"
+        assert due in draft.text, draft.channel_id
+
+
+def test_sms_channels_get_the_short_variant_in_one_gsm7_message(plan: Plan) -> None:
+    _, _, holding = holding_for(plan)
+
+    sms = [draft for draft in holding.drafts if draft.format == "sms"]
+    assert {draft.channel_id for draft in sms} == {"sms-customers", "social-media"}
+    for draft in sms:
+        encoding = sms_encoding(draft.text)
+        assert (encoding.encoding, encoding.parts) == ("GSM-7", 1), draft.text
+        assert draft.text.startswith("Nubeteca: ") and "Prox. aviso: 11:45 CET" in draft.text
+
+
+def test_a_promise_already_past_is_made_anew_from_the_firing(plan: Plan) -> None:
+    incident, waiting = opened_incident(plan)
+    assert waiting.promise is not None
+    late = waiting.promise.due_at + timedelta(minutes=5)
+
+    holding = holding_message(plan, incident, waiting, holding_text_of(plan), late)
+
+    assert holding.promise is not None and holding.promise.due_at == late + timedelta(minutes=30)
+    assert all(
+        ("05:20 CST" if draft.channel_id == "email-customers-latam" else "12:20 CET") in draft.text
+        for draft in holding.drafts
+    )
+
+
+def test_a_holding_text_sees_no_cause_or_fix_time(plan: Plan) -> None:
+    incident, waiting = opened_incident(plan)
+    guessing = with_holding(plan, {"es": "Causa: {{ cause }}", "en": "Fixed by {{ actions_planned }}"})
+
+    with pytest.raises(PlanError) as failed:
+        holding_message(guessing, incident, waiting, holding_text_of(guessing), FIRED)
+
+    assert failed.value.problems[0].startswith("templates/phases.yaml: phases.investigating.holding.text.")
+    assert "undefined" in failed.value.problems[0]
 
 
 def test_subjects_are_the_plans_own_for_the_phase_and_only_formats_with_one_get_them(plan: Plan) -> None:
@@ -157,10 +204,7 @@ def test_an_unapproved_edit_of_the_waiting_subject_is_not_published(plan: Plan) 
             ],
         }
     )
-    holding_text = plan.phases.phases[Phase.INVESTIGATING].holding
-    assert holding_text is not None
-
-    holding = holding_message(plan, incident, edited, holding_text, FIRED)
+    holding = holding_message(plan, incident, edited, holding_text_of(plan), FIRED)
 
     assert all("DBA" not in (draft.subject or "") for draft in holding.drafts)
 
@@ -198,11 +242,11 @@ def test_email_shows_what_was_published_and_that_the_draft_still_waits(plan: Pla
 
     email = holding_published_email(plan, incident, waiting, holding, timedelta(minutes=10), FIRED, "a@b.example")
 
-    holding_text = plan.phases.phases[Phase.INVESTIGATING].holding
-    assert holding_text is not None
+    by_channel = {draft.channel_id: draft for draft in holding.drafts}
+    assert by_channel["email-customers-es"].text in email.text
+    assert by_channel["email-customers-en"].text in email.text
+    assert "What is happening to you: Integrations using the Nubeteca API" in email.html
     for body in (email.text, email.html):
-        assert clean_text(localized(holding_text, "es")) in body
-        assert clean_text(localized(holding_text, "en")) in body
         assert "sigue pendiente de aprobación" in body
         assert "10 min" in body and waiting.id in body and incident.id in body
     for draft in holding.drafts:
@@ -222,9 +266,7 @@ def test_email_is_in_english_when_that_is_the_plans_main_locale(plan: Plan) -> N
 def test_email_escapes_hostile_alarm_names_and_holding_text_in_html(plan: Plan) -> None:
     hostile_plan = with_holding(plan, {"es": f"Texto {HOSTILE}", "en": f"Text {HOSTILE}"})
     incident, waiting = opened_incident(hostile_plan, make_alarm(f"prod-api-{HOSTILE}"))
-    holding_text = hostile_plan.phases.phases[Phase.INVESTIGATING].holding
-    assert holding_text is not None
-    holding = holding_message(hostile_plan, incident, waiting, holding_text, FIRED)
+    holding = holding_message(hostile_plan, incident, waiting, holding_text_of(hostile_plan), FIRED)
 
     email = holding_published_email(hostile_plan, incident, waiting, holding, timedelta(minutes=10), FIRED, "a@b.c")
 

@@ -43,7 +43,17 @@ from incident_comms.incidents import (
     TimelineKind,
 )
 from incident_comms.ingest import ApprovalRequest, request_approval
-from incident_comms.notify import ApprovalRequests, email_environment, incident_context, team_texts, team_zone
+from incident_comms.notify import (
+    ApprovalRequests,
+    DraftCheck,
+    checks_context,
+    draft_checks,
+    email_environment,
+    error_checks,
+    incident_context,
+    team_texts,
+    team_zone,
+)
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Plan, localized
 from incident_comms.publishing import PublishQueue, hand_off
@@ -64,6 +74,8 @@ MAX_FORM_FIELDS = 200
 MAX_TEXT_CHARS = 20_000
 MAX_SUBJECT_CHARS = 99
 MAX_REASON_CHARS = 2_000
+MIN_OVERRIDE_REASON_CHARS = 10
+"""Approving a draft with errors takes a reason at least this long (after trimming): a word or two is not one."""
 USER_AGENT_MAX = 300
 DECISION_ATTEMPTS = 5
 """Recomputing after another decision landed first: more than a handful in a row means something is wrong."""
@@ -137,6 +149,8 @@ class FormProblem(StrEnum):
     NOT_CONFIRMED = "not_confirmed"
     REASON_MISSING = "reason_missing"
     REASON_TOO_LONG = "reason_too_long"
+    ERRORS_NEED_REASON = "errors_need_reason"
+    """Approving (or saving an edit of) a version whose drafts have errors, without a written reason."""
     UNKNOWN_CHANNEL = "unknown_channel"
     NO_SUBJECT_HERE = "no_subject_here"
     SUBJECT_INVALID = "subject_invalid"
@@ -172,6 +186,12 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "reject_lead": "El borrador no se publicará. Explique por qué: quedará en el historial del incidente.",
         "reason": "Motivo",
         "reject_button": "Rechazar",
+        "override_lead": "Este borrador tiene errores ({checks}). Si debe publicarse tal cual, explique por qué: el "
+        "motivo y los errores quedarán en el historial del incidente.",
+        "override_label": f"Motivo para aprobarlo con errores (al menos {MIN_OVERRIDE_REASON_CHARS} caracteres)",
+        "edit_reason_label": "Motivo, si el texto sigue teniendo errores al guardarlo (entonces obligatorio, al menos "
+        f"{MIN_OVERRIDE_REASON_CHARS} caracteres)",
+        "certain_label": "Confirmo que la hora o el resultado de la solución que promete el texto son seguros",
         "other_actions": "Otras opciones con este mismo borrador",
         "actions": {
             ApprovalAction.APPROVE: "Aprobar sin cambios",
@@ -219,6 +239,9 @@ _TEXTS: dict[str, dict[str, Any]] = {
             FormProblem.NOT_CONFIRMED: "Confirme la decisión con el botón de la página.",
             FormProblem.REASON_MISSING: "Para rechazar hay que indicar el motivo.",
             FormProblem.REASON_TOO_LONG: f"El motivo no puede pasar de {MAX_REASON_CHARS} caracteres.",
+            FormProblem.ERRORS_NEED_REASON: "El borrador tiene errores ({checks}). Para aprobarlo así hay que "
+            f"escribir el motivo (al menos {MIN_OVERRIDE_REASON_CHARS} caracteres); si no, corríjalo. No se ha "
+            "guardado nada y el enlace sigue sirviendo.",
             FormProblem.UNKNOWN_CHANNEL: "El formulario nombra un canal que este mensaje no tiene.",
             FormProblem.NO_SUBJECT_HERE: "El formulario trae un asunto para un canal que no lleva asunto.",
             FormProblem.SUBJECT_INVALID: f"Cada asunto es una sola línea de 1 a {MAX_SUBJECT_CHARS} caracteres.",
@@ -257,6 +280,12 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "reject_lead": "The draft will not be published. Say why: it goes on the incident's timeline.",
         "reason": "Reason",
         "reject_button": "Reject",
+        "override_lead": "This draft has errors ({checks}). If it must go out as it is, say why: the reason and the "
+        "errors go on the incident's timeline.",
+        "override_label": f"Why approve it with errors (at least {MIN_OVERRIDE_REASON_CHARS} characters)",
+        "edit_reason_label": "Reason, if the text still has errors when you save it (then required, at least "
+        f"{MIN_OVERRIDE_REASON_CHARS} characters)",
+        "certain_label": "I confirm the fix time or outcome the text promises is certain",
         "other_actions": "Other choices for this same draft",
         "actions": {
             ApprovalAction.APPROVE: "Approve as it is",
@@ -301,6 +330,9 @@ _TEXTS: dict[str, dict[str, Any]] = {
             FormProblem.NOT_CONFIRMED: "Confirm the decision with the button on the page.",
             FormProblem.REASON_MISSING: "A rejection needs a reason.",
             FormProblem.REASON_TOO_LONG: f"The reason cannot be longer than {MAX_REASON_CHARS} characters.",
+            FormProblem.ERRORS_NEED_REASON: "The draft has errors ({checks}). Approving it like this takes a written "
+            f"reason (at least {MIN_OVERRIDE_REASON_CHARS} characters); otherwise correct it. Nothing was saved and "
+            "the link still works.",
             FormProblem.UNKNOWN_CHANNEL: "The form names a channel this message does not have.",
             FormProblem.NO_SUBJECT_HERE: "The form has a subject for a channel that has none.",
             FormProblem.SUBJECT_INVALID: f"Each subject is one line of 1 to {MAX_SUBJECT_CHARS} characters.",
@@ -373,17 +405,19 @@ class RequestMeta:
 class LinkRefused(Exception):
     """A link or request that must not be acted on: :func:`refusal_page` turns it into its 4xx page."""
 
-    def __init__(self, refusal: Refusal, problem: FormProblem | None = None) -> None:
+    def __init__(self, refusal: Refusal, problem: FormProblem | None = None, checks: Sequence[str] = ()) -> None:
         self.refusal = refusal
         self.problem = problem
+        self.checks = tuple(checks)
         super().__init__(refusal.value if problem is None else f"{refusal.value}: {problem.value}")
 
 
 class BadForm(LinkRefused):
-    """A posted form that cannot be acted on (400); ``problem`` says why, in words safe to show and log."""
+    """A posted form that cannot be acted on (400); ``problem`` says why, in words safe to show and log, and
+    ``checks`` which draft checks found errors (for :attr:`FormProblem.ERRORS_NEED_REASON`)."""
 
-    def __init__(self, problem: FormProblem) -> None:
-        super().__init__(Refusal.BAD_FORM, problem)
+    def __init__(self, problem: FormProblem, checks: Sequence[str] = ()) -> None:
+        super().__init__(Refusal.BAD_FORM, problem, checks)
 
 
 # --- the HTTP request, as much of it as the use cases need -----------------------------------------------------
@@ -490,14 +524,16 @@ _Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX
 
 
 class DecisionForm(BaseModel):
-    """A posted decision, field by field as the page's form sends it: ``decision``, ``confirm``, and for a
-    rejection ``reason``, for an edit ``subject.<channel id>`` and ``text.<channel id>``."""
+    """A posted decision, field by field as the page's form sends it: ``decision``, ``confirm``, ``reason`` (a
+    rejection's; an approval's or an edit's when the drafts have errors), for an edit ``subject.<channel id>``,
+    ``text.<channel id>`` and ``certain=yes`` (the editor vouches for the fix time or outcome promised)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     decision: ApprovalAction
     confirm: Literal["yes"]
     reason: _Reason | None = None
+    certain: Literal["yes"] | None = None
     subjects: dict[str, _Subject] = Field(default_factory=dict)
     texts: dict[str, _Text] = Field(default_factory=dict)
 
@@ -513,12 +549,13 @@ _FIELD_PROBLEM = {
     "decision": FormProblem.DECISION_MISMATCH,
     "confirm": FormProblem.NOT_CONFIRMED,
     "reason": FormProblem.REASON_TOO_LONG,
+    "certain": FormProblem.UNREADABLE,
     "subjects": FormProblem.SUBJECT_INVALID,
     "texts": FormProblem.TEXT_INVALID,
 }
 _ACTION_FIELDS = {
-    ApprovalAction.APPROVE: frozenset(),
-    ApprovalAction.EDIT: frozenset({"subject", "text"}),
+    ApprovalAction.APPROVE: frozenset({"reason"}),
+    ApprovalAction.EDIT: frozenset({"subject", "text", "reason", "certain"}),
     ApprovalAction.REJECT: frozenset({"reason"}),
 }
 
@@ -538,7 +575,7 @@ def parse_form(form: Mapping[str, Sequence[str]], action: ApprovalAction, messag
             raise BadForm(FormProblem.REPEATED_FIELD)
         value = values[0]
         kind, dot, channel_id = name.partition(".")
-        if name in ("decision", "confirm") or (name == "reason" and name in allowed):
+        if name in ("decision", "confirm") or (name in ("reason", "certain") and name in allowed):
             flat[name] = value
         elif dot and channel_id and kind in ("subject", "text") and kind in allowed:
             (subjects if kind == "subject" else texts)[channel_id] = value
@@ -617,6 +654,8 @@ def compute_decision(
     meta: RequestMeta,
     fingerprint: str,
     now: datetime,
+    *,
+    severity: str,
 ) -> Decision:
     """What ``claims.recipient`` deciding ``form`` does to ``before``: the next revision, its timeline entries and,
     when the last role approves, the publication of that version.
@@ -626,12 +665,19 @@ def compute_decision(
       ``version + 1`` and approvals reset to the editor's roles only (every approving role they hold: they wrote
       the text), since the others approved a text that no longer exists; then the same completion rule. An edit
       that changes no text is an approval: a new version would throw away other roles' approvals of the same text.
+      Ticking or clearing "certain" (the editor vouches for the fix time or outcome promised) changes the version
+      too: it changes what the draft checks find.
     - reject: REJECTED with the reason; nothing is published.
+
+    The drafts of the version being approved (the edited ones, for an edit) are checked (:mod:`incident_comms.lint`,
+    with the incident's current ``severity``): when any has errors, approving takes a written ``reason`` of at least
+    :data:`MIN_OVERRIDE_REASON_CHARS` characters, recorded with the failing check ids on the approval and the
+    timeline; without it, :class:`BadForm` (ERRORS_NEED_REASON), and nothing is saved.
 
     Raises :class:`LinkRefused` (NOT_APPROVER, ROLE_APPROVED) when the recipient has nothing left to decide.
     """
     held, acting = acting_roles(plan, claims.recipient, before)
-    audit = {
+    audit: dict[str, Any] = {
         "recipient": claims.recipient,
         "source_ip": meta.source_ip,
         "user_agent": meta.user_agent,
@@ -641,21 +687,28 @@ def compute_decision(
     if form.decision == ApprovalAction.REJECT:
         return _rejection(before, claims.recipient, acting, form.reason or "", audit, now)
     revision = before.revision + 1
-    drafts = _edited_drafts(plan, before, form) if form.decision == ApprovalAction.EDIT else before.drafts
-    edited = drafts != before.drafts
+    editing = form.decision == ApprovalAction.EDIT
+    drafts = _edited_drafts(plan, before, form) if editing else before.drafts
+    certain = form.certain == "yes" if editing else before.certain
+    edited = drafts != before.drafts or certain != before.certain
+    errors, reason = _override(plan, before.model_copy(update={"drafts": drafts, "certain": certain}), form, severity)
     if edited:
         version = before.version + 1
         roles = held
-        approvals = {role: _approval(claims, meta, now, version) for role in roles}
+        approvals = {role: _approval(claims, meta, now, version, reason, errors) for role in roles}
     else:
         version = before.version
         roles = acting
-        approvals = {**before.approvals, **{role: _approval(claims, meta, now, version) for role in roles}}
+        approvals = {
+            **before.approvals,
+            **{role: _approval(claims, meta, now, version, reason, errors) for role in roles},
+        }
     pending = [role for role in before.approvers if role not in approvals]
     complete = not pending
     after = before.model_copy(
         update={
             "drafts": drafts,
+            "certain": certain,
             "version": version,
             "approvals": approvals,
             "revision": revision,
@@ -665,14 +718,18 @@ def compute_decision(
     )
     channels = {draft.channel_id: {"subject": draft.subject, "text": draft.text} for draft in drafts}
     waiting = f"; still to approve: {', '.join(pending)}" if pending else "; every role approved"
+    if errors:
+        waiting += f"; approved despite errors ({', '.join(errors)}): {truncate(one_line(reason or ''), 300)}"
+    audit = {**audit, "reason": reason, "error_checks": errors, "certain": certain}
     if edited:
         changed = [new.channel_id for old, new in zip(before.drafts, drafts, strict=True) if old != new]
+        vouched = "; the fix time or outcome it promises marked certain" if certain else ""
         entry = TimelineEntry(
             incident_id=before.incident_id,
             at=now,
             kind=TimelineKind.EDITED,
             text=f"{claims.recipient} edited message {before.id} (version {before.version} → {version}: "
-            f"{', '.join(changed)}) and approved it as {', '.join(roles)}{waiting}",
+            f"{', '.join(changed) or 'certain'}) and approved it as {', '.join(roles)}{vouched}{waiting}",
             data={
                 **audit,
                 "roles": roles,
@@ -744,10 +801,34 @@ def _rejection(
     return Decision(Recorded.REJECTED, after, roles, [entry], None)
 
 
-def _approval(claims: TokenClaims, meta: RequestMeta, now: datetime, version: int) -> Approval:
+def _approval(
+    claims: TokenClaims,
+    meta: RequestMeta,
+    now: datetime,
+    version: int,
+    reason: str | None = None,
+    error_checks: Sequence[str] = (),
+) -> Approval:
     return Approval(
-        recipient=claims.recipient, at=now, version=version, source_ip=meta.source_ip, user_agent=meta.user_agent
+        recipient=claims.recipient,
+        at=now,
+        version=version,
+        source_ip=meta.source_ip,
+        user_agent=meta.user_agent,
+        reason=reason,
+        error_checks=list(error_checks),
     )
+
+
+def _override(plan: Plan, approving: Message, form: DecisionForm, severity: str) -> tuple[list[str], str | None]:
+    """The checks with errors in the version being approved, and the reason given (None when blank); refused with
+    ERRORS_NEED_REASON when there are errors and the reason is missing or shorter than
+    :data:`MIN_OVERRIDE_REASON_CHARS`. A reason given for a draft without errors is kept all the same."""
+    errors = error_checks(draft_checks(plan, approving, severity))
+    reason = clean_text(form.reason) if form.reason else None
+    if errors and len(reason or "") < MIN_OVERRIDE_REASON_CHARS:
+        raise BadForm(FormProblem.ERRORS_NEED_REASON, errors)
+    return errors, reason or None
 
 
 def _edited_drafts(plan: Plan, message: Message, form: DecisionForm) -> list[ChannelDraft]:
@@ -783,7 +864,7 @@ def review(token: str, plan: Plan, store: IncidentStore, key: bytes, now: dateti
         _check_open(store, claims, message, fingerprint)
         _, acting = acting_roles(plan, claims.recipient, message)
     except LinkRefused as refused:
-        return refusal_page(plan, refused.refusal, refused.problem, fingerprint)
+        return refusal_page(plan, refused.refusal, refused.problem, fingerprint, refused.checks)
     html = _render_form(plan, incident, message, token, claims, acting, key, now)
     return Page(
         status=int(HTTPStatus.OK),
@@ -822,7 +903,9 @@ def decide(
             _check_open(store, claims, message, fingerprint)
             acting_roles(plan, claims.recipient, message)
             parsed = parse_form(form, claims.action, message)
-            decision = compute_decision(plan, message, claims, parsed, meta, fingerprint, now)
+            decision = compute_decision(
+                plan, message, claims, parsed, meta, fingerprint, now, severity=incident.severity_id
+            )
             saved = store.save_decision(
                 message, decision.after, fingerprint, claims.expires_at, decision.entries, decision.publication
             )
@@ -860,17 +943,25 @@ def submit(
 
 
 def refusal_page(
-    plan: Plan, refusal: Refusal, problem: FormProblem | None = None, fingerprint: str | None = None
+    plan: Plan,
+    refusal: Refusal,
+    problem: FormProblem | None = None,
+    fingerprint: str | None = None,
+    checks: Sequence[str] = (),
 ) -> Page:
-    """The 4xx page of a refusal: its generic reason (and for a bad form, what was wrong) and nothing else."""
+    """The 4xx page of a refusal: its generic reason (and for a bad form, what was wrong, with the ids of the draft
+    checks that found errors when that was it) and nothing else."""
     texts = page_texts(plan)
     title, lead = texts["refusals"][refusal]
+    detail = texts["problems"][problem] if problem is not None else None
+    if problem == FormProblem.ERRORS_NEED_REASON and detail is not None:
+        detail = detail.format(checks=", ".join(checks))
     context = {
         "locale": plan.main_locale,
         "p": texts,
         "title": title,
         "lead": lead,
-        "detail": texts["problems"][problem] if problem is not None else None,
+        "detail": detail,
         "refused": True,
     }
     html = email_environment().get_template("approval_outcome.html.j2").render(context)
@@ -880,7 +971,7 @@ def refusal_page(
 
 
 def _refused_outcome(plan: Plan, refused: LinkRefused, fingerprint: str) -> Outcome:
-    page = refusal_page(plan, refused.refusal, refused.problem, fingerprint)
+    page = refusal_page(plan, refused.refusal, refused.problem, fingerprint, refused.checks)
     return Outcome(**{item.name: getattr(page, item.name) for item in fields(Page)})
 
 
@@ -979,6 +1070,7 @@ def _render_form(
     texts = page_texts(plan)
     team = team_texts(plan)
     locale = plan.main_locale
+    checks: list[DraftCheck] = draft_checks(plan, message, incident.severity_id)
     siblings = [
         {
             "label": texts["actions"][action],
@@ -1004,6 +1096,9 @@ def _render_form(
         "max_text": MAX_TEXT_CHARS,
         "max_reason": MAX_REASON_CHARS,
         "steps": _step_form(plan, incident),
+        "checks": checks_context(plan, message, checks, team),
+        "override_lead": texts["override_lead"].format(checks=", ".join(error_checks(checks))),
+        "min_reason": MIN_OVERRIDE_REASON_CHARS,
     }
     return email_environment().get_template("approval_page.html.j2").render(context)
 

@@ -143,6 +143,8 @@ class Approval(BaseModel):
     version: int
     source_ip: str | None = None
     user_agent: str | None = None
+    reason: str | None = Field(None, description="why it was approved although its drafts had errors (lint)")
+    error_checks: list[str] = Field(default_factory=list, description="the lint checks with errors it overrode")
 
 
 class Message(BaseModel):
@@ -170,6 +172,7 @@ class Message(BaseModel):
     holding: bool = Field(False, description="the plan's pre-approved holding text, published on approval timeout")
     replaces: str | None = Field(None, description="holding text: the message nobody approved in time")
     promise: DuePromise | None = Field(None, description="the next update time its drafts tell customers")
+    certain: bool = Field(False, description="an editor vouched for the fix time or outcome its drafts promise")
 
     @property
     def pending_roles(self) -> list[str]:

@@ -4,8 +4,11 @@ A severity with ``approval_timeout`` arms a one-time schedule when its approval 
 (:func:`incident_comms.ingest.arm_approval_timeout`). When it fires and the draft still awaits approval,
 the phase's ``holding`` text from ``templates/phases.yaml`` is published on every channel of the draft
 (saying it early matters more than saying it perfectly), the approvers are told by email, and the
-timeline says so. The draft itself stays awaiting approval: its richer text can still be approved and
-published afterwards, with the links of the first email.
+timeline says so. The holding text is rendered per channel (:mod:`incident_comms.holding`) from the incident's
+certain facts and the next update the waiting draft promised (promised anew from now when that time has passed),
+so customers still learn when they will hear more and where to ask; the holding message carries that promise.
+The draft itself stays awaiting approval: its richer text can still be approved and published afterwards, with
+the links of the first email.
 
 Schedulers redeliver and people approve at the last second, so firing is safe at any time: a message
 that was decided meanwhile, or whose holding text is already out, makes the firing do nothing (the store
@@ -21,6 +24,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from incident_comms.cadence import DuePromise
 from incident_comms.drafting import (
     MessageFacts,
     build_context,
@@ -30,7 +34,9 @@ from incident_comms.drafting import (
     plan_environment,
     render_block,
 )
+from incident_comms.drafts import draft_promise
 from incident_comms.errors import BadInput
+from incident_comms.holding import render_holding
 from incident_comms.incidents import (
     Incident,
     IncidentStatus,
@@ -52,7 +58,7 @@ from incident_comms.notify import (
     team_texts,
 )
 from incident_comms.observability import Logger, Metrics
-from incident_comms.plan.models import TEMPLATE_BLOCKS, Channel, LocalizedText, Plan, localized, template_key
+from incident_comms.plan.models import TEMPLATE_BLOCKS, Channel, HoldingText, Plan, template_key
 from incident_comms.publishing import PublishQueue, hand_off
 from incident_comms.store import IncidentStore
 
@@ -214,23 +220,31 @@ def _why_stale(incident: Incident, waiting: Message) -> str | None:
     return None
 
 
-def holding_message(
-    plan: Plan, incident: Incident, waiting: Message, holding_text: LocalizedText, now: datetime
-) -> Message:
-    """The pre-approved message published in place of ``waiting``: the holding text in each channel's locale,
-    on the same channels, already approved (the plan approved it when the team wrote it).
+def holding_message(plan: Plan, incident: Incident, waiting: Message, holding: HoldingText, now: datetime) -> Message:
+    """The pre-approved message published in place of ``waiting``: the holding text in each channel's locale (its
+    ``sms`` variant on SMS-format channels), on the same channels, already approved (the plan approved it when the
+    team wrote it), rendered from the incident's certain facts and :func:`holding_promise`, which it carries.
 
     Its id is ``waiting``'s plus ``-holding``, so a second firing collides in the store instead of publishing
     twice. Subjects and titles are the plan's own for the phase, from the incident's facts only: the waiting
     draft's subject may carry an edit that was never approved, and nothing unapproved may go out.
     """
     channels = {channel.id: channel for channel in plan.channels.channels}
+    promise = holding_promise(plan, incident, waiting, now)
+    facts = MessageFacts(
+        incident_id=incident.id,
+        component_id=incident.component_id,
+        severity_id=incident.severity_id,
+        started_at=incident.opened_at,
+        now=now,
+        next_update_at=promise.due_at if promise else None,
+    )
     drafts = [
         draft_from_text(
             plan,
             channel,
             plan_subject(plan, incident, waiting, channel, now),
-            localized(holding_text, channel.locale, plan.main_locale),
+            render_holding(plan, waiting.phase, holding, facts, channel),
         )
         for channel in (channels.get(draft.channel_id) for draft in waiting.drafts)
         if channel is not None
@@ -246,7 +260,17 @@ def holding_message(
         decided_at=now,
         holding=True,
         replaces=waiting.id,
+        promise=promise,
     )
+
+
+def holding_promise(plan: Plan, incident: Incident, waiting: Message, now: datetime) -> DuePromise | None:
+    """The next update the holding text tells customers: the one the waiting draft promised while it is still
+    ahead (the holding text stands in for that draft, and must not move its word), else one promised from ``now``
+    by the severity's cadence (:func:`incident_comms.drafts.draft_promise`)."""
+    if waiting.promise is not None and waiting.promise.due_at > now:
+        return waiting.promise
+    return draft_promise(plan, incident, waiting.phase, now)
 
 
 def plan_subject(plan: Plan, incident: Incident, waiting: Message, channel: Channel, now: datetime) -> str | None:

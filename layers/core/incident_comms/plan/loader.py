@@ -15,7 +15,9 @@ Template convention (see :mod:`incident_comms.drafting`): only named Jinja2 bloc
 ``email``: ``subject`` and ``body``; ``status_page``: ``title`` and ``body``; ``sms`` and ``chat``: ``body``.
 Every template a channel needs is rendered here with sample facts (all optional facts given, and
 none given) in the same sandbox drafting uses, so a misspelt variable fails ``plan check``, not an
-incident.
+incident. So is every holding text of ``phases.yaml`` (:mod:`incident_comms.holding`), on every channel of every
+severity, and, for the severities that publish it (``approval_timeout``), checked like a draft
+(:mod:`incident_comms.lint`): a holding text goes out unreviewed, so one with errors is a plan error.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from pydantic import BaseModel, ValidationError
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, MetricRef
 from incident_comms.drafting import MessageFacts, plan_environment, plan_environment_for, render_draft
 from incident_comms.errors import PlanError
+from incident_comms.holding import holding_source, render_holding
+from incident_comms.lint import DraftText, lint, supports_locale
 from incident_comms.plan.models import (
     LINT_CHECK_IDS,
     TEMPLATE_BLOCKS,
@@ -88,6 +92,7 @@ def load_plan(plan_dir: Path) -> Plan:
         definition=definition, roles=roles, channels=channels, phases=phases, values=values, templates=templates
     )
     problems += _check_templates(plan)
+    problems += _check_holding(plan)
     if problems:
         raise PlanError(_unique(problems))
     return plan
@@ -327,10 +332,12 @@ def _check_channels(channels: Channels, definition: IncidentDefinition) -> list[
 def _check_phases(phases: Phases, definition: IncidentDefinition) -> list[str]:
     problems: list[str] = []
     for phase, spec in phases.phases.items():
-        if spec.holding is not None:
+        if spec.holding is None:
+            continue
+        for variant, text in (("text", spec.holding.text), ("sms", spec.holding.sms)):
             problems += [
-                f"{PHASES}: phases.{phase.value}.holding: no text for locale '{locale}'"
-                for locale in _missing_locales(spec.holding, definition.locales)
+                f"{PHASES}: phases.{phase.value}.holding.{variant}: no text for locale '{locale}'"
+                for locale in (_missing_locales(text, definition.locales) if text is not None else [])
             ]
     timed = [s.id for s in definition.severities if s.approval_timeout is not None]
     if timed:
@@ -394,6 +401,50 @@ def _check_templates(plan: Plan) -> list[str]:
                 except PlanError as error:
                     problems += error.problems
                     break
+    return problems
+
+
+def _check_holding(plan: Plan) -> list[str]:
+    """Render each holding text on each channel of each severity with sample facts (its next update promised when
+    the severity has a cadence), and lint it where it can be published: each check with errors is a problem line
+    per holding text, naming the channels and severities it fails on."""
+    problems: list[str] = []
+    failing: dict[tuple[str, str], tuple[str, dict[str, None], dict[str, None]]] = {}
+    started = datetime(2026, 3, 10, 13, 5, tzinfo=UTC)
+    now = started + timedelta(minutes=12)
+    for phase, spec in plan.phases.phases.items():
+        if spec.holding is None:
+            continue
+        for severity in plan.definition.severities:
+            cadence = severity.update_every if phase not in (Phase.RESOLVED, Phase.POSTMORTEM) else None
+            facts = MessageFacts(
+                incident_id="INC-SAMPLE-1",
+                component_id=plan.definition.components[0].id,
+                severity_id=severity.id,
+                started_at=started,
+                now=now,
+                next_update_at=now + cadence if cadence else None,
+            )
+            for channel in plan.channels_for(severity.id):
+                try:
+                    text = render_holding(plan, phase, spec.holding, facts, channel)
+                except PlanError as error:
+                    problems += error.problems
+                    continue
+                if severity.approval_timeout is None or not supports_locale(channel.locale):
+                    continue
+                internal = plan.audience(channel.audience).internal
+                draft = DraftText(text=text, format=channel.template_format, locale=channel.locale, internal=internal)
+                _, where = holding_source(plan, phase, spec.holding, channel)
+                for finding in lint(plan, draft, phase=phase, severity=severity.id):
+                    if finding.level == "error":
+                        _, channels, severities = failing.setdefault((where, finding.check), (finding.message, {}, {}))
+                        channels[channel.id] = None
+                        severities[severity.id] = None
+    problems += [
+        f"{PHASES}: {where}: {check} on {', '.join(channels)} ({', '.join(severities)}): {message}"
+        for (where, check), (message, channels, severities) in failing.items()
+    ]
     return problems
 
 

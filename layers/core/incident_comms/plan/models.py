@@ -295,9 +295,29 @@ AnswerField = Literal[
 ]
 
 
+class HoldingText(_Strict):
+    """A phase's pre-approved holding text: a Jinja2 template (per locale) over the incident's certain facts only
+    (see :mod:`incident_comms.holding`), and an optional short ``sms`` variant for SMS-format channels.
+
+    ``holding:`` in ``phases.yaml`` may also be a plain text or a ``{locale: text}`` mapping, as in plans written
+    before the variants existed: that is the ``text``, with no ``sms``.
+    """
+
+    text: LocalizedText
+    sms: LocalizedText | None = Field(None, description="for SMS-format channels: 160 GSM-7 characters at most")
+
+
+def _holding(value: Any) -> Any:
+    if isinstance(value, str) or (isinstance(value, dict) and not {"text", "sms"} & set(value)):
+        return {"text": value}
+    return value
+
+
 class PhaseSpec(_Strict):
     answers: list[AnswerField] = Field(description="the questions a message of this phase must answer")
-    holding: LocalizedText | None = Field(None, description="pre-approved text published on approval timeout")
+    holding: Annotated[HoldingText, BeforeValidator(_holding)] | None = Field(
+        None, description="pre-approved text published on approval timeout"
+    )
 
 
 class Phases(_Strict):

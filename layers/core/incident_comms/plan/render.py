@@ -135,7 +135,9 @@ _MARKDOWN = """\
 | {{ t.phase }} | {{ t.answers }} | {{ t.holding }} |
 |---|---|---|
 {% for phase, spec in plan.phases.phases.items() %}
-| {{ phase.value }} | {{ spec.answers | join(", ") }} | {{ (spec.holding | tr if spec.holding else "—") | cell }} |
+| {{ phase.value }} | {{ spec.answers | join(", ") }} | \
+{{ (spec.holding.text | tr ~ (" · SMS: " ~ spec.holding.sms | tr if spec.holding.sms else "") \
+if spec.holding else "—") | cell }} |
 {% endfor %}
 
 ## 10. {{ t["values"] }}
