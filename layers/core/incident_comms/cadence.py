@@ -128,6 +128,20 @@ def next_update_due(
     return due
 
 
+def audience_dues(
+    severity: Severity, audiences: Sequence[Audience], published_at: datetime, rules: OfficeRules = DEFAULT_RULES
+) -> dict[str, datetime]:
+    """Each audience's own next update (audience id -> due), for the drafts of its channels.
+
+    The ledger keeps one promise, the earliest (:func:`next_update_due`), and the prompter fires then; but each
+    audience reads the time its own office hours allow, so customers whose office is closed are not promised a
+    night update because another audience's office is open. An update that comes earlier than promised breaks no
+    promise.
+    """
+    dues = {audience.id: due_for_audience(severity, audience, published_at, rules) for audience in audiences}
+    return {audience_id: due.due_at for audience_id, due in dues.items() if due is not None}
+
+
 def due_for_audience(
     severity: Severity, audience: Audience, published_at: datetime, rules: OfficeRules = DEFAULT_RULES
 ) -> DuePromise | None:

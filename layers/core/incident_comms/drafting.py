@@ -70,6 +70,9 @@ class MessageFacts(BaseModel):
     started_at: datetime
     now: datetime
     next_update_at: datetime | None = None
+    next_update_by_audience: dict[str, datetime] = Field(
+        default_factory=dict, description="audience id -> its own next update; others read next_update_at"
+    )
     resolved_at: datetime | None = None
     data_loss: Literal["yes", "no", "unknown"] = "unknown"
     impact: LocalizedText | None = None
@@ -87,6 +90,17 @@ class MessageFacts(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("must be timezone-aware")
         return value
+
+    @field_validator("next_update_by_audience")
+    @classmethod
+    def _all_aware(cls, value: dict[str, datetime]) -> dict[str, datetime]:
+        if any(due.tzinfo is None for due in value.values()):
+            raise ValueError("must be timezone-aware")
+        return value
+
+    def next_update_for(self, audience_id: str) -> datetime | None:
+        """The next update the channels of ``audience_id`` promise: its own due time, else the message's."""
+        return self.next_update_by_audience.get(audience_id, self.next_update_at)
 
 
 class ChannelDraft(BaseModel):
@@ -198,6 +212,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
     organisation = plan.definition.organisation
     contact_spec = plan.roles.customer_contact
     contact_role = plan.role(contact_spec.role)
+    next_update = facts.next_update_for(channel.audience)
 
     def text(value: LocalizedText | None) -> str | None:
         return None if value is None else localized(value, locale, plan.main_locale)
@@ -242,7 +257,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
         "actions_planned": text(facts.actions_planned),
         "root_cause": text(facts.root_cause),
         "lessons": text(facts.lessons),
-        "next_update": format_time(facts.next_update_at, zone, locale, facts.now) if facts.next_update_at else None,
+        "next_update": format_time(next_update, zone, locale, facts.now) if next_update else None,
         "contact": {
             "role": text(contact_role.name),
             "name": contact_role.people[0].name,

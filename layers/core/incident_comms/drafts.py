@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmState
-from incident_comms.cadence import DuePromise, next_update_due, promise_audiences
+from incident_comms.cadence import DuePromise, audience_dues, next_update_due, promise_audiences
 from incident_comms.drafting import MessageFacts, error_text, render_drafts
 from incident_comms.incidents import (
     AlarmSnapshot,
@@ -36,7 +36,9 @@ from incident_comms.store import IncidentStore
 PROMISE_FREE_PHASES = frozenset({Phase.RESOLVED, Phase.POSTMORTEM})
 """Phases whose message promises no next update: the incident is over for customers."""
 
-FACTS_SET_HERE = frozenset({"incident_id", "component_id", "severity_id", "started_at", "now", "next_update_at"})
+FACTS_SET_HERE = frozenset(
+    {"incident_id", "component_id", "severity_id", "started_at", "now", "next_update_at", "next_update_by_audience"}
+)
 """Facts that come from the incident, the clock and the cadence; ``facts_update`` may not override them."""
 
 
@@ -53,7 +55,11 @@ def draft_promise(plan: Plan, incident: Incident, phase: Phase, now: datetime) -
 
 
 def draft_facts(
-    incident: Incident, now: datetime, promise: DuePromise | None, facts_update: Mapping[str, Any] | None = None
+    incident: Incident,
+    now: datetime,
+    promise: DuePromise | None,
+    facts_update: Mapping[str, Any] | None = None,
+    by_audience: Mapping[str, datetime] | None = None,
 ) -> MessageFacts:
     """The facts a draft is written from: the incident as stored, its alarms' last known states, the promise, and
     what the caller knows besides (``facts_update``: cause, actions taken, impact window, ...).
@@ -74,6 +80,7 @@ def draft_facts(
         "started_at": incident.opened_at,
         "now": now,
         "next_update_at": promise.due_at if promise is not None else None,
+        "next_update_by_audience": dict(by_audience or {}) if promise is not None else {},
         "alarms": [_alarm_of(snapshot) for snapshot in incident.alarms.values()],
     }
     return MessageFacts.model_validate({**base, **extra})
@@ -111,7 +118,8 @@ def draft_and_request(
     bug), before anything is stored.
     """
     promise = draft_promise(plan, incident, phase, now)
-    facts = draft_facts(incident, now, promise, facts_update)
+    dues = audience_dues(plan.severity(incident.severity_id), promise_audiences(plan, incident.severity_id), now)
+    facts = draft_facts(incident, now, promise, facts_update, dues)
     what = f"The {phase.value} draft"
     try:
         drafts = render_drafts(plan, phase, facts)

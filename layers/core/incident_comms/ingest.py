@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from incident_comms.alarms import Alarm, AlarmState
-from incident_comms.cadence import next_update_due, promise_audiences
+from incident_comms.cadence import audience_dues, next_update_due, promise_audiences
 from incident_comms.classify import classify_alarm
 from incident_comms.clock import Clock
 from incident_comms.conformance import Conformance, conformance_of
@@ -335,7 +335,8 @@ def engage_roles(plan: Plan, store: IncidentStore, sender: EmailSender, incident
 def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:
     """The ``investigating`` draft for every channel the plan names for the severity: said early, never guessed."""
     audiences = promise_audiences(plan, incident.severity_id)
-    promise = next_update_due(plan.severity(incident.severity_id), audiences, incident.opened_at) if audiences else None
+    severity = plan.severity(incident.severity_id)
+    promise = next_update_due(severity, audiences, incident.opened_at) if audiences else None
     facts = MessageFacts(
         incident_id=incident.id,
         component_id=incident.component_id,
@@ -343,6 +344,7 @@ def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:
         started_at=incident.opened_at,
         now=incident.opened_at,
         next_update_at=promise.due_at if promise else None,
+        next_update_by_audience=audience_dues(severity, audiences, incident.opened_at) if promise else {},
         alarms=[alarm],
     )
     return Message(
