@@ -12,7 +12,16 @@ from types import ModuleType
 from typing import Any
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
-from incident_comms.incidents import AlarmSnapshot, Incident, Message, TimelineEntry, TimelineKind
+from incident_comms.incidents import (
+    AlarmSnapshot,
+    Incident,
+    Message,
+    MessageStatus,
+    Publication,
+    PublicationReason,
+    TimelineEntry,
+    TimelineKind,
+)
 from incident_comms.ingest import first_message
 from incident_comms.notify import Email
 from incident_comms.plan.models import Phase, Plan
@@ -90,6 +99,25 @@ class RecordingSender:
 
 
 # --- what a handler leaves behind -------------------------------------------------------------------------------
+
+
+def approve_stored(
+    store: IncidentStore, message: Message, at: datetime, fingerprint: str = "a" * 16
+) -> tuple[Message, Publication]:
+    """Approve the stored ``message`` at ``at`` as the approvals API records it: the approved version, the spent token
+    (``fingerprint``) and the publication hand-off, in one decision. Answers the approved message and publication."""
+    after = message.model_copy(
+        update={"status": MessageStatus.APPROVED, "revision": message.revision + 1, "decided_at": at}
+    )
+    publication = Publication(
+        incident_id=message.incident_id,
+        message_id=message.id,
+        version=message.version,
+        requested_at=at,
+        reason=PublicationReason.APPROVED,
+    )
+    store.save_decision(message, after, fingerprint, at + timedelta(hours=1), [], publication)
+    return after, publication
 
 
 def invoke(handler: ModuleType, event: Any, context: FakeLambdaContext) -> dict[str, Any]:

@@ -11,9 +11,7 @@ from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.incidents import (
     Delivery,
     Message,
-    MessageStatus,
     Publication,
-    PublicationReason,
     TimelineKind,
 )
 from incident_comms.plan.models import ChannelKind, Plan
@@ -25,7 +23,7 @@ from incident_comms.publishing import (
     hand_off,
     publish_message,
 )
-from tests.factories import OPENED, make_alarm, stored_incident
+from tests.factories import OPENED, approve_stored, make_alarm, stored_incident
 
 NOW = OPENED + timedelta(minutes=5)
 
@@ -46,16 +44,7 @@ class Recorder:
 
 def approved(store: DynamoIncidentStore, plan: Plan) -> tuple[Message, Publication]:
     _, message = stored_incident(store, plan, make_alarm(), at=OPENED)
-    after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": 1, "decided_at": NOW})
-    publication = Publication(
-        incident_id=message.incident_id,
-        message_id=message.id,
-        version=message.version,
-        requested_at=NOW,
-        reason=PublicationReason.APPROVED,
-    )
-    store.save_decision(message, after, "f" * 16, NOW + timedelta(hours=1), [], publication)
-    return after, publication
+    return approve_stored(store, message, NOW, "f" * 16)
 
 
 def publishers(**overrides: Recorder) -> dict[ChannelKind, Any]:

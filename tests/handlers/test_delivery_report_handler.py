@@ -17,11 +17,11 @@ from incident_comms.bounces import BounceRecord, FeedbackKind
 from incident_comms.composition import Services, use_services
 from incident_comms.delivery_report import REPORT_ROLE, ReportNotSent
 from incident_comms.email_batches import BatchRecord, BatchState
-from incident_comms.incidents import Delivery, MessageStatus, Publication, PublicationReason, TimelineKind
+from incident_comms.incidents import Delivery, Publication, TimelineKind
 from incident_comms.notify import approver_addresses
 from incident_comms.publishing import PublishRequest
 from tests.conftest import FakeLambdaContext, load_handler_module
-from tests.factories import emitted_metrics, make_alarm, sent_emails, stored_incident
+from tests.factories import approve_stored, emitted_metrics, make_alarm, sent_emails, stored_incident
 from tests.handlers.conftest import SENDER, STARTED, ComposeServices
 
 GROUP = "incident-schedules"
@@ -62,16 +62,7 @@ def publisher() -> ModuleType:
 
 def approved(deps: Services) -> Publication:
     _, message = stored_incident(deps.store, deps.plan, make_alarm(), at=STARTED)
-    after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": 1, "decided_at": STARTED})
-    publication = Publication(
-        incident_id=message.incident_id,
-        message_id=message.id,
-        version=1,
-        requested_at=STARTED,
-        reason=PublicationReason.APPROVED,
-    )
-    deps.store.save_decision(message, after, "a" * 16, STARTED + timedelta(hours=1), [], publication)
-    return publication
+    return approve_stored(deps.store, message, STARTED)[1]
 
 
 def published_with_records(deps: Services, recipients: int = 320, bounced: int = 8) -> dict[str, Any]:

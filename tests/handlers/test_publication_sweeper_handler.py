@@ -10,10 +10,10 @@ import pytest
 
 from incident_comms.clock import ManualClock
 from incident_comms.composition import Services
-from incident_comms.incidents import Delivery, MessageStatus, Publication, PublicationReason, TimelineKind
+from incident_comms.incidents import Delivery, MessageStatus, Publication, TimelineKind
 from incident_comms.publishing import PublishRequest
 from tests.conftest import FakeLambdaContext, load_handler_module
-from tests.factories import emitted_metrics, make_alarm, stored_incident
+from tests.factories import approve_stored, emitted_metrics, make_alarm, stored_incident
 from tests.handlers.conftest import STARTED, ComposeServices
 
 
@@ -31,16 +31,7 @@ def handler() -> ModuleType:
 def approved_without_hand_off(deps: Services) -> Publication:
     """What an approval leaves behind when the publish queue refused: the publication, and nothing on the queue."""
     _, message = stored_incident(deps.store, deps.plan, make_alarm(), at=STARTED)
-    after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": 1, "decided_at": STARTED})
-    publication = Publication(
-        incident_id=message.incident_id,
-        message_id=message.id,
-        version=1,
-        requested_at=STARTED,
-        reason=PublicationReason.APPROVED,
-    )
-    deps.store.save_decision(message, after, "a" * 16, STARTED + timedelta(hours=1), [], publication)
-    return publication
+    return approve_stored(deps.store, message, STARTED)[1]
 
 
 def move_clock(deps: Services, delta: timedelta) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
@@ -11,10 +10,10 @@ import boto3
 import pytest
 
 from incident_comms.composition import Services
-from incident_comms.incidents import MessageStatus, Publication, PublicationReason, TimelineKind
+from incident_comms.incidents import TimelineKind
 from incident_comms.publishing import PublishRequest
 from tests.conftest import FakeLambdaContext, load_handler_module
-from tests.factories import emitted_metrics, make_alarm, stored_incident
+from tests.factories import approve_stored, emitted_metrics, make_alarm, stored_incident
 from tests.handlers.conftest import STARTED, ComposeServices
 
 
@@ -61,15 +60,7 @@ def sqs_event(*bodies: Any) -> dict[str, Any]:
 
 def approved_request(deps: Services) -> tuple[str, dict[str, Any]]:
     _, message = stored_incident(deps.store, deps.plan, make_alarm(), at=STARTED)
-    after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": 1, "decided_at": STARTED})
-    publication = Publication(
-        incident_id=message.incident_id,
-        message_id=message.id,
-        version=1,
-        requested_at=STARTED,
-        reason=PublicationReason.APPROVED,
-    )
-    deps.store.save_decision(message, after, "a" * 16, STARTED + timedelta(hours=1), [], publication)
+    _, publication = approve_stored(deps.store, message, STARTED)
     return message.incident_id, PublishRequest.of(publication).model_dump()
 
 
