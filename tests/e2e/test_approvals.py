@@ -4,6 +4,7 @@ mail scanner) would use them."""
 from __future__ import annotations
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -58,6 +59,22 @@ def published(stack: RunningStack, incident_id: str) -> dict[str, Any]:
         return found if "published" in [entry["kind"] for entry in found["timeline"]] else None
 
     found: dict[str, Any] = stack.wait_for(done, seconds=20)
+    return found
+
+
+def settled(stack: RunningStack, incident_id: str) -> dict[str, Any]:
+    """The incident once nothing more happens to it on its own: after publishing, the promise ledger, the report
+    schedule and the sample bounce's feedback still arrive for a moment, so wait until two reads 0.5 s apart agree."""
+    last: list[Any] = [None]
+
+    def unchanged() -> dict[str, Any] | None:
+        (found,) = [incident for incident in state(stack) if incident["id"] == incident_id]
+        same = found == last[0]
+        last[0] = found
+        time.sleep(0.5)
+        return found if same else None
+
+    found: dict[str, Any] = stack.wait_for(unchanged, seconds=20)
     return found
 
 
@@ -128,7 +145,8 @@ def test_replayed_forged_tampered_and_superseded_links_are_refused_and_change_no
     edit_form[text_fields[0]] = "Texto corregido a mano: <b>sin</b> marcas."
     edit_form["reason"] = "Texto corto a propósito mientras se investiga."
     assert post_form(fresh_stack, mine["edit"], edit_form).status == 200
-    edited = published(fresh_stack, incident["id"])
+    published(fresh_stack, incident["id"])
+    edited = settled(fresh_stack, incident["id"])
     assert edited["messages"][0]["version"] == 2
     assert edited["messages"][0]["status"] == "approved"
 
