@@ -46,9 +46,9 @@ def template() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def plan():  # type: ignore[no-untyped-def]
-    from incident_comms.plan.loader import load_plan
+    from incident_comms.lint.plan_texts import load_checked_plan
 
-    return load_plan(REPO / "plan")
+    return load_checked_plan(REPO / "plan")
 
 
 @pytest.fixture

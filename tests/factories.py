@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
-from incident_comms.incidents import (
+from incident_comms.incidents.models import (
     AlarmSnapshot,
     Incident,
     Message,
@@ -22,10 +22,10 @@ from incident_comms.incidents import (
     TimelineEntry,
     TimelineKind,
 )
-from incident_comms.ingest import first_message
-from incident_comms.notify import Email
+from incident_comms.incidents.store import IncidentStore
+from incident_comms.intake.ingest import first_message
 from incident_comms.plan.models import Phase, Plan
-from incident_comms.store import IncidentStore
+from incident_comms.team.emails import Email
 from tests.conftest import FakeLambdaContext
 
 OPENED = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)

@@ -9,8 +9,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
-from incident_comms.ingest import record_report
-from incident_comms.webhooks import accept_webhook
+from incident_comms.intake.ingest import record_report
+from incident_comms.intake.webhooks import accept_webhook
 
 logger = Logger()
 tracer = Tracer()

@@ -6,8 +6,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from incident_comms.approvals.timeout import approval_timed_out, record_outcome
 from incident_comms.composition import services
-from incident_comms.timeouts import approval_timed_out, record_outcome
 
 logger = Logger()
 tracer = Tracer()

@@ -7,7 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
-from incident_comms.email_feedback import record_feedback
+from incident_comms.delivery.email.feedback import record_feedback
 
 logger = Logger()
 tracer = Tracer()

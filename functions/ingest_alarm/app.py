@@ -7,7 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
-from incident_comms.ingest import ingest_event, record_report
+from incident_comms.intake.ingest import ingest_event, record_report
 
 logger = Logger()
 tracer = Tracer()

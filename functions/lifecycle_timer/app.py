@@ -7,7 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
-from incident_comms.incident_lifecycle import fire_timer, record_step
+from incident_comms.lifecycle.transitions import fire_timer, record_step
 
 logger = Logger()
 tracer = Tracer()

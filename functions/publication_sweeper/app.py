@@ -7,7 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
-from incident_comms.sweeper import record_sweep, resend_stalled_publications
+from incident_comms.delivery.sweeper import record_sweep, resend_stalled_publications
 
 logger = Logger()
 tracer = Tracer()

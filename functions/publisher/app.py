@@ -9,9 +9,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
-from incident_comms.delivery_report import record_scheduling, schedule_report
-from incident_comms.incident_lifecycle import record_step
-from incident_comms.publishing import publish_message, record_report
+from incident_comms.delivery.publishing import publish_message, record_report
+from incident_comms.delivery.report import record_scheduling, schedule_report
+from incident_comms.lifecycle.transitions import record_step
 
 logger = Logger()
 tracer = Tracer()

@@ -9,9 +9,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from incident_comms.approvals import PAGE_HEADERS, HttpRequest
+from incident_comms.approvals.decisions import PAGE_HEADERS
 from incident_comms.composition import services
-from incident_comms.subscribe_pages import (
+from incident_comms.subscribers.subscribe import (
     SubscribePage,
     confirm_subscription,
     record_subscribe_page,
@@ -19,6 +19,7 @@ from incident_comms.subscribe_pages import (
     show_confirmation,
     show_form,
 )
+from incident_comms.web import HttpRequest
 
 logger = Logger()
 tracer = Tracer()

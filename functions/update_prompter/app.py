@@ -7,7 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
-from incident_comms.prompter import prompt, record_prompt
+from incident_comms.lifecycle.prompter import prompt, record_prompt
 
 logger = Logger()
 tracer = Tracer()

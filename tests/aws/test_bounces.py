@@ -12,14 +12,14 @@ import boto3
 import pytest
 
 from incident_comms.adapters.contacts import DynamoBounceLedger, SesBulkEmailSender, SesContactDirectory
-from incident_comms.bounces import BounceRecord, FeedbackKind
-from incident_comms.cli import main
-from incident_comms.email_batches import BulkEmail, BulkEntry, mail_tags
-from incident_comms.email_feedback import attribution, parse_ses_event
+from incident_comms.cli.main import main
+from incident_comms.delivery.email.batches import BulkEmail, BulkEntry, mail_tags
+from incident_comms.delivery.email.bounces import BounceRecord, FeedbackKind
+from incident_comms.delivery.email.feedback import attribution, parse_ses_event
 from incident_comms.errors import BadInput
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email, simulated_event
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers import Added, new_subscriber, plan_topics
+from incident_comms.subscribers.directory import Added, new_subscriber, plan_topics
 from tests.conftest import REPO
 
 AT = datetime(2026, 11, 22, 10, 31, tzinfo=UTC)

@@ -17,10 +17,10 @@ import pytest
 from botocore.stub import Stubber
 
 from incident_comms.adapters.contacts import PAGE_SIZE, SesContactDirectory
-from incident_comms.cli import main
+from incident_comms.cli.main import main
 from incident_comms.errors import BadInput
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers import Added, Subscriber, new_subscriber, plan_topics
+from incident_comms.subscribers.directory import Added, Subscriber, new_subscriber, plan_topics
 from tests.conftest import REPO
 
 LIST = "subscribers-test"

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from incident_comms.drafts import draft_and_request
-from incident_comms.incidents import TimelineKind
-from incident_comms.notify import ApprovalRequests
+from incident_comms.approvals.requests import ApprovalRequests, draft_and_request
+from incident_comms.incidents.models import TimelineKind
 from incident_comms.plan.models import Phase
 from tests.factories import OPENED, RecordingSender, make_alarm, stored_incident
 

@@ -20,7 +20,7 @@ from botocore.config import Config
 
 from incident_comms.adapters.contacts import DynamoBatchLedger, SesBulkEmailSender
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
-from incident_comms.email_batches import (
+from incident_comms.delivery.email.batches import (
     BatchResult,
     BatchState,
     BatchThrottled,
@@ -32,12 +32,12 @@ from incident_comms.email_batches import (
     SesRefused,
     batch_totals,
 )
-from incident_comms.email_fanout import EmailFanOutChannel
-from incident_comms.incidents import Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.delivery.email.fanout import EmailFanOutChannel
+from incident_comms.delivery.publishing import ChannelJob
+from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
 from incident_comms.plan.models import Plan
-from incident_comms.publishing import ChannelJob
-from incident_comms.subscribers import verify_unsubscribe_token
+from incident_comms.subscribers.directory import verify_unsubscribe_token
 from tests.factories import make_alarm, opened_incident, sent_emails
 
 SENDER = "avisos@nubeteca.example"

@@ -11,14 +11,20 @@ import pytest
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.adapters.scheduler import SchedulerUpdateSchedules, update_schedule_name
-from incident_comms.cadence import DueReason
+from incident_comms.approvals.requests import ApprovalRequests, draft_and_request
+from incident_comms.cadence.keeping import PromiseRecorded, PromptEvent, PromptKind, record_published_promise
 from incident_comms.clock import ManualClock
-from incident_comms.drafts import draft_and_request
-from incident_comms.incidents import Delivery, Message, MessageStatus, Publication, PublicationReason, TimelineKind
-from incident_comms.notify import ApprovalRequests
+from incident_comms.delivery.publishing import ChannelJob, ChannelResult, PublishRequest, publish_message
+from incident_comms.incidents.models import (
+    Delivery,
+    Message,
+    MessageStatus,
+    Publication,
+    PublicationReason,
+    TimelineKind,
+)
+from incident_comms.incidents.promises import DueReason
 from incident_comms.plan.models import ChannelKind, Phase, Plan
-from incident_comms.promise_keeping import PromiseRecorded, PromptEvent, PromptKind, record_published_promise
-from incident_comms.publishing import ChannelJob, ChannelResult, PublishRequest, publish_message
 from tests.factories import OPENED, RecordingSender, make_alarm, stored_incident
 
 GROUP = "incident-schedules"

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
-from incident_comms.drafts import draft_and_request
-from incident_comms.incidents import IncidentStatus, Message, MessageStatus, TimelineKind
-from incident_comms.notify import ApprovalRequests
+from incident_comms.approvals.requests import ApprovalRequests, draft_and_request
+from incident_comms.cadence.keeping import PromptEvent, PromptKind
+from incident_comms.delivery.publishing import PublishResult
+from incident_comms.incidents.models import IncidentStatus, Message, MessageStatus, TimelineKind
+from incident_comms.incidents.promises import Promise
+from incident_comms.lifecycle.prompter import PromptResult, prompt
 from incident_comms.plan.models import Phase, Plan
-from incident_comms.promise_keeping import PromptEvent, PromptKind
-from incident_comms.promises import Promise
-from incident_comms.prompter import PromptResult, prompt
-from incident_comms.publishing import PublishResult
 from tests.aws.test_promise_keeping import publish
 from tests.factories import OPENED, RecordingSender, make_alarm, stored_incident
 

@@ -8,14 +8,7 @@ from typing import Any
 import pytest
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
-from incident_comms.incidents import (
-    Delivery,
-    Message,
-    Publication,
-    TimelineKind,
-)
-from incident_comms.plan.models import ChannelKind, Plan
-from incident_comms.publishing import (
+from incident_comms.delivery.publishing import (
     ChannelJob,
     ChannelResult,
     PublishRequest,
@@ -23,6 +16,8 @@ from incident_comms.publishing import (
     hand_off,
     publish_message,
 )
+from incident_comms.incidents.models import Delivery, Message, Publication, TimelineKind
+from incident_comms.plan.models import ChannelKind, Plan
 from tests.factories import OPENED, approve_stored, make_alarm, stored_incident
 
 NOW = OPENED + timedelta(minutes=5)

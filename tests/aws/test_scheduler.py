@@ -14,18 +14,11 @@ from botocore.exceptions import ClientError
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.adapters.scheduler import SchedulerApprovalTimeouts, at_expression, schedule_name
+from incident_comms.approvals.timeout import TimeoutResult, approval_timed_out, parse_timeout_event
 from incident_comms.clock import ManualClock
-from incident_comms.incidents import (
-    Approval,
-    Incident,
-    Message,
-    MessageStatus,
-    PublicationReason,
-    TimelineKind,
-)
+from incident_comms.incidents.models import Approval, Incident, Message, MessageStatus, PublicationReason, TimelineKind
+from incident_comms.incidents.store import DecisionSaved
 from incident_comms.plan.models import Plan
-from incident_comms.store import DecisionSaved
-from incident_comms.timeouts import TimeoutResult, approval_timed_out, parse_timeout_event
 from tests.factories import RecordingSender, make_alarm, stored_incident
 
 GROUP = "incident-schedules"

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from incident_comms.adapters.ses import SesEmailSender
 from incident_comms.local.cfn import resources_of_type
-from incident_comms.notify import Email
+from incident_comms.team.emails import Email
 
 SENDER = "incidents@example.com"
 REGION = "eu-west-1"

@@ -11,8 +11,8 @@ import boto3
 import pytest
 
 from incident_comms.adapters.sns import SMS_TEXT_MAX, SnsChannel, publish_request
+from incident_comms.delivery.publishing import ChannelJob
 from incident_comms.plan.models import Plan
-from incident_comms.publishing import ChannelJob
 from tests.factories import OPENED, opened_incident
 
 pytestmark = pytest.mark.usefixtures("aws")

@@ -12,7 +12,9 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
-from incident_comms.incidents import (
+from incident_comms.delivery.publishing import ChannelJob, ChannelResult, PublishRequest, PublishResult, publish_message
+from incident_comms.delivery.status_page.site import StatusPageChannel
+from incident_comms.incidents.models import (
     Incident,
     Message,
     MessageStatus,
@@ -22,8 +24,6 @@ from incident_comms.incidents import (
     TimelineKind,
 )
 from incident_comms.plan.models import ChannelKind, Plan
-from incident_comms.publishing import ChannelJob, ChannelResult, PublishRequest, PublishResult, publish_message
-from incident_comms.statuspage import StatusPageChannel
 from tests.factories import OPENED, make_alarm, opened_incident
 
 NOW = OPENED + timedelta(minutes=5)

@@ -10,8 +10,8 @@ import pytest
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
-from incident_comms.incidents import AlarmSnapshot, Incident, TimelineEntry, TimelineKind, new_incident_id
-from incident_comms.store import Applied
+from incident_comms.incidents.models import AlarmSnapshot, Incident, TimelineEntry, TimelineKind, new_incident_id
+from incident_comms.incidents.store import Applied
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 

@@ -11,8 +11,9 @@ import boto3
 import pytest
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
-from incident_comms.approvals import Recorded, Refusal, RequestMeta, decide
-from incident_comms.incidents import (
+from incident_comms.approvals.decisions import Recorded, decide
+from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token
+from incident_comms.incidents.models import (
     Approval,
     Message,
     MessageStatus,
@@ -21,9 +22,9 @@ from incident_comms.incidents import (
     TimelineEntry,
     TimelineKind,
 )
+from incident_comms.incidents.store import DecisionSaved
 from incident_comms.plan.models import Phase, Plan
-from incident_comms.store import DecisionSaved
-from incident_comms.tokens import ApprovalAction, TokenClaims, issue_token
+from incident_comms.web import Refusal, RequestMeta
 from tests.factories import make_alarm, stored_incident
 
 NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)

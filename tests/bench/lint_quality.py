@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from incident_comms.drafting import draft_from_text
+from incident_comms.drafting.render import draft_from_text
 from incident_comms.lint import CHECKS, split_subject
-from incident_comms.plan.loader import load_plan
+from incident_comms.lint.plan_texts import load_checked_plan
 from incident_comms.plan.models import Channel, Plan
 from tests.lint_corpus import Entry, load_corpus
 
@@ -80,7 +80,7 @@ def _median(action: Callable[[], None], runs: int) -> float:
 
 
 def main(runs: int = 7) -> None:
-    plan = load_plan(REPO / "plan")
+    plan = load_checked_plan(REPO / "plan")
     corpus = load_corpus()
     quality(plan, corpus)
     print()

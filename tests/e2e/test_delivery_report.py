@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from incident_comms.delivery_report import REPORT_ROLE
-from incident_comms.notify import approver_addresses
-from incident_comms.plan.loader import load_plan
+from incident_comms.delivery.report import REPORT_ROLE
+from incident_comms.lint.plan_texts import load_checked_plan
+from incident_comms.team.emails import approver_addresses
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack, start_stack
 from tests.e2e.test_approvals import published, state
@@ -59,7 +59,7 @@ def emails(stack: RunningStack) -> list[dict[str, Any]]:
 
 
 def test_fifteen_minutes_after_publishing_the_comms_lead_gets_one_delivery_report(sample_stack: RunningStack) -> None:
-    plan = load_plan(REPO / "plan")
+    plan = load_checked_plan(REPO / "plan")
     comms_lead = sorted(approver_addresses(plan, [REPORT_ROLE]))
     (incident,) = state(sample_stack)
     subscribers = sample_subscribers(incident["component_id"])

@@ -10,7 +10,7 @@ import sys
 import boto3
 import pytest
 
-from incident_comms.plan.loader import load_plan
+from incident_comms.lint.plan_texts import load_checked_plan
 from tests.conftest import EVENTS, REPO
 from tests.e2e.conftest import RunningStack, start_stack
 
@@ -63,7 +63,7 @@ def test_an_alarm_opens_an_incident_with_an_approval_email(fresh_stack: RunningS
     assert incident["messages"][0]["status"] == "awaiting_approval"
     emails = [item for item in fresh_stack.request("GET", "/local/outbox").json() if item["kind"] == "email"]
     approvals = [email for email in emails if "aprobación necesaria" in email["subject"]]
-    approvers = [person.email for person in load_plan(REPO / "plan").role("communications_lead").people]
+    approvers = [person.email for person in load_checked_plan(REPO / "plan").role("communications_lead").people]
     assert [email["to"] for email in approvals] == [[address] for address in approvers]
     assert all("[SEV1]" in email["subject"] and email["html"] and email["text"] for email in approvals)
     assert any("incidente abierto" in email["subject"] for email in emails)

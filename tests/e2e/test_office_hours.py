@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 import boto3
 import pytest
 
-from incident_comms.cadence import DuePromise, DueReason, next_update_due, promise_audiences
-from incident_comms.plan.loader import load_plan
+from incident_comms.cadence.due import next_update_due, promise_audiences
+from incident_comms.incidents.promises import DuePromise, DueReason
+from incident_comms.lint.plan_texts import load_checked_plan
 from incident_comms.plan.models import Plan
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack, start_stack
@@ -46,7 +47,7 @@ APPROVAL_REASON = "Texto de espera revisado: dice lo que sabemos y cuándo volve
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return load_plan(REPO / "plan")
+    return load_checked_plan(REPO / "plan")
 
 
 def expected_promise(plan: Plan, drafted_at: datetime, published_at: datetime) -> DuePromise:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from incident_comms.plan.loader import load_plan
+from incident_comms.lint.plan_texts import load_checked_plan
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_approvals import approval_links, approvers, open_incident, post_form, published
@@ -115,7 +115,7 @@ def still_subscribed(stack: RunningStack, address: str) -> bool:
 
 
 def test_a_sev3_reaches_only_the_channels_the_plan_names_for_sev3(fresh_stack: RunningStack) -> None:
-    sev3 = {channel.id for channel in load_plan(REPO / "plan").channels_for("SEV3")}
+    sev3 = {channel.id for channel in load_checked_plan(REPO / "plan").channels_for("SEV3")}
     incident = open_incident(fresh_stack, "cloudwatch-anomaly-detection.json")
     assert incident["severity_id"] == "SEV3"
     approve(fresh_stack, incident)

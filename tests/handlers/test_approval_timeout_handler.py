@@ -11,9 +11,9 @@ import boto3
 import pytest
 
 from incident_comms.composition import Services
-from incident_comms.incidents import MessageStatus, PublicationReason, TimelineKind
-from incident_comms.ingest import ingest_event
-from incident_comms.notify import approver_addresses
+from incident_comms.incidents.models import MessageStatus, PublicationReason, TimelineKind
+from incident_comms.intake.ingest import ingest_event
+from incident_comms.team.emails import approver_addresses
 from tests.conftest import FakeLambdaContext, load_event, load_handler_module
 from tests.factories import emitted_metrics, invoke, sent_emails
 from tests.handlers.conftest import SENDER, ComposeServices

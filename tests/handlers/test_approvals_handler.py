@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
+from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token, token_fingerprint
 from incident_comms.composition import Services
-from incident_comms.incidents import Message, MessageStatus, TimelineKind
-from incident_comms.ingest import ingest_event
-from incident_comms.intake import alarms_from_payload
+from incident_comms.incidents.models import Message, MessageStatus, TimelineKind
+from incident_comms.intake.ingest import ingest_event
+from incident_comms.intake.payloads import alarms_from_payload
 from incident_comms.plan.models import Phase
-from incident_comms.tokens import ApprovalAction, TokenClaims, issue_token, token_fingerprint
 from tests.conftest import FakeLambdaContext, load_event, load_handler_module
 from tests.factories import emitted_metrics, invoke, sent_emails, stored_incident
 from tests.forms import FormReader

@@ -13,13 +13,13 @@ import boto3
 import pytest
 
 from incident_comms.adapters.contacts import DynamoBatchLedger
-from incident_comms.bounces import BounceRecord, FeedbackKind
 from incident_comms.composition import Services, use_services
-from incident_comms.delivery_report import REPORT_ROLE, ReportNotSent
-from incident_comms.email_batches import BatchRecord, BatchState
-from incident_comms.incidents import Delivery, Publication, TimelineKind
-from incident_comms.notify import approver_addresses
-from incident_comms.publishing import PublishRequest
+from incident_comms.delivery.email.batches import BatchRecord, BatchState
+from incident_comms.delivery.email.bounces import BounceRecord, FeedbackKind
+from incident_comms.delivery.publishing import PublishRequest
+from incident_comms.delivery.report import REPORT_ROLE, ReportNotSent
+from incident_comms.incidents.models import Delivery, Publication, TimelineKind
+from incident_comms.team.emails import approver_addresses
 from tests.conftest import FakeLambdaContext, load_handler_module
 from tests.factories import approve_stored, emitted_metrics, make_alarm, sent_emails, stored_incident
 from tests.handlers.conftest import SENDER, STARTED, ComposeServices

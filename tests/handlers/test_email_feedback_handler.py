@@ -14,10 +14,10 @@ import boto3
 import pytest
 
 from incident_comms.composition import Services
-from incident_comms.email_batches import EmailBatch, mail_tags
-from incident_comms.incidents import Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.delivery.email.batches import EmailBatch, mail_tags
+from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
-from incident_comms.subscribers import new_subscriber
+from incident_comms.subscribers.directory import new_subscriber
 from tests.conftest import FakeLambdaContext, load_event, load_handler_module
 from tests.factories import emitted_metrics, invoke, make_alarm, opened_incident
 from tests.handlers.conftest import ComposeServices

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from incident_comms.composition import Services
-from incident_comms.email_batches import EmailBatch
-from incident_comms.incidents import Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.delivery.email.batches import EmailBatch
+from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
-from incident_comms.subscribers import verify_unsubscribe_token
+from incident_comms.subscribers.directory import verify_unsubscribe_token
 from tests.conftest import APPROVAL_KEY, FakeLambdaContext, load_handler_module
 from tests.factories import emitted_metrics, invoke, make_alarm, opened_incident, sent_emails
 from tests.handlers.conftest import ComposeServices

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from incident_comms.composition import Services
-from incident_comms.incidents import MessageStatus, TimelineKind
+from incident_comms.incidents.models import MessageStatus, TimelineKind
 from tests.conftest import REPO, FakeLambdaContext, load_event, load_handler_module
 from tests.factories import emitted_metrics, invoke, sent_emails
 from tests.handlers.conftest import SENDER, ComposeServices

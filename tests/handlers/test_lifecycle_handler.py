@@ -16,11 +16,11 @@ import pytest
 
 from incident_comms.clock import ManualClock
 from incident_comms.composition import Services
-from incident_comms.incidents import Incident, IncidentStatus, Message, TimelineKind
-from incident_comms.ingest import AlarmOutcome, ingest_event
-from incident_comms.notify import approver_addresses
+from incident_comms.delivery.publishing import PublishReport, PublishResult
+from incident_comms.incidents.models import Incident, IncidentStatus, Message, TimelineKind
+from incident_comms.intake.ingest import AlarmOutcome, ingest_event
 from incident_comms.plan.models import Phase
-from incident_comms.publishing import PublishReport, PublishResult
+from incident_comms.team.emails import approver_addresses
 from tests.conftest import FakeLambdaContext, load_event, load_handler_module
 from tests.factories import emitted_metrics, invoke, sent_emails
 from tests.forms import FormReader

@@ -10,8 +10,8 @@ import boto3
 import pytest
 
 from incident_comms.composition import Services
-from incident_comms.incidents import TimelineKind
-from incident_comms.publishing import PublishRequest
+from incident_comms.delivery.publishing import PublishRequest
+from incident_comms.incidents.models import TimelineKind
 from tests.conftest import FakeLambdaContext, load_handler_module
 from tests.factories import approve_stored, emitted_metrics, make_alarm, stored_incident
 from tests.handlers.conftest import STARTED, ComposeServices

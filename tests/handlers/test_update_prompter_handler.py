@@ -12,8 +12,8 @@ import boto3
 import pytest
 
 from incident_comms.composition import Services
-from incident_comms.incidents import MessageStatus, TimelineKind
-from incident_comms.ingest import ingest_event
+from incident_comms.incidents.models import MessageStatus, TimelineKind
+from incident_comms.intake.ingest import ingest_event
 from incident_comms.plan.models import Phase
 from tests.aws.test_promise_keeping import publish
 from tests.conftest import FakeLambdaContext, load_event, load_handler_module

@@ -11,25 +11,19 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from incident_comms.approvals import (
-    MAX_FORM_BYTES,
+from incident_comms.approvals.decisions import (
     MAX_REASON_CHARS,
     MAX_TEXT_CHARS,
-    BadForm,
-    FormProblem,
-    HttpRequest,
-    LinkRefused,
     Outcome,
     Recorded,
-    Refusal,
-    RequestMeta,
     acting_roles,
     compute_decision,
     decide,
     parse_form,
     review,
 )
-from incident_comms.incidents import (
+from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token, token_fingerprint, verify_token
+from incident_comms.incidents.models import (
     Approval,
     Delivery,
     Incident,
@@ -40,14 +34,14 @@ from incident_comms.incidents import (
     TimelineEntry,
     TimelineKind,
 )
+from incident_comms.incidents.promises import PromiseLedger
+from incident_comms.incidents.store import DecisionSaved, IncidentStore
 from incident_comms.plan.models import Person, Phase, Plan
-from incident_comms.promises import PromiseLedger
-from incident_comms.store import DecisionSaved, IncidentStore
-from incident_comms.tokens import ApprovalAction, TokenClaims, issue_token, token_fingerprint, verify_token
+from incident_comms.web import MAX_FORM_BYTES, BadForm, FormProblem, HttpRequest, LinkRefused, Refusal, RequestMeta
 from tests.factories import OPENED, RecordingSender, make_alarm, opened_incident
 
 if TYPE_CHECKING:
-    from incident_comms.notify import ApprovalRequests
+    from incident_comms.approvals.requests import ApprovalRequests
 
 NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
 KEY = b"k" * 64
@@ -632,7 +626,7 @@ def legal_edits_a_postmortem(plan: Plan, approvals: ApprovalRequests) -> tuple[M
 
 
 def test_an_edit_that_leaves_roles_to_approve_asks_them_again_with_new_links(plan: Plan) -> None:
-    from incident_comms.notify import ApprovalRequests
+    from incident_comms.approvals.requests import ApprovalRequests
 
     sender = RecordingSender()
     approvals = ApprovalRequests(sender, token_key=lambda: KEY, base_url="https://approvals.example")
@@ -649,7 +643,8 @@ def test_an_edit_that_leaves_roles_to_approve_asks_them_again_with_new_links(pla
 
 
 def test_a_failed_new_approval_request_is_on_the_timeline_and_the_page_says_so(plan: Plan) -> None:
-    from incident_comms.notify import ApprovalRequests, Email
+    from incident_comms.approvals.requests import ApprovalRequests
+    from incident_comms.team.emails import Email
 
     class RefusingSender:
         def send(self, email: Email) -> str:
@@ -676,7 +671,7 @@ BLAME_SMS = "La culpa es del proveedor <script>alert('x')</script>. Estará resu
 
 def with_sms_text(plan: Plan, message: Message, text: str) -> Message:
     """``message`` with the SMS channel's draft replaced by ``text`` (as an edit would rebuild it)."""
-    from incident_comms.drafting import draft_from_text
+    from incident_comms.drafting.render import draft_from_text
 
     channel = next(c for c in plan.channels.channels if c.id == "sms-customers")
     drafts = [draft_from_text(plan, channel, None, text) if d.channel_id == channel.id else d for d in message.drafts]

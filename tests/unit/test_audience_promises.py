@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from incident_comms.alarms import AlarmState
-from incident_comms.cadence import due_for_audience, in_office_hours, next_update_due, promise_audiences
-from incident_comms.drafting import format_time
-from incident_comms.incidents import AlarmSnapshot, Incident, Message
-from incident_comms.ingest import first_message
+from incident_comms.cadence.due import due_for_audience, in_office_hours, next_update_due, promise_audiences
+from incident_comms.incidents.models import AlarmSnapshot, Incident, Message
+from incident_comms.intake.ingest import first_message
 from incident_comms.plan.models import Plan
+from incident_comms.text import format_time
 from tests.factories import make_alarm
 
 EVENING_IN_MADRID = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)

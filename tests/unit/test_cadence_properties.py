@@ -14,11 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incident_comms.cadence import (
+from incident_comms.cadence.due import (
     DEFAULT_RULES,
     WEEKDAYS,
-    DuePromise,
-    DueReason,
     OfficeRules,
     due_for_audience,
     in_office_hours,
@@ -26,6 +24,7 @@ from incident_comms.cadence import (
     next_update_due,
     promise_audiences,
 )
+from incident_comms.incidents.promises import DuePromise, DueReason
 from incident_comms.plan.models import Audience, OfficeHours, Plan, Severity
 
 MADRID = ZoneInfo("Europe/Madrid")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from incident_comms.adapters.sns import SMS_TEXT_MAX, is_gsm7, sms_segments, sms_text, sns_subject
-from incident_comms.manual import SHORT_POST_MAX, fit_text, manual_subject, manual_texts, printable
+from incident_comms.delivery.manual import SHORT_POST_MAX, fit_text, manual_subject, manual_texts, printable
 from incident_comms.plan.models import Phase, Plan
 
 STATUS = "https://estado.nubeteca.example"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, MetricRef
-from incident_comms.classify import classify_alarm, classify_payload, rule_matches
+from incident_comms.intake.classify import classify_alarm, classify_payload, rule_matches
 from incident_comms.plan.models import Plan, RuleWhen
 from tests.conftest import load_event
 

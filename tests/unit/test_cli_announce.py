@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from incident_comms.cli import main
+from incident_comms.cli.main import main
 from incident_comms.plan.models import Plan
 from tests.conftest import REPO
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from incident_comms.cadence import DuePromise, DueReason
-from incident_comms.conformance import conformance
-from incident_comms.incidents import Delivery, TimelineEntry, TimelineKind
-from incident_comms.promises import make_promise, record_missed, record_update
+from incident_comms.cadence.conformance import conformance
+from incident_comms.incidents.models import Delivery, TimelineEntry, TimelineKind
+from incident_comms.incidents.promises import DuePromise, DueReason, make_promise, record_missed, record_update
 from tests.factories import OPENED, opened_incident
 
 

@@ -9,8 +9,10 @@ from typing import Any, cast
 
 import pytest
 
-from incident_comms.bounces import BounceRecord, FeedbackKind
-from incident_comms.delivery_report import (
+from incident_comms.delivery.email.batches import BatchRecord, BatchState, EntryFailure
+from incident_comms.delivery.email.bounces import BounceRecord, FeedbackKind
+from incident_comms.delivery.publishing import PublishReport, PublishResult
+from incident_comms.delivery.report import (
     PROBLEMS_PER_CHANNEL,
     REPORT_ROLE,
     ProblemKind,
@@ -25,19 +27,10 @@ from incident_comms.delivery_report import (
     schedule_report,
     send_delivery_report,
 )
-from incident_comms.email_batches import BatchRecord, BatchState, EntryFailure
-from incident_comms.incidents import (
-    Delivery,
-    Incident,
-    Message,
-    MessageStatus,
-    TimelineEntry,
-    TimelineKind,
-)
-from incident_comms.notify import Email, approver_addresses
+from incident_comms.incidents.models import Delivery, Incident, Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.incidents.store import IncidentStore
 from incident_comms.plan.models import Plan
-from incident_comms.publishing import PublishReport, PublishResult
-from incident_comms.store import IncidentStore
+from incident_comms.team.emails import Email, approver_addresses
 from tests.factories import OPENED, opened_incident
 
 PUBLISHED = OPENED + timedelta(minutes=5)

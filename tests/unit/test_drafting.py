@@ -7,16 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
-from incident_comms.drafting import (
-    ChannelDraft,
-    MessageFacts,
-    format_elapsed,
-    one_line,
-    render_draft,
-    render_drafts,
-)
+from incident_comms.drafting.render import ChannelDraft, MessageFacts, render_draft, render_drafts
 from incident_comms.errors import PlanError
 from incident_comms.plan.models import Channel, ChannelFormat, ChannelKind, Phase, Plan
+from incident_comms.text import format_elapsed, one_line
 
 STARTED = datetime(2026, 1, 15, 13, 5, tzinfo=UTC)  # 14:05 CET in Madrid, 07:05 CST in Mexico City
 NOW = STARTED + timedelta(minutes=40)

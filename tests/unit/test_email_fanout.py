@@ -11,8 +11,7 @@ from typing import Any, cast
 
 import pytest
 
-from incident_comms.drafting import ChannelDraft
-from incident_comms.email_batches import (
+from incident_comms.delivery.email.batches import (
     LITERAL_DATA,
     MAX_BATCH,
     BatchInFlight,
@@ -31,13 +30,14 @@ from incident_comms.email_batches import (
     bulk_content,
     template_literal,
 )
-from incident_comms.email_fanout import EmailFanOutChannel, batches
-from incident_comms.incidents import Incident, Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.delivery.email.fanout import EmailFanOutChannel, batches
+from incident_comms.delivery.publishing import ChannelJob
+from incident_comms.drafting.render import ChannelDraft
+from incident_comms.incidents.models import Incident, Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.incidents.store import IncidentStore
 from incident_comms.local.ses_bulk import render
 from incident_comms.plan.models import ChannelKind, Plan
-from incident_comms.publishing import ChannelJob
-from incident_comms.store import IncidentStore
-from incident_comms.subscribers import Added, ImportReport, Subscriber, verify_unsubscribe_token
+from incident_comms.subscribers.directory import Added, ImportReport, Subscriber, verify_unsubscribe_token
 from tests.factories import opened_incident
 
 KEY = b"k" * 64

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from markupsafe import escape
 
 from incident_comms.alarms import AlarmSource, AlarmState
-from incident_comms.engage import announcement_emails, engage_texts, engagement_emails, engagement_subject
-from incident_comms.incidents import AlarmSnapshot, Incident
-from incident_comms.notify import SUBJECT_MAX, Email
+from incident_comms.incidents.models import AlarmSnapshot, Incident
 from incident_comms.plan.models import Person, Plan, localized
+from incident_comms.team.emails import SUBJECT_MAX, Email
+from incident_comms.team.engage import announcement_emails, engage_texts, engagement_emails, engagement_subject
 
 OPENED = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
 NOW = OPENED + timedelta(minutes=3)

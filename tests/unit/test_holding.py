@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from incident_comms.errors import PlanError
-from incident_comms.plan.loader import load_plan
+from incident_comms.lint.plan_texts import load_checked_plan
 from incident_comms.plan.models import HoldingText, Phase, PhaseSpec
 from tests.unit.conftest import Edit
 
 
 def problems_of(plan_dir: Path) -> list[str]:
     with pytest.raises(PlanError) as failed:
-        load_plan(plan_dir)
+        load_checked_plan(plan_dir)
     return failed.value.problems
 
 
@@ -118,7 +118,7 @@ def test_a_missing_locale_of_the_sms_variant_is_named(edit_plan: Edit, plan_copy
 
 
 def test_the_example_plans_holding_texts_are_templates_with_an_sms_variant(plan_copy: Path) -> None:
-    plan = load_plan(plan_copy)
+    plan = load_checked_plan(plan_copy)
 
     for phase in (Phase.INVESTIGATING, Phase.UPDATE):
         holding = plan.phases.phases[phase].holding

@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incident_comms.alarms import AlarmState
-from incident_comms.incidents import IncidentStatus
-from incident_comms.lifecycle import (
+from incident_comms.incidents.machine import (
     DEFAULT_SETTLE,
     AlarmChanged,
     AlarmMark,
@@ -37,6 +36,7 @@ from incident_comms.lifecycle import (
     state_problems,
     timer_event,
 )
+from incident_comms.incidents.models import IncidentStatus
 from incident_comms.plan.models import Phase, Plan
 from tests.factories import make_alarm, opened_incident
 

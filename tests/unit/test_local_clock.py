@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from incident_comms.cli import main
+from incident_comms.cli.main import main
 from incident_comms.local.server import clock_move_of, forward_to, parse_instant
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

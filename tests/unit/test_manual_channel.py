@@ -8,10 +8,10 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from incident_comms.manual import SHORT_POST_MAX, ManualChannel
-from incident_comms.notify import Email
+from incident_comms.delivery.manual import SHORT_POST_MAX, ManualChannel
+from incident_comms.delivery.publishing import ChannelJob
 from incident_comms.plan.models import Channel, ChannelFormat, Plan
-from incident_comms.publishing import ChannelJob
+from incident_comms.team.emails import Email
 from tests.factories import OPENED, RecordingSender, opened_incident
 
 STATUS = "https://estado.nubeteca.example"

@@ -9,19 +9,11 @@ import pytest
 from pydantic import ValidationError
 
 from incident_comms.alarms import Alarm
-from incident_comms.incidents import Message
-from incident_comms.notify import (
-    SUBJECT_MAX,
-    ApprovalRequests,
-    Email,
-    approval_links,
-    approval_request_email,
-    approval_subject,
-    approval_url,
-    approver_addresses,
-)
+from incident_comms.approvals.requests import ApprovalRequests, approval_links, approval_request_email, approval_url
+from incident_comms.approvals.tokens import ApprovalAction, RejectReason, TokenRejected, verify_token
+from incident_comms.incidents.models import Message
 from incident_comms.plan.models import Plan
-from incident_comms.tokens import ApprovalAction, RejectReason, TokenRejected, verify_token
+from incident_comms.team.emails import SUBJECT_MAX, Email, approval_subject, approver_addresses
 from tests.factories import OPENED, RecordingSender, make_alarm, opened_incident
 
 BASE_URL = "https://incidents.example.com"
@@ -204,7 +196,7 @@ LONG_BLAME = "La culpa es del equipo de base de datos, que " + "tocó la configu
 
 
 def email_with_sms(plan: Plan, text: str) -> Email:
-    from incident_comms.drafting import draft_from_text
+    from incident_comms.drafting.render import draft_from_text
 
     incident, message = opened_incident(plan)
     channel = next(c for c in plan.channels.channels if c.id == "sms-customers")
@@ -242,7 +234,8 @@ def test_errors_put_the_summary_first_and_each_channel_lists_its_findings(plan: 
 
 
 def test_a_quoted_span_is_one_line_of_at_most_80_characters(plan: Plan) -> None:
-    from incident_comms.notify import FINDING_QUOTE_MAX, checks_context, draft_checks, team_texts
+    from incident_comms.approvals.requests import FINDING_QUOTE_MAX, checks_context, draft_checks
+    from incident_comms.team.emails import team_texts
 
     long_sms = "Nubeteca: " + "avería en la API " * 12
     email = email_with_sms(plan, long_sms)
@@ -256,7 +249,7 @@ def test_a_quoted_span_is_one_line_of_at_most_80_characters(plan: Plan) -> None:
 
 
 def email_with_sms_message(plan: Plan, text: str) -> Message:
-    from incident_comms.drafting import draft_from_text
+    from incident_comms.drafting.render import draft_from_text
 
     _, message = opened_incident(plan)
     channel = next(c for c in plan.channels.channels if c.id == "sms-customers")

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from incident_comms.errors import PlanError
-from incident_comms.plan.loader import load_plan, loc_path
+from incident_comms.lint.plan_texts import load_checked_plan
+from incident_comms.plan.loader import loc_path
 from incident_comms.plan.models import LINT_CHECK_IDS, Phase, Plan, template_key
 
 from .conftest import Edit
@@ -19,7 +20,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 
 def problems_of(plan_dir: Path) -> list[str]:
     with pytest.raises(PlanError) as caught:
-        load_plan(plan_dir)
+        load_checked_plan(plan_dir)
     assert caught.value.problems, "a PlanError always lists its problems"
     return caught.value.problems
 
@@ -300,7 +301,7 @@ def test_all_problems_at_once(edit_plan: Edit, plan_copy: Path) -> None:
 
 
 def test_cli_plan_check(plan_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from incident_comms.cli import main
+    from incident_comms.cli.main import main
 
     assert main(["plan", "check", "--plan", str(plan_copy)]) == 0
     assert capsys.readouterr().out.startswith("ok: 3 severities")

@@ -88,7 +88,7 @@ def test_cell_is_one_line() -> None:
 
 
 def test_cli_plan_render(capsys: pytest.CaptureFixture[str]) -> None:
-    from incident_comms.cli import main
+    from incident_comms.cli.main import main
 
     from .conftest import PLAN_DIR
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incident_comms.cadence import DuePromise, DueReason
-from incident_comms.plan.models import Plan
-from incident_comms.promises import (
+from incident_comms.incidents.promises import (
+    DuePromise,
+    DueReason,
     Promise,
     keep,
     make_promise,
@@ -21,6 +21,7 @@ from incident_comms.promises import (
     record_update,
     tally,
 )
+from incident_comms.plan.models import Plan
 
 T0 = datetime(2026, 1, 15, 13, 0, tzinfo=UTC)  # 14:00 CET in Madrid
 INCIDENT = "INC-20260115-1300-abc123"

@@ -16,18 +16,8 @@ from typing import Any
 import feedparser  # type: ignore[import-untyped]
 import pytest
 
-from incident_comms.drafting import draft_from_text
-from incident_comms.incidents import (
-    Incident,
-    IncidentStatus,
-    Message,
-    MessageStatus,
-    Publication,
-    PublicationReason,
-)
-from incident_comms.plan.models import Phase, Plan
-from incident_comms.publishing import ChannelJob
-from incident_comms.statuspage import (
+from incident_comms.delivery.publishing import ChannelJob
+from incident_comms.delivery.status_page.site import (
     ATOM_TYPE,
     CACHE_CONTROL,
     HTML_TYPE,
@@ -37,6 +27,16 @@ from incident_comms.statuspage import (
     build_site,
     published_updates,
 )
+from incident_comms.drafting.render import draft_from_text
+from incident_comms.incidents.models import (
+    Incident,
+    IncidentStatus,
+    Message,
+    MessageStatus,
+    Publication,
+    PublicationReason,
+)
+from incident_comms.plan.models import Phase, Plan
 from tests.factories import OPENED, opened_incident
 
 NOW = OPENED + timedelta(hours=2)

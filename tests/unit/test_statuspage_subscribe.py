@@ -6,10 +6,10 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from incident_comms.incidents import Incident, Message, Publication
+from incident_comms.delivery.publishing import ChannelJob
+from incident_comms.delivery.status_page.site import StatusPageChannel, build_site
+from incident_comms.incidents.models import Incident, Message, Publication
 from incident_comms.plan.models import Plan
-from incident_comms.publishing import ChannelJob
-from incident_comms.statuspage import StatusPageChannel, build_site
 from tests.factories import opened_incident
 from tests.forms import FormReader
 

@@ -11,10 +11,16 @@ from urllib.parse import urlencode
 
 import pytest
 
-from incident_comms.approvals import HttpRequest
-from incident_comms.notify import Email
 from incident_comms.plan.models import Plan
-from incident_comms.subscribe_pages import (
+from incident_comms.subscribers.directory import (
+    Added,
+    Subscriber,
+    confirmation_token,
+    new_subscriber,
+    unsubscribe_token,
+    verify_confirmation_token,
+)
+from incident_comms.subscribers.subscribe import (
     CONFIRMATION_INTERVAL,
     MAX_SUBSCRIBE_FORM_BYTES,
     SubscribeOutcome,
@@ -26,14 +32,8 @@ from incident_comms.subscribe_pages import (
     show_form,
     subscribe_texts,
 )
-from incident_comms.subscribers import (
-    Added,
-    Subscriber,
-    confirmation_token,
-    new_subscriber,
-    unsubscribe_token,
-    verify_confirmation_token,
-)
+from incident_comms.team.emails import Email
+from incident_comms.web import HttpRequest
 from tests.factories import RecordingSender
 from tests.forms import FormReader
 

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from incident_comms import subscribers
+from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, TokenRejected, issue_token, verify_token
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers import (
+from incident_comms.subscribers import directory as subscribers
+from incident_comms.subscribers.directory import (
     ConfirmationProblem,
     ConfirmationRejected,
     Subscriber,
@@ -25,7 +26,6 @@ from incident_comms.subscribers import (
     verify_confirmation_token,
     verify_unsubscribe_token,
 )
-from incident_comms.tokens import ApprovalAction, TokenClaims, TokenRejected, issue_token, verify_token
 
 KEY = b"k" * 64
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

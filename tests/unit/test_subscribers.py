@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token
 from incident_comms.errors import BadInput
 from incident_comms.plan.models import Component, Plan
-from incident_comms.subscribers import (
+from incident_comms.subscribers.directory import (
     MAX_TOPICS,
     Added,
     ImportReport,
@@ -26,7 +27,6 @@ from incident_comms.subscribers import (
     unsubscribe_url,
     verify_unsubscribe_token,
 )
-from incident_comms.tokens import ApprovalAction, TokenClaims, issue_token
 
 KEY = b"k" * 64
 

@@ -7,9 +7,16 @@ from typing import Any, cast
 
 import pytest
 
-from incident_comms.drafting import ChannelDraft
+from incident_comms.approvals.timeout import (
+    TimeoutResult,
+    approval_timed_out,
+    holding_message,
+    holding_published_email,
+    parse_timeout_event,
+)
+from incident_comms.drafting.render import ChannelDraft
 from incident_comms.errors import PlanError
-from incident_comms.incidents import (
+from incident_comms.incidents.models import (
     Incident,
     IncidentStatus,
     Message,
@@ -19,17 +26,10 @@ from incident_comms.incidents import (
     TimelineEntry,
     TimelineKind,
 )
+from incident_comms.incidents.store import IncidentStore
 from incident_comms.lint import sms_encoding
-from incident_comms.notify import SUBJECT_MAX, Email, approver_addresses
 from incident_comms.plan.models import HoldingText, LocalizedText, Phase, Plan
-from incident_comms.store import IncidentStore
-from incident_comms.timeouts import (
-    TimeoutResult,
-    approval_timed_out,
-    holding_message,
-    holding_published_email,
-    parse_timeout_event,
-)
+from incident_comms.team.emails import SUBJECT_MAX, Email, approver_addresses
 from tests.factories import OPENED, make_alarm, opened_incident
 
 FIRED = OPENED + timedelta(minutes=10)

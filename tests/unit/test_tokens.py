@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from incident_comms.errors import BadInput
-from incident_comms.tokens import (
+from incident_comms.approvals.tokens import (
     MAX_TOKEN_CHARS,
     ApprovalAction,
     RejectReason,
@@ -27,6 +26,7 @@ from incident_comms.tokens import (
     token_fingerprint,
     verify_token,
 )
+from incident_comms.errors import BadInput
 
 KEY = b"k" * 32
 OTHER_KEY = b"o" * 32

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers import unsubscribe_token
-from incident_comms.unsubscribe_pages import confirm_unsubscribe, show_unsubscribe
+from incident_comms.subscribers.directory import unsubscribe_token
+from incident_comms.subscribers.unsubscribe import confirm_unsubscribe, show_unsubscribe
 from tests.conftest import APPROVAL_KEY
 from tests.forms import FormReader
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from incident_comms.ingest import IngestReport
-from incident_comms.webhooks import accept_webhook, bearer_token_matches
+from incident_comms.intake.ingest import IngestReport
+from incident_comms.intake.webhooks import accept_webhook, bearer_token_matches
 from tests.conftest import EVENTS
 
 TOKEN = "s3cr3t-token-of-enough-length-0123456789"

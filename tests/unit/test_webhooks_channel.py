@@ -26,8 +26,8 @@ from incident_comms.adapters.webhooks import (
     teams_payload,
     webhook_flavour,
 )
+from incident_comms.delivery.publishing import ChannelJob, ChannelResult
 from incident_comms.plan.models import Plan
-from incident_comms.publishing import ChannelJob, ChannelResult
 from tests.factories import OPENED, opened_incident
 
 SECRET_PATH = "/services/T000/B000/s3cr3t-t0k3n"

@@ -1,3 +1,3 @@
-from incident_comms.cli import main
+from incident_comms.cli.main import main
 
 raise SystemExit(main())

@@ -26,17 +26,18 @@ if TYPE_CHECKING:
 
     from incident_comms.adapters.contacts import DynamoBounceLedger
     from incident_comms.adapters.scheduler import FunctionSchedules
-    from incident_comms.delivery_report import ReportLedger, ReportSchedules
-    from incident_comms.email_batches import BatchLedger, EmailBatchSender
-    from incident_comms.email_feedback import EmailFeedback
-    from incident_comms.incident_lifecycle import IncidentLifecycle, LifecycleTimers
-    from incident_comms.notify import ApprovalRequests, ApprovalTimeouts, EmailSender
+    from incident_comms.approvals.requests import ApprovalRequests, ApprovalTimeouts
+    from incident_comms.cadence.keeping import UpdateSchedules
+    from incident_comms.delivery.email.batches import BatchLedger, EmailBatchSender
+    from incident_comms.delivery.email.feedback import EmailFeedback
+    from incident_comms.delivery.publishing import ChannelPublisher, PublishQueue
+    from incident_comms.delivery.report import ReportLedger, ReportSchedules
+    from incident_comms.incidents.store import IncidentStore
+    from incident_comms.lifecycle.transitions import IncidentLifecycle, LifecycleTimers
     from incident_comms.plan.models import ChannelKind, Plan
-    from incident_comms.promise_keeping import UpdateSchedules
-    from incident_comms.publishing import ChannelPublisher, PublishQueue
-    from incident_comms.store import IncidentStore
-    from incident_comms.subscribe_pages import ConfirmationLimiter
-    from incident_comms.subscribers import SubscriberDirectory
+    from incident_comms.subscribers.directory import SubscriberDirectory
+    from incident_comms.subscribers.subscribe import ConfirmationLimiter
+    from incident_comms.team.emails import EmailSender
 
 
 DEFAULT_SENDER_ADDRESS = "incidents@example.com"
@@ -175,10 +176,10 @@ class Services:
         """One publisher per channel kind, each built on the clients it needs (and only when publishing)."""
         from incident_comms.adapters.sns import SnsChannel
         from incident_comms.adapters.webhooks import WebhookChannel
-        from incident_comms.email_fanout import EmailFanOutChannel
-        from incident_comms.manual import ManualChannel
+        from incident_comms.delivery.email.fanout import EmailFanOutChannel
+        from incident_comms.delivery.manual import ManualChannel
+        from incident_comms.delivery.status_page.site import StatusPageChannel
         from incident_comms.plan.models import ChannelKind
-        from incident_comms.statuspage import StatusPageChannel
 
         settings = self.settings
         return {
@@ -210,7 +211,7 @@ class Services:
         """Sends email batches through SES SendBulkEmail, once each, paced per container under the SES send rate
         shared by the senders that may run at once (the queue's maximum concurrency)."""
         from incident_comms.adapters.contacts import DynamoBatchLedger, SesBulkEmailSender
-        from incident_comms.email_batches import EmailBatchSender, Pacer
+        from incident_comms.delivery.email.batches import EmailBatchSender, Pacer
 
         settings = self.settings
         return EmailBatchSender(
@@ -234,7 +235,7 @@ class Services:
     def email_feedback(self) -> EmailFeedback:
         """Applies SES bounce and complaint notifications: recorded once, the address suppressed in the contact
         list, one timeline entry per message channel."""
-        from incident_comms.email_feedback import EmailFeedback
+        from incident_comms.delivery.email.feedback import EmailFeedback
 
         return EmailFeedback(self.store, self.bounce_ledger, self.subscribers)
 
@@ -319,7 +320,7 @@ class Services:
     def lifecycle_for(self, timer_function_arn: str) -> IncidentLifecycle:
         """:attr:`lifecycle` with timers targeting ``timer_function_arn``: the lifecycle timer function passes its
         own ARN (from its Lambda context), which its template cannot give it without a circular reference."""
-        from incident_comms.incident_lifecycle import IncidentLifecycle
+        from incident_comms.lifecycle.transitions import IncidentLifecycle
 
         return IncidentLifecycle(
             self.plan,
@@ -355,7 +356,7 @@ class Services:
     @cached_property
     def approval_requests(self) -> ApprovalRequests:
         """The approval request emails: sent from the configured sender, with signed links to the approvals pages."""
-        from incident_comms.notify import ApprovalRequests
+        from incident_comms.approvals.requests import ApprovalRequests
 
         return ApprovalRequests(
             self.email_sender,
@@ -383,16 +384,16 @@ class Services:
     @cached_property
     def approval_key(self) -> bytes:
         """The key approval links are signed with, read from Secrets Manager once per container (never logged)."""
-        from incident_comms.tokens import MIN_KEY_BYTES
+        from incident_comms.approvals.tokens import MIN_KEY_BYTES
 
         value = self._secret_field(self.settings.approval_key_secret, "key", "APPROVAL_KEY_SECRET_ARN", MIN_KEY_BYTES)
         return value.encode("utf-8")
 
     @cached_property
     def plan(self) -> Plan:
-        from incident_comms.plan.loader import load_plan
+        from incident_comms.lint.plan_texts import load_checked_plan
 
-        return load_plan(self.settings.plan_dir)
+        return load_checked_plan(self.settings.plan_dir)
 
 
 def _duration(text: str, variable: str) -> timedelta:

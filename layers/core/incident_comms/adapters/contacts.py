@@ -29,8 +29,7 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from incident_comms.adapters.dynamodb import item_values
-from incident_comms.bounces import BounceRecord
-from incident_comms.email_batches import (
+from incident_comms.delivery.email.batches import (
     THROTTLE_CODES,
     BatchRecord,
     BatchState,
@@ -39,8 +38,9 @@ from incident_comms.email_batches import (
     SesRefused,
     SesThrottled,
 )
+from incident_comms.delivery.email.bounces import BounceRecord
 from incident_comms.errors import BadInput
-from incident_comms.subscribers import (
+from incident_comms.subscribers.directory import (
     COMPONENT_TOPIC,
     MAX_TOPICS,
     Added,

@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from incident_comms.alarms import Alarm
-from incident_comms.incidents import (
+from incident_comms.incidents.models import (
     AlarmSnapshot,
     Delivery,
     Incident,
@@ -40,8 +40,8 @@ from incident_comms.incidents import (
     Publication,
     TimelineEntry,
 )
-from incident_comms.promises import PromiseLedger
-from incident_comms.store import Applied, DecisionSaved, StoreResult
+from incident_comms.incidents.promises import PromiseLedger
+from incident_comms.incidents.store import Applied, DecisionSaved, StoreResult
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -28,17 +28,17 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from incident_comms.approvals.timeout import TIMEOUT_EVENT_KIND, ApprovalTimeoutEvent
 from incident_comms.clock import Clock
-from incident_comms.delivery_report import ReportRequest
-from incident_comms.incident_lifecycle import TimerFiring
-from incident_comms.lifecycle import Timer, TimerKind
-from incident_comms.timeouts import TIMEOUT_EVENT_KIND, ApprovalTimeoutEvent
+from incident_comms.delivery.report import ReportRequest
+from incident_comms.incidents.machine import Timer, TimerKind
+from incident_comms.lifecycle.transitions import TimerFiring
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
     from mypy_boto3_scheduler.type_defs import CreateScheduleInputTypeDef, TargetTypeDef
 
-    from incident_comms.promise_keeping import PromptEvent, PromptKind
+    from incident_comms.cadence.keeping import PromptEvent, PromptKind
 
 SCHEDULE_NAME_PREFIX = "approval-"
 REPORT_NAME_PREFIX = "report-"
@@ -319,7 +319,7 @@ class SchedulerUpdateSchedules(FunctionSchedules):
         return True
 
     def cancel(self, incident_id: str) -> list[str]:
-        from incident_comms.promise_keeping import PromptKind
+        from incident_comms.cadence.keeping import PromptKind
 
         deleted = []
         for kind in PromptKind:

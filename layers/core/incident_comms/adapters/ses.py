@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from typing import TYPE_CHECKING
 
-from incident_comms.notify import Email
+from incident_comms.team.emails import Email
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from incident_comms.drafting import SNS_SUBJECT_MAX, one_line, truncate
-from incident_comms.manual import fit_text, printable
+from incident_comms.delivery.manual import fit_text, printable
+from incident_comms.delivery.publishing import ChannelJob, ChannelResult
+from incident_comms.drafting.render import SNS_SUBJECT_MAX
 from incident_comms.plan.models import Phase, Plan, localized
-from incident_comms.publishing import ChannelJob, ChannelResult
+from incident_comms.text import one_line, truncate
 
 if TYPE_CHECKING:
     from mypy_boto3_sns.client import SNSClient

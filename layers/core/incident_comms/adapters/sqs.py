@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from incident_comms.incidents import Publication
-from incident_comms.publishing import PublishRequest
+from incident_comms.delivery.publishing import PublishRequest
+from incident_comms.incidents.models import Publication
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from incident_comms.subscribe_pages import CONFIRMATION_INTERVAL
+from incident_comms.subscribers.subscribe import CONFIRMATION_INTERVAL
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -39,9 +39,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from incident_comms.drafting import one_line, truncate
-from incident_comms.manual import printable
-from incident_comms.publishing import ChannelJob, ChannelResult
+from incident_comms.delivery.manual import printable
+from incident_comms.delivery.publishing import ChannelJob, ChannelResult
+from incident_comms.text import one_line, truncate
 
 Flavour = Literal["slack", "teams"]
 

@@ -41,7 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from incident_comms.drafting import ChannelDraft
+from incident_comms.drafting.render import ChannelDraft
 from incident_comms.errors import BadInput
 from incident_comms.lint.checks import (
     DATA_LOSS_SEVERITIES,

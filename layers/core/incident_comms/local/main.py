@@ -29,9 +29,9 @@ def run_local(root: Path, plan_dir: Path, port: int, sample: bool, clock: str | 
         raise BadInput(f"the local stack needs moto: pip install 'incident-comms[local]' ({error.name})") from error
     if not (root / "template.yaml").is_file():
         raise BadInput(f"no template.yaml in {root}: run from the repository or give --root")
-    from incident_comms.plan.loader import load_plan
+    from incident_comms.lint.plan_texts import load_checked_plan
 
-    load_plan(plan_dir)
+    load_checked_plan(plan_dir)
     try:
         start_clock = ManualClock(parse_instant(clock)) if clock is not None else None
     except ValueError as error:

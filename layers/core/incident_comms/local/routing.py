@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from incident_comms.errors import BadInput
-from incident_comms.intake import (
+from incident_comms.intake.payloads import (
     SHAPE_ALARM_ACTION,
     SHAPE_ALERTMANAGER,
     SHAPE_GRAFANA,

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from incident_comms.clock import ManualClock
 from incident_comms.durations import parse_duration
 from incident_comms.errors import BadInput
-from incident_comms.intake import MAX_PAYLOAD_BYTES, parse_payload
+from incident_comms.intake.payloads import MAX_PAYLOAD_BYTES, parse_payload
 from incident_comms.local.aws import REGION, EmbeddedAws
 from incident_comms.local.cfn import load_template
 from incident_comms.local.functions import LocalFunction, functions_of
@@ -150,7 +150,7 @@ class LocalStack:
         from importlib.resources import files
 
         from incident_comms.composition import services
-        from incident_comms.subscribers import parse_csv
+        from incident_comms.subscribers.directory import parse_csv
 
         deps = services()
         rows = parse_csv(files("incident_comms.local").joinpath("sample-subscribers.csv").read_text("utf-8"), deps.plan)
@@ -244,9 +244,9 @@ class LocalStack:
         return {"now": now.isoformat(), "fired": fired}
 
     def incidents(self) -> list[dict[str, Any]]:
+        from incident_comms.cadence.conformance import conformance_of
         from incident_comms.composition import services
-        from incident_comms.conformance import conformance_of
-        from incident_comms.delivery_report import reports_now
+        from incident_comms.delivery.report import reports_now
 
         deps = services()
         store = deps.store

@@ -23,8 +23,7 @@ severity, and, for the severities that publish it (``approval_timeout``), checke
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,14 +31,9 @@ import yaml
 from jinja2 import TemplateSyntaxError
 from pydantic import BaseModel, ValidationError
 
-from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, MetricRef
-from incident_comms.drafting import MessageFacts, plan_environment, plan_environment_for, render_draft
 from incident_comms.errors import PlanError
-from incident_comms.holding import holding_source, render_holding
-from incident_comms.lint import DraftText, lint, supports_locale
 from incident_comms.plan.models import (
     LINT_CHECK_IDS,
-    TEMPLATE_BLOCKS,
     Channels,
     IncidentDefinition,
     LocalizedText,
@@ -48,8 +42,8 @@ from incident_comms.plan.models import (
     Plan,
     Roles,
     Values,
-    template_key,
 )
+from incident_comms.plan.templates import plan_environment_for
 
 DEFINITION = "incident-definition.yaml"
 ROLES = "roles.yaml"
@@ -63,8 +57,13 @@ M = TypeVar("M", bound=BaseModel)
 _UNION_TAGS = frozenset({"str", "int", "float", "bool"})
 
 
-def load_plan(plan_dir: Path) -> Plan:
-    """Read, validate and cross-check the plan in ``plan_dir``; raise :class:`PlanError` listing every problem."""
+def load_plan(plan_dir: Path, text_checks: Callable[[Plan], list[str]]) -> Plan:
+    """Read, validate and cross-check the plan in ``plan_dir``; raise :class:`PlanError` listing every problem.
+
+    ``text_checks`` renders the plan's texts once the plan is whole (templates with sample facts, holding texts
+    checked like drafts); it lives with the draft checks, above this stage, so callers pass it:
+    :func:`incident_comms.lint.load_checked_plan` is this function with it.
+    """
     if not plan_dir.is_dir():
         raise PlanError([f"{plan_dir}: (file): no plan folder here"])
     problems: list[str] = []
@@ -91,8 +90,7 @@ def load_plan(plan_dir: Path) -> Plan:
     plan = Plan(
         definition=definition, roles=roles, channels=channels, phases=phases, values=values, templates=templates
     )
-    problems += _check_templates(plan)
-    problems += _check_holding(plan)
+    problems += text_checks(plan)
     if problems:
         raise PlanError(_unique(problems))
     return plan
@@ -376,117 +374,3 @@ def _check_template_syntax(templates: dict[str, str]) -> list[str]:
         except TemplateSyntaxError as error:
             problems.append(f"{TEMPLATES_DIR}/{key}: line {error.lineno}: {error.message}")
     return problems
-
-
-def _check_templates(plan: Plan) -> list[str]:
-    problems: list[str] = []
-    environment = plan_environment(plan)
-    for index, channel in enumerate(plan.channels.channels):
-        for phase in Phase:
-            key = template_key(channel.locale, phase, channel.template_format)
-            if key not in plan.templates:
-                problems.append(
-                    f"{TEMPLATES_DIR}/{key}: (file): missing, needed by channel '{channel.id}' "
-                    f"({CHANNELS} channels[{index}])"
-                )
-                continue
-            template = environment.get_template(key)
-            missing = [b for b in TEMPLATE_BLOCKS[channel.template_format] if b not in template.blocks]
-            if missing:
-                problems += [f"{TEMPLATES_DIR}/{key}: (file): missing block '{block}'" for block in missing]
-                continue
-            for facts in _sample_facts(plan, channel.severities[0], phase):
-                try:
-                    render_draft(plan, phase, facts, channel)
-                except PlanError as error:
-                    problems += error.problems
-                    break
-    return problems
-
-
-def _check_holding(plan: Plan) -> list[str]:
-    """Render each holding text on each channel of each severity with sample facts (its next update promised when
-    the severity has a cadence), and lint it where it can be published: each check with errors is a problem line
-    per holding text, naming the channels and severities it fails on."""
-    problems: list[str] = []
-    failing: dict[tuple[str, str], tuple[str, dict[str, None], dict[str, None]]] = {}
-    started = datetime(2026, 3, 10, 13, 5, tzinfo=UTC)
-    now = started + timedelta(minutes=12)
-    for phase, spec in plan.phases.phases.items():
-        if spec.holding is None:
-            continue
-        for severity in plan.definition.severities:
-            cadence = severity.update_every if phase not in (Phase.RESOLVED, Phase.POSTMORTEM) else None
-            facts = MessageFacts(
-                incident_id="INC-SAMPLE-1",
-                component_id=plan.definition.components[0].id,
-                severity_id=severity.id,
-                started_at=started,
-                now=now,
-                next_update_at=now + cadence if cadence else None,
-            )
-            for channel in plan.channels_for(severity.id):
-                try:
-                    text = render_holding(plan, phase, spec.holding, facts, channel)
-                except PlanError as error:
-                    problems += error.problems
-                    continue
-                if severity.approval_timeout is None or not supports_locale(channel.locale):
-                    continue
-                internal = plan.audience(channel.audience).internal
-                draft = DraftText(text=text, format=channel.template_format, locale=channel.locale, internal=internal)
-                _, where = holding_source(plan, phase, spec.holding, channel)
-                for finding in lint(plan, draft, phase=phase, severity=severity.id):
-                    if finding.level == "error":
-                        _, channels, severities = failing.setdefault((where, finding.check), (finding.message, {}, {}))
-                        channels[channel.id] = None
-                        severities[severity.id] = None
-    problems += [
-        f"{PHASES}: {where}: {check} on {', '.join(channels)} ({', '.join(severities)}): {message}"
-        for (where, check), (message, channels, severities) in failing.items()
-    ]
-    return problems
-
-
-def _sample_facts(plan: Plan, severity_id: str, phase: Phase) -> list[MessageFacts]:
-    """Two incidents to render every template with: every optional fact given, and none given."""
-    started = datetime(2026, 3, 10, 13, 5, tzinfo=UTC)
-    now = started + timedelta(minutes=40)
-    finished = phase in (Phase.RESOLVED, Phase.POSTMORTEM)
-    component = plan.definition.components[0].id
-    alarm = Alarm(
-        source=AlarmSource.CLOUDWATCH,
-        kind=AlarmKind.METRIC,
-        id="arn:aws:cloudwatch:eu-west-1:123456789012:alarm:prod-api-5xx",
-        name="prod-api-5xx",
-        state=AlarmState.ALARM,
-        changed_at=started,
-        metrics=[MetricRef(namespace="AWS/ApiGateway", name="5XXError", dimensions={"ApiName": "prod"})],
-    )
-    sample = "Sample text."
-    full = MessageFacts(
-        incident_id="INC-SAMPLE-1",
-        component_id=component,
-        severity_id=severity_id,
-        started_at=started,
-        now=now,
-        next_update_at=None if finished else now + timedelta(minutes=30),
-        resolved_at=now if finished else None,
-        data_loss="no",
-        customer_action=sample,
-        cause=sample,
-        actions_taken=sample,
-        actions_planned=sample,
-        root_cause=sample,
-        lessons=sample,
-        alarms=[alarm],
-    )
-    bare = MessageFacts(
-        incident_id="INC-SAMPLE-2",
-        component_id=component,
-        severity_id=severity_id,
-        started_at=started,
-        now=now,
-        resolved_at=now if finished else None,
-    )
-    return [full, bare]

@@ -1,0 +1,187 @@
+"""The ``incident-comms`` command line.
+
+Every command answers bad input with exit 2 and one ``error:`` line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from incident_comms.cli.common import read_input
+from incident_comms.cli.lint import add_lint_command
+from incident_comms.cli.subscribers import add_subscribers_command
+from incident_comms.errors import BadInput, PlanError
+
+if TYPE_CHECKING:
+    from incident_comms.team.emails import EmailSender
+
+DEFAULT_PLAN_DIR = "plan"
+_EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise BadInput(message)
+
+
+def _plan_dir(args: argparse.Namespace) -> Path:
+    given = getattr(args, "plan_dir", None) or getattr(args, "plan", None)
+    return Path(given or os.environ.get("INCIDENT_COMMS_PLAN_DIR") or DEFAULT_PLAN_DIR)
+
+
+def _load_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from incident_comms.lint.plan_texts import load_checked_plan
+
+    try:
+        return load_checked_plan(_plan_dir(args))
+    except PlanError as error:
+        raise BadInput(f"the plan is invalid ({len(error.problems)} problems): {error.problems[0]}") from error
+
+
+def _plan_check(args: argparse.Namespace) -> int:
+    from incident_comms.lint.plan_texts import load_checked_plan
+
+    try:
+        plan = load_checked_plan(_plan_dir(args))
+    except PlanError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    definition = plan.definition
+    print(
+        f"ok: {len(definition.severities)} severities, {len(definition.components)} components, "
+        f"{len(definition.rules)} rules, {len(plan.roles.roles)} roles, {len(plan.channels.channels)} channels, "
+        f"{len(plan.templates)} templates"
+    )
+    return 0
+
+
+def _plan_render(args: argparse.Namespace) -> int:
+    from incident_comms.plan.render import render_markdown
+
+    sys.stdout.write(render_markdown(_load_plan(args)))
+    return 0
+
+
+def _plan_announce(args: argparse.Namespace) -> int:
+    from incident_comms.team.engage import announcement_emails
+
+    if args.dry_run:
+        for email in announcement_emails(_load_plan(args)):
+            print(json.dumps({"to": email.to, "subject": email.subject, "text": email.text}, ensure_ascii=False))
+        return 0
+    sender = _sender_address(args)
+    emails = announcement_emails(_load_plan(args))
+    email_sender = _ses_sender(sender)
+    failed = 0
+    for email in emails:
+        outcome: dict[str, object] = {"to": email.to, "subject": email.subject}
+        try:
+            outcome["message_id"] = email_sender.send(email)
+        except Exception as error:  # noqa: BLE001 - reported per email; the others are still sent
+            failed += 1
+            outcome["error"] = _one_line(f"{type(error).__name__}: {error}")
+        print(json.dumps(outcome, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def _sender_address(args: argparse.Namespace) -> str:
+    sender = (args.sender or os.environ.get("SENDER_ADDRESS") or "").strip()
+    if not sender:
+        raise BadInput("no sender address: give --sender ADDRESS or set SENDER_ADDRESS (or use --dry-run)")
+    if not _EMAIL_ADDRESS.fullmatch(sender):
+        raise BadInput(f"the sender {sender!r} is not an email address")
+    return sender
+
+
+def _ses_sender(sender: str) -> EmailSender:
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    from incident_comms.adapters.ses import SesEmailSender
+
+    try:
+        return SesEmailSender(boto3.client("sesv2"), sender)
+    except BotoCoreError as error:
+        raise BadInput(f"cannot reach SES: {error}") from error
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from incident_comms.intake.classify import classify_payload
+    from incident_comms.intake.payloads import parse_payload
+
+    payload = parse_payload(read_input(args.file))
+    plan = _load_plan(args)
+    print(json.dumps(classify_payload(payload, plan), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _local(args: argparse.Namespace) -> int:
+    from incident_comms.local.main import run_local
+
+    root, plan_dir = Path(args.root).resolve(), _plan_dir(args).resolve()
+    return run_local(root, plan_dir, args.port, sample=not args.no_sample, clock=args.clock)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="incident-comms", description="Incident communication, from the plan to the customer.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    plan = commands.add_parser("plan", help="check, render or announce the plan")
+    plan_commands = plan.add_subparsers(dest="plan_command", required=True, parser_class=_Parser)
+    check = plan_commands.add_parser("check", help="validate the plan; exit 1 with file: field: message lines")
+    check.add_argument("plan_dir", nargs="?", help="plan folder (same as --plan)")
+    check.add_argument("--plan", help="plan folder (default: $INCIDENT_COMMS_PLAN_DIR or ./plan)")
+    check.set_defaults(run=_plan_check)
+    render = plan_commands.add_parser("render", help="print the plan as Markdown for the team wiki")
+    render.add_argument("plan_dir", nargs="?", help="plan folder (same as --plan)")
+    render.add_argument("--plan", help="plan folder")
+    render.set_defaults(run=_plan_render)
+    announce = plan_commands.add_parser("announce", help="email each person in the roles table their part in the plan")
+    announce.add_argument("--plan", help="plan folder (default: $INCIDENT_COMMS_PLAN_DIR or ./plan)")
+    announce.add_argument("--dry-run", action="store_true", help="print the emails as JSON lines; send nothing")
+    announce.add_argument("--sender", help="From address, verified in SES (default: $SENDER_ADDRESS)")
+    announce.set_defaults(run=_plan_announce)
+
+    classify = commands.add_parser("classify", help="classify an inbound alarm payload against the plan")
+    classify.add_argument("--plan", help="plan folder")
+    classify.add_argument("file", metavar="FILE|-", help="the payload, or - for stdin")
+    classify.set_defaults(run=_classify)
+
+    add_subscribers_command(commands)
+    add_lint_command(commands)
+
+    local = commands.add_parser("local", help="run the whole system on this machine over an embedded AWS")
+    local.add_argument("--port", type=int, default=8377, help="HTTP port on 127.0.0.1 (0: any free port)")
+    local.add_argument("--plan", help="plan folder")
+    local.add_argument("--root", default=".", help="the repository: template.yaml, functions/, events/")
+    local.add_argument("--no-sample", action="store_true", help="do not fire the sample alarm at start")
+    local.add_argument("--clock", metavar="INSTANT", help="start the clock at this instant, e.g. 2026-11-23T15:00:00Z")
+    local.set_defaults(run=_local)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (0 ok, 1 findings/invalid plan, 2 bad input)."""
+    try:
+        args = build_parser().parse_args(argv)
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
+    except BadInput as error:
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:500]

@@ -1,0 +1,286 @@
+"""Use case: publish one approved message version on every channel it was drafted for, once, visibly.
+
+An approval (or an approval timeout) writes a :class:`~incident_comms.incidents.Publication` and asks for it on
+the publish queue (:class:`PublishQueue`). The publisher function takes each request and calls
+:func:`publish_message`, which for every channel draft:
+
+1. **claims** the delivery in the store (a conditional write): a redelivered request, or a second request for the
+   same version, finds the claim and publishes nothing again. A claim that was never finished (the publisher
+   stopped half-way) is reported on the timeline instead of being retried into a duplicate;
+2. hands the draft to the :class:`ChannelPublisher` of the channel's kind (SES, SNS, webhooks, the status page,
+   the department of a manual channel), which answers counts, never raises for a refusal it understands;
+3. **finishes** the delivery with those counts, and puts what failed on the timeline.
+
+Pure: the channel publishers, the store and ``now`` come from the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from incident_comms.cadence.keeping import PromiseOutcome, UpdateSchedules, record_published_promise
+from incident_comms.drafting.render import ChannelDraft
+from incident_comms.incidents.models import (
+    Delivery,
+    Incident,
+    Message,
+    MessageStatus,
+    Publication,
+    TimelineEntry,
+    TimelineKind,
+    notification_failed,
+)
+from incident_comms.incidents.store import IncidentStore
+from incident_comms.observability import Logger, Metrics
+from incident_comms.plan.models import Channel, ChannelKind, Plan
+from incident_comms.text import error_text
+
+
+class PublishRequest(BaseModel):
+    """The body of a publish queue message: which message version to publish. Written and read by this model."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    incident_id: str = Field(min_length=1, max_length=128)
+    message_id: str = Field(min_length=1, max_length=128)
+    version: int = Field(ge=1)
+
+    @classmethod
+    def of(cls, publication: Publication) -> PublishRequest:
+        return cls(incident_id=publication.incident_id, message_id=publication.message_id, version=publication.version)
+
+
+class PublishQueue(Protocol):
+    def request(self, publication: Publication) -> None:
+        """Ask the publisher to publish ``publication`` (asynchronously). Raises when the queue refused it."""
+        ...
+
+
+def hand_off(store: IncidentStore, queue: PublishQueue, publication: Publication, now: datetime) -> str | None:
+    """Ask the publisher for ``publication``, already saved with the decision that made it publishable.
+
+    A queue that refuses does not undo the decision: the refusal goes on the timeline (``notification_failed``,
+    notification ``publish``) so the team sees that the approved text is waiting, and the error is answered.
+    """
+    try:
+        queue.request(publication)
+    except Exception as error:  # noqa: BLE001 - any refusal must be visible on the incident
+        reason = error_text(error)
+        what = f"Publish request for message {publication.message_id} v{publication.version}"
+        entry = notification_failed(publication.incident_id, now, "publish", what, reason)
+        store.add_timeline_entry(
+            entry.model_copy(update={"data": {**entry.data, "message_id": publication.message_id}})
+        )
+        return reason
+    return None
+
+
+@dataclass(frozen=True)
+class ChannelJob:
+    """One channel's share of a publication: everything a channel publisher needs to deliver one draft."""
+
+    plan: Plan
+    incident: Incident
+    message: Message
+    draft: ChannelDraft
+    channel: Channel
+    now: datetime
+
+
+@dataclass(frozen=True)
+class ChannelResult:
+    """What a channel publisher did. ``attempted`` is 0 when the channel had nobody to reach (no subscribers)."""
+
+    attempted: int = 0
+    delivered: int = 0
+    failed: int = 0
+    detail: str | None = None
+
+
+class ChannelPublisher(Protocol):
+    def publish(self, job: ChannelJob) -> ChannelResult:
+        """Deliver ``job.draft``; refusals it understands are counted in the result, anything else raises."""
+        ...
+
+
+class PublishResult(StrEnum):
+    PUBLISHED = "published"
+    NOTHING_TO_DO = "nothing_to_do"
+    REJECTED = "rejected"
+
+
+@dataclass
+class PublishReport:
+    result: PublishResult
+    reason: str | None = None
+    incident_id: str | None = None
+    message_id: str | None = None
+    deliveries: list[Delivery] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Channels already claimed by an earlier request (a redelivery): published at most once."""
+    promise: PromiseOutcome | None = None
+    """What keeping the promise did (ledger, update reminder), once a channel published."""
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "PublishRequestsRejected": int(self.result == PublishResult.REJECTED),
+            "MessagesPublished": int(self.result == PublishResult.PUBLISHED),
+            "ChannelDeliveries": len(self.deliveries),
+            "ChannelDeliveriesFailed": sum(1 for delivery in self.deliveries if not delivery.complete),
+            "RecipientsDelivered": sum(delivery.delivered for delivery in self.deliveries),
+            "RecipientsFailed": sum(delivery.failed for delivery in self.deliveries),
+            "DeliveriesSkipped": len(self.skipped),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "result": self.result.value,
+            "reason": self.reason,
+            "incident_id": self.incident_id,
+            "message_id": self.message_id,
+            "deliveries": [delivery.model_dump(mode="json") for delivery in self.deliveries],
+            "skipped": self.skipped,
+        }
+
+
+def publish_message(
+    body: Any,
+    plan: Plan,
+    store: IncidentStore,
+    publishers: Mapping[ChannelKind, ChannelPublisher],
+    now: datetime,
+    update_schedules: UpdateSchedules | None = None,
+) -> PublishReport:
+    """Publish the requested message version on each of its channels, each at most once; see the module doc.
+
+    A request that cannot be read, or names a message that is not approved at that version, publishes nothing:
+    it is answered REJECTED or NOTHING_TO_DO for the handler to log and count (a retry could not fix it).
+    """
+    try:
+        request = (
+            PublishRequest.model_validate_json(body)
+            if isinstance(body, str | bytes)
+            else PublishRequest.model_validate(body)
+        )
+    except ValidationError as error:
+        fields = ", ".join(".".join(str(part) for part in item["loc"]) or "(body)" for item in error.errors())
+        return PublishReport(PublishResult.REJECTED, f"not a publish request: {fields}")
+    incident = store.get_incident(request.incident_id)
+    message = store.get_message(request.incident_id, request.message_id)
+    if incident is None or message is None:
+        return PublishReport(PublishResult.NOTHING_TO_DO, "no such message", request.incident_id, request.message_id)
+    if message.status != MessageStatus.APPROVED or message.version != request.version:
+        reason = f"message is {message.status.value} at version {message.version}, not approved at {request.version}"
+        return PublishReport(PublishResult.NOTHING_TO_DO, reason, incident.id, message.id)
+    report = PublishReport(PublishResult.PUBLISHED, None, incident.id, message.id)
+    channels = {channel.id: channel for channel in plan.channels.channels}
+    for draft in message.drafts:
+        claim = Delivery(
+            incident_id=incident.id,
+            message_id=message.id,
+            version=message.version,
+            channel_id=draft.channel_id,
+            kind=draft.kind.value,
+            claimed_at=now,
+        )
+        earlier = store.claim_delivery(claim)
+        if earlier is not None:
+            report.skipped.append(draft.channel_id)
+            if earlier.finished_at is None and earlier.claimed_at != now:
+                store.add_timeline_entry(_unfinished(earlier, now))
+            continue
+        channel = channels.get(draft.channel_id)
+        publisher = publishers.get(draft.kind)
+        result = _deliver(ChannelJob(plan, incident, message, draft, channel, now) if channel else None, publisher)
+        delivery = claim.model_copy(
+            update={
+                "finished_at": now,
+                "attempted": result.attempted,
+                "delivered": result.delivered,
+                "failed": result.failed,
+                "detail": result.detail,
+            }
+        )
+        store.finish_delivery(delivery)
+        report.deliveries.append(delivery)
+        if delivery.failed or delivery.delivered < delivery.attempted:
+            store.add_timeline_entry(_failed(delivery, now))
+    if report.deliveries:
+        store.add_timeline_entry(_published(message, report.deliveries, now))
+        report.promise = record_published_promise(
+            plan, store, update_schedules, incident, message, report.deliveries, now
+        )
+    return report
+
+
+def _deliver(job: ChannelJob | None, publisher: ChannelPublisher | None) -> ChannelResult:
+    if job is None:
+        return ChannelResult(attempted=1, failed=1, detail="the channel is no longer in the plan")
+    if publisher is None:
+        return ChannelResult(attempted=1, failed=1, detail=f"no publisher for {job.channel.kind.value} channels")
+    try:
+        return publisher.publish(job)
+    except Exception as error:  # noqa: BLE001 - one channel's failure must not keep the others from publishing
+        text = error_text(error)
+        return ChannelResult(attempted=1, failed=1, detail=text)
+
+
+def _published(message: Message, deliveries: list[Delivery], now: datetime) -> TimelineEntry:
+    delivered = [delivery.channel_id for delivery in deliveries if delivery.complete]
+    return TimelineEntry(
+        incident_id=message.incident_id,
+        at=now,
+        kind=TimelineKind.PUBLISHED,
+        text=f"Message {message.id} v{message.version} published on {len(delivered)} of {len(deliveries)} channels",
+        data={
+            "message_id": message.id,
+            "version": message.version,
+            "channels": {
+                delivery.channel_id: {
+                    "attempted": delivery.attempted,
+                    "delivered": delivery.delivered,
+                    "failed": delivery.failed,
+                }
+                for delivery in deliveries
+            },
+        },
+    )
+
+
+def _failed(delivery: Delivery, now: datetime) -> TimelineEntry:
+    return TimelineEntry(
+        incident_id=delivery.incident_id,
+        at=now,
+        kind=TimelineKind.DELIVERY_FAILED,
+        text=(
+            f"{delivery.channel_id}: {delivery.delivered} of {delivery.attempted} delivered, {delivery.failed} failed"
+            + (f" ({delivery.detail})" if delivery.detail else "")
+        ),
+        data=delivery.model_dump(mode="json"),
+    )
+
+
+def _unfinished(earlier: Delivery, now: datetime) -> TimelineEntry:
+    what = f"Message {earlier.message_id} v{earlier.version} on {earlier.channel_id}"
+    reason = "publishing started at " + earlier.claimed_at.isoformat() + " and never finished; not retried"
+    return notification_failed(earlier.incident_id, now, "publish", what, reason, channel_id=earlier.channel_id)
+
+
+def record_report(report: PublishReport, logger: Logger, metrics: Metrics, unit: Any) -> None:
+    """Log what was published (a rejected request with its reason, never its body) and count it."""
+    if report.result == PublishResult.REJECTED:
+        logger.warning("publish request rejected", extra={"reason": report.reason})
+    for error in report.promise.errors if report.promise else []:
+        logger.warning("promise not kept track of", extra={"message_id": report.message_id, "error": error})
+    for delivery in report.deliveries:
+        if not delivery.complete:
+            logger.warning("channel delivery incomplete", extra=delivery.model_dump(mode="json"))
+    logger.info("publish request handled", extra={k: v for k, v in report.as_dict().items() if k != "deliveries"})
+    for name, value in report.counts().items():
+        metrics.add_metric(name=name, unit=unit, value=value)

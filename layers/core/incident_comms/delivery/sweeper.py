@@ -1,0 +1,138 @@
+"""Use case: ask again for publications whose hand-off to the publisher never arrived.
+
+An approval writes its :class:`~incident_comms.incidents.Publication` in the same transaction as the decision, then
+asks the publish queue for it (:func:`incident_comms.publishing.hand_off`). When the queue refuses, the approval
+stands and the refusal is on the timeline, but without a second attempt the approved text would wait for a person
+to notice. The sweeper runs on a schedule and asks again for every publication that no channel has started
+publishing ``stall_after`` after it was requested.
+
+Why asking twice is safe: the publisher claims each channel delivery with a conditional write, so a request that
+arrives after all (the queue was only slow) publishes nothing a second time. Why ``stall_after`` is minutes and not
+seconds: a request still waiting in the queue, or being retried by SQS, is not stalled, and re-requesting it while
+the publisher works would only make the redelivery visible as an unfinished claim. Publications older than
+``give_up_after`` are left alone: an update a day late is no longer the update to send, and its failure is on the
+timeline since the hand-off.
+
+Pure: the store, the queue and ``now`` come from the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from incident_comms.delivery.publishing import PublishQueue
+from incident_comms.incidents.models import IncidentStatus, MessageStatus, Publication, TimelineEntry, TimelineKind
+from incident_comms.incidents.store import IncidentStore
+from incident_comms.observability import Logger, Metrics
+from incident_comms.text import error_text
+
+STALL_AFTER = timedelta(minutes=5)
+GIVE_UP_AFTER = timedelta(hours=24)
+INCIDENTS_PER_SWEEP = 100
+
+
+@dataclass(frozen=True)
+class Stalled:
+    incident_id: str
+    message_id: str
+    version: int
+    waited: timedelta
+    error: str | None = None
+
+
+@dataclass
+class SweepReport:
+    incidents: int = 0
+    resent: list[Stalled] = field(default_factory=list)
+    failed: list[Stalled] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "SweptIncidents": self.incidents,
+            "PublicationsResent": len(self.resent),
+            "PublicationResendsFailed": len(self.failed),
+        }
+
+
+def resend_stalled_publications(
+    store: IncidentStore,
+    queue: PublishQueue,
+    now: datetime,
+    *,
+    stall_after: timedelta = STALL_AFTER,
+    give_up_after: timedelta = GIVE_UP_AFTER,
+) -> SweepReport:
+    """Ask the publish queue again for every stalled publication of the recent incidents; see the module doc.
+
+    A stalled publication is one whose message is still approved at that version, requested between
+    ``stall_after`` and ``give_up_after`` ago, with no channel delivery claimed. A success goes on the timeline
+    (``publish_requested``, ``resent``); a queue that still refuses is reported (logged and counted by the caller)
+    and tried again by the next sweep, without adding to the timeline each time.
+    """
+    report = SweepReport()
+    for incident in store.list_incidents(limit=INCIDENTS_PER_SWEEP):
+        if incident.status == IncidentStatus.RESOLVED and now - incident.updated_at > give_up_after:
+            continue
+        report.incidents += 1
+        publications = [p for p in store.publications(incident.id) if stall_after <= now - p.requested_at]
+        publications = [p for p in publications if now - p.requested_at <= give_up_after]
+        if not publications:
+            continue
+        started = {(delivery.message_id, delivery.version) for delivery in store.deliveries(incident.id)}
+        for publication in publications:
+            if (publication.message_id, publication.version) in started or not _publishable(store, publication):
+                continue
+            waited = now - publication.requested_at
+            try:
+                queue.request(publication)
+            except Exception as error:  # noqa: BLE001 - one refusal must not stop the sweep of the others
+                report.failed.append(
+                    Stalled(incident.id, publication.message_id, publication.version, waited, error_text(error))
+                )
+                continue
+            report.resent.append(Stalled(incident.id, publication.message_id, publication.version, waited))
+            store.add_timeline_entry(_resent(publication, waited, now))
+    return report
+
+
+def _publishable(store: IncidentStore, publication: Publication) -> bool:
+    message = store.get_message(publication.incident_id, publication.message_id)
+    return message is not None and message.status == MessageStatus.APPROVED and message.version == publication.version
+
+
+def _resent(publication: Publication, waited: timedelta, now: datetime) -> TimelineEntry:
+    minutes = int(waited.total_seconds() // 60)
+    return TimelineEntry(
+        incident_id=publication.incident_id,
+        at=now,
+        kind=TimelineKind.PUBLISH_REQUESTED,
+        text=(
+            f"Version {publication.version} of message {publication.message_id} handed over for publishing again: "
+            f"no channel had started {minutes} minutes after the first request"
+        ),
+        data={
+            "message_id": publication.message_id,
+            "version": publication.version,
+            "reason": publication.reason.value,
+            "resent": True,
+        },
+    )
+
+
+def record_sweep(report: SweepReport, logger: Logger, metrics: Metrics, unit: Any) -> None:
+    """Log what the sweep did (a still-refusing queue as a warning with its reason) and count it."""
+    for stalled in report.failed:
+        logger.warning(
+            "publish request refused again",
+            extra={
+                "incident_id": stalled.incident_id,
+                "message_id": stalled.message_id,
+                "version": stalled.version,
+                "reason": stalled.error,
+            },
+        )
+    logger.info("publications swept", extra=report.counts())
+    for name, value in report.counts().items():
+        metrics.add_metric(name=name, unit=unit, value=value)

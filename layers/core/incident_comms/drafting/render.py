@@ -1,0 +1,322 @@
+"""Drafting: the phase message for each channel, written from the plan's templates.
+
+Plan templates are code the team wrote, fed with facts that partly come from alarms (untrusted), so
+they render in Jinja2's immutable sandbox with ``StrictUndefined``: a misspelt name fails loudly,
+naming the template and line. Text output is plain; HTML (email, status page) is made only by an
+autoescaping layout from that text, so alarm text can never become markup.
+
+Template conventions: each ``templates/<locale>/<phase>.<format>.j2`` defines Jinja2 blocks, and
+only the blocks are rendered (so put ``{% set %}``/``{% include %}`` inside a block):
+``email``: ``subject`` + ``body``; ``status_page``: ``title`` + ``body``; ``sms``, ``chat``: ``body``.
+Files whose name starts with ``_`` are partials for ``{% include %}``.
+
+Template context: every name below is always defined; a fact the responder has not given is
+``None`` (guard it with ``{% if %}``).
+
+- ``organisation``: ``name``, ``status_page_url``, ``support_url``
+- ``locale``, ``phase`` (e.g. ``"investigating"``)
+- ``channel``: ``id``, ``name``, ``kind``, ``format``, ``internal``
+- ``audience``: ``id``, ``name``, ``timezone``, ``internal``
+- ``incident``: ``id``, ``component_id``, ``component`` (name), ``impact``, ``severity`` (id),
+  ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution or now)
+- ``data_loss``: ``"yes"`` | ``"no"`` | ``"unknown"`` (never guessed: unknown until someone knows)
+- ``customer_action``, ``cause``, ``actions_taken``, ``actions_planned``, ``root_cause``, ``lessons``
+- ``next_update``: ``"14:30 CET"`` in the audience's time zone (date first when not today), or None
+- ``contact``: ``role``, ``name``, ``email``, ``url``, ``phone`` (from ``roles.customer_contact``)
+- ``alarms``: list of ``name``, ``state``, ``changed_at`` — internal audiences only, ``[]`` otherwise
+- ``status_page_url``, ``now`` (the current time as text)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, Template, TemplateSyntaxError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from incident_comms.alarms import Alarm
+from incident_comms.errors import PlanError
+from incident_comms.plan.models import (
+    TEMPLATE_BLOCKS,
+    Channel,
+    ChannelFormat,
+    ChannelKind,
+    LocalizedText,
+    Phase,
+    Plan,
+    localized,
+    template_key,
+)
+from incident_comms.plan.templates import plan_environment
+from incident_comms.text import clean_text, format_datetime, format_elapsed, format_time, one_line, truncate
+
+SNS_SUBJECT_MAX = 99
+ALARM_TEXT_MAX = 200
+HTML_FORMATS = frozenset({ChannelFormat.EMAIL, ChannelFormat.STATUS_PAGE})
+
+
+class MessageFacts(BaseModel):
+    """What a draft is written from: the incident as known now, plus what the responder has said."""
+
+    incident_id: str
+    component_id: str
+    severity_id: str
+    started_at: datetime
+    now: datetime
+    next_update_at: datetime | None = None
+    next_update_by_audience: dict[str, datetime] = Field(
+        default_factory=dict, description="audience id -> its own next update; others read next_update_at"
+    )
+    resolved_at: datetime | None = None
+    data_loss: Literal["yes", "no", "unknown"] = "unknown"
+    impact: LocalizedText | None = None
+    customer_action: LocalizedText | None = None
+    cause: LocalizedText | None = None
+    actions_taken: LocalizedText | None = None
+    actions_planned: LocalizedText | None = None
+    root_cause: LocalizedText | None = None
+    lessons: LocalizedText | None = None
+    alarms: list[Alarm] = Field(default_factory=list)
+
+    @field_validator("started_at", "now", "next_update_at", "resolved_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must be timezone-aware")
+        return value
+
+    @field_validator("next_update_by_audience")
+    @classmethod
+    def _all_aware(cls, value: dict[str, datetime]) -> dict[str, datetime]:
+        if any(due.tzinfo is None for due in value.values()):
+            raise ValueError("must be timezone-aware")
+        return value
+
+    def next_update_for(self, audience_id: str) -> datetime | None:
+        """The next update the channels of ``audience_id`` promise: its own due time, else the message's."""
+        return self.next_update_by_audience.get(audience_id, self.next_update_at)
+
+
+class ChannelDraft(BaseModel):
+    """One channel's message, ready for approval and publishing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel_id: str
+    kind: ChannelKind
+    format: ChannelFormat
+    locale: str
+    subject: str | None = Field(description="email subject / status page title: one line")
+    text: str = Field(description="plain text as the channel will show it")
+    html: str | None = Field(description="email and status page only: the text in an autoescaped HTML layout")
+
+
+_HTML_LAYOUT = """\
+<!DOCTYPE html>
+<html lang="{{ locale }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ subject or organisation }}</title>
+</head>
+<body style="font-family: -apple-system, 'Segoe UI', Roboto, Arial, sans-serif; line-height: 1.5; \
+color: #1a1a1a; max-width: 640px; margin: 0 auto; padding: 16px;">
+{% if subject %}<h1 style="font-size: 1.25em;">{{ subject }}</h1>
+{% endif %}
+{% for paragraph in paragraphs %}
+<p>{% for line in paragraph %}{{ line }}{% if not loop.last %}<br>
+{% endif %}{% endfor %}</p>
+{% endfor %}
+<hr>
+<p style="color: #666; font-size: 0.85em;">{{ organisation }}</p>
+</body>
+</html>
+"""
+
+_layout_environment = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+_HTML = _layout_environment.from_string(_HTML_LAYOUT)
+
+
+def render_drafts(
+    plan: Plan, phase: Phase, facts: MessageFacts, channels: Sequence[Channel] | None = None
+) -> list[ChannelDraft]:
+    """Render the phase message for each channel (default: ``plan.channels_for(facts.severity_id)``).
+
+    Raises :class:`PlanError` naming the template and line when a template fails (a misspelt name,
+    a missing block), because that is a plan bug the team must fix, not a bad alarm.
+    """
+    chosen = plan.channels_for(facts.severity_id) if channels is None else channels
+    return [render_draft(plan, phase, facts, channel) for channel in chosen]
+
+
+def render_draft(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channel) -> ChannelDraft:
+    """Render one channel's message: subject/title and body blocks, then the HTML layout where the format has one."""
+    fmt = channel.template_format
+    key = template_key(channel.locale, phase, fmt)
+    context = build_context(plan, phase, facts, channel)
+    template = _template(plan, key)
+    blocks = TEMPLATE_BLOCKS[fmt]
+    text = render_block(template, key, blocks[-1], context)
+    subject = render_block(template, key, blocks[0], context) if len(blocks) > 1 else None
+    return draft_from_text(plan, channel, subject, text)
+
+
+def draft_from_text(plan: Plan, channel: Channel, subject: str | None, text: str) -> ChannelDraft:
+    """A channel's draft from its subject/title and plain text, laid out the way a rendered template is.
+
+    Used for every text a person (an edit on the approval page) or the plan (a holding text) writes directly:
+    the subject becomes one line (and SNS-short), the text is tidied, and email and status page get their HTML
+    from the same autoescaping layout, so edited text can no more become markup than alarm text can.
+    Channels whose format has no subject ignore ``subject``.
+    """
+    fmt = channel.template_format
+    text = clean_text(text)
+    if len(TEMPLATE_BLOCKS[fmt]) > 1:
+        subject = one_line(subject or "")
+        if channel.kind == ChannelKind.SNS:
+            subject = truncate(subject, SNS_SUBJECT_MAX)
+    else:
+        subject = None
+    html = None
+    if fmt in HTML_FORMATS:
+        html = _HTML.render(
+            locale=channel.locale,
+            subject=subject,
+            organisation=plan.definition.organisation.name,
+            paragraphs=[p.split("\n") for p in text.split("\n\n") if p.strip()],
+        )
+    return ChannelDraft(
+        channel_id=channel.id,
+        kind=channel.kind,
+        format=fmt,
+        locale=channel.locale,
+        subject=subject,
+        text=text,
+        html=html,
+    )
+
+
+def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channel) -> dict[str, Any]:
+    """The names a plan template sees (listed in this module's docstring), as plain dicts and strings."""
+    locale = channel.locale
+    audience = plan.audience(channel.audience)
+    zone = ZoneInfo(audience.timezone)
+    component = plan.component(facts.component_id)
+    severity = plan.severity(facts.severity_id)
+    organisation = plan.definition.organisation
+    contact_spec = plan.roles.customer_contact
+    contact_role = plan.role(contact_spec.role)
+    next_update = facts.next_update_for(channel.audience)
+
+    def text(value: LocalizedText | None) -> str | None:
+        return None if value is None else localized(value, locale, plan.main_locale)
+
+    end = facts.resolved_at or facts.now
+    return {
+        "organisation": {
+            "name": organisation.name,
+            "status_page_url": organisation.status_page_url,
+            "support_url": organisation.support_url,
+        },
+        "locale": locale,
+        "phase": phase.value,
+        "channel": {
+            "id": channel.id,
+            "name": text(channel.name),
+            "kind": channel.kind.value,
+            "format": channel.template_format.value,
+            "internal": audience.internal,
+        },
+        "audience": {
+            "id": audience.id,
+            "name": text(audience.name),
+            "timezone": audience.timezone,
+            "internal": audience.internal,
+        },
+        "incident": {
+            "id": facts.incident_id,
+            "component_id": component.id,
+            "component": text(component.name),
+            "impact": text(facts.impact if facts.impact is not None else component.impact),
+            "severity": severity.id,
+            "severity_name": text(severity.name),
+            "started_at": format_datetime(facts.started_at, zone, locale),
+            "resolved_at": format_datetime(facts.resolved_at, zone, locale) if facts.resolved_at else None,
+            "duration": format_elapsed(end - facts.started_at),
+        },
+        "data_loss": facts.data_loss,
+        "customer_action": text(facts.customer_action),
+        "cause": text(facts.cause),
+        "actions_taken": text(facts.actions_taken),
+        "actions_planned": text(facts.actions_planned),
+        "root_cause": text(facts.root_cause),
+        "lessons": text(facts.lessons),
+        "next_update": format_time(next_update, zone, locale, facts.now) if next_update else None,
+        "contact": {
+            "role": text(contact_role.name),
+            "name": contact_role.people[0].name,
+            "email": contact_spec.email,
+            "url": contact_spec.url,
+            "phone": contact_spec.phone,
+        },
+        "alarms": _alarms(facts.alarms, zone, locale, facts.now) if audience.internal else [],
+        "status_page_url": organisation.status_page_url,
+        "now": format_time(facts.now, zone, locale, facts.now),
+    }
+
+
+def _alarms(alarms: Sequence[Alarm], zone: ZoneInfo, locale: str, now: datetime) -> list[dict[str, str]]:
+    return [
+        {
+            "name": truncate(one_line(alarm.name), ALARM_TEXT_MAX),
+            "state": alarm.state.value,
+            "changed_at": format_time(alarm.changed_at, zone, locale, now),
+        }
+        for alarm in alarms
+    ]
+
+
+# --- the sandbox --------------------------------------------------------------------------
+
+
+def _template(plan: Plan, key: str) -> Template:
+    if key not in plan.templates:
+        raise PlanError([f"templates/{key}: (file): missing"])
+    try:
+        return plan_environment(plan).get_template(key)
+    except TemplateSyntaxError as error:
+        raise PlanError([f"templates/{error.name or key}: line {error.lineno}: {error.message}"]) from error
+
+
+def render_block(template: Template, key: str, block: str, context: dict[str, Any]) -> str:
+    """Render one named block; any failure becomes a :class:`PlanError` naming the template and line."""
+    render = template.blocks.get(block)
+    if render is None:
+        raise PlanError([f"templates/{key}: (file): missing block '{block}'"])
+    try:
+        return "".join(render(template.new_context(context)))
+    except Exception as error:  # a plan template may fail in any way; the team needs file and line
+        where, line = _template_line(template, error.__traceback__, key)
+        message = getattr(error, "message", None) or str(error) or type(error).__name__
+        raise PlanError([f"{where}: line {line}: {message}" if line else f"{where}: (file): {message}"]) from error
+
+
+def _template_line(template: Template, tb: TracebackType | None, key: str) -> tuple[str, int | None]:
+    """The innermost template frame of a traceback, as template file and line (includes name the partial)."""
+    found: tuple[str, int | None] = (f"templates/{key}", None)
+    for frame, python_line in _frames(tb):
+        filename = frame.f_code.co_filename
+        if filename.startswith("templates/"):
+            source = template.environment.get_template(filename.removeprefix("templates/"))
+            found = (filename, source.get_corresponding_lineno(python_line))
+    return found
+
+
+def _frames(tb: TracebackType | None) -> Iterator[tuple[Any, int]]:
+    while tb is not None:
+        yield tb.tb_frame, tb.tb_lineno
+        tb = tb.tb_next

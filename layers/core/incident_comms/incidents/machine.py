@@ -1,0 +1,530 @@
+"""The incident state machine: what each alarm change, timer and responder step does to an incident's phase.
+
+:func:`advance` is pure: it takes the incident's :class:`LifecycleState`, one event and the plan, and answers a
+:class:`Transition` — the new state, the phase messages to draft, whether the update cadence restarts or stops,
+and the timers to arm. The caller stores the state, drafts the messages, and schedules each timer so that its
+event (:func:`timer_event`) comes back here when it fires. Refused events (a move that makes no sense) and
+ignored ones (a duplicate, a stale timer) leave the state exactly as it was and say why.
+
+Phases: ``investigating → identified → monitoring → resolved → postmortem``. ``update`` is a message inside any
+phase, never an incident phase. The rules:
+
+- **Recovery.** When every alarm of the incident is OK, nothing is drafted at once: a flapping alarm would draft
+  ``monitoring`` on every OK. Instead a settle check is armed; if the alarms are still all OK since then when it
+  fires (:class:`AlarmsSettled`), ``monitoring`` is drafted. The settle time is :data:`DEFAULT_SETTLE` (capped at
+  the plan's quiet period); each ALARM restarts it, so a flapping alarm yields at most one ``monitoring`` draft
+  per stretch of calm at least that long (also when a responder moves the incident back to ``identified``
+  during the stretch: a late settle check does not overrule them).
+- **Resolution.** In ``monitoring``, once the alarms have been all OK for the plan's ``quiet_period`` (counted
+  from when they went OK, or from a responder's move to monitoring if later), ``resolved`` is drafted, the
+  incident is resolved, the cadence stops and a postmortem reminder is armed at the plan's postmortem deadline.
+- **Relapse.** A new ALARM (an alarm going to ALARM, not a redelivery) while ``monitoring`` sends the incident
+  back to ``identified`` (drafted, since customers were told it was fixed) and restarts the cadence.
+- **Escalation.** An ALARM (or a classification) of a more severe severity raises the incident's severity,
+  drafts an ``update`` (the new severity's channels and approvers follow) unless a phase message is drafted
+  anyway, and restarts the cadence. Severity never lowers automatically.
+- **Manual steps.** A responder may move an open incident to ``identified``, ``monitoring`` or ``resolved``
+  (each drafts that phase's message); not to the phase it is in, and nothing once it is resolved.
+- **Postmortem.** The reminder drafts the ``postmortem`` message once; its publication closes the incident for
+  good: every later event is refused.
+- **After resolution** an ALARM is refused (the store opens a new incident for it); OK changes are recorded.
+- **Order.** An alarm change older than the one known for that alarm is stale and ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from incident_comms.alarms import AlarmState
+from incident_comms.durations import format_duration
+from incident_comms.incidents.models import Incident, IncidentStatus
+from incident_comms.plan.models import Phase, Plan
+
+DEFAULT_SETTLE = timedelta(minutes=5)
+"""How long every alarm must stay OK before ``monitoring`` is drafted (never longer than the quiet period)."""
+
+INCIDENT_PHASES = (Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.MONITORING, Phase.RESOLVED, Phase.POSTMORTEM)
+OPEN_PHASES = frozenset({Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.MONITORING})
+FINISHED_PHASES = frozenset({Phase.RESOLVED, Phase.POSTMORTEM})
+MANUAL_TARGETS = (Phase.IDENTIFIED, Phase.MONITORING, Phase.RESOLVED)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must be timezone-aware")
+    return value.astimezone(UTC)
+
+
+class AlarmMark(BaseModel):
+    """The last known state of one alarm of the incident, and when the alarm says it changed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: AlarmState
+    changed_at: datetime
+
+    @field_validator("changed_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return _utc(value)
+
+
+class LifecycleState(BaseModel):
+    """What the state machine knows of one incident. Constructing one checks its invariants (see ``_valid``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    phase: Phase = Phase.INVESTIGATING
+    status: IncidentStatus = IncidentStatus.OPEN
+    severity_id: str
+    alarms: dict[str, AlarmMark] = Field(default_factory=dict)
+    all_ok_since: datetime | None = Field(None, description="since when every alarm is OK; None while any is not")
+    monitoring_since: datetime | None = Field(None, description="when monitoring began (quiet period counts from)")
+    calm_monitored: datetime | None = Field(
+        None, description="all_ok_since of the calm stretch monitoring was last drafted in: once per stretch"
+    )
+    postmortem_drafted: bool = False
+
+    @field_validator("all_ok_since", "monitoring_since", "calm_monitored")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _utc(value)
+
+    @model_validator(mode="after")
+    def _valid(self) -> LifecycleState:
+        problems = state_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @classmethod
+    def of_incident(
+        cls, incident: Incident, *, monitoring_since: datetime | None = None, postmortem_drafted: bool = False
+    ) -> LifecycleState:
+        """The state of a stored incident. The incident does not record when monitoring began; without
+        ``monitoring_since`` a monitoring incident counts its quiet period from when its alarms went OK (or
+        from its last change while an alarm is still not OK)."""
+        if incident.phase not in INCIDENT_PHASES:
+            raise ValueError(
+                f"incident {incident.id} is in phase {incident.phase.value}, which is not an incident phase"
+            )
+        alarms = {key: AlarmMark(state=snap.state, changed_at=snap.changed_at) for key, snap in incident.alarms.items()}
+        since = _all_ok_since(alarms, None, None)
+        if incident.phase == Phase.MONITORING:
+            monitoring_since = monitoring_since or since or incident.updated_at
+        else:
+            monitoring_since = None
+        calm_monitored = since if incident.phase == Phase.MONITORING else None
+        return cls(
+            phase=incident.phase,
+            status=incident.status,
+            severity_id=incident.severity_id,
+            alarms=alarms,
+            all_ok_since=since,
+            monitoring_since=monitoring_since,
+            calm_monitored=calm_monitored,
+            postmortem_drafted=postmortem_drafted,
+        )
+
+
+def state_problems(state: LifecycleState) -> list[str]:
+    """Every invariant ``state`` breaks (empty when valid); the plan-dependent one is :func:`plan_problems`."""
+    problems = []
+    if state.phase not in INCIDENT_PHASES:
+        problems.append(f"{state.phase.value} is a message phase, not an incident phase")
+    if (state.status == IncidentStatus.RESOLVED) != (state.phase in FINISHED_PHASES):
+        problems.append(f"status {state.status.value} does not go with phase {state.phase.value}")
+    all_ok = bool(state.alarms) and all(mark.state == AlarmState.OK for mark in state.alarms.values())
+    if all_ok != (state.all_ok_since is not None):
+        problems.append("all_ok_since must be set exactly when every alarm (at least one) is OK")
+    if (state.phase == Phase.MONITORING) != (state.monitoring_since is not None):
+        problems.append("monitoring_since must be set exactly while monitoring")
+    if state.postmortem_drafted and state.phase not in FINISHED_PHASES:
+        problems.append("a postmortem is drafted only after resolution")
+    return problems
+
+
+def plan_problems(state: LifecycleState, plan: Plan) -> list[str]:
+    """The invariants that need the plan: the severity is one of the plan's."""
+    known = {severity.id for severity in plan.definition.severities}
+    return [] if state.severity_id in known else [f"severity {state.severity_id} is not in the plan"]
+
+
+# --- events -------------------------------------------------------------------------------------------------
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return _utc(value)
+
+
+class AlarmChanged(_Event):
+    """An alarm of the incident changed state (``at``: when the alarm says it did). ``severity_id``: what the plan
+    classifies the alarm to, for escalation; None when not known."""
+
+    alarm_id: str
+    state: AlarmState
+    severity_id: str | None = None
+
+
+class SeverityClassified(_Event):
+    """The incident was classified to ``severity_id`` (a later alarm, a responder): escalates when more severe."""
+
+    severity_id: str
+
+
+class AlarmsSettled(_Event):
+    """The settle check fired: have the alarms stayed all OK for the settle time?"""
+
+
+class QuietPeriodElapsed(_Event):
+    """The quiet period check fired: have the alarms stayed all OK for the plan's quiet period while monitoring?"""
+
+
+class ManualMove(_Event):
+    """A responder moves the incident to ``to`` from the approval page."""
+
+    to: Phase
+    by: str | None = None
+
+
+class PostmortemReminderDue(_Event):
+    """The postmortem deadline reminder fired."""
+
+
+class PostmortemPublished(_Event):
+    """The postmortem message was published."""
+
+
+Event = (
+    AlarmChanged
+    | SeverityClassified
+    | AlarmsSettled
+    | QuietPeriodElapsed
+    | ManualMove
+    | PostmortemReminderDue
+    | PostmortemPublished
+)
+
+
+class TimerKind(StrEnum):
+    SETTLE_CHECK = "settle_check"
+    QUIET_CHECK = "quiet_check"
+    POSTMORTEM_REMINDER = "postmortem_reminder"
+
+
+class Timer(BaseModel):
+    """A check to schedule at ``at``; when it fires, feed :func:`timer_event` of it back to :func:`advance`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: TimerKind
+    at: datetime
+
+
+def timer_event(timer: Timer, fired_at: datetime) -> Event:
+    """The event a timer's firing at ``fired_at`` stands for."""
+    events: dict[TimerKind, type[AlarmsSettled | QuietPeriodElapsed | PostmortemReminderDue]] = {
+        TimerKind.SETTLE_CHECK: AlarmsSettled,
+        TimerKind.QUIET_CHECK: QuietPeriodElapsed,
+        TimerKind.POSTMORTEM_REMINDER: PostmortemReminderDue,
+    }
+    return events[timer.kind](at=fired_at)
+
+
+# --- transitions --------------------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    IGNORED = "ignored"
+    REFUSED = "refused"
+
+
+class Transition(BaseModel):
+    """What one event does. ``state`` is the state after it (the same one when ignored or refused)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: Outcome
+    reason: str
+    state: LifecycleState
+    drafts_to_create: tuple[Phase, ...] = ()
+    cadence_restart: bool = Field(False, description="compute the next update due from now and replace the schedule")
+    cadence_stop: bool = Field(False, description="the incident is over: delete the update schedule")
+    timers: tuple[Timer, ...] = ()
+
+    @property
+    def new_phase(self) -> Phase:
+        return self.state.phase
+
+    @property
+    def new_status(self) -> IncidentStatus:
+        return self.state.status
+
+    @property
+    def new_severity(self) -> str:
+        return self.state.severity_id
+
+
+def advance(state: LifecycleState, event: Event, plan: Plan, *, settle: timedelta = DEFAULT_SETTLE) -> Transition:
+    """Apply ``event`` to ``state`` under the module's rules."""
+    if settle < timedelta(0):
+        raise ValueError("settle must not be negative")
+    if state.phase == Phase.POSTMORTEM:
+        return _refused(state, "the postmortem is published: the incident is closed and nothing changes it any more")
+    settle = min(settle, plan.definition.quiet_period)
+    if isinstance(event, AlarmChanged):
+        return _alarm_changed(state, event, plan, settle)
+    if isinstance(event, SeverityClassified):
+        return _classified(state, event, plan)
+    if isinstance(event, AlarmsSettled):
+        return _settled(state, event, plan, settle)
+    if isinstance(event, QuietPeriodElapsed):
+        return _quiet(state, event, plan)
+    if isinstance(event, ManualMove):
+        return _manual(state, event, plan)
+    if isinstance(event, PostmortemReminderDue):
+        return _postmortem_due(state)
+    return _postmortem_published(state, event)
+
+
+def _alarm_changed(state: LifecycleState, event: AlarmChanged, plan: Plan, settle: timedelta) -> Transition:
+    if event.severity_id is not None and not _known_severity(plan, event.severity_id):
+        return _refused(state, f"alarm {event.alarm_id} classifies to severity {event.severity_id}, not in the plan")
+    known = state.alarms.get(event.alarm_id)
+    if known is not None and event.at < known.changed_at:
+        return _ignored(
+            state,
+            f"alarm {event.alarm_id} {event.state.value} at {event.at.isoformat()} is older than "
+            f"its known {known.state.value} at {known.changed_at.isoformat()}",
+        )
+    if known is not None and known.state == event.state:
+        return _ignored(state, f"alarm {event.alarm_id} is already {event.state.value}")
+    if state.status == IncidentStatus.RESOLVED and event.state == AlarmState.ALARM:
+        return _refused(state, f"the incident is resolved: alarm {event.alarm_id} in ALARM belongs to a new incident")
+    alarms = {**state.alarms, event.alarm_id: AlarmMark(state=event.state, changed_at=event.at)}
+    since = _all_ok_since(alarms, state.all_ok_since, event.at)
+    recorded = _with(state, alarms=alarms, all_ok_since=since)
+    if state.status == IncidentStatus.RESOLVED:
+        return _applied(recorded, f"alarm {event.alarm_id} is {event.state.value} (recorded after resolution)")
+    if event.state == AlarmState.ALARM:
+        return _alarm_raised(recorded, event, plan)
+    if since is None:
+        return _applied(recorded, f"alarm {event.alarm_id} is {event.state.value}; not every alarm is OK yet")
+    if state.all_ok_since is not None:
+        return _applied(recorded, f"alarm {event.alarm_id} is OK, as every other alarm already was")
+    if recorded.phase == Phase.MONITORING:
+        return _applied(
+            recorded,
+            "every alarm is OK while monitoring: the quiet period runs",
+            timers=(_quiet_timer(recorded, plan, event.at),),
+        )
+    if settle == timedelta(0):
+        return _to_monitoring(recorded, event.at, plan, "every alarm is OK", monitoring_since=since)
+    return _applied(
+        recorded,
+        f"every alarm is OK: monitoring is drafted if they stay OK for {format_duration(settle)}",
+        timers=(Timer(kind=TimerKind.SETTLE_CHECK, at=event.at + settle),),
+    )
+
+
+def _alarm_raised(recorded: LifecycleState, event: AlarmChanged, plan: Plan) -> Transition:
+    """A new ALARM on an open incident (``recorded`` already holds it): relapse and/or escalation."""
+    escalated = event.severity_id is not None and _more_severe(plan, event.severity_id, recorded.severity_id)
+    severity = event.severity_id if escalated and event.severity_id else recorded.severity_id
+    escalation = f"; severity raised {recorded.severity_id} → {severity}" if escalated else ""
+    if recorded.phase == Phase.MONITORING:
+        relapsed = _with(recorded, phase=Phase.IDENTIFIED, monitoring_since=None, severity_id=severity)
+        return _applied(
+            relapsed,
+            f"alarm {event.alarm_id} in ALARM while monitoring: back to identified, cadence restarts{escalation}",
+            drafts=(Phase.IDENTIFIED,),
+            cadence_restart=True,
+        )
+    if escalated:
+        return _applied(
+            _with(recorded, severity_id=severity),
+            f"alarm {event.alarm_id} in ALARM{escalation}: cadence, channels and approvers follow",
+            drafts=(Phase.UPDATE,),
+            cadence_restart=True,
+        )
+    return _applied(recorded, f"alarm {event.alarm_id} is in ALARM")
+
+
+def _classified(state: LifecycleState, event: SeverityClassified, plan: Plan) -> Transition:
+    if not _known_severity(plan, event.severity_id):
+        return _refused(state, f"severity {event.severity_id} is not in the plan")
+    if state.status == IncidentStatus.RESOLVED:
+        return _refused(state, "the incident is resolved: its severity no longer changes")
+    if not _more_severe(plan, event.severity_id, state.severity_id):
+        return _ignored(
+            state,
+            f"classified {event.severity_id}, not more severe than {state.severity_id}: never lowered automatically",
+        )
+    return _applied(
+        _with(state, severity_id=event.severity_id),
+        f"severity raised {state.severity_id} → {event.severity_id}: cadence, channels and approvers follow",
+        drafts=(Phase.UPDATE,),
+        cadence_restart=True,
+    )
+
+
+def _settled(state: LifecycleState, event: AlarmsSettled, plan: Plan, settle: timedelta) -> Transition:
+    if state.phase not in (Phase.INVESTIGATING, Phase.IDENTIFIED):
+        return _ignored(state, f"settle check in phase {state.phase.value}: nothing to draft")
+    if state.all_ok_since is None:
+        return _ignored(state, "settle check: an alarm is not OK")
+    if state.calm_monitored == state.all_ok_since:
+        return _ignored(state, "settle check: monitoring was drafted in this calm stretch already (moved back by hand)")
+    calm = event.at - state.all_ok_since
+    if calm < settle:
+        return _ignored(
+            state,
+            f"settle check: alarms OK for {format_duration(calm)} only, "
+            f"{format_duration(settle)} needed (an alarm changed since the check was armed)",
+        )
+    reason = f"every alarm stayed OK for {format_duration(calm)}"
+    return _to_monitoring(state, event.at, plan, reason, monitoring_since=state.all_ok_since)
+
+
+def _quiet(state: LifecycleState, event: QuietPeriodElapsed, plan: Plan) -> Transition:
+    if state.phase != Phase.MONITORING or state.monitoring_since is None:
+        return _ignored(state, f"quiet period check in phase {state.phase.value}: only monitoring resolves")
+    if state.all_ok_since is None:
+        return _ignored(state, "quiet period check: an alarm is not OK")
+    quiet_from = max(state.all_ok_since, state.monitoring_since)
+    if event.at < quiet_from + plan.definition.quiet_period:
+        return _ignored(state, f"quiet period check: quiet only since {quiet_from.isoformat()}")
+    return _resolve(
+        state, event.at, plan, f"no ALARM for the quiet period ({format_duration(plan.definition.quiet_period)})"
+    )
+
+
+def _manual(state: LifecycleState, event: ManualMove, plan: Plan) -> Transition:
+    who = f" by {event.by}" if event.by else ""
+    if event.to not in MANUAL_TARGETS:
+        targets = ", ".join(phase.value for phase in MANUAL_TARGETS)
+        return _refused(state, f"a responder can move an incident to {targets}; not to {event.to.value}")
+    if state.status == IncidentStatus.RESOLVED:
+        return _refused(state, f"the incident is resolved: it cannot move to {event.to.value}")
+    if event.to == state.phase:
+        return _refused(state, f"the incident is already {event.to.value}: publish an update instead")
+    if event.to == Phase.RESOLVED:
+        return _resolve(state, event.at, plan, f"resolved{who}")
+    if event.to == Phase.MONITORING:
+        return _to_monitoring(state, event.at, plan, f"moved to monitoring{who}", monitoring_since=event.at)
+    relapse = state.phase == Phase.MONITORING
+    return _applied(
+        _with(state, phase=Phase.IDENTIFIED, monitoring_since=None),
+        f"moved to identified{who}" + (": cadence restarts" if relapse else ""),
+        drafts=(Phase.IDENTIFIED,),
+        cadence_restart=relapse,
+    )
+
+
+def _postmortem_due(state: LifecycleState) -> Transition:
+    if state.phase != Phase.RESOLVED:
+        return _ignored(state, f"postmortem reminder in phase {state.phase.value}: not resolved")
+    if state.postmortem_drafted:
+        return _ignored(state, "the postmortem is drafted already")
+    return _applied(
+        _with(state, postmortem_drafted=True), "postmortem deadline: postmortem drafted", drafts=(Phase.POSTMORTEM,)
+    )
+
+
+def _postmortem_published(state: LifecycleState, event: PostmortemPublished) -> Transition:
+    if state.phase != Phase.RESOLVED:
+        return _refused(state, f"a postmortem is published only after resolution; the incident is {state.phase.value}")
+    return _applied(_with(state, phase=Phase.POSTMORTEM), f"postmortem published at {event.at.isoformat()}")
+
+
+def _to_monitoring(
+    state: LifecycleState, at: datetime, plan: Plan, reason: str, *, monitoring_since: datetime
+) -> Transition:
+    calm = state.all_ok_since if state.all_ok_since is not None else state.calm_monitored
+    monitoring = _with(state, phase=Phase.MONITORING, monitoring_since=monitoring_since, calm_monitored=calm)
+    timers = (_quiet_timer(monitoring, plan, at),) if monitoring.all_ok_since is not None else ()
+    return _applied(monitoring, f"{reason}: monitoring drafted", drafts=(Phase.MONITORING,), timers=timers)
+
+
+def _quiet_timer(monitoring: LifecycleState, plan: Plan, now: datetime) -> Timer:
+    """The quiet period check of a monitoring incident whose alarms are all OK (fires at once if already due)."""
+    quiet_from = max(monitoring.all_ok_since or now, monitoring.monitoring_since or now)
+    due = quiet_from + plan.definition.quiet_period
+    return Timer(kind=TimerKind.QUIET_CHECK, at=max(due, now))
+
+
+def _resolve(state: LifecycleState, at: datetime, plan: Plan, reason: str) -> Transition:
+    resolved = _with(state, phase=Phase.RESOLVED, status=IncidentStatus.RESOLVED, monitoring_since=None)
+    reminder = Timer(kind=TimerKind.POSTMORTEM_REMINDER, at=at + plan.definition.postmortem_deadline)
+    return _applied(
+        resolved,
+        f"{reason}: resolved drafted, cadence stops, postmortem due {reminder.at.isoformat()}",
+        drafts=(Phase.RESOLVED,),
+        cadence_stop=True,
+        timers=(reminder,),
+    )
+
+
+def _all_ok_since(
+    alarms: dict[str, AlarmMark], before: datetime | None, changed_at: datetime | None
+) -> datetime | None:
+    """When every alarm became OK: kept from ``before`` when they already were, else the change that made them
+    (or, with no change at hand, the latest alarm change); None while any alarm is not OK."""
+    if not alarms or any(mark.state != AlarmState.OK for mark in alarms.values()):
+        return None
+    if before is not None:
+        return before
+    return changed_at or max(mark.changed_at for mark in alarms.values())
+
+
+def _known_severity(plan: Plan, severity_id: str) -> bool:
+    return any(severity.id == severity_id for severity in plan.definition.severities)
+
+
+def _more_severe(plan: Plan, candidate: str, current: str) -> bool:
+    return plan.severity_rank(candidate) < plan.severity_rank(current)
+
+
+def _with(state: LifecycleState, **changes: Any) -> LifecycleState:
+    """A validated copy (``model_copy`` would skip the invariants)."""
+    return LifecycleState.model_validate({**dict(state), **changes})
+
+
+def _applied(
+    state: LifecycleState,
+    reason: str,
+    *,
+    drafts: tuple[Phase, ...] = (),
+    cadence_restart: bool = False,
+    cadence_stop: bool = False,
+    timers: tuple[Timer, ...] = (),
+) -> Transition:
+    return Transition(
+        outcome=Outcome.APPLIED,
+        reason=reason,
+        state=state,
+        drafts_to_create=drafts,
+        cadence_restart=cadence_restart,
+        cadence_stop=cadence_stop,
+        timers=timers,
+    )
+
+
+def _ignored(state: LifecycleState, reason: str) -> Transition:
+    return Transition(outcome=Outcome.IGNORED, reason=reason, state=state)
+
+
+def _refused(state: LifecycleState, reason: str) -> Transition:
+    return Transition(outcome=Outcome.REFUSED, reason=reason, state=state)

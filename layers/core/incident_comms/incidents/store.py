@@ -1,0 +1,135 @@
+"""The persistence interface the use cases depend on; :mod:`incident_comms.adapters.dynamodb` implements it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from incident_comms.alarms import Alarm
+from incident_comms.incidents.models import Delivery, Incident, Message, Publication, TimelineEntry
+from incident_comms.incidents.promises import PromiseLedger
+
+
+class Applied(StrEnum):
+    OPENED = "opened"
+    JOINED = "joined"
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"
+    NO_OPEN_INCIDENT = "no_open_incident"
+
+
+class DecisionSaved(StrEnum):
+    SAVED = "saved"
+    TOKEN_USED = "token_used"  # noqa: S105 - a state name, not a password
+    """The link's single use is spent: another request with the same token was saved first."""
+    MESSAGE_CHANGED = "message_changed"
+    """The message changed since it was read (another decision, an edit): read it again and recompute."""
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    applied: Applied
+    incident_id: str | None = None
+
+
+class IncidentStore(Protocol):
+    """Incidents with one open incident per component; every inbound event applied at most once."""
+
+    def open_or_join(
+        self,
+        candidate: Incident,
+        alarm: Alarm,
+        opening: list[TimelineEntry],
+        joining: TimelineEntry,
+        message: Message | None,
+    ) -> StoreResult:
+        """Open ``candidate`` (with its timeline and first message) unless the component already has an open
+        incident, in which case the alarm joins that one with ``joining`` on its timeline (``incident_id`` in the
+        entry is replaced). A redelivered alarm event changes nothing and answers DUPLICATE."""
+        ...
+
+    def record_alarm_state(self, component_id: str, alarm: Alarm, entry: TimelineEntry) -> StoreResult:
+        """Record a non-ALARM state (OK, INSUFFICIENT_DATA) on the component's open incident, at most once."""
+        ...
+
+    def add_timeline_entry(self, entry: TimelineEntry) -> None:
+        """Append one entry to ``entry.incident_id``'s timeline (what a use case did after the incident changed:
+        an email sent, a delivery that failed). Never overwrites an entry; it sorts after entries written
+        earlier at the same instant."""
+        ...
+
+    def get_incident(self, incident_id: str) -> Incident | None: ...
+
+    def open_incident_id(self, component_id: str) -> str | None: ...
+
+    def timeline(self, incident_id: str) -> list[TimelineEntry]: ...
+
+    def messages(self, incident_id: str) -> list[Message]: ...
+
+    def list_incidents(self, limit: int = 100) -> list[Incident]:
+        """Most recently opened first."""
+        ...
+
+    def get_message(self, incident_id: str, message_id: str) -> Message | None: ...
+
+    def token_used(self, fingerprint: str) -> bool:
+        """Whether a decision was already saved with the approval link of this fingerprint."""
+        ...
+
+    def save_decision(
+        self,
+        before: Message,
+        after: Message,
+        token_fingerprint: str,
+        token_expires_at: datetime,
+        entries: list[TimelineEntry],
+        publication: Publication | None,
+    ) -> DecisionSaved:
+        """Replace ``before`` with ``after`` (its ``revision`` one higher), spend the token, append ``entries`` and
+        hand ``publication`` over, all or nothing. Refused when the token was spent or ``before`` is no longer
+        the stored revision; so ten simultaneous clicks on one link save one decision and one publication."""
+        ...
+
+    def save_holding(
+        self, waiting: Message, holding: Message, entries: list[TimelineEntry], publication: Publication
+    ) -> bool:
+        """Store the holding message published in place of ``waiting`` with its publication, only while
+        ``waiting`` still awaits approval and only once (True); otherwise change nothing (False)."""
+        ...
+
+    def publications(self, incident_id: str) -> list[Publication]: ...
+
+    def claim_delivery(self, delivery: Delivery) -> Delivery | None:
+        """Claim publishing ``delivery``'s message version on its channel: None when this call claimed it, else the
+        delivery stored by the earlier claim (a redelivered request must not publish twice)."""
+        ...
+
+    def finish_delivery(self, delivery: Delivery) -> None:
+        """Store the outcome of a claimed delivery (``finished_at`` set, counts final)."""
+        ...
+
+    def deliveries(self, incident_id: str) -> list[Delivery]: ...
+
+    def save_lifecycle(self, before: Incident, after: Incident, entries: list[TimelineEntry]) -> bool:
+        """Store a lifecycle transition: ``after``'s phase, status, severity, lifecycle state, ``resolved_at`` and
+        ``updated_at`` (its ``revision`` one higher) with ``entries``, all or nothing, only while ``before.revision``
+        is still the stored one; False (nothing changed) when another transition landed first: read and recompute.
+        Resolving (``after`` resolved, ``before`` open) releases the component for a new incident in the same
+        transaction, so the next ALARM opens one instead of joining this."""
+        ...
+
+    def add_message(self, message: Message, entries: list[TimelineEntry]) -> bool:
+        """Store a newly drafted ``message`` with ``entries`` (its DRAFT_CREATED), all or nothing: True when stored,
+        False when a message with that id exists already (nothing changed)."""
+        ...
+
+    def promise_ledger(self, incident_id: str) -> PromiseLedger:
+        """The incident's promise ledger; an empty one at revision 0 when nothing was promised yet."""
+        ...
+
+    def save_promise_ledger(self, before: PromiseLedger, after: PromiseLedger, entries: list[TimelineEntry]) -> bool:
+        """Replace ``before`` with ``after`` (one revision later) and append ``entries``, all or nothing; False (and
+        nothing changed) when the stored ledger is no longer ``before``: read it again and recompute."""
+        ...

@@ -1,0 +1,148 @@
+"""The plan's own texts, checked at load time: every template a channel needs renders with sample facts, and
+every holding text renders on every channel and, where it can go out unreviewed, passes the draft checks.
+
+A misspelt variable must fail ``plan check``, not an incident; a holding text with errors is a plan error.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, MetricRef
+from incident_comms.drafting.holding import holding_source, render_holding
+from incident_comms.drafting.render import MessageFacts, render_draft
+from incident_comms.errors import PlanError
+from incident_comms.lint import DraftText, lint, supports_locale
+from incident_comms.plan.loader import CHANNELS, PHASES, TEMPLATES_DIR, load_plan
+from incident_comms.plan.models import (
+    TEMPLATE_BLOCKS,
+    Phase,
+    Plan,
+    template_key,
+)
+from incident_comms.plan.templates import plan_environment
+
+
+def template_problems(plan: Plan) -> list[str]:
+    problems: list[str] = []
+    environment = plan_environment(plan)
+    for index, channel in enumerate(plan.channels.channels):
+        for phase in Phase:
+            key = template_key(channel.locale, phase, channel.template_format)
+            if key not in plan.templates:
+                problems.append(
+                    f"{TEMPLATES_DIR}/{key}: (file): missing, needed by channel '{channel.id}' "
+                    f"({CHANNELS} channels[{index}])"
+                )
+                continue
+            template = environment.get_template(key)
+            missing = [b for b in TEMPLATE_BLOCKS[channel.template_format] if b not in template.blocks]
+            if missing:
+                problems += [f"{TEMPLATES_DIR}/{key}: (file): missing block '{block}'" for block in missing]
+                continue
+            for facts in _sample_facts(plan, channel.severities[0], phase):
+                try:
+                    render_draft(plan, phase, facts, channel)
+                except PlanError as error:
+                    problems += error.problems
+                    break
+    return problems
+
+
+def holding_problems(plan: Plan) -> list[str]:
+    """Render each holding text on each channel of each severity with sample facts (its next update promised when
+    the severity has a cadence), and lint it where it can be published: each check with errors is a problem line
+    per holding text, naming the channels and severities it fails on."""
+    problems: list[str] = []
+    failing: dict[tuple[str, str], tuple[str, dict[str, None], dict[str, None]]] = {}
+    started = datetime(2026, 3, 10, 13, 5, tzinfo=UTC)
+    now = started + timedelta(minutes=12)
+    for phase, spec in plan.phases.phases.items():
+        if spec.holding is None:
+            continue
+        for severity in plan.definition.severities:
+            cadence = severity.update_every if phase not in (Phase.RESOLVED, Phase.POSTMORTEM) else None
+            facts = MessageFacts(
+                incident_id="INC-SAMPLE-1",
+                component_id=plan.definition.components[0].id,
+                severity_id=severity.id,
+                started_at=started,
+                now=now,
+                next_update_at=now + cadence if cadence else None,
+            )
+            for channel in plan.channels_for(severity.id):
+                try:
+                    text = render_holding(plan, phase, spec.holding, facts, channel)
+                except PlanError as error:
+                    problems += error.problems
+                    continue
+                if severity.approval_timeout is None or not supports_locale(channel.locale):
+                    continue
+                internal = plan.audience(channel.audience).internal
+                draft = DraftText(text=text, format=channel.template_format, locale=channel.locale, internal=internal)
+                _, where = holding_source(plan, phase, spec.holding, channel)
+                for finding in lint(plan, draft, phase=phase, severity=severity.id):
+                    if finding.level == "error":
+                        _, channels, severities = failing.setdefault((where, finding.check), (finding.message, {}, {}))
+                        channels[channel.id] = None
+                        severities[severity.id] = None
+    problems += [
+        f"{PHASES}: {where}: {check} on {', '.join(channels)} ({', '.join(severities)}): {message}"
+        for (where, check), (message, channels, severities) in failing.items()
+    ]
+    return problems
+
+
+def _sample_facts(plan: Plan, severity_id: str, phase: Phase) -> list[MessageFacts]:
+    """Two incidents to render every template with: every optional fact given, and none given."""
+    started = datetime(2026, 3, 10, 13, 5, tzinfo=UTC)
+    now = started + timedelta(minutes=40)
+    finished = phase in (Phase.RESOLVED, Phase.POSTMORTEM)
+    component = plan.definition.components[0].id
+    alarm = Alarm(
+        source=AlarmSource.CLOUDWATCH,
+        kind=AlarmKind.METRIC,
+        id="arn:aws:cloudwatch:eu-west-1:123456789012:alarm:prod-api-5xx",
+        name="prod-api-5xx",
+        state=AlarmState.ALARM,
+        changed_at=started,
+        metrics=[MetricRef(namespace="AWS/ApiGateway", name="5XXError", dimensions={"ApiName": "prod"})],
+    )
+    sample = "Sample text."
+    full = MessageFacts(
+        incident_id="INC-SAMPLE-1",
+        component_id=component,
+        severity_id=severity_id,
+        started_at=started,
+        now=now,
+        next_update_at=None if finished else now + timedelta(minutes=30),
+        resolved_at=now if finished else None,
+        data_loss="no",
+        customer_action=sample,
+        cause=sample,
+        actions_taken=sample,
+        actions_planned=sample,
+        root_cause=sample,
+        lessons=sample,
+        alarms=[alarm],
+    )
+    bare = MessageFacts(
+        incident_id="INC-SAMPLE-2",
+        component_id=component,
+        severity_id=severity_id,
+        started_at=started,
+        now=now,
+        resolved_at=now if finished else None,
+    )
+    return [full, bare]
+
+
+def plan_text_problems(plan: Plan) -> list[str]:
+    """Every problem the plan's texts have, as ``file: field: message`` lines."""
+    return template_problems(plan) + holding_problems(plan)
+
+
+def load_checked_plan(plan_dir: Path) -> Plan:
+    """The plan in ``plan_dir``, structure and texts checked; :class:`PlanError` lists every problem."""
+    return load_plan(plan_dir, plan_text_problems)
