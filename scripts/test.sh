@@ -10,4 +10,5 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 echo "== ruff";   ruff check . && ruff format --check .
 echo "== mypy";   mypy
+echo "== import-linter"; lint-imports --no-cache
 echo "== pytest"; pytest -n auto -q "$@"

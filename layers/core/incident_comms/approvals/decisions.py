@@ -63,7 +63,8 @@ from incident_comms.incidents.models import (
 from incident_comms.incidents.store import DecisionSaved, IncidentStore
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Plan, localized
-from incident_comms.team.emails import email_environment, incident_context, team_texts, team_zone
+from incident_comms.team.context import incident_context
+from incident_comms.team.emails import email_environment, team_texts, team_zone
 from incident_comms.text import clean_text, format_datetime, one_line, truncate
 from incident_comms.web import BadForm, FormProblem, HttpRequest, LinkRefused, Refusal, RequestMeta
 

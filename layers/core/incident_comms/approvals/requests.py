@@ -33,15 +33,8 @@ from incident_comms.incidents.models import (
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.lint import Finding, lint_draft, segments, supports_locale
 from incident_comms.plan.models import Phase, Plan, localized
-from incident_comms.team.emails import (
-    Email,
-    EmailSender,
-    approver_addresses,
-    email_environment,
-    incident_context,
-    team_texts,
-    team_zone,
-)
+from incident_comms.team.context import incident_context
+from incident_comms.team.emails import Email, EmailSender, approver_addresses, email_environment, team_texts, team_zone
 from incident_comms.text import error_text, format_datetime, one_line, truncate
 
 if TYPE_CHECKING:

@@ -45,13 +45,13 @@ from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import TEMPLATE_BLOCKS, Channel, HoldingText, Plan, template_key
 from incident_comms.plan.templates import plan_environment
+from incident_comms.team.context import incident_context
 from incident_comms.team.emails import (
     Email,
     EmailSender,
     approval_subject,
     approver_addresses,
     email_environment,
-    incident_context,
     team_texts,
 )
 from incident_comms.text import error_text, format_elapsed

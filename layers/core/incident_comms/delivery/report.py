@@ -48,6 +48,7 @@ from incident_comms.incidents.models import (
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import ChannelKind, Plan, localized
+from incident_comms.team.context import incident_context
 from incident_comms.team.emails import (
     SUBJECT_MAX,
     Email,
@@ -55,7 +56,6 @@ from incident_comms.team.emails import (
     approval_subject,
     approver_addresses,
     email_environment,
-    incident_context,
     team_texts,
     team_zone,
 )
