@@ -89,8 +89,7 @@ def test_cell_is_one_line() -> None:
 
 def test_cli_plan_render(capsys: pytest.CaptureFixture[str]) -> None:
     from incident_comms.cli.main import main
-
-    from .conftest import PLAN_DIR
+    from tests.unit.conftest import PLAN_DIR
 
     assert main(["plan", "render", "--plan", str(PLAN_DIR)]) == 0
     assert "## 8. Canales" in capsys.readouterr().out

@@ -13,6 +13,7 @@ import pytest
 
 from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, TokenRejected, issue_token, verify_token
 from incident_comms.plan.models import Plan
+from incident_comms.subscribers import directory as subscribers
 from incident_comms.subscribers.directory import (
     ConfirmationProblem,
     ConfirmationRejected,
@@ -25,7 +26,6 @@ from incident_comms.subscribers.directory import (
     verify_confirmation_token,
     verify_unsubscribe_token,
 )
-from incident_comms.subscribers.directory import directory as subscribers
 
 KEY = b"k" * 64
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

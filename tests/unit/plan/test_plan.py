@@ -12,10 +12,9 @@ from incident_comms.errors import PlanError
 from incident_comms.lint.plan_texts import load_checked_plan
 from incident_comms.plan.loader import loc_path
 from incident_comms.plan.models import LINT_CHECK_IDS, Phase, Plan, template_key
+from tests.unit.conftest import Edit
 
-from .conftest import Edit
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "plans"
 
 
 def problems_of(plan_dir: Path) -> list[str]:

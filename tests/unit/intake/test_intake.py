@@ -17,7 +17,7 @@ from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, Met
 from incident_comms.errors import BadInput
 from incident_comms.intake.payloads import MAX_DEPTH, alarms_from_payload, detect_shape, parse_payload, parse_timestamp
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
+EVENTS = Path(__file__).resolve().parents[3] / "events"
 ARN = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:"
 API_5XX = MetricRef(namespace="AWS/ApiGateway", name="5XXError", dimensions={"ApiName": "prod"})
 
