@@ -7,7 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
-from incident_comms.delivery.report import ReportNotSent, record_outcome, send_delivery_report
+from incident_comms.delivery.report.use_cases import ReportNotSent, record_outcome, send_delivery_report
 
 logger = Logger()
 tracer = Tracer()

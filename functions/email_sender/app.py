@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
-from incident_comms.delivery.email.batches import MAX_RECEIVES, BatchInFlight, BatchThrottled, record_outcome
+from incident_comms.delivery.email.batches.use_cases import MAX_RECEIVES, BatchInFlight, BatchThrottled, record_outcome
 
 logger = Logger()
 tracer = Tracer()

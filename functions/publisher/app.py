@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
 from incident_comms.delivery.publishing import publish_message, record_report
-from incident_comms.delivery.report import record_scheduling, schedule_report
+from incident_comms.delivery.report.use_cases import record_scheduling, schedule_report
 from incident_comms.lifecycle.transitions import record_step
 
 logger = Logger()

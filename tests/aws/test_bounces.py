@@ -13,9 +13,10 @@ import pytest
 
 from incident_comms.adapters.contacts import DynamoBounceLedger, SesBulkEmailSender, SesContactDirectory
 from incident_comms.cli.main import main
-from incident_comms.delivery.email.batches import BulkEmail, BulkEntry, mail_tags
+from incident_comms.delivery.email.batches.models import BulkEmail, BulkEntry
 from incident_comms.delivery.email.bounces import BounceRecord, FeedbackKind
 from incident_comms.delivery.email.feedback import attribution, parse_ses_event
+from incident_comms.delivery.email.tags import mail_tags
 from incident_comms.errors import BadInput
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email, simulated_event
 from incident_comms.plan.models import Plan

@@ -13,7 +13,7 @@ import pytest
 from incident_comms.adapters.delivery_reports import DynamoReportLedger
 from incident_comms.adapters.scheduler import SchedulerDeliveryReports, report_schedule_name, schedule_name
 from incident_comms.clock import ManualClock
-from incident_comms.delivery.report import ReportClaim, ReportState, parse_report_request
+from incident_comms.delivery.report.models import ReportClaim, ReportState, parse_report_request
 
 PUBLISHED = datetime(2026, 11, 22, 10, 5, 30, 400_000, tzinfo=UTC)
 GROUP = "incident-schedules"

@@ -20,18 +20,11 @@ from botocore.config import Config
 
 from incident_comms.adapters.contacts import DynamoBatchLedger, SesBulkEmailSender
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
-from incident_comms.delivery.email.batches import (
-    BatchResult,
-    BatchState,
-    BatchThrottled,
-    BulkEmail,
-    BulkEntry,
-    EmailBatch,
-    EmailBatchSender,
-    Pacer,
-    SesRefused,
-    batch_totals,
-)
+from incident_comms.delivery.email.batches.logic import batch_totals
+from incident_comms.delivery.email.batches.models import BatchState, BulkEmail, BulkEntry, EmailBatch
+from incident_comms.delivery.email.batches.pacing import Pacer
+from incident_comms.delivery.email.batches.store import SesRefused
+from incident_comms.delivery.email.batches.use_cases import BatchResult, BatchThrottled, EmailBatchSender
 from incident_comms.delivery.email.fanout import EmailFanOutChannel
 from incident_comms.delivery.publishing import ChannelJob
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind

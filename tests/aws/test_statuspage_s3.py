@@ -13,7 +13,7 @@ import pytest
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult, PublishRequest, PublishResult, publish_message
-from incident_comms.delivery.status_page.site import StatusPageChannel
+from incident_comms.delivery.status_page.channel import StatusPageChannel
 from incident_comms.incidents.models import (
     Incident,
     Message,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from incident_comms.delivery.report import REPORT_ROLE
+from incident_comms.delivery.report.emails import REPORT_ROLE
 from incident_comms.lint.plan_texts import load_checked_plan
 from incident_comms.team.emails import approver_addresses
 from tests.conftest import REPO

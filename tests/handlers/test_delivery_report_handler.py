@@ -14,10 +14,11 @@ import pytest
 
 from incident_comms.adapters.contacts import DynamoBatchLedger
 from incident_comms.composition import Services, use_services
-from incident_comms.delivery.email.batches import BatchRecord, BatchState
+from incident_comms.delivery.email.batches.models import BatchRecord, BatchState
 from incident_comms.delivery.email.bounces import BounceRecord, FeedbackKind
 from incident_comms.delivery.publishing import PublishRequest
-from incident_comms.delivery.report import REPORT_ROLE, ReportNotSent
+from incident_comms.delivery.report.emails import REPORT_ROLE
+from incident_comms.delivery.report.use_cases import ReportNotSent
 from incident_comms.incidents.models import Delivery, Publication, TimelineKind
 from incident_comms.team.emails import approver_addresses
 from tests.conftest import FakeLambdaContext, load_handler_module

@@ -14,7 +14,8 @@ import boto3
 import pytest
 
 from incident_comms.composition import Services
-from incident_comms.delivery.email.batches import EmailBatch, mail_tags
+from incident_comms.delivery.email.batches.models import EmailBatch
+from incident_comms.delivery.email.tags import mail_tags
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
 from incident_comms.subscribers.directory import new_subscriber

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from incident_comms.composition import Services
-from incident_comms.delivery.email.batches import EmailBatch
+from incident_comms.delivery.email.batches.models import EmailBatch
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
 from incident_comms.subscribers.directory import verify_unsubscribe_token

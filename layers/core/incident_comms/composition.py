@@ -28,10 +28,11 @@ if TYPE_CHECKING:
     from incident_comms.adapters.scheduler import FunctionSchedules
     from incident_comms.approvals.requests import ApprovalRequests, ApprovalTimeouts
     from incident_comms.cadence.keeping import UpdateSchedules
-    from incident_comms.delivery.email.batches import BatchLedger, EmailBatchSender
+    from incident_comms.delivery.email.batches.store import BatchLedger
+    from incident_comms.delivery.email.batches.use_cases import EmailBatchSender
     from incident_comms.delivery.email.feedback import EmailFeedback
     from incident_comms.delivery.publishing import ChannelPublisher, PublishQueue
-    from incident_comms.delivery.report import ReportLedger, ReportSchedules
+    from incident_comms.delivery.report.store import ReportLedger, ReportSchedules
     from incident_comms.incidents.store import IncidentStore
     from incident_comms.lifecycle.transitions import IncidentLifecycle, LifecycleTimers
     from incident_comms.plan.models import ChannelKind, Plan
@@ -178,7 +179,7 @@ class Services:
         from incident_comms.adapters.webhooks import WebhookChannel
         from incident_comms.delivery.email.fanout import EmailFanOutChannel
         from incident_comms.delivery.manual import ManualChannel
-        from incident_comms.delivery.status_page.site import StatusPageChannel
+        from incident_comms.delivery.status_page.channel import StatusPageChannel
         from incident_comms.plan.models import ChannelKind
 
         settings = self.settings
@@ -211,7 +212,8 @@ class Services:
         """Sends email batches through SES SendBulkEmail, once each, paced per container under the SES send rate
         shared by the senders that may run at once (the queue's maximum concurrency)."""
         from incident_comms.adapters.contacts import DynamoBatchLedger, SesBulkEmailSender
-        from incident_comms.delivery.email.batches import EmailBatchSender, Pacer
+        from incident_comms.delivery.email.batches.pacing import Pacer
+        from incident_comms.delivery.email.batches.use_cases import EmailBatchSender
 
         settings = self.settings
         return EmailBatchSender(

@@ -9,21 +9,16 @@ from typing import Any, cast
 
 import pytest
 
-from incident_comms.delivery.email.batches import BatchRecord, BatchState, EntryFailure
+from incident_comms.delivery.email.batches.models import BatchRecord, BatchState, EntryFailure
 from incident_comms.delivery.email.bounces import BounceRecord, FeedbackKind
 from incident_comms.delivery.publishing import PublishReport, PublishResult
-from incident_comms.delivery.report import (
-    PROBLEMS_PER_CHANNEL,
-    REPORT_ROLE,
-    ProblemKind,
-    ReportClaim,
+from incident_comms.delivery.report.emails import PROBLEMS_PER_CHANNEL, REPORT_ROLE, report_recipients, report_subject
+from incident_comms.delivery.report.logic import delivery_report
+from incident_comms.delivery.report.models import ProblemKind, ReportClaim, ReportState
+from incident_comms.delivery.report.use_cases import (
     ReportNotSent,
     ReportResult,
-    ReportState,
-    delivery_report,
     record_outcome,
-    report_recipients,
-    report_subject,
     schedule_report,
     send_delivery_report,
 )

@@ -11,25 +11,19 @@ from typing import Any, cast
 
 import pytest
 
-from incident_comms.delivery.email.batches import (
-    LITERAL_DATA,
+from incident_comms.delivery.email.batches.content import LITERAL_DATA, bulk_content, template_literal
+from incident_comms.delivery.email.batches.logic import batch_totals
+from incident_comms.delivery.email.batches.models import (
     MAX_BATCH,
-    BatchInFlight,
     BatchRecord,
-    BatchResult,
     BatchState,
-    BatchThrottled,
     BulkEmail,
     EmailBatch,
-    EmailBatchSender,
     EntryResult,
-    Pacer,
-    SesRefused,
-    SesThrottled,
-    batch_totals,
-    bulk_content,
-    template_literal,
 )
+from incident_comms.delivery.email.batches.pacing import Pacer
+from incident_comms.delivery.email.batches.store import SesRefused, SesThrottled
+from incident_comms.delivery.email.batches.use_cases import BatchInFlight, BatchResult, BatchThrottled, EmailBatchSender
 from incident_comms.delivery.email.fanout import EmailFanOutChannel, batches
 from incident_comms.delivery.publishing import ChannelJob
 from incident_comms.drafting.render import ChannelDraft

@@ -16,13 +16,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from incident_comms.delivery.email.batches import (
-    TAG_CHANNEL,
-    TAG_VALUE_MAX,
-    decode_tag_value,
-    encode_tag_value,
-    mail_tags,
-)
 from incident_comms.delivery.email.bounces import BounceRecord, FeedbackKind
 from incident_comms.delivery.email.feedback import (
     EmailFeedback,
@@ -31,6 +24,7 @@ from incident_comms.delivery.email.feedback import (
     attribution,
     parse_ses_event,
 )
+from incident_comms.delivery.email.tags import TAG_CHANNEL, TAG_VALUE_MAX, decode_tag_value, encode_tag_value, mail_tags
 from incident_comms.incidents.models import Message, TimelineEntry, TimelineKind
 from incident_comms.plan.models import Plan
 from tests.conftest import load_event

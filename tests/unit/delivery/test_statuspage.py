@@ -17,16 +17,10 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 
 from incident_comms.delivery.publishing import ChannelJob
-from incident_comms.delivery.status_page.site import (
-    ATOM_TYPE,
-    CACHE_CONTROL,
-    HTML_TYPE,
-    JSON_TYPE,
-    SiteIncident,
-    StatusPageChannel,
-    build_site,
-    published_updates,
-)
+from incident_comms.delivery.status_page.build import ATOM_TYPE, HTML_TYPE, JSON_TYPE, build_site
+from incident_comms.delivery.status_page.channel import CACHE_CONTROL, StatusPageChannel
+from incident_comms.delivery.status_page.logic import published_updates
+from incident_comms.delivery.status_page.models import SiteIncident
 from incident_comms.drafting.render import draft_from_text
 from incident_comms.incidents.models import (
     Incident,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from incident_comms.delivery.publishing import ChannelJob
-from incident_comms.delivery.status_page.site import StatusPageChannel, build_site
+from incident_comms.delivery.status_page.build import build_site
+from incident_comms.delivery.status_page.channel import StatusPageChannel
 from incident_comms.incidents.models import Incident, Message, Publication
 from incident_comms.plan.models import Plan
 from tests.factories import opened_incident

@@ -29,15 +29,8 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from incident_comms.adapters.dynamodb import item_values
-from incident_comms.delivery.email.batches import (
-    THROTTLE_CODES,
-    BatchRecord,
-    BatchState,
-    BulkEmail,
-    EntryResult,
-    SesRefused,
-    SesThrottled,
-)
+from incident_comms.delivery.email.batches.models import BatchRecord, BatchState, BulkEmail, EntryResult
+from incident_comms.delivery.email.batches.store import THROTTLE_CODES, SesRefused, SesThrottled
 from incident_comms.delivery.email.bounces import BounceRecord
 from incident_comms.errors import BadInput
 from incident_comms.subscribers.directory import (

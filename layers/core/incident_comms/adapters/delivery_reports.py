@@ -13,7 +13,7 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from incident_comms.adapters.dynamodb import item_values
-from incident_comms.delivery.report import ReportClaim, ReportState
+from incident_comms.delivery.report.models import ReportClaim, ReportState
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

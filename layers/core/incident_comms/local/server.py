@@ -246,7 +246,7 @@ class LocalStack:
     def incidents(self) -> list[dict[str, Any]]:
         from incident_comms.cadence.conformance import conformance_of
         from incident_comms.composition import services
-        from incident_comms.delivery.report import reports_now
+        from incident_comms.delivery.report.logic import reports_now
 
         deps = services()
         store = deps.store

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from incident_comms.delivery.email.batches import MAX_BATCH, EmailBatch
+from incident_comms.delivery.email.batches.models import MAX_BATCH, EmailBatch
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
 from incident_comms.subscribers.directory import SubscriberDirectory, normalise_address
 from incident_comms.text import one_line, truncate

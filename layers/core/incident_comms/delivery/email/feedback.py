@@ -36,8 +36,8 @@ from typing import Any, Protocol
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from incident_comms.delivery.email.batches import TAG_CHANNEL, TAG_INCIDENT, TAG_MESSAGE, TAG_VERSION, decode_tag_value
 from incident_comms.delivery.email.bounces import BounceLedger, BounceRecord, FeedbackKind
+from incident_comms.delivery.email.tags import TAG_CHANNEL, TAG_INCIDENT, TAG_MESSAGE, TAG_VERSION, decode_tag_value
 from incident_comms.incidents.models import TimelineEntry, TimelineKind
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics
