@@ -9,7 +9,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from incident_comms.approvals.decisions import PAGE_HEADERS, Page, record_page, review, submit
+from incident_comms.approvals.pages import PAGE_HEADERS, Page, record_page
+from incident_comms.approvals.use_cases import review, submit
 from incident_comms.composition import services
 from incident_comms.lifecycle.manual import move_incident, record_move
 from incident_comms.web import HttpRequest

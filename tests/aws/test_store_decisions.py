@@ -11,8 +11,9 @@ import boto3
 import pytest
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
-from incident_comms.approvals.decisions import Recorded, decide
+from incident_comms.approvals.logic import Recorded
 from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token
+from incident_comms.approvals.use_cases import decide
 from incident_comms.incidents.models import (
     Approval,
     Message,

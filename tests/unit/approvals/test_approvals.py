@@ -11,18 +11,11 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from incident_comms.approvals.decisions import (
-    MAX_REASON_CHARS,
-    MAX_TEXT_CHARS,
-    Outcome,
-    Recorded,
-    acting_roles,
-    compute_decision,
-    decide,
-    parse_form,
-    review,
-)
+from incident_comms.approvals.forms import MAX_REASON_CHARS, MAX_TEXT_CHARS, parse_form
+from incident_comms.approvals.logic import Recorded, acting_roles, compute_decision
+from incident_comms.approvals.pages import Outcome
 from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token, token_fingerprint, verify_token
+from incident_comms.approvals.use_cases import decide, review
 from incident_comms.incidents.models import (
     Approval,
     Delivery,

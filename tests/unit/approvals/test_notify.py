@@ -9,7 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from incident_comms.alarms import Alarm
-from incident_comms.approvals.requests import ApprovalRequests, approval_links, approval_request_email, approval_url
+from incident_comms.approvals.links import approval_links, approval_url
+from incident_comms.approvals.request_email import approval_request_email
+from incident_comms.approvals.requests import ApprovalRequests
 from incident_comms.approvals.tokens import ApprovalAction, RejectReason, TokenRejected, verify_token
 from incident_comms.incidents.models import Message
 from incident_comms.plan.models import Plan
@@ -234,7 +236,7 @@ def test_errors_put_the_summary_first_and_each_channel_lists_its_findings(plan: 
 
 
 def test_a_quoted_span_is_one_line_of_at_most_80_characters(plan: Plan) -> None:
-    from incident_comms.approvals.requests import FINDING_QUOTE_MAX, checks_context, draft_checks
+    from incident_comms.approvals.checks import FINDING_QUOTE_MAX, checks_context, draft_checks
     from incident_comms.team.emails import team_texts
 
     long_sms = "Nubeteca: " + "avería en la API " * 12

@@ -7,13 +7,8 @@ from typing import Any, cast
 
 import pytest
 
-from incident_comms.approvals.timeout import (
-    TimeoutResult,
-    approval_timed_out,
-    holding_message,
-    holding_published_email,
-    parse_timeout_event,
-)
+from incident_comms.approvals.holding import holding_message, holding_published_email
+from incident_comms.approvals.timeout import TimeoutResult, approval_timed_out, parse_timeout_event
 from incident_comms.drafting.render import ChannelDraft
 from incident_comms.errors import PlanError
 from incident_comms.incidents.models import (

@@ -19,19 +19,13 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
-from incident_comms.approvals.decisions import (
-    Page,
-    _check_open,
-    _load,
-    _verified,
-    holder_roles,
-    page_texts,
-    record_page,
-    refusal_page,
-)
+from incident_comms.approvals.links import check_open, linked_message, verified_claims
+from incident_comms.approvals.logic import holder_roles
+from incident_comms.approvals.pages import Page, record_page, refusal_page
 from incident_comms.approvals.steps import BadStepForm, parse_step_form, step_texts
+from incident_comms.approvals.texts import page_texts
 from incident_comms.approvals.tokens import token_fingerprint
-from incident_comms.incidents.machine import Outcome
+from incident_comms.incidents.machine_models import Outcome
 from incident_comms.incidents.models import Incident
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.lifecycle.transitions import Audit, IncidentLifecycle, Step, record_step
@@ -65,9 +59,9 @@ def move_incident(
         if request.is_cross_site():
             raise LinkRefused(Refusal.CROSS_SITE)
         form = request.form()
-        claims = _verified(token, key, now)
-        incident, message = _load(store, claims)
-        _check_open(store, claims, message, fingerprint)
+        claims = verified_claims(token, key, now)
+        incident, message = linked_message(store, claims)
+        check_open(store, claims, message, fingerprint)
         if not holder_roles(plan, claims.recipient, message):
             raise LinkRefused(Refusal.NOT_APPROVER)
         parsed = parse_step_form(form)
