@@ -81,10 +81,24 @@ def stored_incident(
 ) -> tuple[Incident, Message]:
     """:func:`opened_incident`, written through the store's one opening transaction, without ingest around it."""
     incident, message = opened_incident(plan, alarm, at=at, incident_id=incident_id, phase=phase)
-    opened = TimelineEntry(incident_id=incident.id, at=at, kind=TimelineKind.OPENED, text="opened")
-    joining = TimelineEntry(incident_id="", at=at, kind=TimelineKind.ALARM_JOINED, text="joined")
-    store.open_or_join(incident, alarm, [opened], joining, message)
+    store_opening(store, incident, alarm, message)
     return incident, message
+
+
+def stored_approved_message(store: IncidentStore, plan: Plan) -> Message:
+    """The sample alarm's incident stored with its first message already approved: what the channels send."""
+    alarm = make_alarm()
+    incident, message = opened_incident(plan, alarm)
+    approved = message.model_copy(update={"status": MessageStatus.APPROVED})
+    store_opening(store, incident, alarm, approved)
+    return approved
+
+
+def store_opening(store: IncidentStore, incident: Incident, alarm: Alarm, message: Message) -> None:
+    """Write ``incident`` and its first ``message`` through the store's one opening transaction."""
+    opened = TimelineEntry(incident_id=incident.id, at=incident.opened_at, kind=TimelineKind.OPENED, text="opened")
+    joining = TimelineEntry(incident_id="", at=incident.opened_at, kind=TimelineKind.ALARM_JOINED, text="joined")
+    store.open_or_join(incident, alarm, [opened], joining, message)
 
 
 class RecordingSender:

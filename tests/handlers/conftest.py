@@ -45,3 +45,28 @@ def compose_services(table_name: str, approval_key_secret: str) -> Iterator[Comp
 
     yield compose
     use_services(None)
+
+
+@pytest.fixture
+def publishing_services(compose_services: ComposeServices) -> ComposeServices:
+    """``compose_services`` with what every publishing channel needs made first: the customer SNS topic, the status
+    page bucket, the email batch queue, the contact list and an empty chat-webhooks secret."""
+
+    def compose(**settings: Any) -> Services:
+        topic = boto3.client("sns").create_topic(Name="customers")["TopicArn"]
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="status", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        queue = boto3.client("sqs").create_queue(QueueName="email-batches")["QueueUrl"]
+        boto3.client("sesv2").create_contact_list(ContactListName="subscribers")
+        secrets = boto3.client("secretsmanager")
+        webhooks = secrets.create_secret(Name="chat-webhooks", SecretString="{}")["ARN"]
+        return compose_services(
+            customer_topic_arn=topic,
+            status_page_bucket="status",
+            email_batch_queue_url=queue,
+            contact_list="subscribers",
+            chat_webhooks_secret=webhooks,
+            **settings,
+        )
+
+    return compose

@@ -32,22 +32,10 @@ ES = "email-customers-es"
 
 
 @pytest.fixture
-def deps(compose_services: ComposeServices) -> Services:
+def deps(publishing_services: ComposeServices) -> Services:
     boto3.client("scheduler").create_schedule_group(Name=GROUP)
-    topic = boto3.client("sns").create_topic(Name="customers")["TopicArn"]
-    boto3.client("s3").create_bucket(Bucket="status", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    queue = boto3.client("sqs").create_queue(QueueName="email-batches")["QueueUrl"]
-    boto3.client("sesv2").create_contact_list(ContactListName="subscribers")
-    webhooks = boto3.client("secretsmanager").create_secret(Name="chat-webhooks", SecretString="{}")["ARN"]
-    return compose_services(
-        customer_topic_arn=topic,
-        status_page_bucket="status",
-        email_batch_queue_url=queue,
-        contact_list="subscribers",
-        chat_webhooks_secret=webhooks,
-        delivery_report_function_arn=REPORT_FUNCTION,
-        scheduler_role_arn=SCHEDULER_ROLE,
-        schedule_group=GROUP,
+    return publishing_services(
+        delivery_report_function_arn=REPORT_FUNCTION, scheduler_role_arn=SCHEDULER_ROLE, schedule_group=GROUP
     )
 
 

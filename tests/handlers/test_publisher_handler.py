@@ -18,20 +18,8 @@ from tests.handlers.conftest import STARTED, ComposeServices
 
 
 @pytest.fixture
-def deps(compose_services: ComposeServices) -> Services:
-    topic = boto3.client("sns").create_topic(Name="customers")["TopicArn"]
-    boto3.client("s3").create_bucket(Bucket="status", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    sqs = boto3.client("sqs")
-    queue = sqs.create_queue(QueueName="email-batches")["QueueUrl"]
-    boto3.client("sesv2").create_contact_list(ContactListName="subscribers")
-    webhooks = boto3.client("secretsmanager").create_secret(Name="chat-webhooks", SecretString="{}")["ARN"]
-    return compose_services(
-        customer_topic_arn=topic,
-        status_page_bucket="status",
-        email_batch_queue_url=queue,
-        contact_list="subscribers",
-        chat_webhooks_secret=webhooks,
-    )
+def deps(publishing_services: ComposeServices) -> Services:
+    return publishing_services()
 
 
 @pytest.fixture(scope="module")
