@@ -12,13 +12,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from incident_comms.approvals.pages import PAGE_HEADERS
 from incident_comms.composition import services
 from incident_comms.subscribers.subscribe import (
-    SubscribePage,
     confirm_subscription,
     record_subscribe_page,
     request_subscription,
     show_confirmation,
     show_form,
 )
+from incident_comms.subscribers.subscribe_pages import SubscribePage
 from incident_comms.web import HttpRequest
 
 logger = Logger()

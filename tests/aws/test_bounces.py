@@ -20,7 +20,8 @@ from incident_comms.delivery.email.tags import mail_tags
 from incident_comms.errors import BadInput
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email, simulated_event
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers.directory import Added, new_subscriber, plan_topics
+from incident_comms.subscribers.directory import Added
+from incident_comms.subscribers.models import new_subscriber, plan_topics
 from tests.conftest import REPO
 
 AT = datetime(2026, 11, 22, 10, 31, tzinfo=UTC)

@@ -20,7 +20,8 @@ from incident_comms.adapters.contacts import PAGE_SIZE, SesContactDirectory
 from incident_comms.cli.main import main
 from incident_comms.errors import BadInput
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers.directory import Added, Subscriber, new_subscriber, plan_topics
+from incident_comms.subscribers.directory import Added
+from incident_comms.subscribers.models import Subscriber, new_subscriber, plan_topics
 from tests.conftest import REPO
 
 LIST = "subscribers-test"

@@ -30,7 +30,7 @@ from incident_comms.delivery.publishing import ChannelJob
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers.directory import verify_unsubscribe_token
+from incident_comms.subscribers.tokens import verify_unsubscribe_token
 from tests.factories import make_alarm, opened_incident, sent_emails
 
 SENDER = "avisos@nubeteca.example"

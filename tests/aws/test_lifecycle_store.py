@@ -11,7 +11,8 @@ import boto3
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.adapters.scheduler import SchedulerLifecycleTimers, lifecycle_schedule_name
 from incident_comms.alarms import AlarmState
-from incident_comms.incidents.machine import AlarmChanged, ManualMove, Timer, TimerKind, advance
+from incident_comms.incidents.machine import advance
+from incident_comms.incidents.machine_models import AlarmChanged, ManualMove, Timer, TimerKind
 from incident_comms.incidents.models import IncidentStatus
 from incident_comms.lifecycle.transitions import incident_after, initial_lifecycle, state_of
 from incident_comms.plan.models import Phase, Plan

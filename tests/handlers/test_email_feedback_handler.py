@@ -16,11 +16,11 @@ import pytest
 from incident_comms.composition import Services
 from incident_comms.delivery.email.batches.models import EmailBatch
 from incident_comms.delivery.email.tags import mail_tags
-from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.incidents.models import Message, TimelineEntry
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
-from incident_comms.subscribers.directory import new_subscriber
+from incident_comms.subscribers.models import new_subscriber
 from tests.conftest import FakeLambdaContext, load_event, load_handler_module
-from tests.factories import emitted_metrics, invoke, make_alarm, opened_incident
+from tests.factories import emitted_metrics, invoke, stored_approved_message
 from tests.handlers.conftest import ComposeServices
 
 LIST = "subscribers-test"
@@ -40,16 +40,6 @@ def deps(compose_services: ComposeServices) -> Services:
 @pytest.fixture(scope="module")
 def handler() -> ModuleType:
     return load_handler_module("email_feedback")
-
-
-def approved_message(deps: Services) -> Message:
-    alarm = make_alarm()
-    incident, message = opened_incident(deps.plan, alarm)
-    message = message.model_copy(update={"status": MessageStatus.APPROVED})
-    opened = TimelineEntry(incident_id=incident.id, at=incident.opened_at, kind=TimelineKind.OPENED, text="opened")
-    joining = TimelineEntry(incident_id="", at=incident.opened_at, kind=TimelineKind.ALARM_JOINED, text="joined")
-    deps.store.open_or_join(incident, alarm, [opened], joining, message)
-    return message
 
 
 def sns_event(*messages: Any) -> dict[str, Any]:
@@ -94,7 +84,7 @@ def feedback_entries(deps: Services, incident_id: str) -> list[TimelineEntry]:
 def test_a_permanent_bounce_is_recorded_the_address_suppressed_and_counted(
     deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    message = approved_message(deps)
+    message = stored_approved_message(deps.store, deps.plan)
 
     answer = invoke(handler, sns_event(tagged(message, "ses/bounce-permanent.json")), lambda_context)
 
@@ -113,7 +103,7 @@ def test_a_permanent_bounce_is_recorded_the_address_suppressed_and_counted(
 def test_a_redelivered_notification_counts_once(
     deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    message = approved_message(deps)
+    message = stored_approved_message(deps.store, deps.plan)
     event = sns_event(tagged(message, "ses/bounce-permanent.json"))
     invoke(handler, event, lambda_context)
     capsys.readouterr()
@@ -130,7 +120,7 @@ def test_a_redelivered_notification_counts_once(
 def test_a_complaint_and_a_transient_bounce_in_one_event(
     deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    message = approved_message(deps)
+    message = stored_approved_message(deps.store, deps.plan)
     event = sns_event(tagged(message, "ses/complaint.json"), tagged(message, "ses/bounce-transient.json"))
 
     answer = invoke(handler, event, lambda_context)
@@ -160,7 +150,7 @@ def test_malformed_input_is_a_counted_rejection_not_a_retry(
     caplog: pytest.LogCaptureFixture,
     event: dict[str, Any],
 ) -> None:
-    message = approved_message(deps)
+    message = stored_approved_message(deps.store, deps.plan)
 
     answer = invoke(handler, event, lambda_context)
 
@@ -206,7 +196,7 @@ def test_a_batch_sent_through_the_configuration_set_comes_back_as_a_recorded_bou
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     ses.add_event_destination("feedback", topic, ["BOUNCE"])
-    message = approved_message(deps)
+    message = stored_approved_message(deps.store, deps.plan)
     batch = EmailBatch(
         incident_id=message.incident_id,
         message_id=message.id,

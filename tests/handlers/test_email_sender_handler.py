@@ -16,11 +16,11 @@ import pytest
 
 from incident_comms.composition import Services
 from incident_comms.delivery.email.batches.models import EmailBatch
-from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.incidents.models import Message, TimelineKind
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
-from incident_comms.subscribers.directory import verify_unsubscribe_token
+from incident_comms.subscribers.tokens import verify_unsubscribe_token
 from tests.conftest import APPROVAL_KEY, FakeLambdaContext, load_handler_module
-from tests.factories import emitted_metrics, invoke, make_alarm, opened_incident, sent_emails
+from tests.factories import emitted_metrics, invoke, sent_emails, stored_approved_message
 from tests.handlers.conftest import ComposeServices
 
 BASE_URL = "https://incidents.example.com"
@@ -46,16 +46,6 @@ def deps(compose_services: ComposeServices, ses: SesBulkEmail) -> Services:
 @pytest.fixture(scope="module")
 def handler() -> ModuleType:
     return load_handler_module("email_sender")
-
-
-def approved_message(deps: Services) -> Message:
-    alarm = make_alarm()
-    incident, message = opened_incident(deps.plan, alarm)
-    message = message.model_copy(update={"status": MessageStatus.APPROVED})
-    opened = TimelineEntry(incident_id=incident.id, at=incident.opened_at, kind=TimelineKind.OPENED, text="opened")
-    joining = TimelineEntry(incident_id="", at=incident.opened_at, kind=TimelineKind.ALARM_JOINED, text="joined")
-    deps.store.open_or_join(incident, alarm, [opened], joining, message)
-    return message
 
 
 def sqs_event(message: Message, receive_count: int = 1, body: Any = None) -> dict[str, Any]:
@@ -97,7 +87,7 @@ def test_a_batch_is_sent_to_each_recipient_with_a_one_click_unsubscribe(
     lambda_context: FakeLambdaContext,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    message = approved_message(deps)
+    message = stored_approved_message(deps.store, deps.plan)
 
     answer = invoke(handler, sqs_event(message), lambda_context)
 
@@ -121,7 +111,7 @@ def test_a_redelivered_batch_emails_nobody_twice(
     lambda_context: FakeLambdaContext,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    message = approved_message(deps)
+    message = stored_approved_message(deps.store, deps.plan)
     invoke(handler, sqs_event(message), lambda_context)
     capsys.readouterr()
 
@@ -139,7 +129,7 @@ def test_a_throttled_batch_goes_back_to_the_queue_and_is_sent_when_redelivered(
     lambda_context: FakeLambdaContext,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    message = approved_message(deps)
+    message = stored_approved_message(deps.store, deps.plan)
     ses.throttle(4)
 
     answer = invoke(handler, sqs_event(message), lambda_context)
@@ -154,7 +144,7 @@ def test_a_throttled_batch_goes_back_to_the_queue_and_is_sent_when_redelivered(
 def test_on_the_last_delivery_a_persistent_throttle_is_on_the_timeline_not_in_the_dead_letter_queue(
     deps: Services, ses: SesBulkEmail, handler: ModuleType, lambda_context: FakeLambdaContext
 ) -> None:
-    message = approved_message(deps)
+    message = stored_approved_message(deps.store, deps.plan)
     ses.throttle(100)
 
     answer = invoke(handler, sqs_event(message, receive_count=5), lambda_context)
@@ -174,7 +164,7 @@ def test_a_body_that_is_not_a_batch_is_logged_and_counted_not_retried(
     lambda_context: FakeLambdaContext,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    message = approved_message(deps)
+    message = stored_approved_message(deps.store, deps.plan)
 
     answer = invoke(handler, sqs_event(message, body={"recipients": ["everyone@example.com"]}), lambda_context)
 

@@ -31,7 +31,9 @@ from incident_comms.incidents.models import Incident, Message, MessageStatus, Ti
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.local.ses_bulk import render
 from incident_comms.plan.models import ChannelKind, Plan
-from incident_comms.subscribers.directory import Added, ImportReport, Subscriber, verify_unsubscribe_token
+from incident_comms.subscribers.directory import Added, ImportReport
+from incident_comms.subscribers.models import Subscriber
+from incident_comms.subscribers.tokens import verify_unsubscribe_token
 from tests.factories import opened_incident
 
 KEY = b"k" * 64

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incident_comms.alarms import AlarmState
-from incident_comms.incidents.machine import (
-    DEFAULT_SETTLE,
+from incident_comms.incidents.machine import DEFAULT_SETTLE, advance
+from incident_comms.incidents.machine_models import (
     AlarmChanged,
     AlarmMark,
     AlarmsSettled,
@@ -31,7 +31,6 @@ from incident_comms.incidents.machine import (
     Timer,
     TimerKind,
     Transition,
-    advance,
     plan_problems,
     state_problems,
     timer_event,

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, MetricRef
 from incident_comms.errors import BadInput
-from incident_comms.intake.payloads import MAX_DEPTH, alarms_from_payload, detect_shape, parse_payload, parse_timestamp
+from incident_comms.intake.common import MAX_DEPTH, parse_timestamp
+from incident_comms.intake.payloads import alarms_from_payload, detect_shape, parse_payload
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 ARN = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
-from incident_comms.approvals.timeout import holding_message
+from incident_comms.approvals.holding import holding_message
 from incident_comms.drafting.render import MessageFacts, draft_from_text, render_draft
 from incident_comms.errors import BadInput
 from incident_comms.lint import (

@@ -12,26 +12,20 @@ from urllib.parse import urlencode
 import pytest
 
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers.directory import (
-    Added,
-    Subscriber,
-    confirmation_token,
-    new_subscriber,
-    unsubscribe_token,
-    verify_confirmation_token,
-)
+from incident_comms.subscribers.directory import Added
+from incident_comms.subscribers.models import Subscriber, new_subscriber
 from incident_comms.subscribers.subscribe import (
     CONFIRMATION_INTERVAL,
     MAX_SUBSCRIBE_FORM_BYTES,
-    SubscribeOutcome,
-    SubscribeRefusal,
     confirm_subscription,
     record_subscribe_page,
     request_subscription,
     show_confirmation,
     show_form,
-    subscribe_texts,
 )
+from incident_comms.subscribers.subscribe_pages import SubscribeOutcome
+from incident_comms.subscribers.subscribe_texts import SubscribeRefusal, subscribe_texts
+from incident_comms.subscribers.tokens import confirmation_token, unsubscribe_token, verify_confirmation_token
 from incident_comms.team.emails import Email
 from incident_comms.web import HttpRequest
 from tests.factories import RecordingSender

@@ -13,15 +13,14 @@ import pytest
 
 from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, TokenRejected, issue_token, verify_token
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers import directory as subscribers
-from incident_comms.subscribers.directory import (
+from incident_comms.subscribers import tokens as subscribers
+from incident_comms.subscribers.models import Subscriber, new_subscriber
+from incident_comms.subscribers.tokens import (
     ConfirmationProblem,
     ConfirmationRejected,
-    Subscriber,
     UnsubscribeRejected,
     confirmation_token,
     confirmation_url,
-    new_subscriber,
     unsubscribe_token,
     verify_confirmation_token,
     verify_unsubscribe_token,

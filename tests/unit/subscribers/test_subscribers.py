@@ -10,18 +10,19 @@ import pytest
 from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token
 from incident_comms.errors import BadInput
 from incident_comms.plan.models import Component, Plan
-from incident_comms.subscribers.directory import (
+from incident_comms.subscribers.csv_import import parse_csv
+from incident_comms.subscribers.directory import Added, ImportReport
+from incident_comms.subscribers.models import (
     MAX_TOPICS,
-    Added,
-    ImportReport,
     Subscriber,
-    UnsubscribeRejected,
     from_topics,
     new_subscriber,
     normalise_address,
-    parse_csv,
     plan_topics,
     subscriber_topics,
+)
+from incident_comms.subscribers.tokens import (
+    UnsubscribeRejected,
     unsubscribe,
     unsubscribe_token,
     unsubscribe_url,

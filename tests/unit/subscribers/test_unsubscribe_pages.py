@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers.directory import unsubscribe_token
+from incident_comms.subscribers.tokens import unsubscribe_token
 from incident_comms.subscribers.unsubscribe import confirm_unsubscribe, show_unsubscribe
 from tests.conftest import APPROVAL_KEY
 from tests.forms import FormReader

@@ -33,11 +33,10 @@ from incident_comms.delivery.email.batches.models import BatchRecord, BatchState
 from incident_comms.delivery.email.batches.store import THROTTLE_CODES, SesRefused, SesThrottled
 from incident_comms.delivery.email.bounces import BounceRecord
 from incident_comms.errors import BadInput
-from incident_comms.subscribers.directory import (
+from incident_comms.subscribers.directory import Added, ImportReport
+from incident_comms.subscribers.models import (
     COMPONENT_TOPIC,
     MAX_TOPICS,
-    Added,
-    ImportReport,
     Subscriber,
     TopicSpec,
     audience_topic,

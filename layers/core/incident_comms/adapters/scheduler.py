@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 from incident_comms.approvals.timeout import TIMEOUT_EVENT_KIND, ApprovalTimeoutEvent
 from incident_comms.clock import Clock
 from incident_comms.delivery.report.models import ReportRequest
-from incident_comms.incidents.machine import Timer, TimerKind
+from incident_comms.incidents.machine_models import Timer, TimerKind
 from incident_comms.lifecycle.transitions import TimerFiring
 
 if TYPE_CHECKING:

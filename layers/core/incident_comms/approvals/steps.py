@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from incident_comms.incidents.machine import MANUAL_TARGETS
+from incident_comms.incidents.machine_models import MANUAL_TARGETS
 from incident_comms.incidents.models import Incident, IncidentStatus
 from incident_comms.plan.models import Phase, Plan
 

@@ -73,7 +73,7 @@ def _directory(args: argparse.Namespace, plan: Plan) -> SesContactDirectory:
     from botocore.exceptions import BotoCoreError
 
     from incident_comms.adapters.contacts import SesContactDirectory
-    from incident_comms.subscribers.directory import plan_topics
+    from incident_comms.subscribers.models import plan_topics
 
     name = (args.contact_list or os.environ.get("CONTACT_LIST_NAME") or "").strip()
     if not name:
@@ -102,7 +102,8 @@ def _print(document: dict[str, Any]) -> None:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from incident_comms.subscribers.directory import Added, new_subscriber
+    from incident_comms.subscribers.directory import Added
+    from incident_comms.subscribers.models import new_subscriber
 
     plan = _plan(args)
     subscriber = new_subscriber(plan, args.email, args.component, args.locale, args.audience)
@@ -119,7 +120,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    from incident_comms.subscribers.directory import normalise_address
+    from incident_comms.subscribers.models import normalise_address
 
     try:
         address = normalise_address(args.email)
@@ -155,7 +156,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from incident_comms.subscribers.directory import parse_csv
+    from incident_comms.subscribers.csv_import import parse_csv
 
     plan = _plan(args)
     try:

@@ -12,7 +12,7 @@ from incident_comms.cadence.due import audience_dues, next_update_due, promise_a
 from incident_comms.clock import Clock
 from incident_comms.drafting.render import MessageFacts, render_drafts
 from incident_comms.errors import BadInput
-from incident_comms.incidents.machine import LifecycleState, Outcome
+from incident_comms.incidents.machine_models import LifecycleState, Outcome
 from incident_comms.incidents.models import (
     AlarmSnapshot,
     Incident,

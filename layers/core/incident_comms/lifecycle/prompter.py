@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from incident_comms.approvals.requests import ApprovalRequests, draft_and_request
 from incident_comms.cadence.keeping import PromptEvent, PromptKind, UpdateSchedules
-from incident_comms.incidents.machine import FINISHED_PHASES
+from incident_comms.incidents.machine_models import FINISHED_PHASES
 from incident_comms.incidents.models import (
     Incident,
     IncidentStatus,

@@ -32,8 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.approvals.requests import ApprovalRequests, draft_and_request
 from incident_comms.delivery.publishing import PublishReport, PublishResult
-from incident_comms.incidents.machine import (
-    DEFAULT_SETTLE,
+from incident_comms.incidents.machine import DEFAULT_SETTLE, advance
+from incident_comms.incidents.machine_models import (
     AlarmChanged,
     Event,
     LifecycleState,
@@ -44,7 +44,6 @@ from incident_comms.incidents.machine import (
     Timer,
     TimerKind,
     Transition,
-    advance,
     timer_event,
 )
 from incident_comms.incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind, notification_failed

@@ -18,7 +18,16 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from incident_comms.lint.text import fold, names_pattern, sentence_end, sentences, word_count
-from incident_comms.lint.words import GSM7_BASIC, GSM7_EXTENSION, SHARED, Words
+from incident_comms.lint.times import (
+    NEAR,
+    TIME_BEFORE,
+    concrete_time,
+    deadline,
+    impact_start,
+    marker_with_time,
+    sentence_of,
+)
+from incident_comms.lint.words_shared import GSM7_BASIC, GSM7_EXTENSION, SHARED, Words
 from incident_comms.plan.models import ChannelFormat, Phase, Plan
 
 Part = Literal["subject", "text"]
@@ -30,8 +39,6 @@ OPEN_PHASES = frozenset({Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.MONITORING
 DATA_LOSS_SEVERITIES = 2
 """``data-loss-stated`` applies to the plan's two most severe severities (``severities`` is ordered, most severe
 first; the plan has no per-severity flag for it)."""
-_NEAR = 40
-_FIX_WORDS = re.compile(r"\b(?:resolved|restored|fixed|recovered|resuelto|restablecido|solucionado)[ \t]+$", re.I)
 
 
 @dataclass(frozen=True)
@@ -156,18 +163,6 @@ def internal_host(host: str, terms: PlanTerms) -> bool:
     return _apex(host) in terms.own_domains and host not in terms.public_hosts
 
 
-# --- time expressions ---------------------------------------------------------------------
-
-
-def concrete_time(words: Words, folded: str) -> re.Match[str] | None:
-    """The first clock time (``14:30``, ``3 pm``) or relative time (``in 30 minutes``, ``a las 15 h``)."""
-    found = [m for m in (SHARED.clock.search(folded), words.relative_time.search(folded)) if m]
-    return min(found, key=lambda m: m.start()) if found else None
-
-
-_TIME_BEFORE = re.compile(r"(?:\bat|\bby|\baround|\ba\s+las|\bsobre\s+las|\bhacia\s+las)\s+$", re.IGNORECASE)
-
-
 # --- the checks ---------------------------------------------------------------------------
 
 
@@ -190,7 +185,7 @@ def data_loss_stated(ctx: Context) -> list[Hit]:
         return [ctx.whole("data-loss-stated", severity=ctx.severity)]
     hits: list[Hit] = []
     for part, folded, statement in statements:
-        start, end = _sentence_of(folded, statement.start())
+        start, end = sentence_of(folded, statement.start())
         if folded[start:end].rstrip().endswith("?"):  # "Was any data lost? Probably not." - the answer counts
             end = sentence_end(folded, end) if end < len(folded) else end
         guess = ctx.words.guess.search(folded, start, end)
@@ -198,15 +193,6 @@ def data_loss_stated(ctx: Context) -> list[Hit]:
             text = ctx.text if part == "text" else (ctx.subject or "")
             hits.append(Hit(ctx.say("data-loss-guess", text=text[guess.start() : guess.end()]), *guess.span(), part))
     return _unique(hits)
-
-
-def _sentence_of(text: str, position: int) -> tuple[int, int]:
-    start = 0
-    for s, e in sentences(text):
-        if s <= position < e:
-            return s, e
-        start = e
-    return start, sentence_end(text, position)
 
 
 def next_update_promised(ctx: Context) -> list[Hit]:
@@ -217,7 +203,7 @@ def next_update_promised(ctx: Context) -> list[Hit]:
     untimed: Hit | None = None
     for part, text, folded in ctx.parts():
         for anchor in words.next_update.finditer(folded):
-            start, end = _sentence_of(folded, anchor.start())
+            start, end = sentence_of(folded, anchor.start())
             end = max(end, anchor.end())
             if not folded[anchor.end() : end].strip(" :-\t.¿?"):
                 end = sentence_end(folded, min(end + 1, len(folded)))
@@ -226,7 +212,7 @@ def next_update_promised(ctx: Context) -> list[Hit]:
                 return []
             before = folded[start : anchor.start()]
             for clock in SHARED.clock.finditer(before):
-                if _TIME_BEFORE.search(before[: clock.start()]):
+                if TIME_BEFORE.search(before[: clock.start()]):
                     return []
             soon = words.vague_time.search(folded, anchor.start(), end)
             if soon is not None:
@@ -264,7 +250,7 @@ def no_unsure_commitment(ctx: Context) -> list[Hit]:
                 hits.append(Hit(ctx.say("no-unsure-commitment", text=quoted), match.start(), end, part))
             for match in words.hedged_commitment.finditer(folded):
                 rest_end = sentence_end(folded, match.end())
-                when = _deadline(words, folded, match.end(), rest_end)
+                when = deadline(words, folded, match.end(), rest_end)
                 if when is not None:
                     quoted = text[match.start() : when[1]]
                     hits.append(Hit(ctx.say("no-unsure-commitment", text=quoted), match.start(), when[1], part))
@@ -275,25 +261,8 @@ def no_unsure_commitment(ctx: Context) -> list[Hit]:
 
 def _promise_end(ctx: Context, folded: str, match: re.Match[str]) -> int:
     """A promise's span runs to its deadline when the same sentence gives one (``... by 15:00``)."""
-    when = _deadline(ctx.words, folded, match.end(), sentence_end(folded, match.end()))
-    return when[1] if when is not None and when[0] - match.end() <= _NEAR else match.end()
-
-
-def _deadline(words: Words, folded: str, start: int, end: int) -> tuple[int, int] | None:
-    """The span of the first time or deadline in ``folded[start:end]``; ``antes de las`` + ``14:00`` run together."""
-    spans = sorted(
-        m.span()
-        for regex in (SHARED.clock, words.relative_time, words.deadline)
-        for m in regex.finditer(folded, start, end)
-    )
-    if not spans:
-        return None
-    first_start, first_end = spans[0]
-    for span_start, span_end in spans[1:]:
-        if span_start > first_end + 1:
-            break
-        first_end = max(first_end, span_end)
-    return first_start, first_end
+    when = deadline(ctx.words, folded, match.end(), sentence_end(folded, match.end()))
+    return when[1] if when is not None and when[0] - match.end() <= NEAR else match.end()
 
 
 def summary_first(ctx: Context) -> list[Hit]:
@@ -390,9 +359,9 @@ def resolved_complete(ctx: Context) -> list[Hit]:
     folded = ctx.folded
     words = ctx.words
     missing = []
-    if not _impact_start(words, folded):
+    if not impact_start(words, folded):
         missing.append("start")
-    if not (_marker_with_time(words.impact_end, folded) or SHARED.duration.search(folded)):
+    if not (marker_with_time(words.impact_end, folded) or SHARED.duration.search(folded)):
         missing.append("end")
     if not words.actions_taken.search(folded):
         missing.append("taken")
@@ -413,24 +382,6 @@ def postmortem_complete(ctx: Context) -> list[Hit]:
         "lessons": bool(words.lessons.search(folded)),
     }
     return [ctx.whole("postmortem-missing", part=ctx.labels[name]) for name, ok in present.items() if not ok]
-
-
-def _impact_start(words: Words, folded: str) -> bool:
-    for match in words.impact_start.finditer(folded):
-        if _FIX_WORDS.search(folded[max(0, match.start() - 16) : match.start()]):
-            continue
-        if _time_near(folded, match.end()):
-            return True
-    return False
-
-
-def _marker_with_time(regex: re.Pattern[str], folded: str) -> bool:
-    return any(_time_near(folded, match.end()) for match in regex.finditer(folded))
-
-
-def _time_near(folded: str, position: int) -> bool:
-    window = folded[position : position + _NEAR]
-    return bool(SHARED.clock.search(window) or SHARED.date.search(window))
 
 
 def fits_channel(ctx: Context) -> list[Hit]:

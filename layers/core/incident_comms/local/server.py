@@ -150,7 +150,7 @@ class LocalStack:
         from importlib.resources import files
 
         from incident_comms.composition import services
-        from incident_comms.subscribers.directory import parse_csv
+        from incident_comms.subscribers.csv_import import parse_csv
 
         deps = services()
         rows = parse_csv(files("incident_comms.local").joinpath("sample-subscribers.csv").read_text("utf-8"), deps.plan)

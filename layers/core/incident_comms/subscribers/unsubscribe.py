@@ -16,12 +16,8 @@ from http import HTTPStatus
 from typing import Any
 
 from incident_comms.plan.models import Plan
-from incident_comms.subscribers.directory import (
-    SubscriberDirectory,
-    UnsubscribeRejected,
-    unsubscribe,
-    verify_unsubscribe_token,
-)
+from incident_comms.subscribers.directory import SubscriberDirectory
+from incident_comms.subscribers.tokens import UnsubscribeRejected, unsubscribe, verify_unsubscribe_token
 from incident_comms.team.emails import email_environment
 
 _TEXTS: dict[str, dict[str, str]] = {

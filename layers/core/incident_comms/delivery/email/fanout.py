@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from incident_comms.delivery.email.batches.models import MAX_BATCH, EmailBatch
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
-from incident_comms.subscribers.directory import SubscriberDirectory, normalise_address
+from incident_comms.subscribers.directory import SubscriberDirectory
+from incident_comms.subscribers.models import normalise_address
 from incident_comms.text import one_line, truncate
 
 if TYPE_CHECKING:

@@ -41,7 +41,8 @@ from incident_comms.delivery.email.tags import TAG_CHANNEL, TAG_INCIDENT, TAG_ME
 from incident_comms.incidents.models import TimelineEntry, TimelineKind
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics
-from incident_comms.subscribers.directory import SubscriberDirectory, normalise_address
+from incident_comms.subscribers.directory import SubscriberDirectory
+from incident_comms.subscribers.models import normalise_address
 from incident_comms.text import one_line, truncate
 
 PERMANENT = "Permanent"

@@ -28,7 +28,7 @@ from incident_comms.drafting.render import ChannelDraft
 from incident_comms.errors import BadInput
 from incident_comms.incidents.models import Incident, IncidentStatus, Message
 from incident_comms.plan.models import ChannelKind, Phase, Plan, localized
-from incident_comms.subscribers.directory import default_audience
+from incident_comms.subscribers.models import default_audience
 from incident_comms.text import format_datetime, format_elapsed, one_line, truncate
 
 _FEED_NAMESPACE = uuid.UUID("5b0f2f4e-6f1d-4b57-9a55-3c1f4a8e2d10")

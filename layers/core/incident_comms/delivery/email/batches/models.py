@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from incident_comms.subscribers.directory import normalise_address
+from incident_comms.subscribers.models import normalise_address
 
 MAX_BATCH = 50
 """SES SendBulkEmail takes at most 50 entries per call; one batch is one call."""

@@ -55,7 +55,7 @@ from incident_comms.drafting.render import ChannelDraft
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics
-from incident_comms.subscribers.directory import unsubscribe_url
+from incident_comms.subscribers.tokens import unsubscribe_url
 from incident_comms.text import one_line, truncate
 
 MAX_RECEIVES = 5

@@ -1,0 +1,91 @@
+"""Prometheus Alertmanager's webhook (version 4) → one :class:`~incident_comms.alarms.Alarm` per alert.
+
+Grafana's notifier posts the same webhook with extras (evaluated ``values``, dashboard, panel and silence links),
+so :func:`from_webhook` reads both and :mod:`incident_comms.intake.grafana` calls it for Grafana. An alert is
+``firing`` (ALARM, as of ``startsAt``) or ``resolved`` (OK, as of ``endsAt``); its id is its ``fingerprint``, or a
+hash of its labels when it has none. Any problem is a :class:`~incident_comms.errors.BadInput` naming the field.
+Pure: no boto3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
+from incident_comms.errors import BadInput
+from incident_comms.intake.common import Obj, build, show
+
+_GRAFANA_LINKS = (
+    ("dashboardURL", "dashboard"),
+    ("panelURL", "panel"),
+    ("silenceURL", "silence"),
+    ("imageURL", "image"),
+)
+
+
+def from_alertmanager(payload: Any) -> list[Alarm]:
+    return from_webhook(payload, AlarmSource.ALERTMANAGER)
+
+
+def from_webhook(payload: Any, source: AlarmSource) -> list[Alarm]:
+    """Alertmanager's webhook (version 4) and Grafana's, which extends it: one alarm per alert."""
+    hook = Obj(payload, "")
+    alerts = hook.objs("alerts", required=True)
+    if not alerts:
+        raise BadInput("alerts is empty")
+    group_status = hook.opt_text("status")
+    external_url = hook.opt_text("externalURL")
+    return [_from_alert(alert, source, group_status, external_url) for alert in alerts]
+
+
+def _from_alert(alert: Obj, source: AlarmSource, group_status: str | None, external_url: str | None) -> Alarm:
+    labels = alert.text_map("labels")
+    annotations = alert.text_map("annotations")
+    name = labels.get("alertname")
+    if not name:
+        raise BadInput(f"{alert.at('labels')}.alertname is missing")
+    status = alert.opt_text("status") or group_status
+    previous: AlarmState | None = None
+    if status == "firing":
+        state, changed_at = AlarmState.ALARM, alert.timestamp("startsAt")
+        if source == AlarmSource.GRAFANA and name == "DatasourceNoData":
+            state = AlarmState.INSUFFICIENT_DATA
+    elif status == "resolved":
+        state, previous, changed_at = AlarmState.OK, AlarmState.ALARM, alert.timestamp("endsAt")
+    else:
+        raise BadInput(f"{alert.at('status')}: unknown status {show(status)} (expected firing or resolved)")
+    links = {label: url for key, label in _GRAFANA_LINKS if (url := alert.opt_text(key))}
+    if external_url:
+        links[source.value] = external_url
+    return build(
+        source=source,
+        kind=AlarmKind.GRAFANA if source == AlarmSource.GRAFANA else AlarmKind.PROMETHEUS,
+        id=alert.opt_text("fingerprint") or _labels_hash(labels),
+        name=name,
+        state=state,
+        previous_state=previous,
+        changed_at=changed_at,
+        reason=annotations.get("summary") or alert.opt_text("valueString") or None,
+        description=annotations.get("description"),
+        labels=labels,
+        annotations=annotations,
+        url=alert.opt_text("generatorURL") or None,
+        links=links,
+        values=_values(alert.data.get("values")),
+    )
+
+
+def _values(value: Any) -> dict[str, float]:
+    """Grafana's evaluated values; auxiliary, so anything that is not a number is left out."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        key: float(item) for key, item in value.items() if isinstance(item, int | float) and not isinstance(item, bool)
+    }
+
+
+def _labels_hash(labels: dict[str, str]) -> str:
+    canonical = json.dumps(sorted(labels.items()), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:16]

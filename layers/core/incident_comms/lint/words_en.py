@@ -1,0 +1,285 @@
+"""What the checks look for in English: :data:`EN` (patterns and messages) and :data:`EN_TERMS` (the labels).
+
+Word lists and regexes kept as data, so every heuristic can be read. Patterns are written with their accents and
+folded when compiled (see :mod:`incident_comms.lint.text`), and match case-insensitively unless said otherwise. To
+teach a check a phrase, add it here and a draft to ``tests/lint_corpus/`` that needs it.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+from incident_comms.lint.text import pattern
+from incident_comms.lint.words_shared import TECH, Words
+
+_EN_PEOPLE = (
+    r"(?:junior\s+|new\s+|senior\s+|on-?call\s+)?(?:engineer|employee|developer|administrator|admin|sysadmin|operator|"
+    r"technician|contractor|intern|staff\s+member|team\s+member|colleague|dba|programmer)s?"
+)
+_EN_VENDOR = (
+    r"(?:provider|vendor|supplier|partner|third[- ]party|hosting\s+company|isp|carrier|data\s*cent(?:er|re)|"
+    r"aws|amazon(?:\s+web\s+services)?|google(?:\s+cloud)?|microsoft|azure|cloudflare|akamai|fastly|stripe|"
+    r"twilio|github|datadog|bank|tax\s+agency)(?:'s)?"
+)
+_EN_FIXED = (
+    r"(?:fixed|resolved|restored|repaired|solved|recovered|back(?:\s+(?:up|online|to\s+normal))?|up\s+and\s+running|"
+    r"working\s+(?:again|normally)|(?:fully\s+)?operational(?:\s+again)?|available\s+again|normal\s+again)"
+)
+
+EN: Final = Words(
+    code="en",
+    next_update=pattern(
+        r"\bnext\s+(?:customer\s+)?(?:update|message|notice|bulletin|status\s+update)s?\b",
+        r"\bwe\s*(?:will|'ll|are\s+going\s+to|shall)\s+(?:post|send|publish|share|give|provide)\s+(?:you\s+)?"
+        r"(?:an?|another|the\s+next|a\s+further|further|more|a\s+new)\s+(?:update|message|news|information)",
+        r"\bwe\s*(?:will|'ll|shall)\s+(?:update|inform|notify)\s+(?:you|this\s+page|this\s+notice|customers|everyone)\b",
+        r"\bwe\s*(?:will|'ll|shall)\s+(?:be\s+back|write\s+again|report\s+back|follow\s+up|get\s+back\s+to\s+you|"
+        r"confirm|check\s+in|tell\s+you\s+more)\b",
+        r"\bfurther\s+updates?\b",
+        r"\b(?:an?|another)\s+update\s+(?:at|by|in|within|before)\b",
+    ),
+    relative_time=pattern(
+        r"\b(?:in|within)\s+(?:the\s+next\s+)?(?:\d{1,3}|an?|one|two|three|four|five|six|ten|fifteen|twenty|thirty|"
+        r"forty[- ]five|ninety|half\s+an)\s+(?:minutes?|mins?|hours?|hrs?)\b",
+        r"\bat\s+(?:noon|midday|midnight)\b",
+        r"\b(?:1[0-2]|[1-9])\s*o'clock\b",
+    ),
+    vague_time=pattern(
+        r"\b(?:soon|shortly|asap|in\s+due\s+course|later(?:\s+today|\s+on)?|at\s+some\s+point|periodically|"
+        r"regularly|in\s+a\s+(?:while|bit))\b",
+        r"\bas\s+soon\s+as\s+(?:possible|we\s+(?:can|know|have)\b)",
+        r"\bwhen\s+we\s+(?:know|have)\s+more\b",
+    ),
+    deadline=pattern(
+        r"\b(?:by|before|until|no\s+later\s+than)\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?(?:day|morning|afternoon)|"
+        r"tonight|tomorrow|noon|midday|midnight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+        r"\b(?:today|tonight|this\s+(?:morning|afternoon|evening)|tomorrow|shortly|soon|any\s+minute(?:\s+now)?)\b",
+        r"\bwithin\s+(?:minutes|the\s+hour|the\s+day|(?:a|an|the\s+next)\s+(?:few\s+)?(?:minutes?|hours?))\b",
+        r"\bin\s+a\s+(?:few|couple\s+of)\s+(?:minutes|hours)\b",
+    ),
+    data_loss=pattern(
+        r"\bdata\s+(?:was|were|has\s+been|have\s+been|is|are|got)\s+(?:not\s+)?(?:lost|deleted|affected|corrupted|"
+        r"at\s+risk|safe|intact)\b",
+        r"\b(?:no|any|some|none\s+of\s+(?:your|the))\s+(?:customer\s+|of\s+your\s+|of\s+the\s+)?"
+        r"(?:data|files|documents|invoices|records)\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
+        r"(?:lost|deleted|affected|corrupted)\b",
+        r"\bdata\s+(?:lost|loss)\b",
+        r"\blost\s+(?:any\s+|some\s+|no\s+)?(?:customer\s+)?data\b",
+        r"\b(?:your|all|customer)\s+(?:data|files|documents|invoices)\s+(?:is|are|remains?|stays?)\s+"
+        r"(?:safe|intact|secure)\b",
+        r"\bwhether\s+(?:any\s+)?(?:customer\s+)?data\b",
+        r"\bnothing\s+(?:was|has\s+been)\s+lost\b",
+        r"\bdata:\s*(?:none|no|yes|not\s+(?:yet\s+)?known|unknown|some)\b",
+    ),
+    guess=pattern(
+        r"\b(?:probably|likely|unlikely|hopefully|apparently|presumably|we\s+(?:believe|assume|think)|"
+        r"we\s+(?:do\s+not|don't)\s+(?:think|believe|expect)|should(?:\s+not|n't)?\s+be|it\s+seems|"
+        r"most\s+likely|as\s+far\s+as\s+we\s+can\s+tell)\b"
+    ),
+    impact=pattern(
+        r"\byou\s+(?:may|might|can(?:not|'t)?|could(?:n't|\s+not)?|will|are|were|won't|will\s+not)\s+(?:\w+\s+){0,2}?"
+        r"(?:unable|not\s+able|see|get|notice|experience|find|fail|have\s+trouble|lose|receive)\b",
+        r"\b(?:unable\s+to|cannot|can't|could\s+not|couldn't|not\s+able\s+to)\s+(?:\w+\s+)?(?:sign|log|upload|"
+        r"download|open|issue|send|sync|access|use|pay|load|see|create|submit|connect|reach|save|view|print)\b",
+        r"\b(?:may|might|could|can|will)\s+(?:\w+\s+)?(?:get|see|receive|experience|notice|hit)\s+(?:\w+\s+){0,2}?"
+        r"(?:errors?|failures?|delays?|timeouts?|slowness|problems)\b",
+        r"\b(?:may|might|could|can|will)\s+(?:be|get)\s+(?:\w+\s+)?(?:delayed|slow(?:er)?|unavailable|lost|rejected|"
+        r"stuck|interrupted)\b",
+        r"\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+\s+)?(?:unavailable|down|slow(?:er)?|delayed|failing|"
+        r"not\s+working|intermittent|degraded|offline|inaccessible|rejected|stuck)\b",
+        r"\bfail(?:s|ed|ing)?\s+to\s+\w+",
+        r"\b(?:load|loads|loaded|loading|open|opens|opened)\s+(?:\w+\s+)?(?:slowly|with\s+errors)\b",
+        r"\bwith\s+errors\b",
+        r"\b(?:did\s+not|didn't|does\s+not|doesn't|do\s+not|don't)\s+(?:load|arrive|work|sync|go\s+through|open)\b",
+        r"\b(?:errors?|failures?|delays?|slowness|outage|disruption|interruption)\s+(?:when|while)\s+\w+",
+        r"\b(?:cannot|can't|could\s+not|couldn't)\s+be\s+\w+ed\b",
+        r"\b(?:did\s+not|didn't|does\s+not|doesn't|do\s+not|don't)\s+(?:appear|show(?:\s+up)?)\b",
+        r"\b(?:with\s+(?:a\s+)?delays?|delays?\s+of)\b",
+        r"\b(?:longer|slower)\s+than\s+(?:usual|normal|expected)\b",
+        r"\bslow(?:ly|er|ness)?\b",
+        r"\b(?:fails|failed|failing)\s+(?:for|with|when|while|during|on|in)\b",
+        r"\blate\b(?!\s+(?:last\s+)?(?:night|evening|afternoon|morning))",
+        r"\b(?:requests?|uploads?|downloads?|payments?|invoices?|submissions?|sign-?ins?|logins?|syncs?|"
+        r"integrations?|pages?|documents?|files?|previews?)\s+(?:\w+\s+)?(?:failed|fail|are\s+failing|were\s+failing|"
+        r"time\s+out|timed\s+out)\b",
+    ),
+    problem=pattern(
+        r"\b(?:problems?|issues?|incidents?|outages?|disruptions?|errors?|failures?|degradation|faults?|fix(?:es|ed)?)\b"
+    ),
+    blame=pattern(
+        r"\b(?:human|operator|employee|engineer|user|customer|staff|manual)\s+errors?\b",
+        rf"\b(?:an?|one\s+of\s+our|our|the|their)\s+{_EN_PEOPLE}\s+(?:\w+\s+){{0,2}}?(?:made\s+a\s+mistake|"
+        r"accidentally|mistakenly|by\s+mistake|forgot|failed\s+to|wrongly|incorrectly|carelessly|deleted|"
+        r"misconfigured|broke|caused|ran\s+the\s+wrong|did\s+not|didn't|neglected|ignored)\b",
+        rf"\b(?:mistake|error|fault|negligence|carelessness)\s+(?:by|of|from)\s+(?:an?|one\s+of\s+our|our|the)\s+"
+        rf"(?:\w+\s+)?{_EN_PEOPLE}\b",
+        rf"\b(?:caused|triggered|created)\s+by\s+(?:our\s+|the\s+|a\s+|an\s+|one\s+of\s+our\s+)?(?:\w+\s+)?{_EN_VENDOR}",
+        rf"\b{_EN_VENDOR}\s+(?:\w+\s+){{0,6}}?(?:caused|is\s+to\s+blame|was\s+to\s+blame|is\s+responsible|"
+        r"was\s+responsible|failed\s+us|let\s+us\s+down|messed\s+up|screwed\s+up|made\s+a\s+mistake)\b",
+        rf"\b(?:due\s+to|because\s+of)\s+(?:a\s+|an\s+|the\s+)?(?:\w+\s+)?(?:failure|outage|problem|issue|mistake|"
+        rf"error|bug)\s+(?:at|by|of|from|in)\s+(?:our\s+|the\s+|a\s+|an\s+)?(?:\w+\s+)?{_EN_VENDOR}",
+        r"\bnot\s+our\s+fault\b",
+        r"\b(?:is|was)\s+(?:entirely\s+|completely\s+|solely\s+)?(?:their|your|the\s+customer's|the\s+\w+'s)\s+fault\b",
+        r"\bto\s+blame\b",
+        r"\bblam(?:e|ed|es|ing)\b",
+        r"\bat\s+fault\b",
+        r"\bfault\s+of\b",
+        r"\b(?:their|your|customers')\s+(?:mistake|fault)\b",
+        r"\b(?:the|our|another|a)\s+(?:\w+\s+)?team\s+(?:\w+\s+){0,2}?(?:made\s+a\s+mistake|forgot|failed\s+to|broke|"
+        r"caused|did\s+not\s+follow|didn't\s+follow|ignored|messed\s+up)\b",
+        r"\bcustomers?\s+(?:who|that)\s+(?:\w+\s+){0,3}?(?:misused|abused|overloaded|flooded|ignored|"
+        r"did\s+not\s+follow|didn't\s+follow|sent\s+too\s+many|entered\s+(?:wrong|incorrect|invalid))\b",
+        r"\b(?:a|one|some|several)\s+(?:single\s+|large\s+)?customers?\s+(?:\w+\s+){0,6}?(?:caused|overloaded|flooded|"
+        r"abused|misused|broke|saturated|overwhelmed|hammered)\b",
+        r"\b(?:negligence|careless(?:ness|ly)?|incompeten(?:ce|t))\b",
+    ),
+    commitment=pattern(
+        rf"\b(?:will|'ll|shall|is\s+going\s+to|are\s+going\s+to|(?:is|are)\s+expected\s+to|expects?\s+(?:it|this|"
+        rf"the\s+\w+|everything|service)\s+to|(?:is|are)\s+guaranteed\s+to)\s+(?:be\s+)?(?:fully\s+|completely\s+)?"
+        rf"{_EN_FIXED}\b",
+        r"\bwe\s*(?:will|'ll|are\s+going\s+to|shall)\s+(?:have\s+(?:it|this|the\s+\w+)\s+)?(?:fix|resolve|restore|"
+        r"repair|solve|recover)\s+(?:it|this|everything|service|access|the\s+(?:problem|issue|incident|outage|"
+        r"errors?|service|fault))\b",
+        r"\b(?:eta|estimated\s+(?:time\s+(?:of|to)\s+)?(?:fix|resolution|recovery|restoration)(?:\s+time)?|"
+        r"expected\s+(?:resolution|fix|recovery)\s+time)\b",
+        r"\bfull\s+recovery\s+(?:is\s+)?expected\b",
+    ),
+    hedged_commitment=pattern(
+        rf"\b(?:should|ought\s+to|expect\s+to|hope\s+to|aim\s+to|plan\s+to)\s+(?:be\s+)?(?:fully\s+)?{_EN_FIXED}\b",
+        r"\b(?:expect|hope|aim|plan)\s+to\s+(?:fix|resolve|restore|repair|solve|recover)\b",
+    ),
+    never_again=pattern(
+        r"\b(?:this|it|that)\s+(?:will|won't|will\s+not|cannot|can't|can\s+not|shall\s+not)\s+(?:never\s+)?"
+        r"(?:happen|occur)\s+again\b",
+        r"\bnever\s+(?:happen|occur)\s+again\b",
+        r"\bwe\s+guarantee\b",
+        r"\bguaranteed\b",
+        r"\brest\s+assured\b",
+    ),
+    jargon=pattern(
+        *TECH,
+        r"\blatenc(?:y|ies)\b",
+        r"\bload\s+balancers?\b",
+        r"\b(?:database\s+|read\s+)?replicas?\b",
+        r"\bclusters?\b",
+        r"\bnodes?\b",
+        r"\b(?:up|down)stream\b",
+        r"\bdeploy(?:s|ed|ing|ments?)?\b",
+        r"\bpacket\s+loss\b",
+        r"\bmemory\s+leaks?\b",
+        r"\berror\s+rates?\b",
+        r"\bqueue\s+depth\b",
+    ),
+    contact=pattern(
+        r"\bcontact\s+(?:us|our\s+(?:support|team|help)|support|customer\s+service)\b",
+        r"\bget\s+in\s+touch\b",
+        r"\b(?:write|email|e-mail|reply)\s+(?:to\s+)?(?:us|support|this\s+(?:email|message))\b",
+        r"\b(?:call|phone|ring)\s+us\b",
+        r"\bhelp\s*(?:cent(?:er|re)|desk)\b",
+        r"\bsupport\s+(?:team|page|portal|site)\b",
+        r"\bour\s+support\b",
+        r"\bcustomer\s+(?:service|support)\b",
+    ),
+    impact_start=pattern(
+        r"\b(?:impact\s+)?(?:started|start(?:ed)?\s+at|began|beginning|since|from|starting|between)\b",
+    ),
+    impact_end=pattern(
+        r"\b(?:impact\s+)?(?:ended|end(?:ed)?\s+at|until|till|to|through)\b",
+        r"\b(?:resolved|restored|fixed|recovered)\s+(?:at|since|by|on)\b",
+        r"\blasted\b",
+        r"\bduration\b",
+    ),
+    actions_taken=pattern(
+        r"\bwhat\s+we\s+(?:did|have\s+done|'ve\s+done)\b",
+        r"\bdone:",
+        r"\bwe\s+(?:have\s+|'ve\s+)?(?:\w+ly\s+)?(?:restored|rolled\s+back|reverted|restarted|rebooted|fixed|repaired|"
+        r"replaced|moved|added|increased|applied|switched|deployed|corrected|resent|reprocessed|recovered|removed|"
+        r"disabled|re-?enabled|enabled|migrated|scaled|upgraded|patched|undid|undone|cleared|re-?ran|retried|"
+        r"contacted|stopped|blocked|freed|released|rebuilt|reissued|refunded|resubmitted)\b",
+    ),
+    actions_planned=pattern(
+        r"\bwhat\s+we\s+(?:will|are\s+going\s+to)\s+do\b",
+        r"\bso\s+(?:that\s+)?(?:it|this)\s+(?:does\s+not|doesn't|won't|will\s+not)\s+happen\s+again\b",
+        r"\bto\s+prevent\b",
+        r"\bnext\s+steps?\b",
+        r"\bplanned:",
+        r"\bwe\s*(?:will|'ll|are\s+going\s+to|plan\s+to)\s+(?:also\s+)?(?:add|improve|review|change|introduce|automate|"
+        r"monitor|test|audit|publish|set\s+up|build|strengthen|train|update\s+our|extend|tighten|require|document|"
+        r"alert|implement|move|split|limit|replace|upgrade|remove|rehearse|check|follow\s+up|send)\b",
+        r"\bwe\s+are\s+(?:adding|improving|reviewing|changing|introducing|automating|building|strengthening)\b",
+        r"\b(?:incident\s+report|post-?mortem)\b",
+    ),
+    root_cause=pattern(
+        r"\broot\s+cause\b",
+        r"\bthe\s+cause\s+(?:was|is)\b",
+        r"\b(?:was|were)\s+caused\s+by\b",
+        r"\bcause:",
+        r"\bhappened\s+because\b",
+        r"\bwhy\s+(?:it|this)\s+happened\b",
+        r"\bthe\s+(?:problem|issue|incident|outage)\s+(?:was\s+due\s+to|came\s+from|started\s+when)\b",
+    ),
+    timeline=pattern(r"\btimeline\b", r"\bchronology\b", r"\bsequence\s+of\s+events\b"),
+    lessons=pattern(
+        r"\blessons?\b",
+        r"\bwhat\s+we\s+(?:have\s+)?learn(?:ed|t)\b",
+        r"\bwe\s+(?:have\s+)?learn(?:ed|t)\b",
+        r"\btakeaways?\b",
+    ),
+    salutation=pattern(r"^(?:dear|hello|hi|good\s+(?:morning|afternoon|evening))\b[^\n.!?]{0,60}[,:!]?\s*$"),
+    messages=MappingProxyType(
+        {
+            "impact-stated": 'Say what customers notice now (for example "you may be unable to send invoices"): '
+            "the draft does not say how customers are affected.",
+            "data-loss-stated": "Say whether data was lost: yes, no or not yet known ({severity} requires it).",
+            "data-loss-guess": '"{text}" makes the data-loss statement a guess: say yes, no or not yet known.',
+            "next-update-missing": 'Give the time of the next update (for example "Next update: 15:00 CET").',
+            "next-update-vague": '"{text}" is not a time: give the time of the next update (for example 15:00 CET '
+            'or "in 30 minutes").',
+            "next-update-untimed": 'The next update has no time: give one (for example 15:00 CET or "in 30 minutes").',
+            "no-blame": '"{text}" points at someone: own the problem as a company, without blaming people, '
+            "customers, vendors or teams.",
+            "no-blame-person": '"{text}" names a person from the plan: the message speaks for the company, not '
+            "about people.",
+            "no-unsure-commitment": '"{text}" promises a fix time or an outcome: say what you know and when you '
+            "will update, unless the responder marked the fix as certain.",
+            "never-again": '"{text}" promises what nobody can know: say what you will change instead.',
+            "summary-long": "The first sentence has {words} words: open with a plain summary of at most {limit}.",
+            "summary-jargon": '"{text}" is jargon in the opening: say it the way a customer notices it.',
+            "internal-detail": '"{text}" is an internal detail ({kind}): customers cannot use it, and it tells '
+            "attackers about our systems. Leave it out.",
+            "contact-given": 'Say where customers can ask: a support address, a link, or "contact us".',
+            "resolved-missing": "The resolved message does not say {part}.",
+            "postmortem-missing": "The postmortem does not give {part}.",
+            "sms-long": "The SMS is {count} characters long: at most {limit} fit in one message.",
+            "sms-gsm-parts": " It would go as {parts} parts of 153.",
+            "sms-ucs2": " Its {chars} are not in the GSM-7 alphabet, so it goes as UCS-2 (70 characters per "
+            "part, 67 when split): {parts} parts.",
+            "subject-long": "The {what} is {count} characters long: keep it under {limit}.",
+            "subject-lines": "The {what} must be one line.",
+            "subject-empty": "The {what} is empty.",
+        }
+    ),
+)
+EN_TERMS: Final = MappingProxyType(
+    {
+        "subject": "subject",
+        "title": "title",
+        "hostname": "internal host name",
+        "ip": "IP address",
+        "arn": "AWS resource name",
+        "account": "AWS account id",
+        "stack": "stack trace",
+        "query": "query text",
+        "alarm": "internal alarm name",
+        "start": "when the impact started",
+        "end": "when the impact ended, or how long it lasted",
+        "taken": "what was done",
+        "planned": "what comes next (actions planned or the incident report)",
+        "root_cause": "the root cause",
+        "timeline": "a timeline",
+        "actions_taken": "the actions taken",
+        "actions_planned": "the actions planned",
+        "lessons": "what was learned",
+    }
+)
