@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from incident_comms.drafting.render import draft_from_text
-from incident_comms.lint import CHECKS, split_subject
 from incident_comms.lint.plan_texts import load_checked_plan
+from incident_comms.lint.runner import CHECKS, split_subject
 from incident_comms.plan.models import Channel, Plan
 from tests.lint_corpus import Entry, load_corpus
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from incident_comms.lint import DraftText, Finding, lint, split_subject
+from incident_comms.lint.runner import DraftText, Finding, lint, split_subject
 from incident_comms.plan.models import ChannelFormat, Phase, Plan
 
 CORPUS = Path(__file__).resolve().parent

@@ -22,7 +22,7 @@ from incident_comms.incidents.models import (
     TimelineKind,
 )
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.lint import sms_encoding
+from incident_comms.lint.channel_fit import sms_encoding
 from incident_comms.plan.models import HoldingText, LocalizedText, Phase, Plan
 from incident_comms.team.emails import SUBJECT_MAX, Email, approver_addresses
 from tests.factories import OPENED, make_alarm, opened_incident

@@ -12,7 +12,8 @@ from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
 from incident_comms.approvals.holding import holding_message
 from incident_comms.drafting.render import MessageFacts, draft_from_text, render_draft
 from incident_comms.errors import BadInput
-from incident_comms.lint import (
+from incident_comms.lint.channel_fit import sms_encoding
+from incident_comms.lint.runner import (
     CHECKS,
     DraftText,
     Finding,
@@ -21,7 +22,6 @@ from incident_comms.lint import (
     lint,
     lint_draft,
     segments,
-    sms_encoding,
     split_subject,
     supports_locale,
 )

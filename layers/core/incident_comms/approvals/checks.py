@@ -15,7 +15,7 @@ from typing import Any
 from incident_comms.drafting.render import ChannelDraft
 from incident_comms.errors import BadInput
 from incident_comms.incidents.models import Message
-from incident_comms.lint import Finding, lint_draft, segments, supports_locale
+from incident_comms.lint.runner import Finding, lint_draft, segments, supports_locale
 from incident_comms.plan.models import Plan, localized
 from incident_comms.text import one_line, truncate
 

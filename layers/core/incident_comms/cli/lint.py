@@ -40,7 +40,7 @@ def add_lint_command(commands: Any) -> None:
 
 def run_lint(args: argparse.Namespace) -> int:
     from incident_comms.cli.common import read_input
-    from incident_comms.lint import DraftText, has_errors, lint, split_subject, supports_locale
+    from incident_comms.lint.runner import DraftText, has_errors, lint, split_subject, supports_locale
 
     plan = _plan(args)
     locale = args.locale or plan.main_locale
