@@ -6,7 +6,7 @@ alarm opens an incident, and its first message is approved. From then on each pr
 nothing fires a second before it is due, at the due time the prompter drafts a holding update and asks the
 communications lead; most are approved at once, one is left waiting until the plan's grace has passed (the incident
 commanders are alerted, once, and the miss is on the timeline) and is approved after. Every due time is what
-:func:`incident_comms.cadence.next_update_due` says for the plan, computed here from the plan, never hard-coded;
+:func:`incident_comms.cadence.due.next_update_due` says for the plan, computed here from the plan, never hard-coded;
 one of them must be the pre-close update, promised before 18:00 Madrid. The walk ends when the next promise would
 fall past the three hours: the incident is resolved from the approval page's move form, and no reminder of it is
 left in the scheduler.

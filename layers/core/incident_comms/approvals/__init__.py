@@ -1,1 +1,14 @@
-"""approvals."""
+"""Approvals: nothing reaches customers until every role the plan names has said yes.
+
+Guarantees: looking changes nothing (GET and HEAD only show); deciding takes a person (a POST of the page's own
+form); a link works once, for one message version, for the roles its person holds, and dies when the draft
+changes; a refusal tells nothing about the incident. A decision is one conditional transaction: ten clicks
+publish once.
+
+- ``requests``       ask for approval: draft, store, email each approver their own links (``draft_and_request``)
+- ``request_email``, ``checks``  the approval request email and the draft findings it shows
+- ``tokens``, ``links``          signed, expiring, single-use links
+- ``use_cases``      look and decide (``review``, ``decide``, ``submit``); ``logic`` the decision, pure
+- ``forms``, ``pages``, ``texts``, ``steps``  the decision form, the pages, their wording, the phase form
+- ``timeout``, ``holding``       nobody approved in time: publish the pre-approved holding text
+"""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from incident_comms.cadence.drafts import draft_promise
+from incident_comms.cadence.facts import draft_promise
 from incident_comms.drafting.holding import render_holding
 from incident_comms.drafting.render import MessageFacts, build_context, draft_from_text, render_block
 from incident_comms.incidents.models import Incident, Message, MessageStatus
@@ -94,7 +94,7 @@ def holding_message(plan: Plan, incident: Incident, waiting: Message, holding: H
 def holding_promise(plan: Plan, incident: Incident, waiting: Message, now: datetime) -> DuePromise | None:
     """The next update the holding text tells customers: the one the waiting draft promised while it is still
     ahead (the holding text stands in for that draft, and must not move its word), else one promised from ``now``
-    by the severity's cadence (:func:`incident_comms.drafts.draft_promise`)."""
+    by the severity's cadence (:func:`incident_comms.cadence.facts.draft_promise`)."""
     if waiting.promise is not None and waiting.promise.due_at > now:
         return waiting.promise
     return draft_promise(plan, incident, waiting.phase, now)

@@ -19,8 +19,8 @@ from incident_comms.approvals.links import approval_links
 from incident_comms.approvals.request_email import approval_request_email
 from incident_comms.approvals.tokens import expiry_for
 from incident_comms.cadence.conformance import Conformance, conformance_of
-from incident_comms.cadence.drafts import draft_facts, draft_promise
 from incident_comms.cadence.due import audience_dues, promise_audiences
+from incident_comms.cadence.facts import draft_facts, draft_promise
 from incident_comms.drafting.render import render_drafts
 from incident_comms.incidents.models import (
     Incident,
@@ -204,8 +204,8 @@ def draft_and_request(
     facts_update: Mapping[str, Any] | None = None,
 ) -> Message | None:
     """Render ``phase``'s drafts for every channel of the incident's current severity, store the message with its
-    DRAFT_CREATED timeline entry, and email the approvers (:func:`incident_comms.ingest.request_approval`: links,
-    approval timeout, timeline). Answers the stored message.
+    DRAFT_CREATED timeline entry, and email the approvers (:func:`incident_comms.approvals.requests.request_approval`:
+    links, approval timeout, timeline). Answers the stored message.
 
     None when nothing could be drafted — the plan's templates fail, or the severity reaches no channel — and the
     reason is on the timeline (``notification_failed``, notification ``draft``): a draft that silently never

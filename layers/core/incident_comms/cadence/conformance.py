@@ -4,7 +4,7 @@ Three numbers the plan's promises are judged by (issue 6, item 7):
 
 - **time to first customer message**: from the first alarm (the change that opened the incident, as the alarm
   says it happened) to the first publication that a customer-facing channel delivered;
-- **promises**: made, kept on time, kept late, still open and overdue (:func:`incident_comms.promises.tally`);
+- **promises**: made, kept on time, kept late, still open and overdue (:func:`incident_comms.incidents.promises.tally`);
 - **reach per channel**: for each channel, its audience, how many messages it delivered and to how many
   recipients in all (and how many failed), from the delivery records.
 

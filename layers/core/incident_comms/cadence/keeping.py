@@ -1,19 +1,19 @@
 """Keeping the promise at publication: the ledger entry and the one update schedule per incident.
 
-When a customer update is published (:func:`incident_comms.publishing.publish_message`, once at least one
+When a customer update is published (:func:`incident_comms.delivery.publishing.publish_message`, once at least one
 customer-facing channel delivered it), :func:`record_published_promise`:
 
 1. keeps the open promise (on time, or late) and makes the one the message itself carries (``Message.promise``,
    the time its text tells customers). When that time has already passed — the approval was slower than the
    cadence — the message cannot keep its own word, so the promise is made anew from the publication
-   (:func:`incident_comms.drafts.draft_promise`) and the timeline says so;
+   (:func:`incident_comms.cadence.facts.draft_promise`) and the timeline says so;
 2. writes the ledger with a conditional write (a concurrent writer makes it read again; a redelivered publication
    finds itself in the ledger and changes nothing), with PROMISE_KEPT / PROMISE_MADE on the timeline;
 3. replaces the incident's update schedule (``update-<incident>``, :class:`UpdateSchedules`) to fire the prompter
    at the new due time, and drops the pending overdue check of the promise just kept. A publication that promises
    nothing (``resolved``, a severity that updates on change only) removes both schedules.
 
-The prompter (:mod:`incident_comms.prompter`) handles the firings.
+The prompter (:mod:`incident_comms.lifecycle.prompter`) handles the firings.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from incident_comms.cadence.drafts import draft_promise
+from incident_comms.cadence.facts import draft_promise
 from incident_comms.incidents.models import (
     Delivery,
     Incident,

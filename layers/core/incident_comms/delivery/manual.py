@@ -10,7 +10,7 @@ those addresses gets one email, in the team's language (the plan's main locale),
   departments that use it, so whoever is on duty can act without asking around at 3 a.m.;
 - the incident facts the text belongs to (incident, component, severity, phase, message version).
 
-Pure: it talks to an :class:`~incident_comms.notify.EmailSender`. Texts come from the package's own ``manual_*``
+Pure: it talks to an :class:`~incident_comms.team.emails.EmailSender`. Texts come from the package's own ``manual_*``
 templates in an autoescaping environment: the approved text may carry alarm names (untrusted), and it must never
 become markup in anybody's mail client.
 

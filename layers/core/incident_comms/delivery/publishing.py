@@ -1,6 +1,6 @@
 """Use case: publish one approved message version on every channel it was drafted for, once, visibly.
 
-An approval (or an approval timeout) writes a :class:`~incident_comms.incidents.Publication` and asks for it on
+An approval (or an approval timeout) writes a :class:`~incident_comms.incidents.models.Publication` and asks for it on
 the publish queue (:class:`PublishQueue`). The publisher function takes each request and calls
 :func:`publish_message`, which for every channel draft:
 

@@ -1,7 +1,8 @@
 """Use case: ask again for publications whose hand-off to the publisher never arrived.
 
-An approval writes its :class:`~incident_comms.incidents.Publication` in the same transaction as the decision, then
-asks the publish queue for it (:func:`incident_comms.publishing.hand_off`). When the queue refuses, the approval
+An approval writes its :class:`~incident_comms.incidents.models.Publication` in the same transaction as the decision,
+then asks the publish queue for it (:func:`incident_comms.delivery.publishing.hand_off`). When the queue refuses, the
+approval
 stands and the refusal is on the timeline, but without a second attempt the approved text would wait for a person
 to notice. The sweeper runs on a schedule and asks again for every publication that no channel has started
 publishing ``stall_after`` after it was requested.

@@ -68,7 +68,8 @@ def holding_source(plan: Plan, phase: Phase, holding: HoldingText, channel: Chan
 
 
 def holding_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channel) -> dict[str, Any]:
-    """The phase templates' context (:func:`incident_comms.drafting.build_context`) cut down to the certain facts."""
+    """The phase templates' context (:func:`incident_comms.drafting.render.build_context`) cut down to the certain
+    facts."""
     full = build_context(plan, phase, facts, channel)
     context = {name: full[name] for name in CERTAIN_NAMES}
     context["incident"] = {name: full["incident"][name] for name in CERTAIN_INCIDENT}

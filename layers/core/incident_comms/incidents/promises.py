@@ -1,7 +1,7 @@
 """The promise ledger: every "next update by 14:30" an incident made, and whether it was kept.
 
 Each published customer update keeps the promise still open (on time, or late) and, unless the incident is over,
-makes the next one (:func:`incident_comms.cadence.next_update_due`). The ledger is what the prompter checks when a
+makes the next one (:func:`incident_comms.cadence.due.next_update_due`). The ledger is what the prompter checks when a
 schedule fires, what the escalation reads after the grace period, and what the conformance report counts
 (promises made and kept). Everything here is pure: the functions take the ledger as a list and answer a new one,
 so the store can write it with the same conditional update that records the publication.

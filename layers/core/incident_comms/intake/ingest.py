@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 class AlarmLifecycle(Protocol):
     def alarm_changed(self, incident_id: str, alarm: Alarm, severity_id: str, now: datetime) -> Step:
         """Feed an alarm change recorded on an open incident to its state machine
-        (:class:`incident_comms.incident_lifecycle.IncidentLifecycle`); never raises."""
+        (:class:`incident_comms.lifecycle.transitions.IncidentLifecycle`); never raises."""
         ...
 
 

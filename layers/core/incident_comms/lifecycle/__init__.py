@@ -1,1 +1,11 @@
-"""lifecycle."""
+"""Lifecycle: what moves an incident on after it opened — alarms back to OK, quiet periods, a more severe
+alarm, a responder's move, a promise falling due — applying what the state machine
+(:mod:`incident_comms.incidents.machine`) decides.
+
+Guarantees: stale, duplicate and late timer firings do nothing; a refused move says why and changes nothing;
+resolution deletes the incident's schedules and arms the postmortem reminder; a missed update is escalated once.
+
+- ``transitions``  alarm changes and timers (``IncidentLifecycle``)
+- ``manual``       a responder's move from the approval page
+- ``prompter``     the update prompter: a holding update drafted, a reminder, an escalation
+"""

@@ -6,7 +6,7 @@ it as guard the decision: a valid, unexpired, unspent token of a draft still awa
 one of its approving roles, posted from the page itself (another site's form is refused). Moving spends no token:
 the draft on the page still needs its decision.
 
-What the move does is the state machine's call (:meth:`incident_comms.incident_lifecycle.IncidentLifecycle.
+What the move does is the state machine's call (:meth:`incident_comms.lifecycle.transitions.IncidentLifecycle.
 manual_move`): applied, the phase's draft is created and its approval requested, and the timeline records who
 moved it, when and from where; refused (already there, the incident resolved), a 409 page says why and nothing
 changed. Only POST reaches here; GET of the page shows the form and never acts.

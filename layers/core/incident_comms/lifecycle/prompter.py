@@ -1,9 +1,9 @@
-"""Use case: the update prompter, fired by the incident's update schedule (:mod:`incident_comms.promise_keeping`).
+"""Use case: the update prompter, fired by the incident's update schedule (:mod:`incident_comms.cadence.keeping`).
 
 ``due`` (the promised time has come, no update kept the promise): draft a holding ``update`` — what is known, what
 is being done, the next update time — and ask the communications lead to approve it
-(:func:`incident_comms.drafts.draft_and_request`), unless a draft already awaits approval (then nothing is sent
-again; the timeline notes that the update it holds is due). Either way an ``overdue`` check is armed at the due
+(:func:`incident_comms.approvals.requests.draft_and_request`), unless a draft already awaits approval (then nothing is
+sent again; the timeline notes that the update it holds is due). Either way an ``overdue`` check is armed at the due
 time plus the plan's escalation grace.
 
 ``overdue`` (grace passed, still no update): the promise is recorded as missed (PROMISE_MISSED: "promised 14:30,

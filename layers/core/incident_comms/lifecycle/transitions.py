@@ -7,7 +7,7 @@
 2. when APPLIED, save the new state, phase, status and severity with their timeline entries (PHASE_CHANGED,
    SEVERITY_ESCALATED) in one write conditioned on the incident's ``revision``: two events at once (two alarms, a
    timer and a responder) never both apply to the same state; the later one is computed again from the new state;
-3. only then, once: draft each phase message the transition asks for (:func:`incident_comms.drafts.
+3. only then, once: draft each phase message the transition asks for (:func:`incident_comms.cadence.drafts.
    draft_and_request`: stored, approval requested), arm each timer (:class:`LifecycleTimers`, whose firing comes
    back here through :meth:`IncidentLifecycle.timer_fired`), and stop the update cadence on resolution
    (:class:`UpdateCadence`, the promise side's schedules).

@@ -15,8 +15,8 @@ Template convention (see :mod:`incident_comms.drafting`): only named Jinja2 bloc
 ``email``: ``subject`` and ``body``; ``status_page``: ``title`` and ``body``; ``sms`` and ``chat``: ``body``.
 Every template a channel needs is rendered here with sample facts (all optional facts given, and
 none given) in the same sandbox drafting uses, so a misspelt variable fails ``plan check``, not an
-incident. So is every holding text of ``phases.yaml`` (:mod:`incident_comms.holding`), on every channel of every
-severity, and, for the severities that publish it (``approval_timeout``), checked like a draft
+incident. So is every holding text of ``phases.yaml`` (:mod:`incident_comms.drafting.holding`), on every channel of
+every severity, and, for the severities that publish it (``approval_timeout``), checked like a draft
 (:mod:`incident_comms.lint`): a holding text goes out unreviewed, so one with errors is a plan error.
 """
 
@@ -62,7 +62,7 @@ def load_plan(plan_dir: Path, text_checks: Callable[[Plan], list[str]]) -> Plan:
 
     ``text_checks`` renders the plan's texts once the plan is whole (templates with sample facts, holding texts
     checked like drafts); it lives with the draft checks, above this stage, so callers pass it:
-    :func:`incident_comms.lint.load_checked_plan` is this function with it.
+    :func:`incident_comms.lint.plan_texts.load_checked_plan` is this function with it.
     """
     if not plan_dir.is_dir():
         raise PlanError([f"{plan_dir}: (file): no plan folder here"])

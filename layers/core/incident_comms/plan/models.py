@@ -297,7 +297,7 @@ AnswerField = Literal[
 
 class HoldingText(_Strict):
     """A phase's pre-approved holding text: a Jinja2 template (per locale) over the incident's certain facts only
-    (see :mod:`incident_comms.holding`), and an optional short ``sms`` variant for SMS-format channels.
+    (see :mod:`incident_comms.drafting.holding`), and an optional short ``sms`` variant for SMS-format channels.
 
     ``holding:`` in ``phases.yaml`` may also be a plain text or a ``{locale: text}`` mapping, as in plans written
     before the variants existed: that is the ``text``, with no ``sms``.

@@ -4,7 +4,7 @@ address can make it so.
 - ``GET /subscribe`` (:func:`show_form`) shows the form on the API's own origin; the status page carries the same
   form, posting here.
 - ``POST /subscribe`` (:func:`request_subscription`) checks the form against the plan
-  (:func:`incident_comms.subscribers.new_subscriber`) and only *emails a confirmation link*; it subscribes
+  (:func:`incident_comms.subscribers.models.new_subscriber`) and only *emails a confirmation link*; it subscribes
   nobody. A bad form gets a 400 page naming the problem and nothing is sent.
 - ``GET``/``HEAD /subscribe/confirm/{token}`` (:func:`show_confirmation`) shows a button and changes nothing: mail
   scanners fetch every link in an email. ``POST`` (:func:`confirm_subscription`) subscribes, undoing an earlier

@@ -1,7 +1,7 @@
 """Emails that tell people where they stand: the roles an opening incident engages, and ``plan announce``.
 
-Pure: builds :class:`~incident_comms.notify.Email` values from the plan (and the incident); sending them is
-the caller's (ingest through its :class:`~incident_comms.notify.EmailSender`, the CLI through SES). Both emails
+Pure: builds :class:`~incident_comms.team.emails.Email` values from the plan (and the incident); sending them is
+the caller's (ingest through its :class:`~incident_comms.team.emails.EmailSender`, the CLI through SES). Both emails
 go to the team, so they are written in the plan's main locale and the team's time zone, one per person: a
 person who holds several roles reads one email that lists them all instead of several that each tell half.
 Alarm names come from monitoring and are untrusted: one line, truncated, and autoescaped in the HTML part.

@@ -2,11 +2,12 @@
 
 An email channel names an audience and a locale; the incident names a component. Its recipients are the
 subscribers opted in to that component, in that audience and locale, and not unsubscribed
-(:meth:`~incident_comms.subscribers.SubscriberDirectory.recipients`). SES takes at most 50 recipients per bulk
-call and limits how fast an account sends, so the channel does not send: it splits the recipients into batches
-of :data:`~incident_comms.email_batches.MAX_BATCH` and queues one :class:`~incident_comms.email_batches.EmailBatch`
+(:meth:`~incident_comms.subscribers.directory.SubscriberDirectory.recipients`). SES takes at most 50 recipients
+per bulk call and limits how fast an account sends, so the channel does not send: it splits the recipients into batches
+of :data:`~incident_comms.delivery.email.batches.models.MAX_BATCH` and queues one
+:class:`~incident_comms.delivery.email.batches.models.EmailBatch`
 per batch (addresses only; the sender reads the approved draft from the store), ten to an SQS call. The sender
-function then sends each batch once, at the pace SES allows (:mod:`incident_comms.email_batches`).
+function then sends each batch once, at the pace SES allows (:mod:`incident_comms.delivery.email.batches`).
 
 What the channel's delivery counts: ``attempted`` is the number of recipients, ``delivered`` those queued for the
 sender, ``failed`` those SQS refused. What SES then accepted or refused is in the sender's batch records (and any
@@ -41,8 +42,8 @@ def batches(recipients: list[str], size: int = MAX_BATCH) -> Iterator[list[str]]
 
 
 class EmailFanOutChannel:
-    """:class:`~incident_comms.publishing.ChannelPublisher` for ``email`` channels: subscribers from ``directory``,
-    batches to the SQS queue ``queue_url`` the email sender function reads."""
+    """:class:`~incident_comms.delivery.publishing.ChannelPublisher` for ``email`` channels: subscribers from
+    ``directory``, batches to the SQS queue ``queue_url`` the email sender function reads."""
 
     def __init__(self, directory: SubscriberDirectory, sqs: SQSClient, queue_url: str) -> None:
         self._directory = directory

@@ -10,7 +10,7 @@ publishing* format: ``eventType``, ``mail`` with the tags the sender put on the 
    SNS retrying bad input would only repeat the rejection;
 2. counts transient and undetermined bounces and changes nothing (SES retries those itself, and a full mailbox
    today is no reason to stop telling someone about an incident);
-3. finds the message from the email's tags (:func:`incident_comms.email_batches.mail_tags`); an email without
+3. finds the message from the email's tags (:func:`incident_comms.delivery.email.tags.mail_tags`); an email without
    them (sent by another tool through the same configuration set) or about a message the store does not hold is
    counted and logged, and changes nothing;
 4. for each permanently bouncing or complaining recipient: suppresses the address in the contact list (never a
@@ -139,7 +139,7 @@ class Attribution:
 
 
 def attribution(tags: dict[str, list[str]]) -> Attribution | None:
-    """What :func:`incident_comms.email_batches.mail_tags` put on the email; None when a tag is missing or is
+    """What :func:`incident_comms.delivery.email.tags.mail_tags` put on the email; None when a tag is missing or is
     not one we could have written."""
     try:
         values = {name: tags[name][0] for name in (TAG_INCIDENT, TAG_MESSAGE, TAG_VERSION, TAG_CHANNEL)}

@@ -31,7 +31,7 @@ ERROR_TEXT_MAX = 300
 
 
 class StoreReader(Protocol):
-    """The reads the channel makes (an :class:`~incident_comms.store.IncidentStore` has them all)."""
+    """The reads the channel makes (an :class:`~incident_comms.incidents.store.IncidentStore` has them all)."""
 
     def list_incidents(self, limit: int = 100) -> list[Incident]: ...
 

@@ -273,7 +273,7 @@ class LocaleView:
         }
 
     def _subscribe_form(self) -> dict[str, Any] | None:
-        """The double opt-in form (incident_comms.subscribe_pages): email, components, this page's locale. Only
+        """The double opt-in form (incident_comms.subscribers.subscribe): email, components, this page's locale. Only
         where someone can be emailed in this locale, and only with an http(s) URL to post to."""
         if self.subscribe_url is None:
             return None

@@ -1,13 +1,14 @@
-"""Draft a phase (or ``update``) message for an open incident and ask for its approval: one call shared by the
+"""What a new draft is written from: the incident's facts as stored, and the next update it promises; shared by the
 update prompter (holding updates when a promise falls due) and the lifecycle (monitoring, resolved, postmortem,
 identified, escalation updates), so every draft after the first is made, stored and requested the same way the
-first one is (:func:`incident_comms.ingest.first_message` / :func:`incident_comms.ingest.request_approval`).
+first one is (:func:`incident_comms.intake.ingest.first_message` /
+:func:`incident_comms.approvals.requests.request_approval`).
 
 The draft promises the next update (``next_update_at``) by the cadence of the incident's *current* severity
-(:func:`incident_comms.cadence.next_update_due`), counted from the drafting instant, and remembers that promise on
+(:func:`incident_comms.cadence.due.next_update_due`), counted from the drafting instant, and remembers that promise on
 the message (``Message.promise``); a message that ends the conversation (``resolved``, ``postmortem``) promises
 nothing. Publishing records the promise in the ledger, and promises anew when approval took longer than the
-promise (see :mod:`incident_comms.promise_keeping`).
+promise (see :mod:`incident_comms.cadence.keeping`).
 """
 
 from __future__ import annotations
