@@ -3,6 +3,7 @@ imports Powertools, and tests can pass anything with these methods."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 
@@ -13,3 +14,15 @@ class Logger(Protocol):
 
 class Metrics(Protocol):
     def add_metric(self, name: str, unit: Any, value: float) -> Any: ...
+
+
+def add_counts(metrics: Metrics, counts: Mapping[str, float], unit: Any) -> None:
+    """Add every count, zeros included, so each metric has a data point on every invocation (alarms on a metric
+    that only appears when something goes wrong never see it go back to normal)."""
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit=unit, value=value)
+
+
+def present(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields worth a log line: those that are neither None nor an empty list."""
+    return {key: value for key, value in fields.items() if value not in (None, [])}

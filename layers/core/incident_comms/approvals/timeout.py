@@ -39,7 +39,7 @@ from incident_comms.incidents.models import (
     notification_failed,
 )
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.observability import Logger, Metrics
+from incident_comms.observability import Logger, Metrics, add_counts, present
 from incident_comms.plan.models import Plan
 from incident_comms.team.emails import EmailSender, approver_addresses
 from incident_comms.text import error_text, format_elapsed
@@ -262,7 +262,7 @@ def tell_approvers(
 def record_outcome(outcome: TimeoutOutcome, logger: Logger, metrics: Metrics, unit: Any) -> None:
     """Log what the firing did (reasons and ids, never the payload) and count it, zeros included, so every
     metric has a data point on every firing."""
-    details = {key: value for key, value in outcome.as_dict().items() if value not in (None, [])}
+    details = present(outcome.as_dict())
     if outcome.result == TimeoutResult.REJECTED:
         logger.warning("approval timeout event rejected", extra=details)
     elif outcome.result == TimeoutResult.NOTHING_TO_DO:
@@ -277,5 +277,4 @@ def record_outcome(outcome: TimeoutOutcome, logger: Logger, metrics: Metrics, un
         "TimeoutEventsRejected": int(outcome.result == TimeoutResult.REJECTED),
         "HoldingNotificationsFailed": len(outcome.notification_errors),
     }
-    for name, value in counts.items():
-        metrics.add_metric(name=name, unit=unit, value=value)
+    add_counts(metrics, counts, unit)

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from incident_comms.errors import BadInput, PlanError
+from incident_comms.errors import BadInput
 from incident_comms.plan.models import ChannelFormat, Phase
 
 if TYPE_CHECKING:
-    from incident_comms.plan.models import Plan
+    pass
 
 LINT_CHANNELS = (ChannelFormat.EMAIL.value, ChannelFormat.SMS.value, ChannelFormat.STATUS_PAGE.value)
 
@@ -39,10 +37,10 @@ def add_lint_command(commands: Any) -> None:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    from incident_comms.cli.common import read_input
+    from incident_comms.cli.common import load_plan_or_refuse, read_input
     from incident_comms.lint.runner import DraftText, has_errors, lint, split_subject, supports_locale
 
-    plan = _plan(args)
+    plan = load_plan_or_refuse(args)
     locale = args.locale or plan.main_locale
     if locale not in plan.definition.locales or not supports_locale(locale):
         known = [loc for loc in plan.definition.locales if supports_locale(loc)]
@@ -78,13 +76,3 @@ def _decode(data: bytes, source: str) -> str:
 
 def _name(source: str) -> str:
     return "stdin" if source == "-" else source
-
-
-def _plan(args: argparse.Namespace) -> Plan:
-    from incident_comms.lint.plan_texts import load_checked_plan
-
-    folder = Path(args.plan or os.environ.get("INCIDENT_COMMS_PLAN_DIR") or "plan")
-    try:
-        return load_checked_plan(folder)
-    except PlanError as error:
-        raise BadInput(f"the plan is invalid ({len(error.problems)} problems): {error.problems[0]}") from error

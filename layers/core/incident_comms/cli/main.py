@@ -14,15 +14,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from incident_comms.cli.common import read_input
+from incident_comms.cli.common import load_plan_or_refuse, plan_dir, read_input
 from incident_comms.cli.lint import add_lint_command
 from incident_comms.cli.subscribers import add_subscribers_command
 from incident_comms.errors import BadInput, PlanError
+from incident_comms.lint.plan_texts import load_checked_plan
 
 if TYPE_CHECKING:
     from incident_comms.team.emails import EmailSender
 
-DEFAULT_PLAN_DIR = "plan"
 _EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -31,25 +31,9 @@ class _Parser(argparse.ArgumentParser):
         raise BadInput(message)
 
 
-def _plan_dir(args: argparse.Namespace) -> Path:
-    given = getattr(args, "plan_dir", None) or getattr(args, "plan", None)
-    return Path(given or os.environ.get("INCIDENT_COMMS_PLAN_DIR") or DEFAULT_PLAN_DIR)
-
-
-def _load_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from incident_comms.lint.plan_texts import load_checked_plan
-
-    try:
-        return load_checked_plan(_plan_dir(args))
-    except PlanError as error:
-        raise BadInput(f"the plan is invalid ({len(error.problems)} problems): {error.problems[0]}") from error
-
-
 def _plan_check(args: argparse.Namespace) -> int:
-    from incident_comms.lint.plan_texts import load_checked_plan
-
     try:
-        plan = load_checked_plan(_plan_dir(args))
+        plan = load_checked_plan(plan_dir(args))
     except PlanError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -66,7 +50,7 @@ def _plan_check(args: argparse.Namespace) -> int:
 def _plan_render(args: argparse.Namespace) -> int:
     from incident_comms.plan.render import render_markdown
 
-    sys.stdout.write(render_markdown(_load_plan(args)))
+    sys.stdout.write(render_markdown(load_plan_or_refuse(args)))
     return 0
 
 
@@ -74,11 +58,11 @@ def _plan_announce(args: argparse.Namespace) -> int:
     from incident_comms.team.engage import announcement_emails
 
     if args.dry_run:
-        for email in announcement_emails(_load_plan(args)):
+        for email in announcement_emails(load_plan_or_refuse(args)):
             print(json.dumps({"to": email.to, "subject": email.subject, "text": email.text}, ensure_ascii=False))
         return 0
     sender = _sender_address(args)
-    emails = announcement_emails(_load_plan(args))
+    emails = announcement_emails(load_plan_or_refuse(args))
     email_sender = _ses_sender(sender)
     failed = 0
     for email in emails:
@@ -118,7 +102,7 @@ def _classify(args: argparse.Namespace) -> int:
     from incident_comms.intake.payloads import parse_payload
 
     payload = parse_payload(read_input(args.file))
-    plan = _load_plan(args)
+    plan = load_plan_or_refuse(args)
     print(json.dumps(classify_payload(payload, plan), ensure_ascii=False, indent=2))
     return 0
 
@@ -126,8 +110,8 @@ def _classify(args: argparse.Namespace) -> int:
 def _local(args: argparse.Namespace) -> int:
     from incident_comms.local.main import run_local
 
-    root, plan_dir = Path(args.root).resolve(), _plan_dir(args).resolve()
-    return run_local(root, plan_dir, args.port, sample=not args.no_sample, clock=args.clock)
+    root, folder = Path(args.root).resolve(), plan_dir(args).resolve()
+    return run_local(root, folder, args.port, sample=not args.no_sample, clock=args.clock)
 
 
 def build_parser() -> argparse.ArgumentParser:

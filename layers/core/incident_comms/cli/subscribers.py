@@ -13,10 +13,10 @@ import argparse
 import json
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from incident_comms.errors import BadInput, PlanError
+from incident_comms.cli.common import load_plan_or_refuse
+from incident_comms.errors import BadInput
 
 if TYPE_CHECKING:
     from incident_comms.adapters.contacts import SesContactDirectory
@@ -58,16 +58,6 @@ def add_subscribers_command(commands: Any) -> None:
     importing.set_defaults(run=_import)
 
 
-def _plan(args: argparse.Namespace) -> Plan:
-    from incident_comms.lint.plan_texts import load_checked_plan
-
-    folder = Path(args.plan or os.environ.get("INCIDENT_COMMS_PLAN_DIR") or "plan")
-    try:
-        return load_checked_plan(folder)
-    except PlanError as error:
-        raise BadInput(f"the plan is invalid ({len(error.problems)} problems): {error.problems[0]}") from error
-
-
 def _directory(args: argparse.Namespace, plan: Plan) -> SesContactDirectory:
     import boto3
     from botocore.exceptions import BotoCoreError
@@ -105,7 +95,7 @@ def _add(args: argparse.Namespace) -> int:
     from incident_comms.subscribers.directory import Added
     from incident_comms.subscribers.models import new_subscriber
 
-    plan = _plan(args)
+    plan = load_plan_or_refuse(args)
     subscriber = new_subscriber(plan, args.email, args.component, args.locale, args.audience)
     directory = _directory(args, plan)
 
@@ -126,7 +116,7 @@ def _remove(args: argparse.Namespace) -> int:
         address = normalise_address(args.email)
     except ValueError as error:
         raise BadInput(f"{args.email.strip()[:80]!r}: {error}") from None
-    directory = _directory(args, _plan(args))
+    directory = _directory(args, load_plan_or_refuse(args))
 
     def run() -> int:
         removed = directory.remove(address)
@@ -137,7 +127,7 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+    plan = load_plan_or_refuse(args)
     components = [c.id for c in plan.definition.components]
     if args.component is not None and args.component not in components:
         raise BadInput(f"unknown component {args.component!r} (the plan has: {', '.join(components)})")
@@ -158,7 +148,7 @@ def _list(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from incident_comms.subscribers.csv_import import parse_csv
 
-    plan = _plan(args)
+    plan = load_plan_or_refuse(args)
     try:
         with open(args.csv, "rb") as handle:
             data = handle.read(MAX_CSV_BYTES + 1)

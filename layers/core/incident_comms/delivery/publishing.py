@@ -37,7 +37,7 @@ from incident_comms.incidents.models import (
     notification_failed,
 )
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.observability import Logger, Metrics
+from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.plan.models import Channel, ChannelKind, Plan
 from incident_comms.text import error_text
 
@@ -282,5 +282,4 @@ def record_report(report: PublishReport, logger: Logger, metrics: Metrics, unit:
         if not delivery.complete:
             logger.warning("channel delivery incomplete", extra=delivery.model_dump(mode="json"))
     logger.info("publish request handled", extra={k: v for k, v in report.as_dict().items() if k != "deliveries"})
-    for name, value in report.counts().items():
-        metrics.add_metric(name=name, unit=unit, value=value)
+    add_counts(metrics, report.counts(), unit)

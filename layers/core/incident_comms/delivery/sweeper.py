@@ -26,7 +26,7 @@ from typing import Any
 from incident_comms.delivery.publishing import PublishQueue
 from incident_comms.incidents.models import IncidentStatus, MessageStatus, Publication, TimelineEntry, TimelineKind
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.observability import Logger, Metrics
+from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.text import error_text
 
 STALL_AFTER = timedelta(minutes=5)
@@ -135,5 +135,4 @@ def record_sweep(report: SweepReport, logger: Logger, metrics: Metrics, unit: An
             },
         )
     logger.info("publications swept", extra=report.counts())
-    for name, value in report.counts().items():
-        metrics.add_metric(name=name, unit=unit, value=value)
+    add_counts(metrics, report.counts(), unit)

@@ -26,7 +26,7 @@ from incident_comms.incidents.models import (
 from incident_comms.incidents.store import Applied, IncidentStore
 from incident_comms.intake.classify import classify_alarm
 from incident_comms.intake.payloads import alarms_from_payload
-from incident_comms.observability import Logger, Metrics
+from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.team.emails import EmailSender
 from incident_comms.team.engage import engagement_emails
@@ -275,5 +275,4 @@ def record_report(report: IngestReport, logger: Logger, metrics: Metrics, unit: 
             )
     for outcome in report.outcomes:
         logger.info("alarm applied", extra=outcome.__dict__)
-    for name, value in report.counts().items():
-        metrics.add_metric(name=name, unit=unit, value=value)
+    add_counts(metrics, report.counts(), unit)

@@ -38,7 +38,7 @@ from incident_comms.incidents.models import (
 )
 from incident_comms.incidents.promises import Promise, PromiseLedger, open_promise, record_missed
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.observability import Logger, Metrics
+from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.plan.models import Phase, Plan, localized
 from incident_comms.team.emails import Email, approver_addresses, email_environment, team_zone
 from incident_comms.text import error_text, format_datetime, format_elapsed, format_time
@@ -381,5 +381,4 @@ def record_prompt(report: PromptReport, logger: Logger, metrics: Metrics, unit: 
     for error in report.errors:
         logger.warning("update prompter error", extra={"incident_id": report.incident_id, "error": error})
     logger.info("update prompt handled", extra=report.as_dict())
-    for name, value in report.counts().items():
-        metrics.add_metric(name=name, unit=unit, value=value)
+    add_counts(metrics, report.counts(), unit)

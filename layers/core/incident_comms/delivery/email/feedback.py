@@ -40,7 +40,7 @@ from incident_comms.delivery.email.bounces import BounceLedger, BounceRecord, Fe
 from incident_comms.delivery.email.tags import TAG_CHANNEL, TAG_INCIDENT, TAG_MESSAGE, TAG_VERSION, decode_tag_value
 from incident_comms.incidents.models import TimelineEntry, TimelineKind
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.observability import Logger, Metrics
+from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.subscribers.directory import SubscriberDirectory
 from incident_comms.subscribers.models import normalise_address
 from incident_comms.text import one_line, truncate
@@ -376,5 +376,4 @@ def record_feedback(outcome: FeedbackOutcome, logger: Logger, metrics: Metrics, 
         logger.warning("email feedback changed nothing", extra=summary)
     else:
         logger.info("email feedback handled", extra=summary)
-    for name, value in outcome.counts().items():
-        metrics.add_metric(name=name, unit=unit, value=value)
+    add_counts(metrics, outcome.counts(), unit)

@@ -26,7 +26,7 @@ from incident_comms.delivery.report.store import ReportLedger, ReportSchedules
 from incident_comms.errors import BadInput
 from incident_comms.incidents.models import TimelineEntry, TimelineKind, notification_failed
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.observability import Logger, Metrics
+from incident_comms.observability import Logger, Metrics, add_counts, present
 from incident_comms.plan.models import Plan
 from incident_comms.team.emails import EmailSender
 from incident_comms.text import error_text
@@ -241,10 +241,9 @@ def record_scheduling(scheduling: ReportScheduling, logger: Logger, metrics: Met
 
 def record_outcome(outcome: ReportOutcome, logger: Logger, metrics: Metrics, unit: Any) -> None:
     """Log what the firing did (ids, counts and reasons; never the email) and count it, zeros included."""
-    details = {key: value for key, value in outcome.as_dict().items() if value not in (None, [])}
+    details = present(outcome.as_dict())
     if outcome.result in (ReportResult.REJECTED, ReportResult.SEND_FAILED):
         logger.warning("delivery report not sent", extra=details)
     else:
         logger.info("delivery report handled", extra=details)
-    for name, value in outcome.counts().items():
-        metrics.add_metric(name=name, unit=unit, value=value)
+    add_counts(metrics, outcome.counts(), unit)

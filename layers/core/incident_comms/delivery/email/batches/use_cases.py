@@ -54,7 +54,7 @@ from incident_comms.delivery.email.tags import mail_tags
 from incident_comms.drafting.render import ChannelDraft
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.observability import Logger, Metrics
+from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.subscribers.tokens import unsubscribe_url
 from incident_comms.text import one_line, truncate
 
@@ -357,5 +357,4 @@ def record_outcome(outcome: BatchOutcome, logger: Logger, metrics: Metrics, unit
         logger.warning("email batch not fully sent", extra=summary)
     else:
         logger.info("email batch handled", extra=summary)
-    for name, value in outcome.counts().items():
-        metrics.add_metric(name=name, unit=unit, value=value)
+    add_counts(metrics, outcome.counts(), unit)
