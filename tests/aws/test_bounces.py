@@ -11,7 +11,9 @@ from typing import Any
 import boto3
 import pytest
 
-from incident_comms.adapters.contacts import DynamoBounceLedger, SesBulkEmailSender, SesContactDirectory
+from incident_comms.adapters.contacts import SesContactDirectory
+from incident_comms.adapters.email_ledgers import DynamoBounceLedger
+from incident_comms.adapters.ses_bulk import SesBulkEmailSender
 from incident_comms.cli.main import main
 from incident_comms.delivery.email.batches.models import BulkEmail, BulkEntry
 from incident_comms.delivery.email.bounces import BounceRecord, FeedbackKind

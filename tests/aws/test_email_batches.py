@@ -18,8 +18,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from incident_comms.adapters.contacts import DynamoBatchLedger, SesBulkEmailSender
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
+from incident_comms.adapters.email_ledgers import DynamoBatchLedger
+from incident_comms.adapters.ses_bulk import SesBulkEmailSender
 from incident_comms.delivery.email.batches.logic import batch_totals
 from incident_comms.delivery.email.batches.models import BatchState, BulkEmail, BulkEntry, EmailBatch
 from incident_comms.delivery.email.batches.pacing import Pacer

@@ -14,7 +14,7 @@ from incident_comms.alarms import AlarmState
 from incident_comms.incidents.machine import advance
 from incident_comms.incidents.machine_models import AlarmChanged, ManualMove, Timer, TimerKind
 from incident_comms.incidents.models import IncidentStatus
-from incident_comms.lifecycle.transitions import incident_after, initial_lifecycle, state_of
+from incident_comms.lifecycle.logic import incident_after, initial_lifecycle, state_of
 from incident_comms.plan.models import Phase, Plan
 from tests.factories import OPENED, make_alarm, stored_incident
 

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from incident_comms.adapters.contacts import DynamoBounceLedger
+from incident_comms.adapters.email_ledgers import DynamoBounceLedger
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack, start_stack
 from tests.e2e.test_approvals import published, state

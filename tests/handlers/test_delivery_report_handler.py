@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from incident_comms.adapters.contacts import DynamoBatchLedger
+from incident_comms.adapters.email_ledgers import DynamoBatchLedger
 from incident_comms.composition import Services, use_services
 from incident_comms.delivery.email.batches.models import BatchRecord, BatchState
 from incident_comms.delivery.email.bounces import BounceRecord, FeedbackKind

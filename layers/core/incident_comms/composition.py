@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sns.client import SNSClient
     from mypy_boto3_sqs.client import SQSClient
 
-    from incident_comms.adapters.contacts import DynamoBounceLedger
+    from incident_comms.adapters.email_ledgers import DynamoBounceLedger
     from incident_comms.adapters.scheduler import FunctionSchedules
     from incident_comms.approvals.requests import ApprovalRequests, ApprovalTimeouts
     from incident_comms.cadence.keeping import UpdateSchedules
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from incident_comms.delivery.publishing import ChannelPublisher, PublishQueue
     from incident_comms.delivery.report.store import ReportLedger, ReportSchedules
     from incident_comms.incidents.store import IncidentStore
-    from incident_comms.lifecycle.transitions import IncidentLifecycle, LifecycleTimers
+    from incident_comms.lifecycle.store import LifecycleTimers
+    from incident_comms.lifecycle.transitions import IncidentLifecycle
     from incident_comms.plan.models import ChannelKind, Plan
     from incident_comms.subscribers.directory import SubscriberDirectory
     from incident_comms.subscribers.subscribe import ConfirmationLimiter
@@ -211,7 +212,8 @@ class Services:
     def email_batch_sender(self) -> EmailBatchSender:
         """Sends email batches through SES SendBulkEmail, once each, paced per container under the SES send rate
         shared by the senders that may run at once (the queue's maximum concurrency)."""
-        from incident_comms.adapters.contacts import DynamoBatchLedger, SesBulkEmailSender
+        from incident_comms.adapters.email_ledgers import DynamoBatchLedger
+        from incident_comms.adapters.ses_bulk import SesBulkEmailSender
         from incident_comms.delivery.email.batches.pacing import Pacer
         from incident_comms.delivery.email.batches.use_cases import EmailBatchSender
 
@@ -229,7 +231,7 @@ class Services:
     def bounce_ledger(self) -> DynamoBounceLedger:
         """Bounces and complaints per recipient and message version, on the incidents table (read by the delivery
         report, written by the email feedback function)."""
-        from incident_comms.adapters.contacts import DynamoBounceLedger
+        from incident_comms.adapters.email_ledgers import DynamoBounceLedger
 
         return DynamoBounceLedger(self.dynamodb, self.settings.table_name)
 
@@ -344,7 +346,7 @@ class Services:
     @cached_property
     def batch_ledger(self) -> BatchLedger:
         """The email sender's batch records (what SES accepted per batch), read by the delivery report."""
-        from incident_comms.adapters.contacts import DynamoBatchLedger
+        from incident_comms.adapters.email_ledgers import DynamoBatchLedger
 
         return DynamoBatchLedger(self.dynamodb, self.settings.table_name)
 

@@ -1,12 +1,6 @@
-"""Customer email on AWS: the SES v2 contact list (who), SendBulkEmail (sending) and the batch ledger (once).
-
-- :class:`SesContactDirectory` is :class:`incident_comms.subscribers.SubscriberDirectory` on the SES contact list;
-  see :mod:`incident_comms.subscribers` for how a subscriber maps to topics and why.
-- :class:`SesBulkEmailSender` is :class:`incident_comms.email_batches.BulkEmailSender`: one SendBulkEmail call.
-- :class:`DynamoBatchLedger` is :class:`incident_comms.email_batches.BatchLedger` on the incidents table:
-  ``INCIDENT#<id>`` / ``BATCH#<msg>#v<n>#<channel>#<batch>``, claimed with a conditional put.
-- :class:`DynamoBounceLedger` is :class:`incident_comms.bounces.BounceLedger` on the same table:
-  ``INCIDENT#<id>`` / ``BOUNCE#<msg>#v<n>#<channel>#<address hash>``, one conditional put per recipient.
+"""Customers' subscriptions on AWS: :class:`SesContactDirectory` is :class:`incident_comms.subscribers.directory.
+SubscriberDirectory` on the SES v2 contact list (who hears about what); see :mod:`incident_comms.subscribers` for how
+a subscriber maps to topics and why. Sending to them is :mod:`incident_comms.adapters.ses_bulk`.
 
 SES facts this module is written around (and moto's gaps, which it never relies on):
 
@@ -20,18 +14,13 @@ SES facts this module is written around (and moto's gaps, which it never relies 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
-from incident_comms.adapters.dynamodb import item_values
-from incident_comms.delivery.email.batches.models import BatchRecord, BatchState, BulkEmail, EntryResult
-from incident_comms.delivery.email.batches.store import THROTTLE_CODES, SesRefused, SesThrottled
-from incident_comms.delivery.email.bounces import BounceRecord
+from incident_comms.adapters.client_errors import error_code
 from incident_comms.errors import BadInput
 from incident_comms.subscribers.directory import Added, ImportReport
 from incident_comms.subscribers.models import (
@@ -48,12 +37,9 @@ from incident_comms.subscribers.models import (
 )
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_sesv2.client import SESV2Client
-    from mypy_boto3_sesv2.type_defs import BulkEmailEntryTypeDef, TopicPreferenceTypeDef, TopicTypeDef
+    from mypy_boto3_sesv2.type_defs import TopicPreferenceTypeDef, TopicTypeDef
 
-BOUNCE_PREFIX = "BOUNCE#"
-NOTICE_PREFIX = "BOUNCENOTICE#"
 SUPPRESSED = "suppressed"
 """The contact attribute holding why SES feedback suppressed the address."""
 SUPPRESSION_REASON_MAX = 300
@@ -63,15 +49,11 @@ OPT_IN: Literal["OPT_IN"] = "OPT_IN"
 OPT_OUT: Literal["OPT_OUT"] = "OPT_OUT"
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 class SesContactDirectory:
     """Subscribers in the SES v2 contact list ``list_name`` (the template's ``SubscriberContactList``).
 
     ``topics`` names the topics to create when a subscriber needs one the list lacks (from
-    :func:`incident_comms.subscribers.plan_topics`, so SES shows the plan's names); without it, a missing topic
+    :func:`incident_comms.subscribers.models.plan_topics`, so SES shows the plan's names); without it, a missing topic
     is created with its name as display name.
     """
 
@@ -92,7 +74,7 @@ class SesContactDirectory:
         try:
             return dict(self._client.get_contact_list(ContactListName=self.list_name))
         except ClientError as error:
-            if _code(error) == "NotFoundException":
+            if error_code(error) == "NotFoundException":
                 raise BadInput(f"the SES contact list {self._list!r} does not exist") from None
             raise
 
@@ -132,7 +114,7 @@ class SesContactDirectory:
         try:
             return dict(self._client.get_contact(ContactListName=self.list_name, EmailAddress=email))
         except ClientError as error:
-            if _code(error) == "NotFoundException":
+            if error_code(error) == "NotFoundException":
                 return None
             raise
 
@@ -168,7 +150,7 @@ class SesContactDirectory:
             try:
                 self._client.create_contact(**contact)
             except ClientError as error:
-                if _code(error) != "AlreadyExistsException" or again:
+                if error_code(error) != "AlreadyExistsException" or again:
                     raise
                 return self._write(subscriber, all_topics, resubscribe, again=True)  # added meanwhile: merge with it
             return Added.ADDED
@@ -179,7 +161,7 @@ class SesContactDirectory:
         try:
             self._client.delete_contact(ContactListName=self.list_name, EmailAddress=normalise_address(email))
         except ClientError as error:
-            if _code(error) == "NotFoundException":
+            if error_code(error) == "NotFoundException":
                 self._contact_list()  # a missing list is bad input, not a missing contact
                 return False
             raise
@@ -240,7 +222,7 @@ class SesContactDirectory:
             try:
                 page = self._client.list_contacts(**request)
             except ClientError as error:
-                if _code(error) == "NotFoundException":
+                if error_code(error) == "NotFoundException":
                     raise BadInput(f"the SES contact list {self._list!r} does not exist") from None
                 raise
             for contact in page.get("Contacts", []):
@@ -292,7 +274,7 @@ class SesContactDirectory:
                 added = self._write(subscriber, all_topics, resubscribe=False)
             except ClientError as error:
                 raise BadInput(
-                    f"SES refused {subscriber.email} ({_code(error)}) after {done} of {len(subscribers)} were "
+                    f"SES refused {subscriber.email} ({error_code(error)}) after {done} of {len(subscribers)} were "
                     "imported; running the import again is safe"
                 ) from None
             if added == Added.ADDED:
@@ -321,190 +303,3 @@ def _attributes(contact: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return attributes if isinstance(attributes, dict) else {}
-
-
-class SesBulkEmailSender:
-    """One SES v2 SendBulkEmail call per :class:`~incident_comms.email_batches.BulkEmail`, from ``sender``.
-
-    The content goes inline (``DefaultContent.Template.TemplateContent``): no SES template to deploy or keep in
-    step with the plan. ``configuration_set`` routes bounces and complaints (SES event destinations) when given;
-    the email's tags go as ``DefaultEmailTags`` (one message, version and channel per call), so every event
-    names what it is about.
-    """
-
-    def __init__(self, client: SESV2Client, sender: str, configuration_set: str | None = None) -> None:
-        self._client = client
-        self._sender = sender
-        self._configuration_set = configuration_set
-
-    def send_bulk(self, email: BulkEmail) -> list[EntryResult]:
-        content: dict[str, str] = {"Subject": email.subject, "Text": email.text}
-        if email.html is not None:
-            content["Html"] = email.html
-        template: dict[str, Any] = {"TemplateContent": content, "TemplateData": json.dumps(dict(email.default_data))}
-        if email.headers:
-            template["Headers"] = [{"Name": name, "Value": value} for name, value in email.headers]
-        entries: list[BulkEmailEntryTypeDef] = [
-            {
-                "Destination": {"ToAddresses": [entry.address]},
-                "ReplacementEmailContent": {
-                    "ReplacementTemplate": {"ReplacementTemplateData": json.dumps(dict(entry.data))}
-                },
-                "ReplacementHeaders": [{"Name": name, "Value": value} for name, value in entry.headers],
-            }
-            for entry in email.entries
-        ]
-        request: dict[str, Any] = {
-            "FromEmailAddress": self._sender,
-            "DefaultContent": {"Template": template},
-            "BulkEmailEntries": entries,
-        }
-        if self._configuration_set:
-            request["ConfigurationSetName"] = self._configuration_set
-        if email.tags:
-            request["DefaultEmailTags"] = [{"Name": name, "Value": value} for name, value in email.tags]
-        try:
-            response = self._client.send_bulk_email(**request)
-        except ClientError as error:
-            code = _code(error)
-            if code in THROTTLE_CODES or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429:
-                raise SesThrottled(code) from None
-            status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-            if 400 <= status < 500:
-                message = str(error.response.get("Error", {}).get("Message", ""))
-                raise SesRefused(code or str(status), message) from None
-            raise
-        return [
-            EntryResult(
-                address=entry.address,
-                status=str(result.get("Status", "FAILED")),
-                message_id=result.get("MessageId"),
-                error=result.get("Error"),
-            )
-            for entry, result in zip(email.entries, response.get("BulkEmailEntryResults", []), strict=False)
-        ]
-
-
-_serializer = TypeSerializer()
-
-
-class DynamoBatchLedger:
-    """Email batch claims on the incidents table: one item per batch, next to the incident it belongs to."""
-
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
-
-    @staticmethod
-    def _key(record: BatchRecord) -> dict[str, Any]:
-        sort = f"BATCH#{record.message_id}#v{record.version:04d}#{record.channel_id}#{record.batch:05d}"
-        return {"pk": {"S": f"INCIDENT#{record.incident_id}"}, "sk": {"S": sort}}
-
-    def _item(self, record: BatchRecord) -> dict[str, Any]:
-        data = json.loads(record.model_dump_json())
-        return {
-            **{key: _serializer.serialize(value) for key, value in data.items() if value is not None},
-            **self._key(record),
-        }
-
-    @staticmethod
-    def _record(item: dict[str, Any]) -> BatchRecord:
-        data = item_values(item)
-        return BatchRecord.model_validate({k: v for k, v in data.items() if k not in ("pk", "sk")})
-
-    def claim(self, record: BatchRecord) -> BatchRecord | None:
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=self._item(record),
-                ConditionExpression="attribute_not_exists(pk) OR #state = :released",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":released": {"S": BatchState.RELEASED.value}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
-                raise
-            old: Any = error.response.get("Item")
-            if not old:
-                old = self._client.get_item(TableName=self._table, Key=self._key(record), ConsistentRead=True)["Item"]
-            return self._record(dict(old))
-        return None
-
-    def finish(self, record: BatchRecord) -> None:
-        self._client.put_item(
-            TableName=self._table, Item=self._item(record), ConditionExpression="attribute_exists(pk)"
-        )
-
-    def release(self, record: BatchRecord) -> None:
-        released = record.model_copy(update={"state": BatchState.RELEASED})
-        self._client.put_item(
-            TableName=self._table,
-            Item=self._item(released),
-            ConditionExpression="#state = :sending",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={":sending": {"S": BatchState.SENDING.value}},
-        )
-
-    def batches(self, incident_id: str) -> list[BatchRecord]:
-        paginator = self._client.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": f"INCIDENT#{incident_id}"}, ":prefix": {"S": "BATCH#"}},
-            ConsistentRead=True,
-        )
-        return [self._record(item) for page in pages for item in page.get("Items", [])]
-
-
-class DynamoBounceLedger:
-    """Bounce and complaint records on the incidents table (:class:`incident_comms.bounces.BounceLedger`, and the
-    :class:`incident_comms.email_feedback.FeedbackLedger` notice claims), next to the incident they are about.
-
-    One item per recipient and message version and channel: ``BOUNCE#<message>#v<version>#<channel>#<hash>``, the
-    hash being the first 32 hex digits of the address's SHA-256 (a key of fixed length, whatever the address),
-    written with a conditional put so a redelivered notification records nothing. The per-channel notice claim
-    is ``BOUNCENOTICE#<message>#v<version>#<channel>`` (outside the ``BOUNCE#`` prefix :meth:`bounces` reads).
-    """
-
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
-
-    @staticmethod
-    def _key(record: BounceRecord) -> dict[str, Any]:
-        digest = hashlib.sha256(record.address.encode("utf-8")).hexdigest()[:32]
-        sort = f"{BOUNCE_PREFIX}{record.message_id}#v{record.version:04d}#{record.channel_id}#{digest}"
-        return {"pk": {"S": f"INCIDENT#{record.incident_id}"}, "sk": {"S": sort}}
-
-    def _put_new(self, item: dict[str, Any]) -> bool:
-        try:
-            self._client.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
-
-    def record_bounce(self, record: BounceRecord) -> bool:
-        data = json.loads(record.model_dump_json())
-        item = {key: _serializer.serialize(value) for key, value in data.items() if value is not None}
-        return self._put_new({**item, **self._key(record)})
-
-    def bounces(self, incident_id: str) -> list[BounceRecord]:
-        paginator = self._client.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": f"INCIDENT#{incident_id}"}, ":prefix": {"S": BOUNCE_PREFIX}},
-            ConsistentRead=True,
-        )
-        return [
-            BounceRecord.model_validate({k: v for k, v in item_values(item).items() if k not in ("pk", "sk")})
-            for page in pages
-            for item in page.get("Items", [])
-        ]
-
-    def claim_notice(self, incident_id: str, message_id: str, version: int, channel_id: str) -> bool:
-        sort = f"{NOTICE_PREFIX}{message_id}#v{version:04d}#{channel_id}"
-        return self._put_new({"pk": {"S": f"INCIDENT#{incident_id}"}, "sk": {"S": sort}})

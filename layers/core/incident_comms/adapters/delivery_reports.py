@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
-from incident_comms.adapters.dynamodb import item_values
+from incident_comms.adapters.dynamodb_items import item_values
 from incident_comms.delivery.report.models import ReportClaim, ReportState
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ _serializer = TypeSerializer()
 
 
 class DynamoReportLedger:
-    """:class:`~incident_comms.delivery_report.ReportLedger` on the incidents table."""
+    """:class:`~incident_comms.delivery.report.store.ReportLedger` on the incidents table."""
 
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client

@@ -32,7 +32,7 @@ from incident_comms.approvals.timeout import TIMEOUT_EVENT_KIND, ApprovalTimeout
 from incident_comms.clock import Clock
 from incident_comms.delivery.report.models import ReportRequest
 from incident_comms.incidents.machine_models import Timer, TimerKind
-from incident_comms.lifecycle.transitions import TimerFiring
+from incident_comms.lifecycle.models import TimerFiring
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
@@ -128,7 +128,7 @@ class SchedulerApprovalTimeouts(FunctionSchedules):
 class SchedulerDeliveryReports(FunctionSchedules):
     """Sends a message version's delivery report once, after it was published: a one-time schedule in ``group``
     that invokes the delivery report function (``target_arn``) as ``role_arn``
-    (:class:`~incident_comms.delivery_report.ReportSchedules`).
+    (:class:`~incident_comms.delivery.report.store.ReportSchedules`).
 
     The name comes from incident, message and version alone, so a redelivered publish request meets
     ``ConflictException`` and arms nothing twice; a schedule that already fired (and deleted itself) may be armed
@@ -249,9 +249,9 @@ _SCHEDULE_NAME_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDE
 
 
 class SchedulerLifecycleTimers(FunctionSchedules):
-    """The state machine's timers (:class:`~incident_comms.lifecycle.Timer`: settle check, quiet period check,
-    postmortem reminder) as one-time schedules in ``group`` invoking the lifecycle timer function (``target_arn``)
-    as ``role_arn`` with :class:`~incident_comms.incident_lifecycle.TimerFiring` as input.
+    """The state machine's timers (:class:`~incident_comms.incidents.machine_models.Timer`: settle check, quiet
+    period check, postmortem reminder) as one-time schedules in ``group`` invoking the lifecycle timer function
+    (``target_arn``) as ``role_arn`` with :class:`~incident_comms.lifecycle.models.TimerFiring` as input.
 
     One schedule per kind and incident (``settle_check-INC-…``): arming a kind again (a new calm stretch after a
     relapse) replaces the earlier check, which the machine would have ignored anyway; a firing that is stale or a
@@ -291,10 +291,10 @@ UPDATE_MAX_EVENT_AGE = timedelta(hours=1)
 
 
 class SchedulerUpdateSchedules(FunctionSchedules):
-    """The promise's reminders (:class:`~incident_comms.promise_keeping.UpdateSchedules`): per incident one
+    """The promise's reminders (:class:`~incident_comms.cadence.keeping.UpdateSchedules`): per incident one
     ``update-<id>`` schedule at the promised time and one ``overdue-<id>`` at the end of the grace period, each a
     one-time schedule in ``group`` invoking the update prompter (``target_arn``) as ``role_arn`` with the
-    :class:`~incident_comms.promise_keeping.PromptEvent` as input. Arming replaces the schedule of that name (a newer
+    :class:`~incident_comms.cadence.keeping.PromptEvent` as input. Arming replaces the schedule of that name (a newer
     update's promise); deleting one that is not there (fired and deleted itself) is success."""
 
     def arm(self, event: PromptEvent, fire_at: datetime) -> str:

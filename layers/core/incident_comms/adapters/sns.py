@@ -149,7 +149,7 @@ def sns_subject(subject: str | None, plan: Plan, component_id: str, phase: Phase
 def sms_text(text: str, limit: int = SMS_TEXT_MAX, *, url: str | None = None) -> str:
     """``text`` as one SMS line of at most ``limit`` characters, cut on a word boundary, the status page link kept.
 
-    See :func:`incident_comms.manual.fit_text` for the cut; the mark is "..." when the text is otherwise GSM-7
+    See :func:`incident_comms.delivery.manual.fit_text` for the cut; the mark is "..." when the text is otherwise GSM-7
     (see the module doc), "…" when it is UCS-2 anyway.
     """
     ellipsis = "..." if is_gsm7(one_line(printable(text))) else "…"

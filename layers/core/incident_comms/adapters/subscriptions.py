@@ -29,7 +29,7 @@ def _code(error: ClientError) -> str:
 
 
 class DynamoConfirmationLimiter:
-    """:class:`incident_comms.subscribe_pages.ConfirmationLimiter` on the incidents table ``table_name``."""
+    """:class:`incident_comms.subscribers.subscribe.ConfirmationLimiter` on the incidents table ``table_name``."""
 
     def __init__(self, client: DynamoDBClient, table_name: str, interval: timedelta = CONFIRMATION_INTERVAL) -> None:
         if interval <= timedelta(0):

@@ -33,7 +33,7 @@ from incident_comms.team.engage import engagement_emails
 from incident_comms.text import error_text
 
 if TYPE_CHECKING:
-    from incident_comms.lifecycle.transitions import Step
+    from incident_comms.lifecycle.models import Step
 
 
 class AlarmLifecycle(Protocol):

@@ -28,7 +28,8 @@ from incident_comms.approvals.tokens import token_fingerprint
 from incident_comms.incidents.machine_models import Outcome
 from incident_comms.incidents.models import Incident
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.lifecycle.transitions import Audit, IncidentLifecycle, Step, record_step
+from incident_comms.lifecycle.models import Audit, Step
+from incident_comms.lifecycle.transitions import IncidentLifecycle, record_step
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.team.emails import email_environment

@@ -1,33 +1,31 @@
 """Use case: walk stored incidents through recovery, resolution and postmortem with the state machine.
 
-:mod:`incident_comms.lifecycle` decides (pure); this module does what it decided, for one stored incident:
+:mod:`incident_comms.incidents.machine` decides (pure); this module does what it decided, for one stored incident:
 
-1. read the incident and its machine state (:func:`state_of`), feed the event to :func:`~incident_comms.lifecycle.
-   advance`;
+1. read the incident and its machine state (:func:`~incident_comms.lifecycle.logic.state_of`), feed the event to
+   :func:`~incident_comms.incidents.machine.advance`;
 2. when APPLIED, save the new state, phase, status and severity with their timeline entries (PHASE_CHANGED,
    SEVERITY_ESCALATED) in one write conditioned on the incident's ``revision``: two events at once (two alarms, a
    timer and a responder) never both apply to the same state; the later one is computed again from the new state;
-3. only then, once: draft each phase message the transition asks for (:func:`incident_comms.cadence.drafts.
-   draft_and_request`: stored, approval requested), arm each timer (:class:`LifecycleTimers`, whose firing comes
-   back here through :meth:`IncidentLifecycle.timer_fired`), and stop the update cadence on resolution
-   (:class:`UpdateCadence`, the promise side's schedules).
+3. only then, once: draft each phase message the transition asks for (:func:`incident_comms.approvals.requests.
+   draft_and_request`: stored, approval requested), arm each timer (:class:`~incident_comms.lifecycle.store.
+   LifecycleTimers`, whose firing comes back here through :meth:`IncidentLifecycle.timer_fired`), and stop the
+   update cadence on resolution (:class:`~incident_comms.lifecycle.store.UpdateCadence`, the promise side's
+   schedules).
 
-Ignored and refused events change nothing and raise nothing: they come back as a :class:`Step` with the machine's
-reason, for the caller to log and count. A drafting, scheduling or cadence failure after the state was saved is a
-``notification_failed`` entry on the timeline, never silent and never undoing the transition.
-
-The machine's state is stored on the incident (``Incident.lifecycle``), apart from ``Incident.alarms``: ingest
-records an alarm's new state before the machine sees the change, and the machine must still see it as a change.
+Ignored and refused events change nothing and raise nothing: they come back as a :class:`~incident_comms.lifecycle.
+models.Step` with the machine's reason, for the caller to log and count. A drafting, scheduling or cadence failure
+after the state was saved is a ``notification_failed`` entry on the timeline, never silent and never undoing the
+transition.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.approvals.requests import ApprovalRequests, draft_and_request
@@ -36,7 +34,6 @@ from incident_comms.incidents.machine import DEFAULT_SETTLE, advance
 from incident_comms.incidents.machine_models import (
     AlarmChanged,
     Event,
-    LifecycleState,
     ManualMove,
     Outcome,
     PostmortemPublished,
@@ -46,8 +43,12 @@ from incident_comms.incidents.machine_models import (
     Transition,
     timer_event,
 )
-from incident_comms.incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind, notification_failed
+from incident_comms.incidents.models import Incident, TimelineEntry, TimelineKind, notification_failed
 from incident_comms.incidents.store import IncidentStore
+from incident_comms.lifecycle.logic import actions_taken, incident_after, latest_cause, state_of, transition_entries
+from incident_comms.lifecycle.models import Audit, Step, TimerFiring
+from incident_comms.lifecycle.store import LifecycleTimers, UpdateCadence
+from incident_comms.lifecycle.texts import ACTIONS_PLANNED
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.text import error_text
@@ -60,121 +61,6 @@ TIMER_NAMES = {
     TimerKind.QUIET_CHECK: "Quiet period check",
     TimerKind.POSTMORTEM_REMINDER: "Postmortem reminder",
 }
-
-_ACTIONS_TAKEN: dict[str, dict[str, str]] = {
-    "es": {
-        "identified": "identificamos la causa: {cause}",
-        "identified_plain": "identificamos la causa",
-        "relapse": "volvimos a trabajar en ello cuando el problema reapareció",
-        "monitoring": "vigilamos el servicio hasta comprobar que funcionaba con normalidad",
-        "published": "le mantuvimos informado con {count} avisos",
-        "published_one": "le mantuvimos informado con 1 aviso",
-    },
-    "en": {
-        "identified": "we identified the cause: {cause}",
-        "identified_plain": "we identified the cause",
-        "relapse": "we went back to work on it when the problem came back",
-        "monitoring": "we watched the service until it was working normally",
-        "published": "we kept you informed with {count} updates",
-        "published_one": "we kept you informed with 1 update",
-    },
-}
-"""The steps of "what we did", in the plan's languages (English for any other), from the incident's timeline."""
-
-_ACTIONS_PLANNED = {
-    "es": "Publicaremos un informe del incidente con la causa raíz y lo que cambiaremos para que no se repita.",
-    "en": "We will publish an incident report with the root cause and what we will change so it does not happen again.",
-}
-
-
-class TimerFiring(BaseModel):
-    """What a lifecycle timer's schedule hands the lifecycle timer function: which incident, which timer."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    incident_id: str = Field(min_length=1, max_length=128)
-    timer: Timer
-
-
-class LifecycleTimers(Protocol):
-    def schedule(self, incident_id: str, timer: Timer) -> str:
-        """Make ``timer`` fire once for ``incident_id`` (replacing the incident's earlier timer of that kind);
-        answers the schedule's name. Raises when the scheduler refuses."""
-        ...
-
-
-class UpdateCadence(Protocol):
-    def cancel(self, incident_id: str) -> list[str]:
-        """Delete every update schedule of the incident (it is over); idempotent."""
-        ...
-
-
-@dataclass(frozen=True)
-class Audit:
-    """Who moved the incident by hand, and from where (a manual step's timeline entry carries it)."""
-
-    by: str
-    source_ip: str | None = None
-    user_agent: str | None = None
-
-    def as_data(self) -> dict[str, Any]:
-        return {"by": self.by, "source_ip": self.source_ip, "user_agent": self.user_agent}
-
-
-@dataclass
-class Step:
-    """What one lifecycle event did to one incident. ``outcome`` None: it could not be applied at all (no such
-    incident, contention, a store failure), ``reason`` says why."""
-
-    event: str
-    incident_id: str
-    outcome: Outcome | None
-    reason: str
-    phase: Phase | None = None
-    severity_id: str | None = None
-    drafted: list[str] = field(default_factory=list)
-    """Ids of the messages drafted (and whose approval was requested)."""
-    timers: list[str] = field(default_factory=list)
-    """Names of the schedules armed."""
-    cadence_stopped: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    """What went wrong after the transition was saved (each also on the timeline)."""
-    rejected: bool = False
-    """The input was not an event at all (a malformed timer firing): nothing was read or changed."""
-
-    @property
-    def result(self) -> str:
-        """applied, ignored, refused; rejected (bad input) or failed (could not be applied)."""
-        if self.outcome is not None:
-            return self.outcome.value
-        return "rejected" if self.rejected else "failed"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "event": self.event,
-            "incident_id": self.incident_id,
-            "outcome": self.result,
-            "reason": self.reason,
-            "phase": self.phase.value if self.phase else None,
-            "severity_id": self.severity_id,
-            "drafted": self.drafted,
-            "timers": self.timers,
-            "cadence_stopped": self.cadence_stopped,
-            "failures": self.failures,
-        }
-
-
-def state_of(incident: Incident) -> LifecycleState:
-    """The machine's state of a stored incident: the one its last transition saved (or ingest stored when it opened
-    the incident); for an incident stored before the machine kept its own, what the incident itself says."""
-    if incident.lifecycle is not None:
-        return LifecycleState.model_validate(incident.lifecycle)
-    return LifecycleState.of_incident(incident)
-
-
-def initial_lifecycle(incident: Incident) -> dict[str, Any]:
-    """The machine's state of an incident as it opens (its opening alarm in ALARM), to store with it."""
-    return LifecycleState.of_incident(incident).model_dump(mode="json")
 
 
 @dataclass(frozen=True)
@@ -340,107 +226,8 @@ class IncidentLifecycle:
             if cause:
                 facts["root_cause"] = cause
         if phase == Phase.RESOLVED:
-            facts["actions_planned"] = dict(_ACTIONS_PLANNED)
+            facts["actions_planned"] = dict(ACTIONS_PLANNED)
         return facts
-
-
-def incident_after(incident: Incident, transition: Transition, now: datetime) -> Incident:
-    """The incident with the transition's state, one revision later (resolved now, when this resolves it)."""
-    state = transition.state
-    resolving = incident.status == IncidentStatus.OPEN and state.status == IncidentStatus.RESOLVED
-    return incident.model_copy(
-        update={
-            "phase": state.phase,
-            "status": state.status,
-            "severity_id": state.severity_id,
-            "lifecycle": state.model_dump(mode="json"),
-            "revision": incident.revision + 1,
-            "updated_at": now,
-            "resolved_at": now if resolving else incident.resolved_at,
-        }
-    )
-
-
-def transition_entries(
-    before: Incident,
-    after: Incident,
-    transition: Transition,
-    event: str,
-    now: datetime,
-    audit: Audit | None = None,
-    cause: str | None = None,
-) -> list[TimelineEntry]:
-    """The timeline entries saved with a transition: the severity raised, the phase changed (with the machine's
-    reason, and for a responder's move who, from where, and the cause they gave)."""
-    data: dict[str, Any] = {"event": event, "reason": transition.reason, **(audit.as_data() if audit else {})}
-    if cause:
-        data["cause"] = cause
-    entries = []
-    if after.severity_id != before.severity_id:
-        entries.append(
-            TimelineEntry(
-                incident_id=before.id,
-                at=now,
-                kind=TimelineKind.SEVERITY_ESCALATED,
-                text=f"Severity {before.severity_id} → {after.severity_id}: {transition.reason}",
-                data={**data, "from": before.severity_id, "to": after.severity_id},
-            )
-        )
-    if after.phase != before.phase:
-        who = f" (by {audit.by})" if audit else ""
-        entries.append(
-            TimelineEntry(
-                incident_id=before.id,
-                at=now,
-                kind=TimelineKind.PHASE_CHANGED,
-                text=f"Phase {before.phase.value} → {after.phase.value}{who}: {transition.reason}",
-                data={**data, "from": before.phase.value, "to": after.phase.value},
-            )
-        )
-    return entries
-
-
-def latest_cause(timeline: Sequence[TimelineEntry]) -> str | None:
-    """The cause a responder gave when they last moved the incident to identified."""
-    causes = [
-        entry.data["cause"]
-        for entry in timeline
-        if entry.kind == TimelineKind.PHASE_CHANGED and entry.data.get("cause")
-    ]
-    return str(causes[-1]) if causes else None
-
-
-def actions_taken(plan: Plan, timeline: Sequence[TimelineEntry]) -> dict[str, str] | None:
-    """ "What we did", in every plan language, from the timeline: the cause identified, the relapses worked on, the
-    monitoring, the updates published. None when the timeline holds none of these."""
-    texts: dict[str, str] = {}
-    for locale in plan.definition.locales:
-        words = _ACTIONS_TAKEN.get(locale.split("-")[0], _ACTIONS_TAKEN["en"])
-        steps: list[str] = []
-        for entry in timeline:
-            if entry.kind != TimelineKind.PHASE_CHANGED:
-                continue
-            to, cause = entry.data.get("to"), entry.data.get("cause")
-            if to == Phase.IDENTIFIED.value:
-                came_back = entry.data.get("from") == Phase.MONITORING.value and not cause
-                step = (
-                    words["relapse"]
-                    if came_back
-                    else (words["identified"].format(cause=cause) if cause else words["identified_plain"])
-                )
-            elif to == Phase.MONITORING.value:
-                step = words["monitoring"]
-            else:
-                continue
-            if step not in steps:
-                steps.append(step)
-        published = len({entry.data.get("message_id") for entry in timeline if entry.kind == TimelineKind.PUBLISHED})
-        if published:
-            steps.append(words["published_one"] if published == 1 else words["published"].format(count=published))
-        if steps:
-            sentence = "; ".join(steps)
-            texts[locale] = sentence[0].upper() + sentence[1:] + ("" if sentence.endswith(".") else ".")
-    return texts or None
 
 
 def fire_timer(event: Any, lifecycle: IncidentLifecycle, now: datetime) -> Step:

@@ -1,0 +1,135 @@
+"""The items of the one DynamoDB table (declared in template.yaml): their keys, their (de)serialisation, and the
+two accesses the adapters on it share (an incident's items by sort-key prefix, a claim by conditional put). Values
+come back as plain Python (numbers as int or float, never Decimal), ready for pydantic to validate.
+
+Items (``pk`` / ``sk``):
+
+- ``INCIDENT#<id>`` / ``META``             the incident; ``gsi1pk=INCIDENTS``, ``gsi1sk=<opened_at>#<id>`` lists them
+- ``INCIDENT#<id>`` / ``TL#<at>#<key>``    one timeline entry
+- ``INCIDENT#<id>`` / ``MSG#<id>``         one message and its drafts
+- ``COMPONENT#<id>`` / ``OPEN``            the lock that keeps one open incident per component (released on resolution)
+- ``EVENT#<event key>`` / ``EVENT``        an applied inbound event, expiring by TTL after ``EVENT_TTL``
+- ``INCIDENT#<id>`` / ``PUB#<msg>#v<n>``   the hand-off of one message version to publishing
+- ``INCIDENT#<id>`` / ``PROMISES``         the promise ledger
+  (:class:`~incident_comms.incidents.promises.PromiseLedger`)
+- ``INCIDENT#<id>`` / ``DLV#<msg>#v<n>#<channel>``  what publishing one version did on one channel
+- ``TOKEN#<fingerprint>`` / ``USED``       a spent approval link, expiring by TTL a day after the link itself
+- ``SUBSCRIBE#<sha256>`` / ``CONFIRMATION``  the last subscribe confirmation email to one address, expiring by TTL
+  (written by :class:`incident_comms.adapters.subscriptions.DynamoConfirmationLimiter`)
+
+The incident store (:mod:`incident_comms.adapters.dynamodb`) writes and reads the incident's own items; the email
+ledgers (:mod:`incident_comms.adapters.email_ledgers`) and the report ledger put theirs under the same incident.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from incident_comms.adapters.client_errors import error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def attrs(data: dict[str, Any]) -> dict[str, Any]:
+    clean = json.loads(json.dumps(data), parse_float=Decimal)
+    return {key: _serializer.serialize(value) for key, value in clean.items()}
+
+
+def model_attrs(model: BaseModel, **keys: Any) -> dict[str, Any]:
+    return attrs({**model.model_dump(mode="json"), **keys})
+
+
+def item_values(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain Python values (numbers as int or float, not Decimal), for pydantic to validate."""
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def record_attrs(record: BaseModel) -> dict[str, Any]:
+    """A ledger record's fields as attributes, the fields that are None left out (its key is added by the caller)."""
+    data = json.loads(record.model_dump_json())
+    return {key: _serializer.serialize(value) for key, value in data.items() if value is not None}
+
+
+def record_values(item: dict[str, Any]) -> dict[str, Any]:
+    """A ledger item's plain values without its key, for the record's model to validate."""
+    return {k: v for k, v in item_values(item).items() if k not in ("pk", "sk")}
+
+
+def string_attr(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def incident_key(incident_id: str) -> dict[str, Any]:
+    return {"pk": string_attr(f"INCIDENT#{incident_id}"), "sk": string_attr("META")}
+
+
+def lock_key(component_id: str) -> dict[str, Any]:
+    return {"pk": string_attr(f"COMPONENT#{component_id}"), "sk": string_attr("OPEN")}
+
+
+def message_key(incident_id: str, message_id: str) -> dict[str, Any]:
+    return {"pk": string_attr(f"INCIDENT#{incident_id}"), "sk": string_attr(f"MSG#{message_id}")}
+
+
+def promises_key(incident_id: str) -> dict[str, Any]:
+    return {"pk": string_attr(f"INCIDENT#{incident_id}"), "sk": string_attr("PROMISES")}
+
+
+def token_key(fingerprint: str) -> dict[str, Any]:
+    return {"pk": string_attr(f"TOKEN#{fingerprint}"), "sk": string_attr("USED")}
+
+
+def incident_items(client: DynamoDBClient, table: str, incident_id: str, prefix: str) -> list[dict[str, Any]]:
+    """Every item of the incident whose sort key starts with ``prefix``, read consistently, page by page."""
+    paginator = client.get_paginator("query")
+    pages = paginator.paginate(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues={":pk": string_attr(f"INCIDENT#{incident_id}"), ":prefix": string_attr(prefix)},
+        ConsistentRead=True,
+    )
+    return [dict(item) for page in pages for item in page.get("Items", [])]
+
+
+def claim_item(
+    client: DynamoDBClient, table: str, item: dict[str, Any], condition: str, **expression: Any
+) -> dict[str, Any] | None:
+    """Put ``item`` when ``condition`` holds: None when it was put (the claim is ours), else the item that stood in
+    its way (read again, consistently, when DynamoDB did not answer it with the refusal)."""
+    try:
+        client.put_item(
+            TableName=table,
+            Item=item,
+            ConditionExpression=condition,
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            **expression,
+        )
+    except ClientError as error:
+        if error_code(error) != "ConditionalCheckFailedException":
+            raise
+        old: Any = error.response.get("Item")
+        if isinstance(old, dict) and old:
+            return dict(old)
+        key = {"pk": item["pk"], "sk": item["sk"]}
+        return dict(client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"])
+    return None

@@ -1,0 +1,86 @@
+"""Customer email on AWS: :class:`SesBulkEmailSender` is :class:`incident_comms.delivery.email.batches.store.
+BulkEmailSender`, one SES v2 SendBulkEmail call per batch, answering one
+:class:`~incident_comms.delivery.email.batches.models.EntryResult` per recipient.
+
+A call SES refused whole sent nothing: for its rate it is raised as :class:`~incident_comms.delivery.email.batches.
+store.SesThrottled` (try later), for good (any other 4xx) as :class:`~incident_comms.delivery.email.batches.store.
+SesRefused`; a server error is raised untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from incident_comms.adapters.client_errors import error_code
+from incident_comms.delivery.email.batches.models import BulkEmail, EntryResult
+from incident_comms.delivery.email.batches.store import THROTTLE_CODES, SesRefused, SesThrottled
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2.client import SESV2Client
+    from mypy_boto3_sesv2.type_defs import BulkEmailEntryTypeDef
+
+
+class SesBulkEmailSender:
+    """One SES v2 SendBulkEmail call per :class:`~incident_comms.delivery.email.batches.models.BulkEmail`, from
+    ``sender``.
+
+    The content goes inline (``DefaultContent.Template.TemplateContent``): no SES template to deploy or keep in
+    step with the plan. ``configuration_set`` routes bounces and complaints (SES event destinations) when given;
+    the email's tags go as ``DefaultEmailTags`` (one message, version and channel per call), so every event
+    names what it is about.
+    """
+
+    def __init__(self, client: SESV2Client, sender: str, configuration_set: str | None = None) -> None:
+        self._client = client
+        self._sender = sender
+        self._configuration_set = configuration_set
+
+    def send_bulk(self, email: BulkEmail) -> list[EntryResult]:
+        content: dict[str, str] = {"Subject": email.subject, "Text": email.text}
+        if email.html is not None:
+            content["Html"] = email.html
+        template: dict[str, Any] = {"TemplateContent": content, "TemplateData": json.dumps(dict(email.default_data))}
+        if email.headers:
+            template["Headers"] = [{"Name": name, "Value": value} for name, value in email.headers]
+        entries: list[BulkEmailEntryTypeDef] = [
+            {
+                "Destination": {"ToAddresses": [entry.address]},
+                "ReplacementEmailContent": {
+                    "ReplacementTemplate": {"ReplacementTemplateData": json.dumps(dict(entry.data))}
+                },
+                "ReplacementHeaders": [{"Name": name, "Value": value} for name, value in entry.headers],
+            }
+            for entry in email.entries
+        ]
+        request: dict[str, Any] = {
+            "FromEmailAddress": self._sender,
+            "DefaultContent": {"Template": template},
+            "BulkEmailEntries": entries,
+        }
+        if self._configuration_set:
+            request["ConfigurationSetName"] = self._configuration_set
+        if email.tags:
+            request["DefaultEmailTags"] = [{"Name": name, "Value": value} for name, value in email.tags]
+        try:
+            response = self._client.send_bulk_email(**request)
+        except ClientError as error:
+            code = error_code(error)
+            if code in THROTTLE_CODES or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429:
+                raise SesThrottled(code) from None
+            status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+            if 400 <= status < 500:
+                message = str(error.response.get("Error", {}).get("Message", ""))
+                raise SesRefused(code or str(status), message) from None
+            raise
+        return [
+            EntryResult(
+                address=entry.address,
+                status=str(result.get("Status", "FAILED")),
+                message_id=result.get("MessageId"),
+                error=result.get("Error"),
+            )
+            for entry, result in zip(email.entries, response.get("BulkEmailEntryResults", []), strict=False)
+        ]

@@ -1,0 +1,132 @@
+"""Pure functions of the lifecycle: the machine's state of a stored incident, the incident after a transition,
+the timeline entries saved with it, and the facts a phase draft is written from.
+
+Nothing here reads or writes: the use case (:mod:`incident_comms.lifecycle.transitions`) saves what these compute,
+in one write conditioned on the incident's ``revision``. The machine's state is stored on the incident
+(``Incident.lifecycle``), apart from ``Incident.alarms``: ingest records an alarm's new state before the machine
+sees the change, and the machine must still see it as a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from incident_comms.incidents.machine_models import LifecycleState, Transition
+from incident_comms.incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
+from incident_comms.lifecycle.models import Audit
+from incident_comms.lifecycle.texts import ACTIONS_TAKEN
+from incident_comms.plan.models import Phase, Plan
+
+
+def state_of(incident: Incident) -> LifecycleState:
+    """The machine's state of a stored incident: the one its last transition saved (or ingest stored when it opened
+    the incident); for an incident stored before the machine kept its own, what the incident itself says."""
+    if incident.lifecycle is not None:
+        return LifecycleState.model_validate(incident.lifecycle)
+    return LifecycleState.of_incident(incident)
+
+
+def initial_lifecycle(incident: Incident) -> dict[str, Any]:
+    """The machine's state of an incident as it opens (its opening alarm in ALARM), to store with it."""
+    return LifecycleState.of_incident(incident).model_dump(mode="json")
+
+
+def incident_after(incident: Incident, transition: Transition, now: datetime) -> Incident:
+    """The incident with the transition's state, one revision later (resolved now, when this resolves it)."""
+    state = transition.state
+    resolving = incident.status == IncidentStatus.OPEN and state.status == IncidentStatus.RESOLVED
+    return incident.model_copy(
+        update={
+            "phase": state.phase,
+            "status": state.status,
+            "severity_id": state.severity_id,
+            "lifecycle": state.model_dump(mode="json"),
+            "revision": incident.revision + 1,
+            "updated_at": now,
+            "resolved_at": now if resolving else incident.resolved_at,
+        }
+    )
+
+
+def transition_entries(
+    before: Incident,
+    after: Incident,
+    transition: Transition,
+    event: str,
+    now: datetime,
+    audit: Audit | None = None,
+    cause: str | None = None,
+) -> list[TimelineEntry]:
+    """The timeline entries saved with a transition: the severity raised, the phase changed (with the machine's
+    reason, and for a responder's move who, from where, and the cause they gave)."""
+    data: dict[str, Any] = {"event": event, "reason": transition.reason, **(audit.as_data() if audit else {})}
+    if cause:
+        data["cause"] = cause
+    entries = []
+    if after.severity_id != before.severity_id:
+        entries.append(
+            TimelineEntry(
+                incident_id=before.id,
+                at=now,
+                kind=TimelineKind.SEVERITY_ESCALATED,
+                text=f"Severity {before.severity_id} → {after.severity_id}: {transition.reason}",
+                data={**data, "from": before.severity_id, "to": after.severity_id},
+            )
+        )
+    if after.phase != before.phase:
+        who = f" (by {audit.by})" if audit else ""
+        entries.append(
+            TimelineEntry(
+                incident_id=before.id,
+                at=now,
+                kind=TimelineKind.PHASE_CHANGED,
+                text=f"Phase {before.phase.value} → {after.phase.value}{who}: {transition.reason}",
+                data={**data, "from": before.phase.value, "to": after.phase.value},
+            )
+        )
+    return entries
+
+
+def latest_cause(timeline: Sequence[TimelineEntry]) -> str | None:
+    """The cause a responder gave when they last moved the incident to identified."""
+    causes = [
+        entry.data["cause"]
+        for entry in timeline
+        if entry.kind == TimelineKind.PHASE_CHANGED and entry.data.get("cause")
+    ]
+    return str(causes[-1]) if causes else None
+
+
+def actions_taken(plan: Plan, timeline: Sequence[TimelineEntry]) -> dict[str, str] | None:
+    """ "What we did", in every plan language, from the timeline: the cause identified, the relapses worked on, the
+    monitoring, the updates published. None when the timeline holds none of these."""
+    texts: dict[str, str] = {}
+    for locale in plan.definition.locales:
+        words = ACTIONS_TAKEN.get(locale.split("-")[0], ACTIONS_TAKEN["en"])
+        steps: list[str] = []
+        for entry in timeline:
+            if entry.kind != TimelineKind.PHASE_CHANGED:
+                continue
+            to, cause = entry.data.get("to"), entry.data.get("cause")
+            if to == Phase.IDENTIFIED.value:
+                came_back = entry.data.get("from") == Phase.MONITORING.value and not cause
+                step = (
+                    words["relapse"]
+                    if came_back
+                    else (words["identified"].format(cause=cause) if cause else words["identified_plain"])
+                )
+            elif to == Phase.MONITORING.value:
+                step = words["monitoring"]
+            else:
+                continue
+            if step not in steps:
+                steps.append(step)
+        published = len({entry.data.get("message_id") for entry in timeline if entry.kind == TimelineKind.PUBLISHED})
+        if published:
+            steps.append(words["published_one"] if published == 1 else words["published"].format(count=published))
+        if steps:
+            sentence = "; ".join(steps)
+            texts[locale] = sentence[0].upper() + sentence[1:] + ("" if sentence.endswith(".") else ".")
+    return texts or None
