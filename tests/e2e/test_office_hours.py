@@ -1,15 +1,15 @@
 """A SEV1 across three hours that crosses the customers' office closing, on the local stack, over HTTP only, with the
 clock set by hand (issue 6, "Tests").
 
-The stack's clock is set to a Monday 16:00 in Madrid (the Spanish customers' office closes at 18:00), the sample SEV1
-alarm opens an incident, and its first message is approved. From then on each promise is followed minute by minute:
-nothing fires a second before it is due, at the due time the prompter drafts a holding update and asks the
-communications lead; most are approved at once, one is left waiting until the plan's grace has passed (the incident
-commanders are alerted, once, and the miss is on the timeline) and is approved after. Every due time is what
-:func:`incident_comms.cadence.next_update_due` says for the plan, computed here from the plan, never hard-coded;
-one of them must be the pre-close update, promised before 18:00 Madrid. The walk ends when the next promise would
-fall past the three hours: the incident is resolved from the approval page's move form, and no reminder of it is
-left in the scheduler.
+The stack starts on a Monday 16:00 in Madrid (the Spanish customers' office closes at 18:00), pinned whatever instant
+the rest of the suite runs at; the sample SEV1 alarm opens an incident, and its first message is approved. From then
+on each promise is followed minute by minute: nothing fires a second before it is due, at the due time the prompter
+drafts a holding update and asks the communications lead; most are approved at once, one is left waiting until the
+plan's grace has passed (the incident commanders are alerted, once, and the miss is on the timeline) and is approved
+after. Every due time is what :func:`incident_comms.cadence.next_update_due` says for the plan, computed here from
+the plan, never hard-coded; one of them must be the pre-close update, promised before 18:00 Madrid. The walk ends when
+the next promise would fall past the three hours: the incident is resolved from the approval page's move form, and no
+reminder of it is left in the scheduler.
 """
 
 from __future__ import annotations
@@ -32,9 +32,12 @@ from tests.e2e.test_cadence import COMMANDERS, COMMS_LEAD
 from tests.e2e.test_lifecycle import awaiting, clock_now, incident, post_alarm
 from tests.forms import FormReader
 
-pytestmark = pytest.mark.e2e
-
 MADRID = ZoneInfo("Europe/Madrid")
+START = datetime(2026, 11, 30, 16, 0, tzinfo=MADRID)
+"""A Monday, 16:00 in Madrid: two hours before the Spanish customers' office closes."""
+
+pytestmark = [pytest.mark.e2e, pytest.mark.stack_clock(START.isoformat())]
+
 OFFICE_CLOSES = time(18, 0)
 """The Spanish customers' office closing time (plan/channels.yaml, audience customers_es)."""
 WALK = timedelta(hours=3)
@@ -60,13 +63,6 @@ def expected_promise(plan: Plan, drafted_at: datetime, published_at: datetime) -
     renewed = next_update_due(severity, audiences, published_at)
     assert renewed is not None
     return renewed
-
-
-def next_monday_at_four_in_madrid(after: datetime) -> datetime:
-    """16:00 Madrid on the first Monday after ``after``'s local date, in UTC (whatever the daylight-saving rule)."""
-    local = after.astimezone(MADRID)
-    day = local.date() + timedelta(days=(7 - local.weekday()) % 7 or 7)
-    return datetime.combine(day, time(16, 0), tzinfo=MADRID).astimezone(UTC)
 
 
 def set_clock(stack: RunningStack, when: datetime) -> list[dict[str, Any]]:
@@ -174,7 +170,7 @@ def test_the_clock_is_set_forward_only_and_refused_with_one_reason(stack: Runnin
 
 
 def test_the_stack_starts_at_the_clock_it_is_given() -> None:
-    running = start_stack("--no-sample", "--clock", "2026-11-23T15:00:00Z")
+    running = start_stack("--no-sample", clock=datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
     try:
         assert clock_now(running) == datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
     finally:
@@ -185,11 +181,10 @@ def test_a_sev1_across_the_office_closing_is_prompted_escalated_once_and_stopped
     fresh_stack: RunningStack, plan: Plan
 ) -> None:
     stack = fresh_stack
-    start = next_monday_at_four_in_madrid(clock_now(stack))
-    end = start + WALK
+    assert clock_now(stack) == START
+    end = START + WALK
     grace = plan.roles.escalation.grace
-    set_clock(stack, start)
-    opened = post_alarm(stack, "cloudwatch-eventbridge-alarm.json", start)
+    opened = post_alarm(stack, "cloudwatch-eventbridge-alarm.json", START)
     assert opened["applied"] == "opened"
     incident_id = opened["incident_id"]
     first = awaiting(stack, incident_id, "investigating")
@@ -262,7 +257,7 @@ def test_a_sev1_across_the_office_closing_is_prompted_escalated_once_and_stopped
 
     # The walk crossed the office closing: one promise was the pre-close update, made and kept before 18:00 Madrid.
     (pre_close,) = [due for due in prompted if due.reason == DueReason.BEFORE_CLOSE]
-    closing = datetime.combine(start.astimezone(MADRID).date(), OFFICE_CLOSES, tzinfo=MADRID)
+    closing = datetime.combine(START.date(), OFFICE_CLOSES, tzinfo=MADRID)
     assert pre_close.audience_id == "customers_es"
     assert closing - timedelta(hours=1) < pre_close.due_at < closing
     assert any(due.due_at > closing for due in prompted), "the walk went on past the closing"
