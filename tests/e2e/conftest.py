@@ -1,4 +1,9 @@
-"""Start ``incident-comms local`` as a real process on a free port and drive it over HTTP only."""
+"""Start ``incident-comms local`` as a real process on a free port and drive it over HTTP only.
+
+Every stack starts on a fixed clock, never the wall clock: :data:`SUITE_CLOCK` unless ``INCIDENT_COMMS_E2E_CLOCK``
+names another instant (``scripts/clock-matrix.sh`` runs the suite at a dozen), or a module or test pins its own
+with ``pytest.mark.stack_clock("2026-11-30T16:00:00+01:00")``. Tests read the stack's clock for what they expect.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,32 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from incident_comms.local.server import parse_instant
 from tests.conftest import REPO
+
+CLOCK_VARIABLE = "INCIDENT_COMMS_E2E_CLOCK"
+SUITE_CLOCK = "2026-11-25T10:00:00+00:00"
+"""A Wednesday: 11:00 in Madrid (its offices open), 04:00 in Mexico City (its offices not yet)."""
+
+
+def suite_clock() -> datetime:
+    """The instant the suite's stacks start at: ``INCIDENT_COMMS_E2E_CLOCK`` if set, else :data:`SUITE_CLOCK`."""
+    text = os.environ.get(CLOCK_VARIABLE) or SUITE_CLOCK
+    try:
+        return parse_instant(text)
+    except ValueError as error:
+        raise pytest.UsageError(f"{CLOCK_VARIABLE}: {error}") from None
+
+
+def chosen_clock(request: pytest.FixtureRequest) -> datetime:
+    """The ``stack_clock`` the test (or its module) pins, else the suite's."""
+    marker = request.node.get_closest_marker("stack_clock")
+    return parse_instant(marker.args[0]) if marker is not None else suite_clock()
 
 
 @dataclass
@@ -101,11 +127,13 @@ class RunningStack:
         return "".join(self.output)
 
 
-def start_stack(*extra: str) -> RunningStack:
+def start_stack(*extra: str, clock: datetime | None = None) -> RunningStack:
+    """``incident-comms local`` with ``extra`` options, its clock at ``clock`` (else the suite's)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)
+    at = clock or suite_clock()
     process = subprocess.Popen(
-        [sys.executable, "-m", "incident_comms", "local", "--port", "0", *extra],
+        [sys.executable, "-m", "incident_comms", "local", "--port", "0", "--clock", at.isoformat(), *extra],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -138,15 +166,15 @@ def start_stack(*extra: str) -> RunningStack:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[RunningStack]:
+def stack(request: pytest.FixtureRequest) -> Iterator[RunningStack]:
     """One stack per test module; tests in a module must not depend on each other's state."""
-    running = start_stack("--no-sample")
+    running = start_stack("--no-sample", clock=chosen_clock(request))
     yield running
     running.stop()
 
 
 @pytest.fixture
-def fresh_stack() -> Iterator[RunningStack]:
-    running = start_stack("--no-sample")
+def fresh_stack(request: pytest.FixtureRequest) -> Iterator[RunningStack]:
+    running = start_stack("--no-sample", clock=chosen_clock(request))
     yield running
     running.stop()

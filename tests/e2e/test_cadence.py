@@ -1,7 +1,9 @@
-"""Keeping the promise on the local stack, over HTTP only: the published SEV1 message promises the next update;
-at the promised time a holding update awaits the communications lead's approval; past the grace the incident
-commander is alerted and the miss is on the timeline; approving the update keeps the promise (late) and arms the
-next reminder."""
+"""Keeping the promise on the local stack, over HTTP only: the published SEV1 message promises the next update; at
+the promised time a holding update awaits the communications lead's approval; nobody approves it, so at the approval
+timeout its pre-approved holding text goes out (keeping the promise, late) and promises the next update; when that
+one falls due the update still waits, so nothing new is drafted, and past the grace the incident commanders are
+alerted and the miss is on the timeline; approving the update then keeps the promise (late) and arms the next
+reminder. Every time is read from the stack (the promise ledger, the plan), none assumed."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from incident_comms.plan.loader import load_plan
+from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_approvals import APPROVAL_NEEDED, open_incident, published, state
 from tests.e2e.test_publishing import approve
@@ -26,12 +30,13 @@ def incident_now(stack: RunningStack, incident_id: str) -> dict[str, Any]:
 
 
 def move_to(stack: RunningStack, when: datetime) -> list[dict[str, Any]]:
-    """Move the stack's clock to ``when``; answers the one-time schedules that fired on the way."""
-    now = datetime.fromisoformat(stack.request("POST", "/local/clock", {"advance": "PT0S"}).json()["now"])
-    seconds = int((when - now).total_seconds())
-    assert seconds >= 0, (now, when)
-    fired = stack.request("POST", "/local/clock", {"advance": f"PT{seconds}S"}).json()["fired"]
-    return [item for item in fired if "schedule" in item]
+    """Move the stack's clock to ``when``; answers the one-time schedules that fired on the way, each of which
+    must have worked."""
+    answer = stack.request("POST", "/local/clock", {"set": when.isoformat()})
+    assert answer.status == 200, answer.body
+    fired = [item for item in answer.json()["fired"] if "schedule" in item]
+    assert not [item for item in fired if "error" in item], fired
+    return fired
 
 
 def emails_to(stack: RunningStack, people: set[str], since: int) -> list[dict[str, Any]]:
@@ -44,58 +49,88 @@ def outbox_size(stack: RunningStack) -> int:
 
 
 def test_a_missed_promise_is_prompted_escalated_and_kept_late(fresh_stack: RunningStack) -> None:
+    plan = load_plan(REPO / "plan")
+    grace = plan.roles.escalation.grace
     incident = open_incident(fresh_stack)
+    timeout = plan.severity(incident["severity_id"]).approval_timeout
+    assert timeout is not None
     approve(fresh_stack, incident)
     published(fresh_stack, incident["id"])
-    after = fresh_stack.wait_for(lambda: _promised(fresh_stack, incident["id"]), seconds=20)
+    after = fresh_stack.wait_for(lambda: _promised(fresh_stack, incident["id"], 1), seconds=20)
     (promise,) = after["promises"]
     due = datetime.fromisoformat(promise["due_at"])
     assert promise["kept_at"] is None and after["conformance"]["promises"]["made"] == 1
 
-    # Scheduler fires within the minute after the due time.
     before = outbox_size(fresh_stack)
-    fired = move_to(fresh_stack, due + timedelta(minutes=1))
-    assert f"update-{incident['id']}" in [item["schedule"] for item in fired], fired
+    fired = move_to(fresh_stack, due)
+    reminders = [item for item in fired if item["schedule"] == f"update-{incident['id']}"]
+    assert [(item["result"]["result"], item["at"]) for item in reminders] == [("drafted", due.isoformat())], fired
     prompted = incident_now(fresh_stack, incident["id"])
     (update,) = [m for m in prompted["messages"] if m["status"] == "awaiting_approval"]
-    assert update["phase"] == "update"
+    assert update["phase"] == "update" and datetime.fromisoformat(update["created_at"]) == due
     asked = [email for email in emails_to(fresh_stack, COMMS_LEAD, before) if APPROVAL_NEEDED in email["subject"]]
     assert {address for email in asked for address in email["to"]} == COMMS_LEAD
     assert "update_due" in [entry["kind"] for entry in prompted["timeline"]]
 
+    fired = move_to(fresh_stack, due + timeout)
+    assert [(item["function"], item["result"]["result"]) for item in fired] == [
+        ("ApprovalTimeoutFunction", "holding_published")
+    ], fired
+    held = fresh_stack.wait_for(lambda: _promised(fresh_stack, incident["id"], 2), seconds=20)
+    (holding,) = [m for m in held["messages"] if m["holding"]]
+    first, second = held["promises"]
+    assert holding["replaces"] == update["id"] and second["message_id"] == holding["id"]
+    assert (first["kept_by"], datetime.fromisoformat(first["kept_at"])) == (holding["id"], due + timeout)
+    assert "promise_missed" not in [entry["kind"] for entry in held["timeline"]], "kept within the grace"
+    again = datetime.fromisoformat(second["due_at"])
+
     before = outbox_size(fresh_stack)
-    fired = move_to(fresh_stack, due + timedelta(minutes=10))
+    fired = move_to(fresh_stack, again)
+    assert [
+        (item["schedule"], item["result"]["result"]) for item in fired if item["function"] != "DeliveryReportFunction"
+    ] == [(f"update-{incident['id']}", "already_waiting")], fired
+    assert not [email for email in emails_to(fresh_stack, COMMS_LEAD, before) if APPROVAL_NEEDED in email["subject"]]
+    assert move_to(fresh_stack, again + grace - timedelta(seconds=1)) == []
+
+    fired = move_to(fresh_stack, again + grace)
     assert [item["schedule"] for item in fired] == [f"overdue-{incident['id']}"], fired
     escalated = incident_now(fresh_stack, incident["id"])
     (missed,) = [entry for entry in escalated["timeline"] if entry["kind"] == "promise_missed"]
-    assert missed["text"].startswith(f"Promised {due:%H:%M} UTC, no update by")
+    assert missed["text"].startswith(f"Promised {again:%H:%M} UTC, no update by")
     alerts = emails_to(fresh_stack, COMMANDERS, before)
     assert {address for email in alerts for address in email["to"]} == COMMANDERS
     assert all("no ha salido" in email["subject"] for email in alerts)
-    assert move_to(fresh_stack, due + timedelta(minutes=10)) == []  # nothing fires twice
+    assert move_to(fresh_stack, again + grace) == []  # nothing fires twice
 
     approve(fresh_stack, escalated)
-    kept = fresh_stack.wait_for(lambda: _kept(fresh_stack, incident["id"]), seconds=20)
-    first, second = kept["promises"]
-    assert first["kept_by"] == update["id"] and first["missed_at"] is not None
-    assert second["message_id"] == update["id"] and second["kept_at"] is None
-    (kept_entry,) = [entry for entry in kept["timeline"] if entry["kind"] == "promise_kept"]
+    kept = fresh_stack.wait_for(lambda: _kept(fresh_stack, incident["id"], update["id"]), seconds=20)
+    _, second, third = kept["promises"]
+    assert second["kept_by"] == update["id"] and second["missed_at"] is not None
+    assert third["message_id"] == update["id"] and third["kept_at"] is None
+    (kept_entry,) = [
+        entry
+        for entry in kept["timeline"]
+        if entry["kind"] == "promise_kept" and update["id"] in entry["text"] and holding["id"] not in entry["text"]
+    ]
     assert kept_entry["data"]["late"] is True
-    assert kept["conformance"]["promises"]["kept_late"] == 1
-    fired = move_to(fresh_stack, datetime.fromisoformat(second["due_at"]) + timedelta(minutes=1))
-    assert f"update-{incident['id']}" in [item["schedule"] for item in fired], "the next reminder was armed"
+    assert kept["conformance"]["promises"]["kept_late"] == 2
+    next_due = datetime.fromisoformat(third["due_at"])
+    fired = move_to(fresh_stack, next_due)
+    assert (f"update-{incident['id']}", next_due.isoformat()) in [(item["schedule"], item["at"]) for item in fired], (
+        "the next reminder was armed"
+    )
 
 
-def _kept(stack: RunningStack, incident_id: str) -> dict[str, Any] | None:
-    """The incident once the publisher recorded the update's promise (ledger and timeline are read one after the
-    other by ``/local/incidents``, so wait until both show it)."""
+def _kept(stack: RunningStack, incident_id: str, message_id: str) -> dict[str, Any] | None:
+    """The incident once the publisher recorded that ``message_id`` kept a promise and made the next one (ledger and
+    timeline are read one after the other by ``/local/incidents``, so wait until both show it)."""
     found = incident_now(stack, incident_id)
-    recorded = "promise_kept" in [entry["kind"] for entry in found["timeline"]]
-    return found if recorded and len(found["promises"]) == 2 else None
+    recorded = [entry for entry in found["timeline"] if entry["kind"] == "promise_made" and message_id in entry["text"]]
+    return found if recorded and found["promises"][-1]["message_id"] == message_id else None
 
 
-def _promised(stack: RunningStack, incident_id: str) -> dict[str, Any] | None:
-    """The incident once its first publication's promise is recorded (it follows the ``published`` entry)."""
+def _promised(stack: RunningStack, incident_id: str, made: int) -> dict[str, Any] | None:
+    """The incident once ``made`` promises are recorded in the ledger and on the timeline."""
     found = incident_now(stack, incident_id)
-    recorded = "promise_made" in [entry["kind"] for entry in found["timeline"]]
-    return found if recorded and found["promises"] else None
+    recorded = [entry["kind"] for entry in found["timeline"]].count("promise_made")
+    return found if recorded >= made and len(found["promises"]) >= made else None

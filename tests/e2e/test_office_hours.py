@@ -1,15 +1,17 @@
 """A SEV1 across three hours that crosses the customers' office closing, on the local stack, over HTTP only, with the
 clock set by hand (issue 6, "Tests").
 
-The stack's clock is set to a Monday 16:00 in Madrid (the Spanish customers' office closes at 18:00), the sample SEV1
-alarm opens an incident, and its first message is approved. From then on each promise is followed minute by minute:
-nothing fires a second before it is due, at the due time the prompter drafts a holding update and asks the
-communications lead; most are approved at once, one is left waiting until the plan's grace has passed (the incident
-commanders are alerted, once, and the miss is on the timeline) and is approved after. Every due time is what
-:func:`incident_comms.cadence.due.next_update_due` says for the plan, computed here from the plan, never hard-coded;
-one of them must be the pre-close update, promised before 18:00 Madrid. The walk ends when the next promise would
-fall past the three hours: the incident is resolved from the approval page's move form, and no reminder of it is
-left in the scheduler.
+The stack starts on a Monday 16:00 in Madrid (the Spanish customers' office closes at 18:00), pinned whatever instant
+the rest of the suite runs at; the sample SEV1 alarm opens an incident, and its first message is approved. From then
+on each promise is followed to the second: nothing fires a second before it is due, at the due time the prompter
+drafts a holding update and asks the communications lead; most are approved at once. One is left waiting: at its
+approval timeout the pre-approved holding text goes out in its place (keeping the promise late, within the grace,
+so nobody is alerted) and promises the next update; when that falls due the update still waits, so nothing new is
+drafted, and once the plan's grace has passed the incident commanders are alerted, once, and the miss is on the
+timeline; the update is approved after. Every due time is what :func:`incident_comms.cadence.due.next_update_due` says
+for the plan, computed here from the plan, never hard-coded; one of them must be the pre-close update, promised
+before 18:00 Madrid. The walk ends when the next promise would fall past the three hours: the incident is resolved
+from the approval page's move form, and no reminder of it is left in the scheduler.
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ from tests.e2e.test_cadence import COMMANDERS, COMMS_LEAD
 from tests.e2e.test_lifecycle import awaiting, clock_now, incident, post_alarm
 from tests.forms import FormReader
 
-pytestmark = pytest.mark.e2e
-
 MADRID = ZoneInfo("Europe/Madrid")
+START = datetime(2026, 11, 30, 16, 0, tzinfo=MADRID)
+"""A Monday, 16:00 in Madrid: two hours before the Spanish customers' office closes."""
+
+pytestmark = [pytest.mark.e2e, pytest.mark.stack_clock(START.isoformat())]
+
 OFFICE_CLOSES = time(18, 0)
 """The Spanish customers' office closing time (plan/channels.yaml, audience customers_es)."""
 WALK = timedelta(hours=3)
@@ -63,22 +68,20 @@ def expected_promise(plan: Plan, drafted_at: datetime, published_at: datetime) -
     return renewed
 
 
-def next_monday_at_four_in_madrid(after: datetime) -> datetime:
-    """16:00 Madrid on the first Monday after ``after``'s local date, in UTC (whatever the daylight-saving rule)."""
-    local = after.astimezone(MADRID)
-    day = local.date() + timedelta(days=(7 - local.weekday()) % 7 or 7)
-    return datetime.combine(day, time(16, 0), tzinfo=MADRID).astimezone(UTC)
-
-
-def set_clock(stack: RunningStack, when: datetime) -> list[dict[str, Any]]:
-    """Set the stack's clock to ``when``; answers the reminder firings (``update-``/``overdue-`` schedules) on the
-    way. Every firing must have worked."""
+def move(stack: RunningStack, when: datetime) -> list[dict[str, Any]]:
+    """Set the stack's clock to ``when``; answers every firing on the way, each of which must have worked."""
     answer = stack.request("POST", "/local/clock", {"set": when.isoformat()})
     assert answer.status == 200, answer.body
     assert datetime.fromisoformat(answer.json()["now"]) == when
     fired: list[dict[str, Any]] = answer.json()["fired"]
     assert not [item for item in fired if "error" in item], fired
-    return [item for item in fired if str(item.get("schedule", "")).startswith(("update-", "overdue-"))]
+    return fired
+
+
+def set_clock(stack: RunningStack, when: datetime) -> list[dict[str, Any]]:
+    """Set the stack's clock to ``when``; answers the reminder firings (``update-``/``overdue-`` schedules) on the
+    way."""
+    return [item for item in move(stack, when) if str(item.get("schedule", "")).startswith(("update-", "overdue-"))]
 
 
 def emails(stack: RunningStack) -> list[dict[str, Any]]:
@@ -106,6 +109,11 @@ def approve(stack: RunningStack, incident_id: str, message_id: str) -> datetime:
     fields.update({name: APPROVAL_REASON for name, value in fields.items() if "reason" in name and not value})
     answer = post_form(stack, path, fields)
     assert answer.status == 200, answer.body
+    return published_when(stack, incident_id, message_id)
+
+
+def published_when(stack: RunningStack, incident_id: str, message_id: str) -> datetime:
+    """When ``message_id`` was published, once it is."""
 
     def published() -> datetime | None:
         for entry in incident(stack, incident_id)["timeline"]:
@@ -175,7 +183,7 @@ def test_the_clock_is_set_forward_only_and_refused_with_one_reason(stack: Runnin
 
 
 def test_the_stack_starts_at_the_clock_it_is_given() -> None:
-    running = start_stack("--no-sample", "--clock", "2026-11-23T15:00:00Z")
+    running = start_stack("--no-sample", clock=datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
     try:
         assert clock_now(running) == datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
     finally:
@@ -186,23 +194,26 @@ def test_a_sev1_across_the_office_closing_is_prompted_escalated_once_and_stopped
     fresh_stack: RunningStack, plan: Plan
 ) -> None:
     stack = fresh_stack
-    start = next_monday_at_four_in_madrid(clock_now(stack))
-    end = start + WALK
+    assert clock_now(stack) == START
+    end = START + WALK
     grace = plan.roles.escalation.grace
-    set_clock(stack, start)
-    opened = post_alarm(stack, "cloudwatch-eventbridge-alarm.json", start)
+    timeout = plan.severity(SEVERITY).approval_timeout
+    assert timeout is not None and timeout <= grace, "the holding text goes out before anyone is alerted"
+    opened = post_alarm(stack, "cloudwatch-eventbridge-alarm.json", START)
     assert opened["applied"] == "opened"
     incident_id = opened["incident_id"]
     first = awaiting(stack, incident_id, "investigating")
     published_at = approve(stack, incident_id, first["id"])
-    last = first
+    promised_by, drafted_at = first["id"], datetime.fromisoformat(first["created_at"])
     prompted: list[DuePromise] = []
+    waiting: dict[str, Any] | None = None
     left_waiting: str | None = None
+    holding_id: str | None = None
     escalations_before = len([e for e in emails(stack) if ESCALATION_SUBJECT in e["subject"]])
 
     while True:
-        promise = promise_of(stack, incident_id, last["id"])
-        expected = expected_promise(plan, datetime.fromisoformat(last["created_at"]), published_at)
+        promise = promise_of(stack, incident_id, promised_by)
+        expected = expected_promise(plan, drafted_at, published_at)
         assert datetime.fromisoformat(promise["promised_at"]) == published_at
         assert (datetime.fromisoformat(promise["due_at"]), promise["reason"], promise["audience_id"]) == (
             expected.due_at,
@@ -212,34 +223,16 @@ def test_a_sev1_across_the_office_closing_is_prompted_escalated_once_and_stopped
         due = expected.due_at
         assert reminder_schedules(stack)[f"update-{incident_id}"] == f"at({due:%Y-%m-%dT%H:%M:%S})"
         assert set_clock(stack, due - timedelta(seconds=1)) == [], "nothing fires before the promised time"
-
-        # One holding update is left waiting: the scheduler fires it within the minute after the due time.
-        leave_waiting = left_waiting is None and len(prompted) == 1
         before = len(emails(stack))
-        fired = set_clock(stack, due + timedelta(minutes=1) if leave_waiting else due)
-        assert [(item["schedule"], datetime.fromisoformat(item["due"])) for item in fired] == [
-            (f"update-{incident_id}", due)
-        ]
-        assert fired[0]["result"]["result"] == "drafted", fired
+        fired = set_clock(stack, due)
         prompted.append(expected)
-        now = clock_now(stack)
-        update = awaiting(stack, incident_id, "update")
-        assert update["id"] == fired[0]["result"]["message_id"]
-        assert datetime.fromisoformat(update["created_at"]) == now
-        (asked,) = [
-            entry
-            for entry in incident(stack, incident_id)["timeline"]
-            if entry["kind"] == "approval_requested"
-            and entry["data"].get("message_id") == update["id"]
-            and "to" in entry["data"]
-        ]
-        assert datetime.fromisoformat(asked["at"]) == now and set(asked["data"]["to"]) == COMMS_LEAD
-        approval_emails = [e for e in emails(stack)[before:] if APPROVAL_NEEDED in e["subject"]]
-        assert recipients(approval_emails) == COMMS_LEAD
-        assert reminder_schedules(stack)[f"overdue-{incident_id}"] == f"at({due + grace:%Y-%m-%dT%H:%M:%S})"
 
-        if leave_waiting:
-            left_waiting = update["id"]
+        if waiting is not None:
+            # The update left waiting still waits: nothing new is drafted; past the grace the commanders are alerted.
+            assert [(item["schedule"], item["result"]["result"]) for item in fired] == [
+                (f"update-{incident_id}", "already_waiting")
+            ]
+            assert not [e for e in emails(stack)[before:] if APPROVAL_NEEDED in e["subject"]]
             assert set_clock(stack, due + grace - timedelta(seconds=1)) == []
             before = len(emails(stack))
             fired = set_clock(stack, due + grace)
@@ -253,27 +246,67 @@ def test_a_sev1_across_the_office_closing_is_prompted_escalated_once_and_stopped
             alerts = [e for e in emails(stack)[before:] if ESCALATION_SUBJECT in e["subject"]]
             assert recipients(alerts) == COMMANDERS and len(alerts) == len(COMMANDERS)
             assert not (recipients(alerts) & COMMS_LEAD)
+            published_at = approve(stack, incident_id, waiting["id"])
+            assert published_at == due + grace
+            promised_by, drafted_at = waiting["id"], datetime.fromisoformat(waiting["created_at"])
+            waiting = None
+            continue
+
+        assert [
+            (item["schedule"], datetime.fromisoformat(item["due"]), datetime.fromisoformat(item["at"]))
+            for item in fired
+        ] == [(f"update-{incident_id}", due, due)]
+        assert fired[0]["result"]["result"] == "drafted", fired
+        update = awaiting(stack, incident_id, "update")
+        assert update["id"] == fired[0]["result"]["message_id"]
+        assert datetime.fromisoformat(update["created_at"]) == due
+        (asked,) = [
+            entry
+            for entry in incident(stack, incident_id)["timeline"]
+            if entry["kind"] == "approval_requested"
+            and entry["data"].get("message_id") == update["id"]
+            and "to" in entry["data"]
+        ]
+        assert datetime.fromisoformat(asked["at"]) == due and set(asked["data"]["to"]) == COMMS_LEAD
+        approval_emails = [e for e in emails(stack)[before:] if APPROVAL_NEEDED in e["subject"]]
+        assert recipients(approval_emails) == COMMS_LEAD
+        assert reminder_schedules(stack)[f"overdue-{incident_id}"] == f"at({due + grace:%Y-%m-%dT%H:%M:%S})"
+
+        if left_waiting is None and len(prompted) == 2:
+            # Nobody approves this one: at its approval timeout the holding text goes out in its place.
+            left_waiting, waiting = update["id"], update
+            assert [item for item in move(stack, due + timeout - timedelta(seconds=1)) if "schedule" in item] == []
+            timed_out = [item for item in move(stack, due + timeout) if "schedule" in item]
+            assert [(item["function"], item["result"]["result"]) for item in timed_out] == [
+                ("ApprovalTimeoutFunction", "holding_published")
+            ]
+            (holding,) = [m for m in incident(stack, incident_id)["messages"] if m["holding"]]
+            assert holding["replaces"] == update["id"]
+            holding_id = holding["id"]
+            published_at = published_when(stack, incident_id, holding_id)
+            assert published_at == due + timeout
+            assert f"overdue-{incident_id}" not in reminder_schedules(stack), "kept within the grace: nobody alerted"
+            promised_by, drafted_at = holding_id, due
+            continue
 
         now = clock_now(stack)
-        if expected_promise(plan, datetime.fromisoformat(update["created_at"]), now).due_at > end:
+        if expected_promise(plan, due, now).due_at > end:
             break  # approving it would promise past the walk: resolve instead, with this draft's link unspent
         published_at = approve(stack, incident_id, update["id"])
         assert published_at == now
-        last = update
+        promised_by, drafted_at = update["id"], due
 
     # The walk crossed the office closing: one promise was the pre-close update, made and kept before 18:00 Madrid.
     (pre_close,) = [due for due in prompted if due.reason == DueReason.BEFORE_CLOSE]
-    closing = datetime.combine(start.astimezone(MADRID).date(), OFFICE_CLOSES, tzinfo=MADRID)
+    closing = datetime.combine(START.date(), OFFICE_CLOSES, tzinfo=MADRID)
     assert pre_close.audience_id == "customers_es"
     assert closing - timedelta(hours=1) < pre_close.due_at < closing
     assert any(due.due_at > closing for due in prompted), "the walk went on past the closing"
     assert left_waiting is not None and len(prompted) >= 4, prompted
     final = incident(stack, incident_id)
     assert len([entry for entry in final["timeline"] if entry["kind"] == "promise_missed"]) == 1
-    promises = final["promises"]
-    assert [p["missed_at"] is not None for p in promises].count(True) == 1
-    (late,) = [p for p in promises if p["missed_at"] is not None]
-    assert late["kept_by"] == left_waiting, "the waiting update, approved after the escalation, kept it (late)"
+    late = [p["kept_by"] for p in final["promises"] if p["missed_at"] is not None]
+    assert late == [holding_id, left_waiting], "kept late: by the holding text, then by the update after the escalation"
     escalations = [e for e in emails(stack) if ESCALATION_SUBJECT in e["subject"]]
     assert len(escalations) - escalations_before == len(COMMANDERS), "escalated once"
 

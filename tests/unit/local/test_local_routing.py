@@ -54,12 +54,13 @@ def test_rate_expressions_give_their_period(expression: str, period: timedelta |
     assert rate_period(expression) == period
 
 
-def test_a_rate_schedule_fires_when_the_clock_crosses_a_multiple_of_its_period_once_per_move() -> None:
+def test_a_rate_schedule_is_due_at_every_multiple_of_its_period_the_clock_crosses() -> None:
     function: Any = None
     every_five = PeriodicSource("sweep", timedelta(minutes=5), function)
     at = datetime(2026, 11, 22, 10, 1, tzinfo=UTC)
 
-    assert not every_five.due(at, at + timedelta(minutes=3))
-    assert every_five.due(at, at + timedelta(minutes=4))
-    assert every_five.due(at, at + timedelta(hours=3))
+    assert every_five.ticks(at, at + timedelta(minutes=3)) is None
+    assert every_five.ticks(at, at + timedelta(minutes=4)) == (datetime(2026, 11, 22, 10, 5, tzinfo=UTC), 1)
+    assert every_five.ticks(at, at + timedelta(hours=3)) == (datetime(2026, 11, 22, 13, 0, tzinfo=UTC), 36)
+    assert every_five.ticks(at.replace(minute=5), at.replace(minute=5)) is None, "a multiple already reached"
     assert every_five.event(at)["detail-type"] == "Scheduled Event"

@@ -129,11 +129,14 @@ class Outbox:
                 }
             )
 
-    def poll(self) -> None:
-        """Move what the bridges and the template's SQS event sources hold on to their functions (or the outbox)."""
+    def poll(self) -> int:
+        """Move what the bridges and the template's SQS event sources hold on to their functions (or the outbox);
+        answers how many messages that was."""
         sqs = self.aws.client("sqs")
+        moved = 0
         for url, handle in self._bridges:
             for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                moved += 1
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                 try:
                     handle(json.loads(message["Body"]))
@@ -141,9 +144,10 @@ class Outbox:
                     continue
 
         for url, source in self._feeds:
-            self._feed(sqs, url, source)
+            moved += self._feed(sqs, url, source)
+        return moved
 
-    def _feed(self, sqs: Any, url: str, source: QueueSource) -> None:
+    def _feed(self, sqs: Any, url: str, source: QueueSource) -> int:
         """One poll of an SQS event source mapping, as Lambda does it: a batch in, the messages it did not report
         as failed (``batchItemFailures``) deleted. A function that raises leaves the whole batch to come back after
         the queue's visibility timeout, and to its dead-letter queue after ``maxReceiveCount`` receives."""
@@ -154,18 +158,19 @@ class Outbox:
             MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not received:
-            return
+            return 0
         event = {"Records": [sqs_record(message, source.queue_arn) for message in received]}
         try:
             answer = source.function.invoke(event)
         except Exception as error:  # noqa: BLE001 - the function's failure is reported, the bridge keeps polling
             print(f"warning: {source.function.logical_id} failed: {type(error).__name__}: {error}", flush=True)
-            return
+            return len(received)
         failures = answer.get("batchItemFailures", []) if isinstance(answer, dict) else []
         failed = {item.get("itemIdentifier") for item in failures}
         for message in received:
             if message["MessageId"] not in failed:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return len(received)
 
     def record_webhook(self, channel: str, headers: dict[str, str], body: bytes) -> None:
         """A chat webhook post the local stack received in place of Slack or Teams."""

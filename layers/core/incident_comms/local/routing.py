@@ -79,18 +79,22 @@ class HttpRoute:
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class PeriodicSource:
-    """A ``Schedule``/``ScheduleV2`` event of the template with a ``rate(...)``: fired when the local clock crosses
-    a multiple of its period (counted from the epoch), at most once per clock move."""
+    """A ``Schedule``/``ScheduleV2`` event of the template with a ``rate(...)``: due at every multiple of its period
+    (counted from the epoch)."""
 
     name: str
     period: timedelta
     function: LocalFunction
 
-    def due(self, before: datetime, after: datetime) -> bool:
-        seconds = self.period.total_seconds()
-        return int(after.timestamp() // seconds) > int(before.timestamp() // seconds)
+    def ticks(self, after: datetime, until: datetime) -> tuple[datetime, int] | None:
+        """The last multiple of the period in ``(after, until]`` and how many there are; None when there is none."""
+        first, last = (after - EPOCH) // self.period, (until - EPOCH) // self.period
+        return (EPOCH + last * self.period, last - first) if last > first else None
 
     def event(self, now: datetime) -> dict[str, Any]:
         """The event EventBridge sends a scheduled rule's target."""

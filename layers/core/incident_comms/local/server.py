@@ -23,10 +23,12 @@ from incident_comms.local.cfn import load_template
 from incident_comms.local.functions import LocalFunction, functions_of
 from incident_comms.local.outbox import Outbox
 from incident_comms.local.routing import Delivery, Router, http_event
-from incident_comms.local.scheduler import fire_due_schedules
+from incident_comms.local.scheduler import ClockMover
 
 SHUTDOWN_POLL = 0.05
 """How often the servers look for a stop request: Ctrl-C (and every e2e test's teardown) waits this long."""
+DRAIN_PASSES = 50
+"""At most this many polls of the queues after one scheduled firing: what it started is done at its instant."""
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -104,6 +106,9 @@ class LocalStack:
         self._stopping = threading.Event()
         self.bucket_for_status: str | None = None
         self.resources: dict[str, str] = {}
+        self.mover: ClockMover | None = None
+        self._turn = threading.Lock()
+        """Held by a clock move and by each poll of the queues: the bridge never delivers while the clock moves."""
 
     @property
     def url(self) -> str:
@@ -140,6 +145,9 @@ class LocalStack:
         )
         self.outbox = Outbox(self.aws)
         self.outbox.listen(self.router, self._deliver_quietly)
+        self.mover = ClockMover(
+            self.clock, self.aws.client("scheduler"), self.functions.values(), self.router.periodic, self._drain
+        )
         self._spawn(lambda: self.http.serve_forever(poll_interval=SHUTDOWN_POLL), "http")
         self._spawn(self._poll, "bridge")
         return self.url
@@ -178,7 +186,8 @@ class LocalStack:
         while not self._stopping.wait(0.2):
             try:
                 if self.outbox is not None:
-                    self.outbox.poll()
+                    with self._turn:
+                        self.outbox.poll()
             except Exception as error:  # noqa: BLE001 - the bridge must outlive one bad poll
                 print(f"warning: bridge poll failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
 
@@ -231,17 +240,24 @@ class LocalStack:
     def set_clock(self, instant: str) -> dict[str, Any]:
         """Move the clock forward to ``instant`` exactly as :meth:`advance` would move it there (schedules due on the
         way fire); ValueError, clock untouched, for text that is not an instant or an instant before the clock."""
-        return self.move(forward_to(parse_instant(instant), self.clock.now()))
+        return self.move_to(parse_instant(instant))
 
     def move(self, delta: timedelta) -> dict[str, Any]:
-        before = self.clock.now()
-        now = self.clock.advance(delta)
-        fired = fire_due_schedules(self.aws, self.functions, now)
-        if self.router is not None:
-            periodic = [Delivery(s.function, s.name, s.event(now)) for s in self.router.periodic if s.due(before, now)]
-            if periodic:
-                fired += self.deliver(periodic)[1]
-        return {"now": now.isoformat(), "fired": fired}
+        return self.move_to(self.clock.now() + delta)
+
+    def move_to(self, target: datetime) -> dict[str, Any]:
+        """Move the clock to ``target`` schedule by schedule (:class:`ClockMover`): each due schedule fires at its
+        own instant and what it started settles there. ValueError, clock untouched, for ``target`` in the past."""
+        assert self.mover is not None, "start() first"
+        with self._turn:
+            forward_to(target, self.clock.now())
+            return self.mover.move_to(target)
+
+    def _drain(self) -> None:
+        if self.outbox is not None:
+            for _ in range(DRAIN_PASSES):
+                if not self.outbox.poll():
+                    return
 
     def incidents(self) -> list[dict[str, Any]]:
         from incident_comms.cadence.conformance import conformance_of
@@ -358,7 +374,9 @@ def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
             except ValueError as error:
                 self._json(HTTPStatus.BAD_REQUEST, {"error": str(error)})
                 return
-            if form:
+            if "capped" in answer:
+                self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": answer["capped"], **answer})
+            elif form:
                 self._send(HTTPStatus.SEE_OTHER, b"", "text/plain", {"Location": "/local/"})
             else:
                 self._json(HTTPStatus.OK, answer)
