@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from incident_comms.plan.loader import load_plan
+from incident_comms.lint.plan_texts import load_checked_plan
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_approvals import APPROVAL_NEEDED, open_incident, published, state
@@ -49,7 +49,7 @@ def outbox_size(stack: RunningStack) -> int:
 
 
 def test_a_missed_promise_is_prompted_escalated_and_kept_late(fresh_stack: RunningStack) -> None:
-    plan = load_plan(REPO / "plan")
+    plan = load_checked_plan(REPO / "plan")
     grace = plan.roles.escalation.grace
     incident = open_incident(fresh_stack)
     timeout = plan.severity(incident["severity_id"]).approval_timeout
