@@ -110,7 +110,7 @@ def test_a_missed_promise_is_prompted_escalated_and_kept_late(fresh_stack: Runni
     (kept_entry,) = [
         entry
         for entry in kept["timeline"]
-        if entry["kind"] == "promise_kept" and update["id"] in entry["text"] and holding["id"] not in entry["text"]
+        if entry["kind"] == "promise_kept" and entry["data"].get("message_id") == update["id"]
     ]
     assert kept_entry["data"]["late"] is True
     assert kept["conformance"]["promises"]["kept_late"] == 2
@@ -125,7 +125,8 @@ def _kept(stack: RunningStack, incident_id: str, message_id: str) -> dict[str, A
     """The incident once the publisher recorded that ``message_id`` kept a promise and made the next one (ledger and
     timeline are read one after the other by ``/local/incidents``, so wait until both show it)."""
     found = incident_now(stack, incident_id)
-    recorded = [entry for entry in found["timeline"] if entry["kind"] == "promise_made" and message_id in entry["text"]]
+    kinds = {entry["kind"] for entry in found["timeline"] if entry["data"].get("message_id") == message_id}
+    recorded = {"promise_kept", "promise_made"} <= kinds
     return found if recorded and found["promises"][-1]["message_id"] == message_id else None
 
 
