@@ -204,8 +204,8 @@ def draft_and_request(
     facts_update: Mapping[str, Any] | None = None,
 ) -> Message | None:
     """Render ``phase``'s drafts for every channel of the incident's current severity, store the message with its
-    DRAFT_CREATED timeline entry, and email the approvers (:func:`incident_comms.approvals.requests.request_approval`:
-    links, approval timeout, timeline). Answers the stored message.
+    DRAFT_CREATED timeline entry (superseding every message still awaiting approval), and email the approvers
+    (:func:`request_approval`: links, approval timeout, timeline). Answers the stored message, with its sequence.
 
     None when nothing could be drafted — the plan's templates fail, or the severity reaches no channel — and the
     reason is on the timeline (``notification_failed``, notification ``draft``): a draft that silently never
@@ -245,7 +245,8 @@ def draft_and_request(
             "promise": promise.model_dump(mode="json") if promise else None,
         },
     )
-    if not store.add_message(message, [created]):
+    added = store.add_message(message, [created])
+    if added is None:
         raise RuntimeError(f"message id {message.id} already stored for incident {incident.id}")
-    request_approval(plan, store, approvals, incident, message, now)
-    return message
+    request_approval(plan, store, approvals, incident, added.message, now)
+    return added.message
