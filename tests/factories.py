@@ -137,6 +137,24 @@ def approve_stored(
     return after, publication
 
 
+def stored_newer(store: IncidentStore, message: Message, phase: Phase, at: datetime) -> Message:
+    """A newer ``phase`` draft of ``message``'s incident stored ``at`` through the store's one way of adding a draft
+    (it supersedes ``message`` when that still waits); answers it as stored, with its sequence."""
+    draft = message.model_copy(
+        update={
+            "id": f"{phase.value}-{at:%H%M%S}00",
+            "phase": phase,
+            "created_at": at,
+            "status": MessageStatus.AWAITING_APPROVAL,
+            "revision": 0,
+            "sequence": 0,
+        }
+    )
+    added = store.add_message(draft, [])
+    assert added is not None
+    return added.message
+
+
 def invoke(handler: ModuleType, event: Any, context: FakeLambdaContext) -> dict[str, Any]:
     """Call a handler module's ``lambda_handler`` as Lambda does; answers its (JSON-shaped) result."""
     result: dict[str, Any] = handler.lambda_handler(event, context)
