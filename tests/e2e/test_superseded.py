@@ -5,7 +5,7 @@ in the order it was drafted."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -41,6 +41,17 @@ def assert_dead(stack: RunningStack, links: dict[str, str]) -> None:
     assert moved.status == 409 and REPLACED in moved.body.decode()
 
 
+def open_promise_due(stack: RunningStack, incident_id: str) -> datetime:
+    """When the update the last publication promised falls due (the publisher records it just after publishing)."""
+
+    def due() -> datetime | None:
+        promises = [item for item in incident(stack, incident_id)["promises"] if item["kept_at"] is None]
+        return datetime.fromisoformat(promises[-1]["due_at"]) if promises else None
+
+    found: datetime = stack.wait_for(due, seconds=20)
+    return found
+
+
 def customer_phases(stack: RunningStack) -> list[str]:
     """The phase of every publish to the customer topic, in the order customers got them, repeats folded."""
     outbox = stack.request("GET", "/local/outbox").json()
@@ -62,7 +73,8 @@ def test_a_moved_incident_kills_the_waiting_drafts_and_customers_hear_every_mess
     approve_newest(stack, incident_id, "investigating")
 
     # The promised update falls due: the prompter drafts an update, armed with its approval timeout.
-    advance(stack, "PT31M")
+    due = open_promise_due(stack, incident_id)
+    advance(stack, f"PT{int((due - clock_now(stack)).total_seconds()) + 60}S")
     update = awaiting(stack, incident_id, "update")
     update_links = approval_links(stack, MARTA)
     armed = [e for e in incident(stack, incident_id)["timeline"] if e["data"].get("timeout_at")]
@@ -76,7 +88,8 @@ def test_a_moved_incident_kills_the_waiting_drafts_and_customers_hear_every_mess
     identified = awaiting(stack, incident_id, "identified")
     assert_dead(stack, update_links)
 
-    # The update's approval timeout was deleted with it: nothing fires, no holding text goes out.
+    # The update's approval timeout (due 10 minutes after it was drafted) was deleted with it: nothing fires, no
+    # holding text goes out.
     fired = advance(stack, "PT11M")
     assert not [item for item in fired if item.get("function") == "ApprovalTimeoutFunction"], fired
     approve_newest(stack, incident_id, "identified")
