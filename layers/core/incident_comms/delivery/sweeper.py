@@ -69,10 +69,10 @@ def resend_stalled_publications(
     """Ask the publish queue again for every stalled publication of the recent incidents; see the module doc.
 
     A stalled publication is one whose message is still approved at that version and not older than the last message
-    handed to publishing, requested between
-    ``stall_after`` and ``give_up_after`` ago, with no channel delivery claimed. A success goes on the timeline
-    (``publish_requested``, ``resent``); a queue that still refuses is reported (logged and counted by the caller)
-    and tried again by the next sweep, without adding to the timeline each time.
+    handed to publishing, requested between ``stall_after`` and ``give_up_after`` ago, with no channel delivery
+    claimed. A success goes on the timeline (``publish_requested``, ``resent``); a queue that still refuses is
+    reported (logged and counted by the caller) and tried again by the next sweep, without adding to the timeline
+    each time.
     """
     report = SweepReport()
     for incident in store.list_incidents(limit=INCIDENTS_PER_SWEEP):
