@@ -79,10 +79,13 @@ def stored_incident(
     incident_id: str | None = None,
     phase: Phase = Phase.INVESTIGATING,
 ) -> tuple[Incident, Message]:
-    """:func:`opened_incident`, written through the store's one opening transaction, without ingest around it."""
+    """:func:`opened_incident`, written through the store's one opening transaction, without ingest around it; both
+    as stored (the message with its sequence, 1)."""
     incident, message = opened_incident(plan, alarm, at=at, incident_id=incident_id, phase=phase)
     store_opening(store, incident, alarm, message)
-    return incident, message
+    stored, first = store.get_incident(incident.id), store.get_message(incident.id, message.id)
+    assert stored is not None and first is not None
+    return stored, first
 
 
 def stored_approved_message(store: IncidentStore, plan: Plan) -> Message:
@@ -91,7 +94,7 @@ def stored_approved_message(store: IncidentStore, plan: Plan) -> Message:
     incident, message = opened_incident(plan, alarm)
     approved = message.model_copy(update={"status": MessageStatus.APPROVED})
     store_opening(store, incident, alarm, approved)
-    return approved
+    return approved.model_copy(update={"sequence": 1})
 
 
 def store_opening(store: IncidentStore, incident: Incident, alarm: Alarm, message: Message) -> None:
@@ -132,6 +135,24 @@ def approve_stored(
     )
     store.save_decision(message, after, fingerprint, at + timedelta(hours=1), [], publication)
     return after, publication
+
+
+def stored_newer(store: IncidentStore, message: Message, phase: Phase, at: datetime) -> Message:
+    """A newer ``phase`` draft of ``message``'s incident stored ``at`` through the store's one way of adding a draft
+    (it supersedes ``message`` when that still waits); answers it as stored, with its sequence."""
+    draft = message.model_copy(
+        update={
+            "id": f"{phase.value}-{at:%H%M%S}00",
+            "phase": phase,
+            "created_at": at,
+            "status": MessageStatus.AWAITING_APPROVAL,
+            "revision": 0,
+            "sequence": 0,
+        }
+    )
+    added = store.add_message(draft, [])
+    assert added is not None
+    return added.message
 
 
 def invoke(handler: ModuleType, event: Any, context: FakeLambdaContext) -> dict[str, Any]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from incident_comms.approvals.requests import ApprovalRequests, draft_and_request
-from incident_comms.incidents.models import TimelineKind
+from incident_comms.incidents.models import MessageStatus, TimelineKind
 from incident_comms.plan.models import Phase
 from tests.factories import OPENED, RecordingSender, make_alarm, stored_incident
 
@@ -61,3 +61,47 @@ def test_unknown_fact_is_refused_before_anything_is_stored(plan: Any, store: Any
             facts_update={"causes": "typo"},
         )
     assert store.timeline(incident.id) == before and len(store.messages(incident.id)) == 1
+
+
+class RecordingTimeouts:
+    """Approval timeouts kept in a dict (``refuse``: every cancel raises, as a scheduler without the permission)."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.armed: dict[str, datetime] = {}
+        self.refuse = refuse
+
+    def schedule(self, incident_id: str, message_id: str, due_at: datetime) -> str:
+        self.armed[message_id] = due_at
+        return f"approval-{message_id}"
+
+    def cancel(self, incident_id: str, message_id: str) -> bool:
+        if self.refuse:
+            raise RuntimeError("AccessDeniedException: not authorized to perform scheduler:DeleteSchedule")
+        return self.armed.pop(message_id, None) is not None
+
+
+def test_a_new_draft_supersedes_the_waiting_one_and_deletes_its_approval_timeout(plan: Any, store: Any) -> None:
+    incident, first = stored_incident(store, plan, make_alarm(), at=OPENED)
+    timeouts = RecordingTimeouts()
+    timeouts.schedule(incident.id, first.id, OPENED + timedelta(minutes=10))
+    approvals = ApprovalRequests(RecordingSender(), lambda: KEY, timeouts=timeouts)
+
+    message = draft_and_request(plan, store, approvals, incident, Phase.UPDATE, OPENED + timedelta(minutes=5))
+
+    assert message is not None and message.sequence == 2
+    assert list(timeouts.armed) == [message.id], "the old timeout deleted, the new draft's armed"
+    superseded = store.get_message(incident.id, first.id)
+    assert superseded.status == MessageStatus.SUPERSEDED and superseded.superseded_by == message.id
+    assert not [entry for entry in store.timeline(incident.id) if entry.kind == TimelineKind.NOTIFICATION_FAILED]
+
+
+def test_a_timeout_the_scheduler_would_not_delete_is_on_the_timeline(plan: Any, store: Any) -> None:
+    incident, first = stored_incident(store, plan, make_alarm(), at=OPENED)
+    approvals = ApprovalRequests(RecordingSender(), lambda: KEY, timeouts=RecordingTimeouts(refuse=True))
+
+    message = draft_and_request(plan, store, approvals, incident, Phase.UPDATE, OPENED + timedelta(minutes=5))
+
+    assert message is not None
+    (failed,) = [entry for entry in store.timeline(incident.id) if entry.kind == TimelineKind.NOTIFICATION_FAILED]
+    assert failed.data["notification"] == "approval_timeout_cancel" and failed.data["message_id"] == first.id
+    assert "AccessDeniedException" in failed.text and "publishes nothing" in failed.text

@@ -156,6 +156,9 @@ class RefusingClient:
     def create_schedule(self, **request: Any) -> dict[str, Any]:
         raise ClientError({"Error": {"Code": self.code, "Message": "refused"}}, "CreateSchedule")
 
+    def delete_schedule(self, **request: Any) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": self.code, "Message": "refused"}}, "DeleteSchedule")
+
 
 def refused_with(code: str) -> SchedulerApprovalTimeouts:
     """Timeouts armed through a client that refuses every schedule with ``code``."""
@@ -173,6 +176,24 @@ def test_a_conflict_is_the_same_timeout_armed_before() -> None:
     arm = refused_with("ConflictException")
 
     assert arm.schedule("INC-1", "investigating-1", DUE) == schedule_name("INC-1", "investigating-1")
+
+
+def test_cancelling_deletes_the_timeout_of_that_message_only(scheduler: Any) -> None:
+    arm = timeouts(scheduler)
+    arm.schedule("INC-1", "investigating-1", DUE)
+    kept = arm.schedule("INC-1", "update-2", DUE)
+
+    assert arm.cancel("INC-1", "investigating-1") is True
+    assert [summary["Name"] for summary in scheduler.list_schedules(GroupName=GROUP)["Schedules"]] == [kept]
+
+
+def test_cancelling_a_timeout_already_gone_is_fine(scheduler: Any) -> None:
+    assert timeouts(scheduler).cancel("INC-1", "investigating-1") is False
+
+
+def test_a_refused_cancel_reaches_the_caller() -> None:
+    with pytest.raises(ClientError, match="AccessDeniedException"):
+        refused_with("AccessDeniedException").cancel("INC-1", "investigating-1")
 
 
 # --- the store path ------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from incident_comms.team.emails import approver_addresses
 from tests.conftest import FakeLambdaContext, load_event, load_handler_module
 from tests.factories import emitted_metrics, invoke, sent_emails
 from tests.handlers.conftest import SENDER, ComposeServices
+from tests.handlers.test_approvals_handler import MARTA, call, links_of
+from tests.handlers.test_lifecycle_handler import move_event
 
 GROUP = "incident-schedules"
 TIMEOUT_FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:approval-timeout"
@@ -38,6 +40,10 @@ def deps(compose_services: ComposeServices) -> Services:
 @pytest.fixture(scope="module")
 def handler() -> ModuleType:
     return load_handler_module("approval_timeout")
+
+
+def approvals_handler() -> ModuleType:
+    return load_handler_module("approvals_api")
 
 
 def open_sev1_incident(deps: Services) -> tuple[str, dict[str, Any]]:
@@ -149,3 +155,29 @@ def test_a_refused_email_is_on_the_timeline_and_counted(
     assert len(failed) == len(answer["notification_errors"])
     assert emitted_metrics(capsys.readouterr().out)["HoldingNotificationsFailed"] == len(failed)
     assert "holding notification not sent" in [r.message for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_superseded_drafts_timeout_is_deleted_and_publishes_nothing_if_it_fires_anyway(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    incident_id, old_input = open_sev1_incident(deps)
+    (first,) = deps.store.messages(incident_id)
+    deps.clock.advance(timedelta(minutes=4))  # type: ignore[attr-defined]
+    token = links_of(MARTA)["approve"]
+    cause = {"step": "identified", "cause": "Un cambio de configuración de la API.", "confirm": "yes"}
+    assert call(approvals_handler(), move_event(token, cause))["statusCode"] == 200
+    (identified,) = [m for m in deps.store.messages(incident_id) if m.status == MessageStatus.AWAITING_APPROVAL]
+    # deleted; and the identified phase has no holding text in the plan, so nothing replaces it
+    assert boto3.client("scheduler").list_schedules(GroupName=GROUP)["Schedules"] == []
+    deps.clock.advance(timedelta(minutes=10))  # type: ignore[attr-defined]
+    emails_before = len(sent_emails())
+    capsys.readouterr()
+
+    answer = invoke(handler, old_input, lambda_context)  # a firing already on its way when it was deleted
+
+    assert answer["result"] == "nothing_to_do" and answer["reason"] == f"the message was superseded by {identified.id}"
+    assert deps.store.publications(incident_id) == []
+    assert [m.id for m in deps.store.messages(incident_id)] == [first.id, identified.id]
+    assert len(sent_emails()) == emails_before
+    metrics = emitted_metrics(capsys.readouterr().out)
+    assert metrics["TimeoutsStale"] == 1 and metrics["HoldingPublished"] == 0

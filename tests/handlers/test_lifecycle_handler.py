@@ -325,8 +325,8 @@ def test_get_of_the_move_does_nothing_and_a_refused_move_answers_409_with_the_re
     deps: Services, approvals_handler: ModuleType
 ) -> None:
     incident_id = open_incident(deps)
-    token = links_of(MARTA)["approve"]
-    call(approvals_handler, move_event(token, {"step": "monitoring", "confirm": "yes"}))
+    call(approvals_handler, move_event(links_of(MARTA)["approve"], {"step": "monitoring", "confirm": "yes"}))
+    token = links_of(MARTA)["approve"]  # the monitoring draft's: the investigating one it superseded is dead
     before = deps.store.timeline(incident_id)
 
     looked = call(approvals_handler, move_event(token, None, method="GET"))

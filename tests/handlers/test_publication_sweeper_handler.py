@@ -12,8 +12,9 @@ from incident_comms.clock import ManualClock
 from incident_comms.composition import Services
 from incident_comms.delivery.publishing import PublishRequest
 from incident_comms.incidents.models import Delivery, MessageStatus, Publication, TimelineKind
+from incident_comms.plan.models import Phase
 from tests.conftest import FakeLambdaContext, load_handler_module
-from tests.factories import approve_stored, emitted_metrics, make_alarm, stored_incident
+from tests.factories import approve_stored, emitted_metrics, make_alarm, stored_incident, stored_newer
 from tests.handlers.conftest import STARTED, ComposeServices
 
 
@@ -66,6 +67,23 @@ def test_a_stalled_publication_is_asked_for_again_once_and_shown_on_the_timeline
     (text,) = resent_entries(deps, publication.incident_id)
     assert "6 minutes" in text and publication.message_id in text
     assert emitted_metrics(capsys.readouterr().out)["PublicationsResent"] == 1
+
+
+def test_a_stalled_publication_older_than_one_handed_over_after_it_is_left_alone(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    older = approved_without_hand_off(deps)
+    first = deps.store.get_message(older.incident_id, older.message_id)
+    assert first is not None
+    newer = stored_newer(deps.store, first, Phase.IDENTIFIED, STARTED + timedelta(minutes=1))
+    newer_publication = approve_stored(deps.store, newer, STARTED + timedelta(minutes=1), "b" * 16)[1]
+    move_clock(deps, timedelta(minutes=7))
+
+    answer = handler.lambda_handler({}, lambda_context)
+
+    assert answer["PublicationsResent"] == 1
+    assert queued(deps) == [PublishRequest.of(newer_publication)], "asking for the older one would only be refused"
+    assert [older.message_id in text for text in resent_entries(deps, older.incident_id)] == [False]
 
 
 def test_a_publication_still_within_its_queue_time_is_left_alone(

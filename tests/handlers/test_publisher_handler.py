@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 
+from incident_comms.approvals.holding import holding_message
 from incident_comms.composition import Services
 from incident_comms.delivery.publishing import PublishRequest
-from incident_comms.incidents.models import TimelineKind
+from incident_comms.incidents.models import Publication, PublicationReason, TimelineKind
+from incident_comms.plan.models import HoldingText, Phase
 from tests.conftest import FakeLambdaContext, load_handler_module
-from tests.factories import approve_stored, emitted_metrics, make_alarm, stored_incident
+from tests.factories import approve_stored, emitted_metrics, make_alarm, stored_incident, stored_newer
 from tests.handlers.conftest import STARTED, ComposeServices
 
 
@@ -44,6 +47,12 @@ def sqs_event(*bodies: Any) -> dict[str, Any]:
             for index, body in enumerate(bodies)
         ]
     }
+
+
+def holding_of(deps: Services) -> HoldingText:
+    holding = deps.plan.phases.phases[Phase.INVESTIGATING].holding
+    assert holding is not None
+    return holding
 
 
 def approved_request(deps: Services) -> tuple[str, dict[str, Any]]:
@@ -98,3 +107,57 @@ def test_a_record_that_is_no_request_is_logged_counted_and_not_retried(
     warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
     assert warnings == ["publish request rejected", "publish request rejected"]
     assert deps.store.list_incidents() == []
+
+
+def test_a_request_older_than_the_last_published_message_is_refused_and_on_the_timeline(
+    deps: Services,
+    handler: ModuleType,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    incident_id, older = approved_request(deps)
+    first = deps.store.get_message(incident_id, older["message_id"])
+    assert first is not None
+    later = STARTED + timedelta(minutes=20)
+    newer = stored_newer(deps.store, first, Phase.IDENTIFIED, later)
+    newer_request = PublishRequest.of(approve_stored(deps.store, newer, later, "b" * 16)[1]).model_dump()
+    handler.lambda_handler(sqs_event(newer_request), lambda_context)
+    deliveries = deps.store.deliveries(incident_id)
+    capsys.readouterr()
+
+    answer = handler.lambda_handler(sqs_event(older), lambda_context)  # redelivered, or swept, after the newer one
+
+    assert answer == {"batchItemFailures": []}
+    assert deps.store.deliveries(incident_id) == deliveries, "nothing of the older message went out"
+    (refused,) = [e for e in deps.store.timeline(incident_id) if e.kind == TimelineKind.PUBLICATION_REFUSED]
+    assert refused.data["message_id"] == first.id and refused.data["published_message_id"] == newer.id
+    assert (refused.data["sequence"], refused.data["published_sequence"]) == (1, 2)
+    assert emitted_metrics(capsys.readouterr().out)["PublicationsOutdated"] == 1
+    warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
+    assert "publish request refused: older than the last published message" in warnings
+
+
+def test_a_holding_text_whose_draft_went_out_first_is_not_published_after_it(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    incident, waiting = stored_incident(deps.store, deps.plan, make_alarm(), at=STARTED)
+    fired = STARTED + timedelta(minutes=10)
+    holding = holding_message(deps.plan, incident, waiting, holding_of(deps), fired)
+    holding_publication = Publication(
+        incident_id=waiting.incident_id,
+        message_id=holding.id,
+        version=1,
+        requested_at=fired,
+        reason=PublicationReason.APPROVAL_TIMEOUT,
+    )
+    assert deps.store.save_holding(waiting, holding, [], holding_publication)
+    _, draft_publication = approve_stored(deps.store, waiting, fired + timedelta(minutes=1))
+
+    handler.lambda_handler(sqs_event(PublishRequest.of(draft_publication).model_dump()), lambda_context)
+    handler.lambda_handler(sqs_event(PublishRequest.of(holding_publication).model_dump()), lambda_context)
+
+    published = {delivery.message_id for delivery in deps.store.deliveries(waiting.incident_id)}
+    assert published == {waiting.id}
+    kinds = [entry.kind for entry in deps.store.timeline(waiting.incident_id)]
+    assert kinds.count(TimelineKind.PUBLISHED) == 1 and kinds.count(TimelineKind.PUBLICATION_REFUSED) == 1

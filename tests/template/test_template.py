@@ -83,6 +83,28 @@ def test_iam_never_grants_every_resource_or_action(template: dict[str, Any]) -> 
         assert not any(action.endswith("*") for action in actions), f"{logical_id}: wildcard action"
 
 
+APPROVAL_TIMEOUTS = (
+    "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${IncidentScheduleGroup}/approval-*"
+)
+
+
+def test_every_function_that_drafts_may_delete_the_approval_timeouts_its_drafts_supersede(
+    template: dict[str, Any],
+) -> None:
+    drafting = {
+        logical_id
+        for logical_id, properties in functions(template).items()
+        if "APPROVAL_TIMEOUT_FUNCTION_ARN" in properties.get("Environment", {}).get("Variables", {})
+    }
+    deleting = {
+        logical_id
+        for logical_id, statement in _statements(template)
+        if "scheduler:DeleteSchedule" in statement["Action"] and statement["Resource"] == {"Fn::Sub": APPROVAL_TIMEOUTS}
+    }
+    assert drafting == deleting
+    assert {"IngestAlarmFunction", "ApprovalsApiFunction", "LifecycleTimerFunction"} <= drafting
+
+
 @pytest.mark.parametrize("needed", ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"])
 def test_ingest_may_make_the_transactional_writes_it_makes(template: dict[str, Any], needed: str) -> None:
     actions = {

@@ -13,7 +13,7 @@ import pytest
 
 from incident_comms.approvals.forms import MAX_REASON_CHARS, MAX_TEXT_CHARS, parse_form
 from incident_comms.approvals.logic import Recorded, acting_roles, compute_decision
-from incident_comms.approvals.pages import Outcome
+from incident_comms.approvals.pages import Outcome, refusal_page
 from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token, token_fingerprint, verify_token
 from incident_comms.approvals.use_cases import decide, review
 from incident_comms.incidents.models import (
@@ -27,6 +27,7 @@ from incident_comms.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from incident_comms.incidents.ordering import outdated
 from incident_comms.incidents.promises import PromiseLedger
 from incident_comms.incidents.store import DecisionSaved, IncidentStore
 from incident_comms.plan.models import Person, Phase, Plan
@@ -451,6 +452,8 @@ class MemoryStore:
     entries: list[TimelineEntry] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
     interfere: Any = None
+    published_meanwhile: Incident | None = None
+    """The incident as a newer publication left it, swapped in just before the first save (a race)."""
 
     def get_incident(self, incident_id: str) -> Incident | None:
         return self.incident if incident_id == self.incident.id else None
@@ -473,10 +476,14 @@ class MemoryStore:
     ) -> DecisionSaved:
         if self.interfere is not None:
             self.message, self.interfere = self.interfere(self.message), None
+        if self.published_meanwhile is not None:
+            self.incident, self.published_meanwhile = self.published_meanwhile, None
         if token_fingerprint in self.used:
             return DecisionSaved.TOKEN_USED
         if before.revision != self.message.revision:
             return DecisionSaved.MESSAGE_CHANGED
+        if publication is not None and outdated(self.incident, after):
+            return DecisionSaved.OUTDATED
         self.writes.append("decision")
         self.used.add(token_fingerprint)
         self.message = after
@@ -553,6 +560,8 @@ def test_alarm_text_on_the_page_is_escaped(plan: Plan) -> None:
         ("used", Refusal.USED, 409),
         ("edited since", Refusal.SUPERSEDED, 409),
         ("decided", Refusal.DECIDED, 409),
+        ("replaced by a newer draft", Refusal.REPLACED, 409),
+        ("older than one published", Refusal.OUTDATED, 409),
         ("not an approver", Refusal.NOT_APPROVER, 403),
     ],
 )
@@ -574,6 +583,14 @@ def test_a_link_that_cannot_act_gets_a_page_that_says_nothing_about_the_incident
         store.message = message.model_copy(update={"version": 2})
     elif change == "decided":
         store.message = message.model_copy(update={"status": MessageStatus.REJECTED})
+    elif change == "replaced by a newer draft":
+        store.message = message.model_copy(
+            update={"status": MessageStatus.SUPERSEDED, "superseded_by": "identified-00000002", "revision": 1}
+        )
+    elif change == "older than one published":
+        store.incident = incident.model_copy(
+            update={"published_sequence": message.sequence + 1, "published_message_id": "identified-00000002"}
+        )
     token = issue_token(claims, key)
 
     for answer in (
@@ -606,6 +623,34 @@ def test_a_decision_is_recomputed_when_another_role_approved_first(plan: Plan) -
     assert store.message.status == MessageStatus.APPROVED and store.message.revision == 2
     assert store.message.approvals["legal"] == legal
     assert len(store.publications) == 1
+
+
+@pytest.mark.parametrize("locale", ["es", "en"])
+def test_every_refusal_has_its_words_and_only_the_dead_drafts_link_to_a_console(plan: Plan, locale: str) -> None:
+    locales = [locale, *(other for other in plan.definition.locales if other != locale)]
+    team = plan.model_copy(update={"definition": plan.definition.model_copy(update={"locales": locales})})
+    console = "https://incidents.nubeteca.example/console/abc"
+
+    pages = {refusal: refusal_page(team, refusal, console_url=console) for refusal in Refusal}
+
+    assert all(page.status >= 400 and "<h1>" in page.html for page in pages.values())
+    assert {refusal for refusal, page in pages.items() if console in page.html} == {Refusal.REPLACED, Refusal.OUTDATED}
+    assert console not in refusal_page(team, Refusal.REPLACED).html
+
+
+def test_a_newer_message_published_while_deciding_refuses_the_decision_and_saves_nothing(plan: Plan) -> None:
+    incident, message = incident_and_message(plan)
+    newer = incident.model_copy(update={"published_sequence": 2, "published_message_id": "identified-00000002"})
+    store = MemoryStore(incident, message, published_meanwhile=newer)
+    token = issue_token(claims_for(message, MARTA), KEY)
+
+    outcome = decide(token, APPROVE, META, plan, as_store(store), KEY, NOW)
+
+    assert (outcome.status, outcome.refusal, outcome.recorded) == (409, Refusal.OUTDATED, None)
+    assert "Ya se ha publicado un mensaje más reciente" in unescape(outcome.html)
+    assert incident.id not in outcome.html and message.id not in outcome.html
+    assert store.writes == [] and store.publications == [] and store.message == message
+    assert token_fingerprint(token) not in store.used
 
 
 def legal_edits_a_postmortem(plan: Plan, approvals: ApprovalRequests) -> tuple[MemoryStore, Outcome]:

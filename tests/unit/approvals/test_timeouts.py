@@ -317,8 +317,9 @@ def test_firing_publishes_the_holding_text_once_and_tells_every_approver(plan: P
         {"status": MessageStatus.APPROVED, "decided_at": FIRED},
         {"status": MessageStatus.REJECTED, "decided_at": FIRED, "rejection_reason": "wrong"},
         {"holding": True, "status": MessageStatus.APPROVED},
+        {"status": MessageStatus.SUPERSEDED, "superseded_by": "identified-00000002", "revision": 1},
     ],
-    ids=["approved-meanwhile", "rejected-meanwhile", "itself-a-holding-text"],
+    ids=["approved-meanwhile", "rejected-meanwhile", "itself-a-holding-text", "superseded-meanwhile"],
 )
 def test_a_stale_firing_changes_nothing(plan: Plan, change: dict[str, Any]) -> None:
     incident, waiting = opened_incident(plan)
@@ -327,6 +328,26 @@ def test_a_stale_firing_changes_nothing(plan: Plan, change: dict[str, Any]) -> N
     outcome = approval_timed_out(timeout_event(incident, waiting), plan, store.as_store(), sender, FIRED)
 
     assert outcome.result == TimeoutResult.NOTHING_TO_DO and outcome.reason
+    assert store.writes == 0 and sender.sent == []
+
+
+@pytest.mark.parametrize(
+    ("published", "published_by"),
+    [(2, "identified-00000002"), (1, "investigating-00000001")],
+    ids=["a-newer-message", "the-draft-itself"],
+)
+def test_no_holding_text_once_something_as_new_was_handed_to_publishing(
+    plan: Plan, published: int, published_by: str
+) -> None:
+    incident, waiting = opened_incident(plan)
+    waiting = waiting.model_copy(update={"sequence": 1, "id": "investigating-00000001"})
+    told = incident.model_copy(update={"published_sequence": published, "published_message_id": published_by})
+    store, sender = FakeStore(told, waiting), FakeSender()
+
+    outcome = approval_timed_out(timeout_event(incident, waiting), plan, store.as_store(), sender, FIRED)
+
+    assert outcome.result == TimeoutResult.NOTHING_TO_DO and outcome.reason is not None
+    assert f"older than message {published_by}" in outcome.reason
     assert store.writes == 0 and sender.sent == []
 
 

@@ -3,7 +3,10 @@ consistent reads of :class:`incident_comms.adapters.dynamodb_reads.DynamoInciden
 are :mod:`incident_comms.adapters.dynamodb_items`.
 
 Every change is one transaction guarded by conditions, never read-then-write: the event item makes a
-redelivery fail its condition, the component lock makes the second of two simultaneous alarms join.
+redelivery fail its condition, the component lock makes the second of two simultaneous alarms join, the incident's
+message counter and each superseded message's revision make a new draft and a decision racing it see each other,
+and the incident's published sequence keeps anything older from being handed to publishing after it
+(:mod:`incident_comms.incidents.ordering`).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from incident_comms.adapters.client_errors import error_code
 from incident_comms.adapters.dynamodb_items import (
     attrs,
     claim_item,
+    counter_update,
     incident_key,
     item_values,
     lock_key,
     message_key,
     model_attrs,
+    published_update,
     string_attr,
     token_key,
 )
@@ -37,8 +42,9 @@ from incident_comms.incidents.models import (
     Publication,
     TimelineEntry,
 )
+from incident_comms.incidents.ordering import supersede
 from incident_comms.incidents.promises import PromiseLedger
-from incident_comms.incidents.store import Applied, DecisionSaved, StoreResult
+from incident_comms.incidents.store import Applied, DecisionSaved, MessageAdded, StoreResult
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -47,6 +53,8 @@ EVENT_TTL = timedelta(days=30)
 USED_TOKEN_TTL_MARGIN = timedelta(days=1)
 """A spent link is remembered a day past its expiry; after that the expiry alone refuses it."""
 _JOIN_ATTEMPTS = 4
+_ADD_ATTEMPTS = 5
+"""Storing a draft again after another draft or a decision landed first: more than a handful means a bug."""
 _APPENDED_ORDER = 999
 """Sort position of an entry added on its own: after any batch written at the same instant (orders 0, 1, ...)."""
 
@@ -117,6 +125,9 @@ class DynamoIncidentStore(DynamoIncidentReads):
         message: Message | None,
     ) -> StoreResult:
         now_epoch = int(candidate.opened_at.timestamp())
+        if message is not None:
+            message = message.model_copy(update={"sequence": 1})
+            candidate = candidate.model_copy(update={"message_sequence": 1})
         for _ in range(_JOIN_ATTEMPTS):
             items = [
                 self._event_put(alarm, candidate.id, now_epoch),
@@ -223,10 +234,10 @@ class DynamoIncidentStore(DynamoIncidentReads):
         items = [
             self._put({**token_key(token_fingerprint), **spent}),
             self._message_put(after, replacing=before.revision),
-            *(self._entry_put(entry, order) for order, entry in enumerate(entries)),
         ]
         if publication is not None:
-            items.append(self._publication_put(publication))
+            items += [published_update(self._table, after, holding=after.holding), self._publication_put(publication)]
+        items += [self._entry_put(entry, order) for order, entry in enumerate(entries)]
         reasons = self._transact(items)
         if reasons is None:
             return DecisionSaved.SAVED
@@ -234,6 +245,8 @@ class DynamoIncidentStore(DynamoIncidentReads):
             return DecisionSaved.TOKEN_USED
         if reasons[1] == "ConditionalCheckFailed":
             return DecisionSaved.MESSAGE_CHANGED
+        if publication is not None and reasons[2] == "ConditionalCheckFailed":
+            return DecisionSaved.OUTDATED
         raise RuntimeError(f"decision not saved: {', '.join(reasons)}")
 
     def save_holding(
@@ -250,13 +263,14 @@ class DynamoIncidentStore(DynamoIncidentReads):
                 }
             },
             self._message_put(holding),
+            published_update(self._table, holding, holding=True),
             *(self._entry_put(entry, order) for order, entry in enumerate(entries)),
             self._publication_put(publication),
         ]
         reasons = self._transact(items)
         if reasons is None:
             return True
-        if "ConditionalCheckFailed" in reasons[:2]:
+        if "ConditionalCheckFailed" in reasons[:3]:
             return False
         raise RuntimeError(f"holding message not saved: {', '.join(reasons)}")
 
@@ -319,9 +333,30 @@ class DynamoIncidentStore(DynamoIncidentReads):
             )
         return self._saved(items, f"lifecycle transition of {before.id}")
 
-    def add_message(self, message: Message, entries: list[TimelineEntry]) -> bool:
-        items = [self._message_put(message), *(self._entry_put(entry, order) for order, entry in enumerate(entries))]
-        return self._saved(items, f"message {message.id}")
+    def add_message(self, message: Message, entries: list[TimelineEntry]) -> MessageAdded | None:
+        for _ in range(_ADD_ATTEMPTS):
+            incident = self.get_incident(message.incident_id)
+            if incident is None:
+                raise LookupError(f"no incident {message.incident_id} to add message {message.id} to")
+            stored = message.model_copy(update={"sequence": incident.message_sequence + 1})
+            replaced = supersede(self.messages(message.incident_id), stored, message.created_at)
+            items = [
+                self._message_put(stored),
+                counter_update(self._table, incident, stored.sequence),
+                *(self._message_put(item.after, replacing=item.before.revision) for item in replaced),
+                *(
+                    self._entry_put(entry, order)
+                    for order, entry in enumerate([*entries, *(item.entry for item in replaced)])
+                ),
+            ]
+            reasons = self._transact(items)
+            if reasons is None:
+                return MessageAdded(stored, [item.after for item in replaced])
+            if reasons[0] == "ConditionalCheckFailed":
+                return None
+            if "ConditionalCheckFailed" not in reasons[1 : 2 + len(replaced)]:
+                raise RuntimeError(f"message {message.id} not saved: {', '.join(reasons)}")
+        raise RuntimeError(f"message {message.id} not saved: other changes kept landing first ({_ADD_ATTEMPTS} times)")
 
     def save_promise_ledger(self, before: PromiseLedger, after: PromiseLedger, entries: list[TimelineEntry]) -> bool:
         if after.revision != before.revision + 1 or after.incident_id != before.incident_id:

@@ -4,7 +4,8 @@ come back as plain Python (numbers as int or float, never Decimal), ready for py
 
 Items (``pk`` / ``sk``):
 
-- ``INCIDENT#<id>`` / ``META``             the incident; ``gsi1pk=INCIDENTS``, ``gsi1sk=<opened_at>#<id>`` lists them
+- ``INCIDENT#<id>`` / ``META``             the incident; ``gsi1pk=INCIDENTS``, ``gsi1sk=<opened_at>#<id>`` lists them;
+  its ``message_sequence`` counts the messages stored, ``published_sequence`` is the last one handed to publishing
 - ``INCIDENT#<id>`` / ``TL#<at>#<key>``    one timeline entry
 - ``INCIDENT#<id>`` / ``MSG#<id>``         one message and its drafts
 - ``COMPONENT#<id>`` / ``OPEN``            the lock that keeps one open incident per component (released on resolution)
@@ -35,6 +36,9 @@ from incident_comms.adapters.client_errors import error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+    from incident_comms.incidents.models import Incident, Message
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -133,3 +137,43 @@ def claim_item(
         key = {"pk": item["pk"], "sk": item["sk"]}
         return dict(client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"])
     return None
+
+
+def counter_update(table: str, incident: Incident, sequence: int) -> TransactWriteItemTypeDef:
+    """Move ``incident``'s message counter to ``sequence``, on the condition that it is still the one read (an
+    incident stored before messages were sequenced has no counter: it reads 0)."""
+    unset = "attribute_not_exists(message_sequence) OR " if incident.message_sequence == 0 else ""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": incident_key(incident.id),
+            "UpdateExpression": "SET message_sequence = :sequence",
+            "ConditionExpression": f"attribute_exists(pk) AND ({unset}message_sequence = :before)",
+            "ExpressionAttributeValues": attrs({":sequence": sequence, ":before": incident.message_sequence}),
+        }
+    }
+
+
+def published_update(table: str, message: Message, *, holding: bool) -> TransactWriteItemTypeDef:
+    """Make ``message`` its incident's last published one, on the condition that it is not
+    :func:`~incident_comms.incidents.ordering.outdated` (the same rule, as a condition): nothing of a higher sequence
+    was handed to publishing, and for a holding text not even its own draft (a holding text ranks just below it). An
+    incident that handed nothing over since messages were sequenced has no published sequence: anything may go."""
+    condition = "attribute_not_exists(published_sequence) OR published_sequence <= :sequence"
+    values: dict[str, Any] = {":sequence": message.sequence, ":message": message.id}
+    if holding:
+        condition = (
+            "attribute_not_exists(published_sequence) OR published_sequence < :sequence OR "
+            "(published_sequence = :sequence AND (attribute_not_exists(published_message_id) OR "
+            "attribute_type(published_message_id, :null) OR published_message_id = :message))"
+        )
+        values[":null"] = "NULL"
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": incident_key(message.incident_id),
+            "UpdateExpression": "SET published_sequence = :sequence, published_message_id = :message",
+            "ConditionExpression": f"attribute_exists(pk) AND ({condition})",
+            "ExpressionAttributeValues": attrs(values),
+        }
+    }

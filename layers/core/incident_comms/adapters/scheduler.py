@@ -5,7 +5,8 @@ Approval timeouts: one schedule per waiting message.
 The schedule invokes the approval timeout function with ``{"kind": "approval_timeout", "incident_id",
 "message_id"}`` and deletes itself once it has fired. Its name is derived from the incident and the
 message alone, so creating it twice (a retried call, a redelivered event) meets ``ConflictException``
-and changes nothing: the timeout is armed at most once per message.
+and changes nothing: the timeout is armed at most once per message. When a newer draft supersedes the message, its
+schedule is deleted by the same name; one already gone (fired, never armed) is fine.
 
 Timing: ``at()`` has second precision and Scheduler fires within the minute that follows, so the due
 time is rounded *up* to the next whole second (never fire before the team had its full time to approve).
@@ -104,6 +105,17 @@ class FunctionSchedules:
             replace=replace,
         )
 
+    def _delete(self, name: str) -> bool:
+        """Delete the schedule ``name``: True when deleted, False when it was not there (fired and deleted itself,
+        or never armed); any other refusal is raised."""
+        try:
+            self._client.delete_schedule(GroupName=self._group, Name=name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+            return False
+        return True
+
 
 class SchedulerApprovalTimeouts(FunctionSchedules):
     """Arms approval timeouts: one schedule per waiting message, invoking the approval timeout function."""
@@ -123,6 +135,11 @@ class SchedulerApprovalTimeouts(FunctionSchedules):
             MAX_EVENT_AGE,
         )
         return name
+
+    def cancel(self, incident_id: str, message_id: str) -> bool:
+        """Delete the approval timeout of ``message_id`` (a newer draft superseded it): True when deleted, False when
+        it was not there. Any other refusal (access denied) is raised for the caller to record."""
+        return self._delete(schedule_name(incident_id, message_id))
 
 
 class SchedulerDeliveryReports(FunctionSchedules):
@@ -310,13 +327,7 @@ class SchedulerUpdateSchedules(FunctionSchedules):
         return name
 
     def disarm(self, incident_id: str, kind: PromptKind) -> bool:
-        try:
-            self._client.delete_schedule(GroupName=self._group, Name=update_schedule_name(kind.value, incident_id))
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                raise
-            return False
-        return True
+        return self._delete(update_schedule_name(kind.value, incident_id))
 
     def cancel(self, incident_id: str) -> list[str]:
         from incident_comms.cadence.keeping import PromptKind

@@ -2,8 +2,9 @@
 
 Guarantees: looking changes nothing (GET and HEAD only show); deciding takes a person (a POST of the page's own
 form); a link works once, for one message version, for the roles its person holds, and dies when the draft
-changes; a refusal tells nothing about the incident. A decision is one conditional transaction: ten clicks
-publish once.
+changes or a newer draft supersedes it (so does its approval timeout); a refusal tells nothing about the incident.
+A decision is one conditional transaction: ten clicks publish once, and nothing older than the last message
+published is handed over after it.
 
 - ``requests``       ask for approval: draft, store, email each approver their own links (``draft_and_request``)
 - ``request_email``, ``checks``  the approval request email and the draft findings it shows

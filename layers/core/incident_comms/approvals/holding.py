@@ -53,8 +53,10 @@ def holding_message(plan: Plan, incident: Incident, waiting: Message, holding: H
     team wrote it), rendered from the incident's certain facts and :func:`holding_promise`, which it carries.
 
     Its id is ``waiting``'s plus ``-holding``, so a second firing collides in the store instead of publishing
-    twice. Subjects and titles are the plan's own for the phase, from the incident's facts only: the waiting
-    draft's subject may carry an edit that was never approved, and nothing unapproved may go out.
+    twice; it carries ``waiting``'s sequence, so approving the draft afterwards still publishes while nothing older
+    than the draft does (:mod:`incident_comms.incidents.ordering`). Subjects and titles are the plan's own for the
+    phase, from the incident's facts only: the waiting draft's subject may carry an edit that was never approved, and
+    nothing unapproved may go out.
     """
     channels = {channel.id: channel for channel in plan.channels.channels}
     promise = holding_promise(plan, incident, waiting, now)
@@ -88,6 +90,7 @@ def holding_message(plan: Plan, incident: Incident, waiting: Message, holding: H
         holding=True,
         replaces=waiting.id,
         promise=promise,
+        sequence=waiting.sequence,
     )
 
 

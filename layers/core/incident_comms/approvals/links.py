@@ -4,9 +4,9 @@ and checked the same way on every use, by the decision and by the phase form ali
 The token (:mod:`incident_comms.approvals.tokens`) names the incident, the message and its version, the person it
 was sent to, one action and an expiry, and is the whole credential: the path carries nothing else. Before anything
 is shown or done, a link must be genuine and unexpired (:func:`verified_claims`), name a message that exists
-(:func:`linked_message`) and still be open for it (:func:`check_open`): unspent, for the current version, of a draft
-still awaiting approval. Every failure is a :class:`LinkRefused` with a generic reason, never a detail of the
-incident behind it.
+(:func:`linked_message`) and still be open for it (:func:`check_open`): unspent, of a draft no newer message
+replaced, for its current version, still awaiting approval and not older than a message already published. Every
+failure is a :class:`LinkRefused` with a generic reason, never a detail of the incident behind it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from incident_comms.approvals.tokens import (
     verify_token,
 )
 from incident_comms.incidents.models import Incident, Message, MessageStatus
+from incident_comms.incidents.ordering import outdated
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.web import LinkRefused, Refusal
 
@@ -90,11 +91,19 @@ def linked_message(store: IncidentStore, claims: TokenClaims) -> tuple[Incident,
     return incident, message
 
 
-def check_open(store: IncidentStore, claims: TokenClaims, message: Message, fingerprint: str) -> None:
-    """Used before superseded (your own edit's link says "used", not "changed"), then version, then status."""
+def check_open(
+    store: IncidentStore, claims: TokenClaims, incident: Incident, message: Message, fingerprint: str
+) -> None:
+    """Used first (your own edit's link says "used", not "changed"), then replaced by a newer message (whatever the
+    link's version: no email has a link that still works), then version, then status, then order (nothing older than
+    what customers were last told)."""
     if store.token_used(fingerprint):
         raise LinkRefused(Refusal.USED)
+    if message.status == MessageStatus.SUPERSEDED:
+        raise LinkRefused(Refusal.REPLACED)
     if claims.message_version != message.version:
         raise LinkRefused(Refusal.SUPERSEDED)
     if message.status != MessageStatus.AWAITING_APPROVAL:
         raise LinkRefused(Refusal.DECIDED)
+    if outdated(incident, message):
+        raise LinkRefused(Refusal.OUTDATED)

@@ -54,6 +54,8 @@ REFUSAL_STATUS: dict[Refusal, HTTPStatus] = {
     Refusal.EXPIRED: HTTPStatus.GONE,
     Refusal.USED: HTTPStatus.CONFLICT,
     Refusal.SUPERSEDED: HTTPStatus.CONFLICT,
+    Refusal.REPLACED: HTTPStatus.CONFLICT,
+    Refusal.OUTDATED: HTTPStatus.CONFLICT,
     Refusal.DECIDED: HTTPStatus.CONFLICT,
     Refusal.ROLE_APPROVED: HTTPStatus.CONFLICT,
     Refusal.NOT_APPROVER: HTTPStatus.FORBIDDEN,
@@ -62,6 +64,10 @@ REFUSAL_STATUS: dict[Refusal, HTTPStatus] = {
     Refusal.TOO_LARGE: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     Refusal.BUSY: HTTPStatus.SERVICE_UNAVAILABLE,
 }
+
+CONSOLE_REFUSALS = frozenset({Refusal.REPLACED, Refusal.OUTDATED})
+"""The refusals whose page links to the incident console (``console_url``) once it exists: the person still has the
+incident to act on, only not through this draft. No caller has a console link yet, so no page shows one."""
 
 # --- what the use cases answer ---------------------------------------------------------------------------------
 
@@ -98,9 +104,11 @@ def refusal_page(
     problem: FormProblem | None = None,
     fingerprint: str | None = None,
     checks: Sequence[str] = (),
+    console_url: str | None = None,
 ) -> Page:
     """The 4xx page of a refusal: its generic reason (and for a bad form, what was wrong, with the ids of the draft
-    checks that found errors when that was it) and nothing else."""
+    checks that found errors when that was it) and nothing else; for :data:`CONSOLE_REFUSALS`, the person's own
+    ``console_url`` when there is one (the incident console, to come)."""
     texts = page_texts(plan)
     title, lead = texts["refusals"][refusal]
     detail = texts["problems"][problem] if problem is not None else None
@@ -113,6 +121,7 @@ def refusal_page(
         "lead": lead,
         "detail": detail,
         "refused": True,
+        "console_url": console_url if refusal in CONSOLE_REFUSALS else None,
     }
     html = email_environment().get_template("approval_outcome.html.j2").render(context)
     return Page(

@@ -1,5 +1,7 @@
 """Use cases: ask for an approval. Email each approver of a draft their own signed links, arm the approval
-timeout, and put both on the incident's timeline; or draft a phase's message first, then ask.
+timeout, and put both on the incident's timeline; or draft a phase's message first, then ask. A new draft supersedes
+every message of the incident still awaiting approval (the store does it in the transaction that stores the draft),
+and their approval timeouts are deleted here: superseded means dead.
 
 Pure: talks to an :class:`EmailSender` and an :class:`ApprovalTimeouts` port; SES and the scheduler live in
 :mod:`incident_comms.adapters`. Nothing here raises for a send or a schedule that fails: the incident is already
@@ -9,7 +11,7 @@ request arrived.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -39,6 +41,11 @@ from incident_comms.text import error_text
 class ApprovalTimeouts(Protocol):
     def schedule(self, incident_id: str, message_id: str, due_at: datetime) -> str:
         """Make the approval timeout of ``message_id`` fire once at ``due_at``; answers the schedule's name."""
+        ...
+
+    def cancel(self, incident_id: str, message_id: str) -> bool:
+        """Delete the approval timeout of ``message_id``: True when deleted, False when there was none (it fired,
+        or was never armed). Raises when the scheduler refused."""
         ...
 
 
@@ -193,6 +200,33 @@ def arm_approval_timeout(
     )
 
 
+def cancel_approval_timeouts(
+    store: IncidentStore, approvals: ApprovalRequests, superseded: Sequence[Message], now: datetime
+) -> None:
+    """Delete the approval timeout of each ``superseded`` message, so no holding text of a dead draft waits to fire.
+
+    A schedule already gone is fine. A refusal is on the timeline, never silent, and harms no customer: a timeout
+    that fires for a superseded draft publishes nothing (:mod:`incident_comms.approvals.timeout`).
+    """
+    if approvals.timeouts is None:
+        return
+    for message in superseded:
+        try:
+            approvals.timeouts.cancel(message.incident_id, message.id)
+        except Exception as error:  # noqa: BLE001 - a scheduler refusal must show on the incident, not vanish
+            reason = error_text(error)
+            store.add_timeline_entry(
+                TimelineEntry(
+                    incident_id=message.incident_id,
+                    at=now,
+                    kind=TimelineKind.NOTIFICATION_FAILED,
+                    text=f"The approval timeout of superseded message {message.id} could not be deleted: {reason} "
+                    "(when it fires, it publishes nothing)",
+                    data={"notification": "approval_timeout_cancel", "reason": reason, "message_id": message.id},
+                )
+            )
+
+
 def draft_and_request(
     plan: Plan,
     store: IncidentStore,
@@ -204,8 +238,9 @@ def draft_and_request(
     facts_update: Mapping[str, Any] | None = None,
 ) -> Message | None:
     """Render ``phase``'s drafts for every channel of the incident's current severity, store the message with its
-    DRAFT_CREATED timeline entry, and email the approvers (:func:`incident_comms.approvals.requests.request_approval`:
-    links, approval timeout, timeline). Answers the stored message.
+    DRAFT_CREATED timeline entry (superseding every message still awaiting approval, whose approval timeouts are then
+    deleted: :func:`cancel_approval_timeouts`), and email the approvers (:func:`request_approval`: links, approval
+    timeout, timeline). Answers the stored message, with its sequence.
 
     None when nothing could be drafted — the plan's templates fail, or the severity reaches no channel — and the
     reason is on the timeline (``notification_failed``, notification ``draft``): a draft that silently never
@@ -245,7 +280,9 @@ def draft_and_request(
             "promise": promise.model_dump(mode="json") if promise else None,
         },
     )
-    if not store.add_message(message, [created]):
+    added = store.add_message(message, [created])
+    if added is None:
         raise RuntimeError(f"message id {message.id} already stored for incident {incident.id}")
-    request_approval(plan, store, approvals, incident, message, now)
-    return message
+    cancel_approval_timeouts(store, approvals, added.superseded, now)
+    request_approval(plan, store, approvals, incident, added.message, now)
+    return added.message

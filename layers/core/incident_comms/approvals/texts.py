@@ -56,6 +56,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
             ApprovalAction.REJECT: "Rechazar el borrador",
         },
         "refused": "No se ha hecho nada",
+        "console": "Abrir la consola del incidente",
         "refusals": {
             Refusal.INVALID: ("Este enlace no es válido", "Compruebe que ha abierto el enlace completo del correo."),
             Refusal.EXPIRED: (
@@ -66,6 +67,15 @@ _TEXTS: dict[str, dict[str, Any]] = {
             Refusal.SUPERSEDED: (
                 "El borrador ha cambiado, use el enlace del correo más reciente",
                 "Alguien ha corregido el texto después de que se enviara este enlace.",
+            ),
+            Refusal.REPLACED: (
+                "Un mensaje más reciente ha sustituido a este",
+                "Este borrador ya no se publicará. Ningún enlace suyo sirve ya; el mensaje nuevo tiene los suyos.",
+            ),
+            Refusal.OUTDATED: (
+                "Ya se ha publicado un mensaje más reciente",
+                "Este borrador es anterior a lo que ya se ha contado a los clientes, así que no se publicará. "
+                "No se ha guardado nada.",
             ),
             Refusal.DECIDED: (
                 "Este mensaje ya está decidido",
@@ -150,6 +160,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
             ApprovalAction.REJECT: "Reject the draft",
         },
         "refused": "Nothing was done",
+        "console": "Open the incident console",
         "refusals": {
             Refusal.INVALID: ("This link is not valid", "Check that you opened the whole link from the email."),
             Refusal.EXPIRED: (
@@ -160,6 +171,15 @@ _TEXTS: dict[str, dict[str, Any]] = {
             Refusal.SUPERSEDED: (
                 "The draft has changed, use the link in the most recent email",
                 "Someone edited the text after this link was sent.",
+            ),
+            Refusal.REPLACED: (
+                "A newer message replaced this one",
+                "This draft will never be published. None of its links work any more; the newer message has its own.",
+            ),
+            Refusal.OUTDATED: (
+                "A newer message was already published",
+                "This draft is older than what customers were already told, so it will not be published. "
+                "Nothing was saved.",
             ),
             Refusal.DECIDED: ("This message was already decided", "It was approved or rejected; nothing else to do."),
             Refusal.ROLE_APPROVED: (

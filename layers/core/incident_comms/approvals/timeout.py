@@ -11,8 +11,12 @@ The draft itself stays awaiting approval: its richer text can still be approved 
 the links of the first email.
 
 Schedulers redeliver and people approve at the last second, so firing is safe at any time: a message
-that was decided meanwhile, or whose holding text is already out, makes the firing do nothing (the store
-writes the holding message on the condition that the draft still awaits approval, and only once).
+that was decided or superseded meanwhile, or whose holding text is already out, makes the firing do nothing, and so
+does a newer message (or the draft itself) already handed to publishing. The store writes the holding message on the
+condition that the draft still awaits approval, only once, and only while nothing as new was handed over
+(:mod:`incident_comms.incidents.ordering`), so this holds whatever the firing order. A superseded draft's schedule is
+deleted when it is superseded (:func:`incident_comms.approvals.requests.cancel_approval_timeouts`); one that fires
+all the same publishes nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from incident_comms.incidents.models import (
     TimelineKind,
     notification_failed,
 )
+from incident_comms.incidents.ordering import outdated, outdated_reason
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics, add_counts, present
 from incident_comms.plan.models import Plan
@@ -66,7 +71,8 @@ class ApprovalTimeoutEvent(BaseModel):
 class TimeoutResult(StrEnum):
     HOLDING_PUBLISHED = "holding_published"
     NOTHING_TO_DO = "nothing_to_do"
-    """Stale or duplicate firing: the draft was decided meanwhile, or its holding text is already out."""
+    """Stale or duplicate firing: the draft was decided or superseded meanwhile, a newer message was published, or
+    its holding text is already out."""
     REJECTED = "rejected"
     """Not an approval timeout event: retrying cannot fix it, so it is logged and counted, never raised."""
 
@@ -154,6 +160,8 @@ def approval_timed_out(
     if holding_text is None or timeout is None:
         return nothing_to_do("the plan no longer has a holding text or an approval timeout for it")
     holding = holding_message(plan, incident, waiting, holding_text, now)
+    if outdated(incident, holding):
+        return nothing_to_do(outdated_reason(incident, holding))
     if not holding.drafts:
         return nothing_to_do("none of the draft's channels is in the plan any more")
     publication = Publication(
@@ -164,7 +172,10 @@ def approval_timed_out(
         reason=PublicationReason.APPROVAL_TIMEOUT,
     )
     if not store.save_holding(waiting, holding, timed_out_entries(waiting, holding, timeout, now), publication):
-        return nothing_to_do("the draft was decided meanwhile, or its holding text is already published")
+        return nothing_to_do(
+            "the draft was decided or superseded meanwhile, a message as new was handed to publishing, "
+            "or its holding text is already published"
+        )
     if publish_queue is not None:
         hand_off(store, publish_queue, publication, now)
     notified = tell_approvers(plan, store, sender, incident, waiting, holding, timeout, now)
@@ -174,6 +185,8 @@ def approval_timed_out(
 def _why_stale(incident: Incident, waiting: Message) -> str | None:
     if waiting.holding:
         return "the message is itself a holding text"
+    if waiting.status == MessageStatus.SUPERSEDED:
+        return f"the message was superseded by {waiting.superseded_by}"
     if waiting.status != MessageStatus.AWAITING_APPROVAL:
         return f"the message was {waiting.status.value} meanwhile"
     if incident.status != IncidentStatus.OPEN:

@@ -9,6 +9,9 @@ What this module guarantees:
 - **A link works once, for one version, for the roles its person holds.** The store spends the token in the
   same transaction that replaces the message (on the condition that its revision did not move), so ten clicks
   save one decision and one publication; an edit bumps the version and every older link dies.
+- **Superseded means dead; nothing older publishes.** A draft a newer message replaced answers 409 (REPLACED), and
+  a decision that would publish a message older than one already published is refused (409, OUTDATED) inside the
+  store's transaction, whatever the race (:mod:`incident_comms.incidents.ordering`); nothing is saved.
 - **A refusal tells nothing.** Whoever holds a bad, stale or foreign link learns only the generic reason
   (:mod:`incident_comms.approvals.pages`).
 
@@ -48,7 +51,7 @@ def review(token: str, plan: Plan, store: IncidentStore, key: bytes, now: dateti
     try:
         claims = verified_claims(token, key, now)
         incident, message = linked_message(store, claims)
-        check_open(store, claims, message, fingerprint)
+        check_open(store, claims, incident, message, fingerprint)
         _, acting = acting_roles(plan, claims.recipient, message)
     except LinkRefused as refused:
         return refusal_page(plan, refused.refusal, refused.problem, fingerprint, refused.checks)
@@ -78,8 +81,9 @@ def decide(
     """Act on a posted approval form: approve, edit and approve, or reject, once.
 
     The decision is computed from the stored message and saved with the token's single use in one conditional
-    transaction. When another decision landed in between (another role approved), it is recomputed from the
-    new revision, up to :data:`DECISION_ATTEMPTS` times. After an edit that leaves roles to approve, they are
+    transaction. When another decision landed in between (another role approved, a newer draft superseded it), it
+    is recomputed from the new revision, up to :data:`DECISION_ATTEMPTS` times; one the store refuses as older than
+    a message already published answers OUTDATED. After an edit that leaves roles to approve, they are
     emailed fresh links for the new version (``approvals``); a send that fails is on the timeline, not raised.
     """
     fingerprint = token_fingerprint(token)
@@ -87,7 +91,7 @@ def decide(
         claims = verified_claims(token, key, now)
         for _ in range(DECISION_ATTEMPTS):
             incident, message = linked_message(store, claims)
-            check_open(store, claims, message, fingerprint)
+            check_open(store, claims, incident, message, fingerprint)
             acting_roles(plan, claims.recipient, message)
             parsed = parse_form(form, claims.action, message)
             decision = compute_decision(
@@ -98,6 +102,8 @@ def decide(
             )
             if saved == DecisionSaved.TOKEN_USED:
                 raise LinkRefused(Refusal.USED)
+            if saved == DecisionSaved.OUTDATED:
+                raise LinkRefused(Refusal.OUTDATED)
             if saved == DecisionSaved.SAVED:
                 if decision.publication is not None and publish_queue is not None:
                     hand_off(store, publish_queue, decision.publication, now)

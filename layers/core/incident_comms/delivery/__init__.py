@@ -2,7 +2,8 @@
 
 Guarantees: each channel is claimed with a conditional write before it is used, so a redelivered request
 publishes nothing twice; what happened (attempted, delivered, failed) is recorded and what failed is on the
-timeline and told to the communications lead; a hand-off that never arrived is asked for again (the sweeper).
+timeline and told to the communications lead; a hand-off that never arrived is asked for again (the sweeper); a
+request older than the last message handed to publishing publishes nothing, and says so on the timeline.
 
 - ``publishing``   the use case the publisher calls, the channel port (``publish_message``, ``hand_off``)
 - ``sweeper``      publications whose hand-off never arrived

@@ -11,6 +11,11 @@ the publish queue (:class:`PublishQueue`). The publisher function takes each req
    the department of a manual channel), which answers counts, never raises for a refusal it understands;
 3. **finishes** the delivery with those counts, and puts what failed on the timeline.
 
+Before any claim, a request whose message is older than the last message handed to publishing (a redelivered or
+swept request that lost the race to a newer message, a holding text whose draft went out first) publishes nothing:
+it is refused (OUTDATED), on the timeline (``publication_refused``), logged and counted
+(:mod:`incident_comms.incidents.ordering`).
+
 Pure: the channel publishers, the store and ``now`` come from the caller.
 """
 
@@ -36,6 +41,7 @@ from incident_comms.incidents.models import (
     TimelineKind,
     notification_failed,
 )
+from incident_comms.incidents.ordering import outdated, outdated_reason
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.plan.models import Channel, ChannelKind, Plan
@@ -112,6 +118,8 @@ class ChannelPublisher(Protocol):
 class PublishResult(StrEnum):
     PUBLISHED = "published"
     NOTHING_TO_DO = "nothing_to_do"
+    OUTDATED = "outdated"
+    """Older than the last message handed to publishing: customers must not hear it after the newer one."""
     REJECTED = "rejected"
 
 
@@ -130,6 +138,7 @@ class PublishReport:
     def counts(self) -> dict[str, int]:
         return {
             "PublishRequestsRejected": int(self.result == PublishResult.REJECTED),
+            "PublicationsOutdated": int(self.result == PublishResult.OUTDATED),
             "MessagesPublished": int(self.result == PublishResult.PUBLISHED),
             "ChannelDeliveries": len(self.deliveries),
             "ChannelDeliveriesFailed": sum(1 for delivery in self.deliveries if not delivery.complete),
@@ -159,8 +168,9 @@ def publish_message(
 ) -> PublishReport:
     """Publish the requested message version on each of its channels, each at most once; see the module doc.
 
-    A request that cannot be read, or names a message that is not approved at that version, publishes nothing:
-    it is answered REJECTED or NOTHING_TO_DO for the handler to log and count (a retry could not fix it).
+    A request that cannot be read, names a message that is not approved at that version, or one older than the last
+    message handed to publishing, publishes nothing: it is answered REJECTED, NOTHING_TO_DO or OUTDATED (that one on
+    the timeline too) for the handler to log and count (a retry could not fix it).
     """
     try:
         request = (
@@ -178,6 +188,10 @@ def publish_message(
     if message.status != MessageStatus.APPROVED or message.version != request.version:
         reason = f"message is {message.status.value} at version {message.version}, not approved at {request.version}"
         return PublishReport(PublishResult.NOTHING_TO_DO, reason, incident.id, message.id)
+    if outdated(incident, message):
+        reason = outdated_reason(incident, message)
+        store.add_timeline_entry(_refused(incident, message, reason, now))
+        return PublishReport(PublishResult.OUTDATED, reason, incident.id, message.id)
     report = PublishReport(PublishResult.PUBLISHED, None, incident.id, message.id)
     channels = {channel.id: channel for channel in plan.channels.channels}
     for draft in message.drafts:
@@ -253,6 +267,22 @@ def _published(message: Message, deliveries: list[Delivery], now: datetime) -> T
     )
 
 
+def _refused(incident: Incident, message: Message, reason: str, now: datetime) -> TimelineEntry:
+    return TimelineEntry(
+        incident_id=incident.id,
+        at=now,
+        kind=TimelineKind.PUBLICATION_REFUSED,
+        text=f"Message {message.id} v{message.version} not published: {reason}",
+        data={
+            "message_id": message.id,
+            "version": message.version,
+            "sequence": message.sequence,
+            "published_message_id": incident.published_message_id,
+            "published_sequence": incident.published_sequence,
+        },
+    )
+
+
 def _failed(delivery: Delivery, now: datetime) -> TimelineEntry:
     return TimelineEntry(
         incident_id=delivery.incident_id,
@@ -276,6 +306,8 @@ def record_report(report: PublishReport, logger: Logger, metrics: Metrics, unit:
     """Log what was published (a rejected request with its reason, never its body) and count it."""
     if report.result == PublishResult.REJECTED:
         logger.warning("publish request rejected", extra={"reason": report.reason})
+    if report.result == PublishResult.OUTDATED:
+        logger.warning("publish request refused: older than the last published message", extra=report.as_dict())
     for error in report.promise.errors if report.promise else []:
         logger.warning("promise not kept track of", extra={"message_id": report.message_id, "error": error})
     for delivery in report.deliveries:

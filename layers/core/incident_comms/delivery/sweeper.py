@@ -25,6 +25,7 @@ from typing import Any
 
 from incident_comms.delivery.publishing import PublishQueue
 from incident_comms.incidents.models import IncidentStatus, MessageStatus, Publication, TimelineEntry, TimelineKind
+from incident_comms.incidents.ordering import outdated
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.text import error_text
@@ -67,10 +68,11 @@ def resend_stalled_publications(
 ) -> SweepReport:
     """Ask the publish queue again for every stalled publication of the recent incidents; see the module doc.
 
-    A stalled publication is one whose message is still approved at that version, requested between
-    ``stall_after`` and ``give_up_after`` ago, with no channel delivery claimed. A success goes on the timeline
-    (``publish_requested``, ``resent``); a queue that still refuses is reported (logged and counted by the caller)
-    and tried again by the next sweep, without adding to the timeline each time.
+    A stalled publication is one whose message is still approved at that version and not older than the last message
+    handed to publishing, requested between ``stall_after`` and ``give_up_after`` ago, with no channel delivery
+    claimed. A success goes on the timeline (``publish_requested``, ``resent``); a queue that still refuses is
+    reported (logged and counted by the caller) and tried again by the next sweep, without adding to the timeline
+    each time.
     """
     report = SweepReport()
     for incident in store.list_incidents(limit=INCIDENTS_PER_SWEEP):
@@ -99,8 +101,13 @@ def resend_stalled_publications(
 
 
 def _publishable(store: IncidentStore, publication: Publication) -> bool:
+    """Still approved at that version, and not older than the last message handed to publishing (read consistently:
+    the publisher would refuse it, and asking again would only repeat the refusal on the timeline)."""
     message = store.get_message(publication.incident_id, publication.message_id)
-    return message is not None and message.status == MessageStatus.APPROVED and message.version == publication.version
+    if message is None or message.status != MessageStatus.APPROVED or message.version != publication.version:
+        return False
+    incident = store.get_incident(publication.incident_id)
+    return incident is not None and not outdated(incident, message)
 
 
 def _resent(publication: Publication, waited: timedelta, now: datetime) -> TimelineEntry:

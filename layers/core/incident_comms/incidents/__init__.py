@@ -7,6 +7,8 @@ invariants checked (``state_problems``) — so the lifecycle use cases only appl
 
 - ``models``          Incident, TimelineEntry, Message, Approval, Publication, Delivery
 - ``promises``        DuePromise (what a message promises) and the promise ledger
+- ``ordering``        customers hear messages in order: a new draft supersedes the waiting ones, nothing older than
+                      the last message handed to publishing follows it (``supersede``, ``outdated``)
 - ``store``           the ``IncidentStore`` port
 - ``machine_models``  the machine's state, events, timers and outcome; ``machine`` its transitions (``advance``)
 """

@@ -59,6 +59,17 @@ class Incident(BaseModel):
         "kept apart from `alarms` (recorded before the machine sees the change), and its clocks",
     )
     resolved_at: datetime | None = Field(None, description="when the incident was resolved (the impact window's end)")
+    message_sequence: int = Field(
+        0,
+        description="the sequence of the last message stored for it: the store gives the next one one more, in the "
+        "transaction that stores it (0: none yet; an incident stored before messages were sequenced reads 0 too)",
+    )
+    published_sequence: int = Field(
+        0,
+        description="the sequence of the last message handed to publishing (its last approval or its approval "
+        "timeout): nothing older is handed over or published after it (incidents.ordering)",
+    )
+    published_message_id: str | None = Field(None, description="that message (a holding text shares its draft's)")
 
 
 class TimelineKind(StrEnum):
@@ -84,6 +95,8 @@ class TimelineKind(StrEnum):
     PHASE_CHANGED = "phase_changed"
     SEVERITY_ESCALATED = "severity_escalated"
     LIFECYCLE_TIMER = "lifecycle_timer"
+    SUPERSEDED = "superseded"
+    PUBLICATION_REFUSED = "publication_refused"
 
 
 _last_key_ns = 0
@@ -131,6 +144,8 @@ class MessageStatus(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"
     REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+    """A newer draft of the incident was stored while this one awaited approval: it is dead (links, timeout)."""
 
 
 class Approval(BaseModel):
@@ -173,6 +188,12 @@ class Message(BaseModel):
     replaces: str | None = Field(None, description="holding text: the message nobody approved in time")
     promise: DuePromise | None = Field(None, description="the next update time its drafts tell customers")
     certain: bool = Field(False, description="an editor vouched for the fix time or outcome its drafts promise")
+    sequence: int = Field(
+        0,
+        description="its place among the incident's messages, given by the store when it is stored (a holding text "
+        "carries its draft's); 0 before that, and for messages stored before messages were sequenced",
+    )
+    superseded_by: str | None = Field(None, description="SUPERSEDED: the newer message that replaced it")
 
     @property
     def pending_roles(self) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -25,13 +25,25 @@ class DecisionSaved(StrEnum):
     TOKEN_USED = "token_used"  # noqa: S105 - a state name, not a password
     """The link's single use is spent: another request with the same token was saved first."""
     MESSAGE_CHANGED = "message_changed"
-    """The message changed since it was read (another decision, an edit): read it again and recompute."""
+    """The message changed since it was read (another decision, an edit, a newer draft): read it again and
+    recompute."""
+    OUTDATED = "outdated"
+    """The decision would publish a message older than the last one handed to publishing
+    (:func:`incident_comms.incidents.ordering.outdated`): nothing was saved, and the link still stands unspent."""
 
 
 @dataclass(frozen=True)
 class StoreResult:
     applied: Applied
     incident_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageAdded:
+    """A new draft as stored (with its sequence), and the waiting messages it superseded, as stored (SUPERSEDED)."""
+
+    message: Message
+    superseded: list[Message] = field(default_factory=list)
 
 
 class IncidentStore(Protocol):
@@ -45,9 +57,9 @@ class IncidentStore(Protocol):
         joining: TimelineEntry,
         message: Message | None,
     ) -> StoreResult:
-        """Open ``candidate`` (with its timeline and first message) unless the component already has an open
-        incident, in which case the alarm joins that one with ``joining`` on its timeline (``incident_id`` in the
-        entry is replaced). A redelivered alarm event changes nothing and answers DUPLICATE."""
+        """Open ``candidate`` (with its timeline and first message, sequence 1) unless the component already has an
+        open incident, in which case the alarm joins that one with ``joining`` on its timeline (``incident_id`` in
+        the entry is replaced). A redelivered alarm event changes nothing and answers DUPLICATE."""
         ...
 
     def record_alarm_state(self, component_id: str, alarm: Alarm, entry: TimelineEntry) -> StoreResult:
@@ -88,15 +100,19 @@ class IncidentStore(Protocol):
         publication: Publication | None,
     ) -> DecisionSaved:
         """Replace ``before`` with ``after`` (its ``revision`` one higher), spend the token, append ``entries`` and
-        hand ``publication`` over, all or nothing. Refused when the token was spent or ``before`` is no longer
-        the stored revision; so ten simultaneous clicks on one link save one decision and one publication."""
+        hand ``publication`` over, all or nothing. Refused when the token was spent (TOKEN_USED) or ``before`` is no
+        longer the stored revision (MESSAGE_CHANGED); so ten simultaneous clicks on one link save one decision and
+        one publication. With a publication, also refused when ``after`` is older than the last message handed to
+        publishing (OUTDATED), whatever the race; saved, it becomes the incident's last published message."""
         ...
 
     def save_holding(
         self, waiting: Message, holding: Message, entries: list[TimelineEntry], publication: Publication
     ) -> bool:
         """Store the holding message published in place of ``waiting`` with its publication, only while
-        ``waiting`` still awaits approval and only once (True); otherwise change nothing (False)."""
+        ``waiting`` still awaits approval (not decided, not superseded), only once, and only while nothing as new
+        as ``holding`` (its draft, or anything newer) was handed to publishing (True; the holding text becomes the
+        incident's last published message); otherwise change nothing (False)."""
         ...
 
     def publications(self, incident_id: str) -> list[Publication]: ...
@@ -120,9 +136,12 @@ class IncidentStore(Protocol):
         transaction, so the next ALARM opens one instead of joining this."""
         ...
 
-    def add_message(self, message: Message, entries: list[TimelineEntry]) -> bool:
-        """Store a newly drafted ``message`` with ``entries`` (its DRAFT_CREATED), all or nothing: True when stored,
-        False when a message with that id exists already (nothing changed)."""
+    def add_message(self, message: Message, entries: list[TimelineEntry]) -> MessageAdded | None:
+        """Store a newly drafted ``message`` with ``entries`` (its DRAFT_CREATED), with the incident's next sequence,
+        and supersede every other message of the incident still awaiting approval
+        (:func:`incident_comms.incidents.ordering.supersede`: each on the condition that its revision did not move,
+        with its ``superseded`` entry), all in one transaction; a lost race (another draft, a decision) is read
+        again and retried. None when a message with that id exists already (nothing changed)."""
         ...
 
     def promise_ledger(self, incident_id: str) -> PromiseLedger:

@@ -62,7 +62,7 @@ def move_incident(
         form = request.form()
         claims = verified_claims(token, key, now)
         incident, message = linked_message(store, claims)
-        check_open(store, claims, message, fingerprint)
+        check_open(store, claims, incident, message, fingerprint)
         if not holder_roles(plan, claims.recipient, message):
             raise LinkRefused(Refusal.NOT_APPROVER)
         parsed = parse_step_form(form)
