@@ -49,7 +49,9 @@ def advance_keeping_promises(stack: RunningStack, incident_id: str, duration: st
         if step == target:
             return
         if [
-            m for m in incident(stack, incident_id)["messages"] if m["phase"] == "update" and m["status"] != "approved"
+            m
+            for m in incident(stack, incident_id)["messages"]
+            if m["phase"] == "update" and m["status"] == "awaiting_approval"
         ]:
             approve_newest(stack, incident_id, "update")
 

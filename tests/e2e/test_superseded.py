@@ -5,7 +5,7 @@ in the order it was drafted."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,13 +18,14 @@ from tests.forms import FormReader
 pytestmark = pytest.mark.e2e
 
 MARTA = "marta.ibanez@nubeteca.example"  # communications lead: approves every phase of a SEV1
+MONDAY_16_MADRID = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 REPLACED = "Un mensaje más reciente ha sustituido a este"
 CAUSE = "Un cambio de configuración dejó sin certificado a la API."
 
 
 @pytest.fixture
 def pinned_stack() -> Any:
-    running = start_stack("--no-sample", "--clock", "2026-11-23T15:00:00Z")  # a Monday, 16:00 in Madrid
+    running = start_stack("--no-sample", clock=MONDAY_16_MADRID)
     yield running
     running.stop()
 
