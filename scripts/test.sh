@@ -10,4 +10,4 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 echo "== ruff";   ruff check . && ruff format --check .
 echo "== mypy";   mypy
-echo "== pytest"; pytest -n auto -q "$@"
+echo "== pytest"; pytest -n auto --dist loadgroup --durations=10 -q "$@"
