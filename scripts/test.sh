@@ -11,4 +11,4 @@ fi
 echo "== ruff";   ruff check . && ruff format --check .
 echo "== mypy";   mypy
 echo "== import-linter"; lint-imports --no-cache
-echo "== pytest"; pytest -n auto -q "$@"
+echo "== pytest"; pytest -n auto --dist loadgroup --durations=10 -q "$@"

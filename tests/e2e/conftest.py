@@ -31,6 +31,17 @@ SUITE_CLOCK = "2026-11-25T10:00:00+00:00"
 """A Wednesday: 11:00 in Madrid (its offices open), 04:00 in Mexico City (its offices not yet)."""
 
 
+SHARED_STACKS = {"sample_stack", "approved_sample_stack"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` the tests on the shared sample stacks run on one worker, which starts each once."""
+    for item in items:
+        if SHARED_STACKS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("sample-stacks"))
+
+
 def suite_clock() -> datetime:
     """The instant the suite's stacks start at: ``INCIDENT_COMMS_E2E_CLOCK`` if set, else :data:`SUITE_CLOCK`."""
     text = os.environ.get(CLOCK_VARIABLE) or SUITE_CLOCK
@@ -176,5 +187,31 @@ def stack(request: pytest.FixtureRequest) -> Iterator[RunningStack]:
 @pytest.fixture
 def fresh_stack(request: pytest.FixtureRequest) -> Iterator[RunningStack]:
     running = start_stack("--no-sample", clock=chosen_clock(request))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_stack() -> Iterator[RunningStack]:
+    """The stack as ``bash scripts/local.sh`` starts it: the sample subscribers, and the sample alarm's incident with
+    its draft awaiting approval. Shared by the tests that only look at that: none decides the draft or moves the
+    clock."""
+    running = start_stack()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def approved_sample_stack() -> Iterator[RunningStack]:
+    """The stack as ``bash scripts/local.sh`` starts it, with the sample draft approved from the communications
+    lead's email and published. Shared by the tests of what follows from that one publication, each looking at its
+    own part of it; one of them moves the clock, so they find the sample's messages by id or status."""
+    from tests.e2e.test_approvals import published, state
+    from tests.e2e.test_publishing import approve
+
+    running = start_stack()
+    (incident,) = state(running)
+    approve(running, incident)
+    published(running, incident["id"])
     yield running
     running.stop()

@@ -86,15 +86,15 @@ def approvers(incident: dict[str, Any], stack: RunningStack) -> list[str]:
     return list(requested[-1]["data"]["to"])
 
 
-def test_get_and_head_of_every_link_ten_times_change_nothing(fresh_stack: RunningStack) -> None:
-    incident = open_incident(fresh_stack)
-    before, outbox = state(fresh_stack), fresh_stack.request("GET", "/local/outbox").json()
+def test_get_and_head_of_every_link_ten_times_change_nothing(sample_stack: RunningStack) -> None:
+    (incident,) = state(sample_stack)
+    before, outbox = state(sample_stack), sample_stack.request("GET", "/local/outbox").json()
 
-    for recipient in approvers(incident, fresh_stack):
-        for path in approval_links(fresh_stack, recipient).values():
+    for recipient in approvers(incident, sample_stack):
+        for path in approval_links(sample_stack, recipient).values():
             for _ in range(10):
-                page = fresh_stack.request("GET", path)
-                head = fresh_stack.request("HEAD", path)
+                page = sample_stack.request("GET", path)
+                head = sample_stack.request("HEAD", path)
                 assert page.status == head.status == 200, page.body
                 assert head.body == b""
                 assert len(FormReader(page.body).posting_forms) == 2  # the decision, and moving the incident
@@ -102,8 +102,8 @@ def test_get_and_head_of_every_link_ten_times_change_nothing(fresh_stack: Runnin
                 assert page.headers["Referrer-Policy"] == "no-referrer"
                 assert "no-store" in page.headers["Cache-Control"]
 
-    assert state(fresh_stack) == before
-    assert fresh_stack.request("GET", "/local/outbox").json() == outbox
+    assert state(sample_stack) == before
+    assert sample_stack.request("GET", "/local/outbox").json() == outbox
 
 
 def test_ten_concurrent_posts_of_one_approval_approve_once_and_publish_once(fresh_stack: RunningStack) -> None:
@@ -207,16 +207,16 @@ def test_the_approval_timeout_publishes_the_holding_text(fresh_stack: RunningSta
     assert "ApprovalTimeoutFunction" not in [item.get("function") for item in later], "the timeout fires once"
 
 
-def test_the_sample_drafts_page_shows_its_checks_and_asks_no_reason(fresh_stack: RunningStack) -> None:
-    incident = open_incident(fresh_stack)
-    recipient = approvers(incident, fresh_stack)[0]
-    page = fresh_stack.request("GET", approval_links(fresh_stack, recipient)["approve"])
+def test_the_sample_drafts_page_shows_its_checks_and_asks_no_reason(sample_stack: RunningStack) -> None:
+    (incident,) = state(sample_stack)
+    recipient = approvers(incident, sample_stack)[0]
+    page = sample_stack.request("GET", approval_links(sample_stack, recipient)["approve"])
 
     assert page.status == 200
     html = page.body.decode()
     assert "Revisión del borrador: No se han encontrado problemas" in html
     assert "reason" not in FormReader(page.body).fields
-    emails = [m for m in fresh_stack.request("GET", "/local/outbox").json() if APPROVAL_NEEDED in m.get("subject", "")]
+    emails = [m for m in sample_stack.request("GET", "/local/outbox").json() if APPROVAL_NEEDED in m.get("subject", "")]
     assert "No se han encontrado problemas)" in emails[-1]["text"]  # the drafts heading's summary
 
 

@@ -6,14 +6,12 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import RunningStack, start_stack
-from tests.e2e.test_approvals import approval_links, approvers, post_form, published, state
-from tests.forms import FormReader
+from tests.e2e.conftest import RunningStack
+from tests.e2e.test_approvals import published, state
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -39,13 +37,6 @@ def chromium() -> str:
     return found
 
 
-@pytest.fixture(scope="module")
-def stack_with_sample() -> Iterator[RunningStack]:
-    running = start_stack()
-    yield running
-    running.stop()
-
-
 def rendered_dom(chromium: str, url: str, profile: Path) -> str:
     result = subprocess.run(
         [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
@@ -59,9 +50,9 @@ def rendered_dom(chromium: str, url: str, profile: Path) -> str:
 
 
 def test_the_local_page_shows_the_approval_email_in_a_browser(
-    chromium: str, stack_with_sample: RunningStack, tmp_path: Path
+    chromium: str, sample_stack: RunningStack, tmp_path: Path
 ) -> None:
-    dom = rendered_dom(chromium, stack_with_sample.url + "/local/", tmp_path / "profile")
+    dom = rendered_dom(chromium, sample_stack.url + "/local/", tmp_path / "profile")
 
     subjects = re.findall(r'<h3 class="subject">(.*?)</h3>', dom)
     approvals = [subject for subject in subjects if "aprobación necesaria" in subject]
@@ -71,32 +62,30 @@ def test_the_local_page_shows_the_approval_email_in_a_browser(
 
 
 def test_a_browser_opening_an_approval_link_sees_the_form_and_approves_nothing(
-    chromium: str, stack_with_sample: RunningStack, tmp_path: Path
+    chromium: str, sample_stack: RunningStack, tmp_path: Path
 ) -> None:
-    outbox = stack_with_sample.request("GET", "/local/outbox").json()
+    outbox = sample_stack.request("GET", "/local/outbox").json()
     (email, *_) = [item for item in outbox if "aprobación necesaria" in item.get("subject", "")]
     approve = re.findall(r"https?://\S+/approvals/[A-Za-z0-9_.%-]+", email["text"])[0]
-    before = stack_with_sample.request("GET", "/local/incidents").json()
+    before = sample_stack.request("GET", "/local/incidents").json()
 
     dom = rendered_dom(chromium, approve, tmp_path / "profile")
 
     assert '<form method="post"' in dom
     assert 'name="decision" value="approve"' in dom
     assert "<script" not in dom
-    assert stack_with_sample.request("GET", "/local/incidents").json() == before
+    assert sample_stack.request("GET", "/local/incidents").json() == before
 
 
 def test_the_status_page_renders_the_published_update_in_a_browser(
-    chromium: str, stack_with_sample: RunningStack, tmp_path: Path
+    chromium: str, approved_sample_stack: RunningStack, tmp_path: Path
 ) -> None:
-    (incident,) = state(stack_with_sample)
-    path = approval_links(stack_with_sample, approvers(incident, stack_with_sample)[0])["approve"]
-    form = FormReader(stack_with_sample.request("GET", path).body).fields
-    assert post_form(stack_with_sample, path, form).status == 200
-    after = published(stack_with_sample, incident["id"])
-    title = next(draft["subject"] for draft in after["messages"][0]["drafts"] if draft["kind"] == "status_page")
+    (incident,) = state(approved_sample_stack)
+    after = published(approved_sample_stack, incident["id"])
+    (message,) = [message for message in after["messages"] if message["status"] == "approved"]
+    title = next(draft["subject"] for draft in message["drafts"] if draft["kind"] == "status_page")
 
-    dom = rendered_dom(chromium, stack_with_sample.url + "/status/", tmp_path / "profile")
+    dom = rendered_dom(chromium, approved_sample_stack.url + "/status/", tmp_path / "profile")
 
     assert title in dom
     assert "<script" not in dom

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from importlib.resources import files
 from typing import Any
 
@@ -16,19 +15,10 @@ from incident_comms.delivery.report.emails import REPORT_ROLE
 from incident_comms.lint.plan_texts import load_checked_plan
 from incident_comms.team.emails import approver_addresses
 from tests.conftest import REPO
-from tests.e2e.conftest import RunningStack, start_stack
+from tests.e2e.conftest import RunningStack
 from tests.e2e.test_approvals import published, state
-from tests.e2e.test_publishing import approve
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def sample_stack() -> Iterator[RunningStack]:
-    """A stack as ``bash scripts/local.sh`` starts it: sample subscribers, and the sample alarm's incident open."""
-    running = start_stack()
-    yield running
-    running.stop()
 
 
 def sample_subscribers(component_id: str) -> list[str]:
@@ -58,32 +48,34 @@ def emails(stack: RunningStack) -> list[dict[str, Any]]:
     return [item for item in stack.request("GET", "/local/outbox").json() if item["kind"] == "email"]
 
 
-def test_fifteen_minutes_after_publishing_the_comms_lead_gets_one_delivery_report(sample_stack: RunningStack) -> None:
+def test_fifteen_minutes_after_publishing_the_comms_lead_gets_one_delivery_report(
+    approved_sample_stack: RunningStack,
+) -> None:
+    stack = approved_sample_stack
     plan = load_checked_plan(REPO / "plan")
     comms_lead = sorted(approver_addresses(plan, [REPORT_ROLE]))
-    (incident,) = state(sample_stack)
+    (incident,) = state(stack)
     subscribers = sample_subscribers(incident["component_id"])
     assert len(subscribers) > 1
     delivered = expected_summary(subscribers, plan.main_locale)
 
-    approve(sample_stack, incident)
-    published(sample_stack, incident["id"])
-    sample_stack.wait_for(
-        lambda: {a for e in emails(sample_stack) for a in e["to"]} >= set(subscribers), seconds=20
+    published(stack, incident["id"])
+    stack.wait_for(
+        lambda: {a for e in emails(stack) for a in e["to"]} >= set(subscribers), seconds=20
     )  # every batch sent: nothing left "still sending" when the report fires
 
     def reports() -> list[dict[str, Any]]:
-        return [e for e in emails(sample_stack) if sorted(e["to"]) == comms_lead and delivered in e["subject"]]
+        return [e for e in emails(stack) if sorted(e["to"]) == comms_lead and delivered in e["subject"]]
 
     def summary_now() -> str:
-        (now,) = [found for found in state(sample_stack) if found["id"] == incident["id"]]
+        (now,) = [found for found in state(stack) if found["id"] == incident["id"]]
         (report_now,) = now["delivery_reports"]
         return str(report_now["summary"])
 
-    sample_stack.wait_for(lambda: summary_now() == delivered, seconds=20)  # the simulated bounces are back
+    stack.wait_for(lambda: summary_now() == delivered, seconds=20)  # the simulated bounces are back
     assert reports() == []
 
-    moved = sample_stack.request("POST", "/local/clock", {"advance": "PT15M"})
+    moved = stack.request("POST", "/local/clock", {"advance": "PT15M"})
 
     assert moved.status == 200
     fired = [item for item in moved.json()["fired"] if item.get("function") == "DeliveryReportFunction"]
@@ -93,11 +85,11 @@ def test_fifteen_minutes_after_publishing_the_comms_lead_gets_one_delivery_repor
     for address in subscribers:
         assert address not in report["to"]
 
-    again = sample_stack.request("POST", "/local/clock", {"advance": "PT15M"})
+    again = stack.request("POST", "/local/clock", {"advance": "PT15M"})
 
     assert again.status == 200
     assert not [item for item in again.json()["fired"] if item.get("function") == "DeliveryReportFunction"]
     assert len(reports()) == 1
-    (after,) = [found for found in state(sample_stack) if found["id"] == incident["id"]]
+    (after,) = [found for found in state(stack) if found["id"] == incident["id"]]
     kinds = [entry["kind"] for entry in after["timeline"]]
     assert kinds.count("delivery_report") == 1

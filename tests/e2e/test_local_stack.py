@@ -153,13 +153,13 @@ def test_a_handler_that_raises_is_a_500_and_the_stack_keeps_serving(fresh_stack:
     assert fresh_stack.request("GET", "/local/outbox").status == 200
 
 
-def test_two_stacks_on_two_ports_share_nothing(stack: RunningStack, fresh_stack: RunningStack) -> None:
-    fresh_stack.post_event("grafana-firing.json")
+def test_two_stacks_on_two_ports_share_nothing(stack: RunningStack) -> None:
+    stack.post_event("grafana-firing.json")
     other = start_stack("--no-sample")
     try:
-        assert other.url != fresh_stack.url
+        assert other.url != stack.url
         assert other.request("GET", "/local/incidents").json() == []
-        assert fresh_stack.request("GET", "/local/incidents").json() != []
+        assert stack.request("GET", "/local/incidents").json() != []
     finally:
         other.stop()
 
@@ -174,13 +174,9 @@ def test_ctrl_c_stops_cleanly_and_frees_the_port() -> None:
         probe.bind(("127.0.0.1", port))
 
 
-def test_the_run_command_fires_the_sample_alarm_so_an_approval_email_waits() -> None:
-    running = start_stack()
-    try:
-        emails = [item for item in running.request("GET", "/local/outbox").json() if item["kind"] == "email"]
-        assert any("aprobación necesaria" in email["subject"] for email in emails)
-    finally:
-        running.stop()
+def test_the_run_command_fires_the_sample_alarm_so_an_approval_email_waits(sample_stack: RunningStack) -> None:
+    emails = [item for item in sample_stack.request("GET", "/local/outbox").json() if item["kind"] == "email"]
+    assert any("aprobación necesaria" in email["subject"] for email in emails)
 
 
 def test_port_in_use_is_bad_input() -> None:

@@ -11,8 +11,6 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_approvals import open_incident, published
-from tests.e2e.test_publishing import approve
 from tests.forms import FormReader
 
 pytestmark = pytest.mark.e2e
@@ -26,43 +24,41 @@ def listed_subscribers(stack: RunningStack) -> list[dict[str, Any]]:
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
 
-def test_the_status_page_form_subscribes_only_once_the_emailed_link_is_posted(fresh_stack: RunningStack) -> None:
-    incident = open_incident(fresh_stack)
-    approve(fresh_stack, incident)
-    published(fresh_stack, incident["id"])  # the status page exists once something is published
-    page = fresh_stack.request("GET", "/status/")
+def test_the_status_page_form_subscribes_only_once_the_emailed_link_is_posted(
+    approved_sample_stack: RunningStack,
+) -> None:
+    stack = approved_sample_stack  # the status page exists once something is published
+    page = stack.request("GET", "/status/")
     assert page.status == 200
     reader = FormReader(page.body)
     (form,) = reader.posting_forms
-    assert form["action"] == f"{fresh_stack.url}/subscribe"
+    assert form["action"] == f"{stack.url}/subscribe"
     assert reader.fields["locale"] == "es"
 
     fields = {"email": CARLA.upper(), "component": ["api", "storage"], "locale": reader.fields["locale"]}
-    asked = fresh_stack.request(
+    asked = stack.request(
         "POST",
         urlsplit(form["action"]).path,
         urlencode(fields, doseq=True).encode(),
-        **{"Content-Type": "application/x-www-form-urlencoded", "Origin": fresh_stack.url},
+        **{"Content-Type": "application/x-www-form-urlencoded", "Origin": stack.url},
     )
     assert asked.status == 200 and "Revise su correo" in asked.body.decode()
 
     def confirmation() -> list[dict[str, Any]]:
-        outbox = fresh_stack.request("GET", "/local/outbox").json()
+        outbox = stack.request("GET", "/local/outbox").json()
         return [item for item in outbox if item["kind"] == "email" and item["to"] == [CARLA]]
 
-    (email,) = fresh_stack.wait_for(confirmation)
+    (email,) = stack.wait_for(confirmation)
     (link,) = re.findall(r"https?://\S+/subscribe/confirm/\S+", email["text"])
-    assert link.startswith(f"{fresh_stack.url}/subscribe/confirm/")
+    assert link.startswith(f"{stack.url}/subscribe/confirm/")
     path = urlsplit(link).path
 
-    looked = [fresh_stack.request(method, path).status for method in ("GET", "HEAD", "GET")]
+    looked = [stack.request(method, path).status for method in ("GET", "HEAD", "GET")]
     assert looked == [200, 200, 200]
-    assert all(subscriber["email"] != CARLA for subscriber in listed_subscribers(fresh_stack))
+    assert all(subscriber["email"] != CARLA for subscriber in listed_subscribers(stack))
 
-    confirmed = fresh_stack.request(
-        "POST", path, b"confirm=yes", **{"Content-Type": "application/x-www-form-urlencoded"}
-    )
+    confirmed = stack.request("POST", path, b"confirm=yes", **{"Content-Type": "application/x-www-form-urlencoded"})
     assert confirmed.status == 200 and "Suscripción confirmada" in confirmed.body.decode()
-    (carla,) = [subscriber for subscriber in listed_subscribers(fresh_stack) if subscriber["email"] == CARLA]
+    (carla,) = [subscriber for subscriber in listed_subscribers(stack) if subscriber["email"] == CARLA]
     assert carla["components"] == ["api", "storage"]
     assert (carla["locale"], carla["audience"], carla["unsubscribed"]) == ("es", "customers_es", False)

@@ -27,6 +27,9 @@ from incident_comms.local.scheduler import ClockMover
 
 SHUTDOWN_POLL = 0.05
 """How often the servers look for a stop request: Ctrl-C (and every e2e test's teardown) waits this long."""
+BRIDGE_POLL = 0.05
+"""How often the bridge looks for queued messages: an empty queue costs no request (:mod:`.outbox`), and a published
+approval waits for this."""
 DRAIN_PASSES = 50
 """At most this many polls of the queues after one scheduled firing: what it started is done at its instant."""
 
@@ -183,7 +186,7 @@ class LocalStack:
         self._threads.append(thread)
 
     def _poll(self) -> None:
-        while not self._stopping.wait(0.2):
+        while not self._stopping.wait(BRIDGE_POLL):
             try:
                 if self.outbox is not None:
                     with self._turn:
@@ -265,7 +268,7 @@ class LocalStack:
         from incident_comms.delivery.report.logic import reports_now
 
         deps = services()
-        store = deps.store
+        store: Any = _ReadOnce(deps.store)
         return [
             {
                 **incident.model_dump(mode="json"),
@@ -291,6 +294,26 @@ class LocalStack:
         except Exception:  # noqa: BLE001 - any miss is a 404
             return None
         return found["Body"].read(), found.get("ContentType", "application/octet-stream")
+
+
+class _ReadOnce:
+    """A store whose reads each run once: ``GET /local/incidents`` reads an incident's timeline, messages and
+    deliveries for several of its views, and in moto each read is a query over every item of the incident."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self._answers: dict[tuple[Any, ...], Any] = {}
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        read = getattr(self._store, name)
+
+        def once(*args: Any, **kwargs: Any) -> Any:
+            key = (name, args, tuple(sorted(kwargs.items())))
+            if key not in self._answers:
+                self._answers[key] = read(*args, **kwargs)
+            return self._answers[key]
+
+        return once
 
 
 def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
