@@ -58,6 +58,24 @@ def test_resolving_frees_the_component_for_a_new_incident(store: DynamoIncidentS
     assert not store.save_lifecycle(incident, after, []), "a stale revision must not save"
 
 
+def test_a_resolution_stores_the_impact_end_at_the_last_ok_not_the_resolving_instant(
+    store: DynamoIncidentStore, plan: Plan
+) -> None:
+    alarm = make_alarm()
+    incident, _ = stored_incident(store, plan, alarm, at=OPENED)
+    incident = incident.model_copy(update={"lifecycle": initial_lifecycle(incident)})
+    ok = AlarmChanged(at=OPENED + timedelta(minutes=6), alarm_id=alarm.id, state=AlarmState.OK)
+    cleared = incident_after(incident, advance(state_of(incident), ok, plan), ok.at)
+    assert store.save_lifecycle(incident, cleared, [])
+    resolve = ManualMove(at=OPENED + timedelta(minutes=50), to=Phase.RESOLVED, by="marta")
+
+    resolved = incident_after(cleared, advance(state_of(cleared), resolve, plan), resolve.at)
+    assert store.save_lifecycle(cleared, resolved, [])
+
+    stored = store.get_incident(incident.id)
+    assert stored is not None and stored.resolved_at == ok.at and stored.updated_at == resolve.at
+
+
 def test_a_timer_kind_is_one_schedule_per_incident_replaced_when_armed_again(aws: None) -> None:
     client = boto3.client("scheduler")
     client.create_schedule_group(Name=GROUP)

@@ -193,14 +193,16 @@ def test_the_quiet_check_resolves_stops_the_cadence_frees_the_component_and_arms
 
     assert (answer["outcome"], answer["phase"]) == ("applied", "resolved")
     resolved = incident(deps, incident_id)
-    assert resolved.status == IncidentStatus.RESOLVED and resolved.resolved_at == deps.clock.now()
+    assert resolved.status == IncidentStatus.RESOLVED
+    assert resolved.resolved_at == STARTED + timedelta(minutes=30), "the impact ended at the OK, not the quiet end"
     assert cadence.cancelled == [incident_id]
     assert deps.store.open_incident_id("api") is None
     reminder = schedule(f"postmortem_reminder-{incident_id}")
     assert reminder["ScheduleExpression"] == f"at({(deps.clock.now() + timedelta(days=5)):%Y-%m-%dT%H:%M:%S})"
     (message,) = drafted(deps, incident_id, Phase.RESOLVED)
     english = next(draft for draft in message.drafts if draft.channel_id == "email-customers-en")
-    assert "Impact ended:" in english.text and "Duration: 1 h 00 min" in english.text
+    assert "Impact ended: 2026-11-22 11:35 CET" in english.text and "Duration: 30 min" in english.text
+    assert "since 2026-11-22 11:35 CET" in english.text
     assert "We will publish an incident report" in english.text
     assert message.promise is None
 

@@ -34,7 +34,8 @@ def initial_lifecycle(incident: Incident) -> dict[str, Any]:
 
 
 def incident_after(incident: Incident, transition: Transition, now: datetime) -> Incident:
-    """The incident with the transition's state, one revision later (resolved now, when this resolves it)."""
+    """The incident with the transition's state, one revision later; when this resolves it, ``resolved_at`` is the
+    impact window's end the machine decided (the last alarm's OK), ``now`` only when it named none."""
     state = transition.state
     resolving = incident.status == IncidentStatus.OPEN and state.status == IncidentStatus.RESOLVED
     return incident.model_copy(
@@ -45,7 +46,7 @@ def incident_after(incident: Incident, transition: Transition, now: datetime) ->
             "lifecycle": state.model_dump(mode="json"),
             "revision": incident.revision + 1,
             "updated_at": now,
-            "resolved_at": now if resolving else incident.resolved_at,
+            "resolved_at": (transition.impact_ended_at or now) if resolving else incident.resolved_at,
         }
     )
 
