@@ -207,6 +207,29 @@ def test_the_quiet_check_resolves_stops_the_cadence_frees_the_component_and_arms
     assert message.promise is None
 
 
+def test_the_resolved_message_tells_the_impact_from_the_first_alarm_to_the_last_ok(
+    deps: Services, timer_handler: ModuleType
+) -> None:
+    """The alarm went to ALARM four minutes before it reached us; the quiet period ran out 30 minutes after the
+    OK: customers are told 11:01 to 11:35 CET (34 min), neither the intake's instant nor the quiet period's end."""
+    incident_id = open_incident(deps, at=STARTED - timedelta(minutes=4))
+    ingest(deps, alarm_event("OK", STARTED + timedelta(minutes=30)))
+    fire(deps, timer_handler, "settle_check", incident_id)
+
+    fire(deps, timer_handler, "quiet_check", incident_id)
+
+    stored = incident(deps, incident_id)
+    assert (stored.impact_start, stored.resolved_at) == (
+        STARTED - timedelta(minutes=4),
+        STARTED + timedelta(minutes=30),
+    )
+    (message,) = drafted(deps, incident_id, Phase.RESOLVED)
+    texts = {draft.channel_id: draft.text for draft in message.drafts}
+    assert "Impact started: 2026-11-22 11:01 CET" in texts["email-customers-en"]
+    assert "Impact ended: 2026-11-22 11:35 CET" in texts["email-customers-en"]
+    assert "Duration: 34 min" in texts["email-customers-en"]
+
+
 def test_the_postmortem_reminder_drafts_once_and_its_publication_closes_the_incident(
     deps: Services, timer_handler: ModuleType
 ) -> None:

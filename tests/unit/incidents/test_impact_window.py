@@ -84,3 +84,10 @@ def test_the_resolved_incident_stores_the_impact_end_not_the_resolving_instant(p
     )
 
     assert (after.status, after.resolved_at, after.updated_at) == (IncidentStatus.RESOLVED, cleared_at, resolving_at)
+
+
+def test_the_impact_starts_at_the_first_alarm_change_or_when_an_older_record_opened(plan: Plan) -> None:
+    incident, _ = opened_incident(plan, make_alarm(), at=T0)
+    assert incident.impact_start == T0
+    earlier = incident.model_copy(update={"impact_started_at": T0 - timedelta(minutes=4)})
+    assert earlier.impact_start == T0 - timedelta(minutes=4)

@@ -71,7 +71,7 @@ def draft_facts(
         "incident_id": incident.id,
         "component_id": incident.component_id,
         "severity_id": incident.severity_id,
-        "started_at": incident.opened_at,
+        "started_at": incident.impact_start,
         "now": now,
         "next_update_at": promise.due_at if promise is not None else None,
         "next_update_by_audience": dict(by_audience or {}) if promise is not None else {},

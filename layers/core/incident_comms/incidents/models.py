@@ -58,7 +58,14 @@ class Incident(BaseModel):
         description="the state machine's own state (lifecycle.LifecycleState as JSON): the alarm states it applied, "
         "kept apart from `alarms` (recorded before the machine sees the change), and its clocks",
     )
-    resolved_at: datetime | None = Field(None, description="when the incident was resolved (the impact window's end)")
+    impact_started_at: datetime | None = Field(
+        None,
+        description="the impact window's start: when the opening alarm went to ALARM (never after opened_at); None "
+        "for an incident stored before it was kept, which reads opened_at (see impact_start)",
+    )
+    resolved_at: datetime | None = Field(
+        None, description="the impact window's end: when the last alarm went OK (or the responder's resolving move)"
+    )
     message_sequence: int = Field(
         0,
         description="the sequence of the last message stored for it: the store gives the next one one more, in the "
@@ -70,6 +77,11 @@ class Incident(BaseModel):
         "timeout): nothing older is handed over or published after it (incidents.ordering)",
     )
     published_message_id: str | None = Field(None, description="that message (a holding text shares its draft's)")
+
+    @property
+    def impact_start(self) -> datetime:
+        """When customers were first affected: the first ALARM change, else when the incident opened."""
+        return self.impact_started_at or self.opened_at
 
 
 class TimelineKind(StrEnum):
