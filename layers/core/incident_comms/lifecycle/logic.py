@@ -1,5 +1,5 @@
 """Pure functions of the lifecycle: the machine's state of a stored incident, the incident after a transition,
-the timeline entries saved with it, and the facts a phase draft is written from.
+the timeline entries saved with it, and the cause a responder gave.
 
 Nothing here reads or writes: the use case (:mod:`incident_comms.lifecycle.transitions`) saves what these compute,
 in one write conditioned on the incident's ``revision``. The machine's state is stored on the incident
@@ -16,8 +16,6 @@ from typing import Any
 from incident_comms.incidents.machine_models import LifecycleState, Transition
 from incident_comms.incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
 from incident_comms.lifecycle.models import Audit
-from incident_comms.lifecycle.texts import ACTIONS_TAKEN
-from incident_comms.plan.models import Phase, Plan
 
 
 def state_of(incident: Incident) -> LifecycleState:
@@ -98,36 +96,3 @@ def latest_cause(timeline: Sequence[TimelineEntry]) -> str | None:
         if entry.kind == TimelineKind.PHASE_CHANGED and entry.data.get("cause")
     ]
     return str(causes[-1]) if causes else None
-
-
-def actions_taken(plan: Plan, timeline: Sequence[TimelineEntry]) -> dict[str, str] | None:
-    """ "What we did", in every plan language, from the timeline: the cause identified, the relapses worked on, the
-    monitoring, the updates published. None when the timeline holds none of these."""
-    texts: dict[str, str] = {}
-    for locale in plan.definition.locales:
-        words = ACTIONS_TAKEN.get(locale.split("-")[0], ACTIONS_TAKEN["en"])
-        steps: list[str] = []
-        for entry in timeline:
-            if entry.kind != TimelineKind.PHASE_CHANGED:
-                continue
-            to, cause = entry.data.get("to"), entry.data.get("cause")
-            if to == Phase.IDENTIFIED.value:
-                came_back = entry.data.get("from") == Phase.MONITORING.value and not cause
-                step = (
-                    words["relapse"]
-                    if came_back
-                    else (words["identified"].format(cause=cause) if cause else words["identified_plain"])
-                )
-            elif to == Phase.MONITORING.value:
-                step = words["monitoring"]
-            else:
-                continue
-            if step not in steps:
-                steps.append(step)
-        published = len({entry.data.get("message_id") for entry in timeline if entry.kind == TimelineKind.PUBLISHED})
-        if published:
-            steps.append(words["published_one"] if published == 1 else words["published"].format(count=published))
-        if steps:
-            sentence = "; ".join(steps)
-            texts[locale] = sentence[0].upper() + sentence[1:] + ("" if sentence.endswith(".") else ".")
-    return texts or None

@@ -43,9 +43,16 @@ from incident_comms.incidents.machine_models import (
     Transition,
     timer_event,
 )
-from incident_comms.incidents.models import Incident, TimelineEntry, TimelineKind, notification_failed
+from incident_comms.incidents.models import (
+    Incident,
+    MessageStatus,
+    TimelineEntry,
+    TimelineKind,
+    notification_failed,
+)
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.lifecycle.logic import actions_taken, incident_after, latest_cause, state_of, transition_entries
+from incident_comms.lifecycle.actions import action_steps, actions_taken, customer_channels, updates_received
+from incident_comms.lifecycle.logic import incident_after, latest_cause, state_of, transition_entries
 from incident_comms.lifecycle.models import Audit, Step, TimerFiring
 from incident_comms.lifecycle.store import LifecycleTimers, UpdateCadence
 from incident_comms.lifecycle.texts import ACTIONS_PLANNED
@@ -218,9 +225,9 @@ class IncidentLifecycle:
         if phase == Phase.IDENTIFIED and cause:
             facts["cause"] = cause
         if phase in (Phase.MONITORING, Phase.RESOLVED, Phase.POSTMORTEM):
-            taken = actions_taken(self.plan, timeline)
-            if taken is not None:
-                facts["actions_taken"] = taken
+            facts["actions_taken"] = actions_taken(
+                self.plan, action_steps(timeline, phase), self._updates_received(incident, timeline)
+            )
         if phase in (Phase.RESOLVED, Phase.POSTMORTEM):
             facts["resolved_at"] = incident.resolved_at
             if cause:
@@ -228,6 +235,12 @@ class IncidentLifecycle:
         if phase == Phase.RESOLVED:
             facts["actions_planned"] = dict(ACTIONS_PLANNED)
         return facts
+
+    def _updates_received(self, incident: Incident, timeline: list[TimelineEntry]) -> int:
+        messages = self.store.messages(incident.id)
+        superseded = {message.id for message in messages if message.status == MessageStatus.SUPERSEDED}
+        holding = {message.id: message.replaces for message in messages if message.holding and message.replaces}
+        return updates_received(timeline, customer_channels(self.plan), superseded, holding)
 
 
 def fire_timer(event: Any, lifecycle: IncidentLifecycle, now: datetime) -> Step:
