@@ -20,6 +20,7 @@ from typing import Any
 from incident_comms.alarms import Alarm, AlarmKind, AlarmState
 from incident_comms.cadence.due import next_update_due, promise_audiences
 from incident_comms.drafting.render import MessageFacts
+from incident_comms.incidents.facts import draft_values
 from incident_comms.incidents.models import (
     AlarmSnapshot,
     Incident,
@@ -56,7 +57,9 @@ def draft_facts(
     by_audience: Mapping[str, datetime] | None = None,
 ) -> MessageFacts:
     """The facts a draft is written from: the incident as stored, its alarms' last known states, the promise, and
-    what the caller knows besides (``facts_update``: cause, actions taken, impact window, ...).
+    what the caller knows besides (``facts_update``: actions taken, impact window, ...); the facts stored on the
+    incident (:mod:`incident_comms.incidents.facts`: data loss, texts per locale, a corrected window) win over
+    what the caller computed, and the cause is told once the incident is past investigating.
 
     Raises ValueError naming any ``facts_update`` key that is not a fact, or that the incident itself decides.
     """
@@ -77,7 +80,8 @@ def draft_facts(
         "next_update_by_audience": dict(by_audience or {}) if promise is not None else {},
         "alarms": [_alarm_of(snapshot) for snapshot in incident.alarms.values()],
     }
-    return MessageFacts.model_validate({**base, **extra})
+    stored = draft_values(incident.facts, told_cause=incident.phase != Phase.INVESTIGATING)
+    return MessageFacts.model_validate({**base, **extra, **stored})
 
 
 def _alarm_of(snapshot: AlarmSnapshot) -> Alarm:

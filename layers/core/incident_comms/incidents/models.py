@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from incident_comms.alarms import Alarm, AlarmSource, AlarmState
 from incident_comms.drafting.render import ChannelDraft
+from incident_comms.incidents.facts import IncidentFacts
 from incident_comms.incidents.promises import DuePromise
 from incident_comms.plan.models import Phase
 
@@ -77,11 +78,15 @@ class Incident(BaseModel):
         "timeout): nothing older is handed over or published after it (incidents.ordering)",
     )
     published_message_id: str | None = Field(None, description="that message (a holding text shares its draft's)")
+    facts: IncidentFacts = Field(
+        default_factory=IncidentFacts, description="what customers are told (incidents.facts); every draft reads it"
+    )
 
     @property
     def impact_start(self) -> datetime:
-        """When customers were first affected: the first ALARM change, else when the incident opened."""
-        return self.impact_started_at or self.opened_at
+        """When customers were first affected: a responder's correction, else the first ALARM change, else when
+        the incident opened."""
+        return self.facts.impact_started_at or self.impact_started_at or self.opened_at
 
 
 class TimelineKind(StrEnum):
@@ -109,6 +114,7 @@ class TimelineKind(StrEnum):
     LIFECYCLE_TIMER = "lifecycle_timer"
     SUPERSEDED = "superseded"
     PUBLICATION_REFUSED = "publication_refused"
+    FACTS_SET = "facts_set"
 
 
 _last_key_ns = 0
