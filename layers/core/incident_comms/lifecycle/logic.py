@@ -1,5 +1,5 @@
 """Pure functions of the lifecycle: the machine's state of a stored incident, the incident after a transition,
-the timeline entries saved with it, and the cause a responder gave.
+and the timeline entries saved with it.
 
 Nothing here reads or writes: the use case (:mod:`incident_comms.lifecycle.transitions`) saves what these compute,
 in one write conditioned on the incident's ``revision``. The machine's state is stored on the incident
@@ -9,7 +9,7 @@ sees the change, and the machine must still see it as a change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -56,13 +56,13 @@ def transition_entries(
     event: str,
     now: datetime,
     audit: Audit | None = None,
-    cause: str | None = None,
+    cause: Mapping[str, str] | None = None,
 ) -> list[TimelineEntry]:
     """The timeline entries saved with a transition: the severity raised, the phase changed (with the machine's
-    reason, and for a responder's move who, from where, and the cause they gave)."""
+    reason, and for a responder's move who, from where, and the cause they gave, per locale)."""
     data: dict[str, Any] = {"event": event, "reason": transition.reason, **(audit.as_data() if audit else {})}
     if cause:
-        data["cause"] = cause
+        data["cause"] = dict(cause)
     entries = []
     if after.severity_id != before.severity_id:
         entries.append(
@@ -86,13 +86,3 @@ def transition_entries(
             )
         )
     return entries
-
-
-def latest_cause(timeline: Sequence[TimelineEntry]) -> str | None:
-    """The cause a responder gave when they last moved the incident to identified."""
-    causes = [
-        entry.data["cause"]
-        for entry in timeline
-        if entry.kind == TimelineKind.PHASE_CHANGED and entry.data.get("cause")
-    ]
-    return str(causes[-1]) if causes else None
