@@ -207,29 +207,6 @@ def test_the_quiet_check_resolves_stops_the_cadence_frees_the_component_and_arms
     assert message.promise is None
 
 
-def test_the_resolved_message_tells_the_impact_from_the_first_alarm_to_the_last_ok(
-    deps: Services, timer_handler: ModuleType
-) -> None:
-    """The alarm went to ALARM four minutes before it reached us; the quiet period ran out 30 minutes after the
-    OK: customers are told 11:01 to 11:35 CET (34 min), neither the intake's instant nor the quiet period's end."""
-    incident_id = open_incident(deps, at=STARTED - timedelta(minutes=4))
-    ingest(deps, alarm_event("OK", STARTED + timedelta(minutes=30)))
-    fire(deps, timer_handler, "settle_check", incident_id)
-
-    fire(deps, timer_handler, "quiet_check", incident_id)
-
-    stored = incident(deps, incident_id)
-    assert (stored.impact_start, stored.resolved_at) == (
-        STARTED - timedelta(minutes=4),
-        STARTED + timedelta(minutes=30),
-    )
-    (message,) = drafted(deps, incident_id, Phase.RESOLVED)
-    texts = {draft.channel_id: draft.text for draft in message.drafts}
-    assert "Impact started: 2026-11-22 11:01 CET" in texts["email-customers-en"]
-    assert "Impact ended: 2026-11-22 11:35 CET" in texts["email-customers-en"]
-    assert "Duration: 34 min" in texts["email-customers-en"]
-
-
 def test_the_postmortem_reminder_drafts_once_and_its_publication_closes_the_incident(
     deps: Services, timer_handler: ModuleType
 ) -> None:
@@ -353,24 +330,6 @@ def test_the_approval_page_offers_the_move_and_a_post_moves_with_the_cause_and_a
             assert own in draft.text and other not in draft.text, draft.channel_id
             assert "<b>" not in (draft.html or "")
     assert deps.store.get_message(incident_id, identified.id) is not None
-
-
-def test_the_cause_of_each_locale_stays_in_its_locale_in_later_drafts(
-    deps: Services, approvals_handler: ModuleType, timer_handler: ModuleType
-) -> None:
-    incident_id = open_incident(deps)
-    cause = {"es": "Un certificado caducado en la API.", "en": "An expired certificate on the API."}
-    fields = {"step": "identified", "cause_es": cause["es"], "cause_en": cause["en"], "confirm": "yes"}
-    call(approvals_handler, move_event(links_of(MARTA)["approve"], fields))
-    call(approvals_handler, move_event(links_of(MARTA)["approve"], {"step": "monitoring", "confirm": "yes"}))
-
-    (monitoring,) = drafted(deps, incident_id, Phase.MONITORING)
-
-    english = [draft.text for draft in monitoring.drafts if draft.locale == "en"]
-    spanish = [draft.text for draft in monitoring.drafts if draft.locale.startswith("es")]
-    assert english and spanish
-    assert not any(cause["es"] in text for text in english)
-    assert not any(cause["en"] in text for text in spanish)
 
 
 def test_get_of_the_move_does_nothing_and_a_refused_move_answers_409_with_the_reason(
