@@ -107,3 +107,23 @@ def test_no_data_loss_is_said_in_every_later_message_and_locale(plan: Plan, phas
         folded = text.lower()
         assert "not know yet" not in folded and "not known yet" not in folded, channel
         assert "aún no se sabe" not in folded and "aún no lo sabemos" not in folded, channel
+
+
+def test_a_responders_correction_of_the_impact_window_is_what_the_resolved_message_tells(plan: Plan) -> None:
+    incident, _ = opened_incident(plan, make_alarm(), at=T0)
+    corrected = IncidentFacts(impact_started_at=T0 - timedelta(minutes=7), impact_ended_at=T0 + timedelta(minutes=21))
+    resolved = incident.model_copy(
+        update={
+            "facts": corrected,
+            "phase": Phase.RESOLVED,
+            "status": "resolved",
+            "resolved_at": T0 + timedelta(minutes=40),
+        }
+    )
+    still_open = incident.model_copy(update={"facts": corrected})
+
+    told = draft_facts(resolved, T0 + timedelta(hours=1), None)
+    not_yet = draft_facts(still_open, T0 + timedelta(hours=1), None)
+
+    assert (told.started_at, told.resolved_at) == (T0 - timedelta(minutes=7), T0 + timedelta(minutes=21))
+    assert (not_yet.started_at, not_yet.resolved_at) == (T0 - timedelta(minutes=7), None)

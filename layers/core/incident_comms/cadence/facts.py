@@ -24,6 +24,7 @@ from incident_comms.incidents.facts import draft_values
 from incident_comms.incidents.models import (
     AlarmSnapshot,
     Incident,
+    IncidentStatus,
 )
 from incident_comms.incidents.promises import DuePromise
 from incident_comms.plan.models import Phase, Plan
@@ -81,6 +82,8 @@ def draft_facts(
         "alarms": [_alarm_of(snapshot) for snapshot in incident.alarms.values()],
     }
     stored = draft_values(incident.facts, told_cause=incident.phase != Phase.INVESTIGATING)
+    if incident.status != IncidentStatus.RESOLVED:
+        stored.pop("resolved_at", None)  # a corrected end is told once the incident is over, not before
     return MessageFacts.model_validate({**base, **extra, **stored})
 
 
