@@ -20,7 +20,10 @@ pytestmark = pytest.mark.e2e
 MARTA = "marta.ibanez@nubeteca.example"  # communications lead: approves every phase of a SEV1
 MONDAY_16_MADRID = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 REPLACED = "Un mensaje más reciente ha sustituido a este"
-CAUSE = "Un cambio de configuración dejó sin certificado a la API."
+CAUSE = {
+    "cause_es": "Un cambio de configuración dejó sin certificado a la API.",
+    "cause_en": "A configuration change left the API without its certificate.",
+}
 
 
 @pytest.fixture
@@ -84,7 +87,7 @@ def test_a_moved_incident_kills_the_waiting_drafts_and_customers_hear_every_mess
     # A responder moves the incident to "cause identified" from that update's own page.
     page = stack.request("GET", update_links["approve"])
     move = FormReader(page.body).form_fields[1]
-    moved = post_form(stack, update_links["approve"] + "/lifecycle", {**move, "step": "identified", "cause": CAUSE})
+    moved = post_form(stack, update_links["approve"] + "/lifecycle", {**move, "step": "identified", **CAUSE})
     assert moved.status == 200, moved.body
     identified = awaiting(stack, incident_id, "identified")
     assert_dead(stack, update_links)

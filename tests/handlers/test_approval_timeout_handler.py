@@ -164,7 +164,12 @@ def test_a_superseded_drafts_timeout_is_deleted_and_publishes_nothing_if_it_fire
     (first,) = deps.store.messages(incident_id)
     deps.clock.advance(timedelta(minutes=4))  # type: ignore[attr-defined]
     token = links_of(MARTA)["approve"]
-    cause = {"step": "identified", "cause": "Un cambio de configuración de la API.", "confirm": "yes"}
+    cause = {
+        "step": "identified",
+        "cause_es": "Un cambio de configuración de la API.",
+        "cause_en": "A configuration change on the API.",
+        "confirm": "yes",
+    }
     assert call(approvals_handler(), move_event(token, cause))["statusCode"] == 200
     (identified,) = [m for m in deps.store.messages(incident_id) if m.status == MessageStatus.AWAITING_APPROVAL]
     # deleted; and the identified phase has no holding text in the plan, so nothing replaces it

@@ -193,14 +193,16 @@ def test_the_quiet_check_resolves_stops_the_cadence_frees_the_component_and_arms
 
     assert (answer["outcome"], answer["phase"]) == ("applied", "resolved")
     resolved = incident(deps, incident_id)
-    assert resolved.status == IncidentStatus.RESOLVED and resolved.resolved_at == deps.clock.now()
+    assert resolved.status == IncidentStatus.RESOLVED
+    assert resolved.resolved_at == STARTED + timedelta(minutes=30), "the impact ended at the OK, not the quiet end"
     assert cadence.cancelled == [incident_id]
     assert deps.store.open_incident_id("api") is None
     reminder = schedule(f"postmortem_reminder-{incident_id}")
     assert reminder["ScheduleExpression"] == f"at({(deps.clock.now() + timedelta(days=5)):%Y-%m-%dT%H:%M:%S})"
     (message,) = drafted(deps, incident_id, Phase.RESOLVED)
     english = next(draft for draft in message.drafts if draft.channel_id == "email-customers-en")
-    assert "Impact ended:" in english.text and "Duration: 1 h 00 min" in english.text
+    assert "Impact ended: 2026-11-22 11:35 CET" in english.text and "Duration: 30 min" in english.text
+    assert "since 2026-11-22 11:35 CET" in english.text
     assert "We will publish an incident report" in english.text
     assert message.promise is None
 
@@ -306,18 +308,27 @@ def test_the_approval_page_offers_the_move_and_a_post_moves_with_the_cause_and_a
     page = call(approvals_handler, http_event("GET", token))
     (_, move_form) = FormReader(page["body"]).posting_forms
     assert move_form["action"].endswith("/lifecycle")
-    cause = "Un despliegue de la API <b>dejó</b> un certificado caducado."
+    assert 'name="cause_es"' in page["body"] and 'name="cause_en"' in page["body"]
+    cause = {
+        "es": "Un despliegue de la API <b>dejó</b> un certificado caducado.",
+        "en": "An API deployment <b>left</b> an expired certificate in place.",
+    }
+    fields = {"step": "identified", "cause_es": cause["es"], "cause_en": cause["en"], "confirm": "yes"}
 
-    answer = call(approvals_handler, move_event(token, {"step": "identified", "cause": cause, "confirm": "yes"}))
+    answer = call(approvals_handler, move_event(token, fields))
 
     assert answer["statusCode"] == 200, answer["body"]
-    assert incident(deps, incident_id).phase == Phase.IDENTIFIED
+    moved = incident(deps, incident_id)
+    assert moved.phase == Phase.IDENTIFIED and moved.facts.cause == cause
     (change,) = [entry for entry in deps.store.timeline(incident_id) if entry.kind == TimelineKind.PHASE_CHANGED]
     assert change.data["by"] == MARTA and change.data["source_ip"] == "203.0.113.7"
     assert change.data["cause"] == cause and change.data["user_agent"].startswith("Mozilla/5.0")
     (identified,) = drafted(deps, incident_id, Phase.IDENTIFIED)
-    email = next(draft for draft in identified.drafts if draft.kind == "email" and draft.locale == "es")
-    assert cause in email.text and "<b>" not in (email.html or "")
+    for draft in identified.drafts:
+        if draft.channel_id in ("email-customers-es", "email-customers-en", "status-page"):
+            own, other = (cause["en"], cause["es"]) if draft.locale == "en" else (cause["es"], cause["en"])
+            assert own in draft.text and other not in draft.text, draft.channel_id
+            assert "<b>" not in (draft.html or "")
     assert deps.store.get_message(incident_id, identified.id) is not None
 
 
@@ -342,11 +353,20 @@ def test_get_of_the_move_does_nothing_and_a_refused_move_answers_409_with_the_re
     ("fields", "status", "problem"),
     [
         ({"step": "identified", "confirm": "yes"}, 400, "hay que explicar la causa"),
-        ({"step": "resolved", "cause": "x", "confirm": "yes"}, 400, "La causa solo acompaña"),
+        ({"step": "identified", "cause_es": "Un certificado caducado.", "confirm": "yes"}, 400, "en cada idioma"),
+        ({"step": "identified", "cause": "one text for all", "confirm": "yes"}, 400, "campos que este cambio"),
+        ({"step": "resolved", "cause_en": "x", "confirm": "yes"}, 400, "La causa solo acompaña"),
         ({"step": "postmortem", "confirm": "yes"}, 400, "Elija una de las fases"),
         ({"step": "resolved"}, 400, "Confirme con el botón"),
     ],
-    ids=["identified-without-cause", "cause-elsewhere", "not-a-manual-step", "unconfirmed"],
+    ids=[
+        "identified-without-cause",
+        "cause-in-one-locale-only",
+        "one-cause-for-every-locale",
+        "cause-elsewhere",
+        "not-a-manual-step",
+        "unconfirmed",
+    ],
 )
 def test_a_bad_move_form_says_what_to_correct_and_changes_nothing(
     deps: Services, approvals_handler: ModuleType, fields: dict[str, str], status: int, problem: str

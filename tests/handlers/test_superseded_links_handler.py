@@ -49,7 +49,12 @@ def moved_to_identified(deps: Services, handler: ModuleType) -> tuple[Message, d
     still waits; answers that first draft and its links."""
     first = open_incident(deps)
     links = links_of(MARTA)
-    cause = {"step": "identified", "cause": "Un cambio de configuración de la API.", "confirm": "yes"}
+    cause = {
+        "step": "identified",
+        "cause_es": "Un cambio de configuración de la API.",
+        "cause_en": "A configuration change on the API.",
+        "confirm": "yes",
+    }
     assert call(handler, move_event(links["approve"], cause))["statusCode"] == 200
     return first, links
 

@@ -303,6 +303,7 @@ class DynamoIncidentStore(DynamoIncidentReads):
                 ":before": before.revision,
                 ":updated": after.updated_at.isoformat(),
                 ":resolved": after.resolved_at.isoformat() if after.resolved_at else None,
+                ":facts": after.facts.model_dump(mode="json"),
             }
         )
         unrevised = "attribute_not_exists(revision) OR " if before.revision == 0 else ""
@@ -312,7 +313,8 @@ class DynamoIncidentStore(DynamoIncidentReads):
                     "TableName": self._table,
                     "Key": incident_key(before.id),
                     "UpdateExpression": "SET phase = :phase, #status = :status, severity_id = :severity, "
-                    "lifecycle = :lifecycle, revision = :revision, updated_at = :updated, resolved_at = :resolved",
+                    "lifecycle = :lifecycle, revision = :revision, updated_at = :updated, resolved_at = :resolved, "
+                    "facts = :facts",
                     "ConditionExpression": f"attribute_exists(pk) AND ({unrevised}revision = :before)",
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": values,
@@ -332,6 +334,29 @@ class DynamoIncidentStore(DynamoIncidentReads):
                 }
             )
         return self._saved(items, f"lifecycle transition of {before.id}")
+
+    def save_facts(self, before: Incident, after: Incident, entries: list[TimelineEntry]) -> bool:
+        if after.id != before.id or after.revision != before.revision + 1:
+            raise ValueError("a facts change replaces the incident it was computed from, one revision later")
+        unrevised = "attribute_not_exists(revision) OR " if before.revision == 0 else ""
+        update: TransactWriteItemTypeDef = {
+            "Update": {
+                "TableName": self._table,
+                "Key": incident_key(before.id),
+                "UpdateExpression": "SET facts = :facts, revision = :revision, updated_at = :updated",
+                "ConditionExpression": f"attribute_exists(pk) AND ({unrevised}revision = :before)",
+                "ExpressionAttributeValues": attrs(
+                    {
+                        ":facts": after.facts.model_dump(mode="json"),
+                        ":revision": after.revision,
+                        ":before": before.revision,
+                        ":updated": after.updated_at.isoformat(),
+                    }
+                ),
+            }
+        }
+        items = [update, *(self._entry_put(entry, order) for order, entry in enumerate(entries))]
+        return self._saved(items, f"facts of {before.id}")
 
     def add_message(self, message: Message, entries: list[TimelineEntry]) -> MessageAdded | None:
         for _ in range(_ADD_ATTEMPTS):

@@ -9,13 +9,14 @@ one line, and the subject and text are cut into runs so the page can mark each s
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from incident_comms.drafting.render import ChannelDraft
 from incident_comms.errors import BadInput
 from incident_comms.incidents.models import Message
-from incident_comms.lint.runner import Finding, lint_draft, segments, supports_locale
+from incident_comms.lint.runner import Finding, facts_findings, lint_draft, segments, supports_locale
 from incident_comms.plan.models import Plan, localized
 from incident_comms.text import one_line, truncate
 
@@ -37,23 +38,31 @@ class DraftCheck:
         return [finding for finding in self.findings if finding.level == "error"]
 
 
-def draft_checks(plan: Plan, message: Message, severity_id: str) -> list[DraftCheck]:
+def draft_checks(
+    plan: Plan, message: Message, severity_id: str, missing: Mapping[str, Sequence[str]] | None = None
+) -> list[DraftCheck]:
     """Check every channel's draft of ``message`` as its approvers will see it: the message's phase, the incident's
     current severity ``severity_id`` (one the plan dropped since: the checks that need one are skipped) and whether
-    an editor vouched for the promised fix (``Message.certain``)."""
+    an editor vouched for the promised fix (``Message.certain``). ``missing`` (locale -> the incident's facts not
+    told in it, :func:`incident_comms.incidents.facts.missing_facts`) adds the ``facts-complete`` finding to
+    every draft of that locale, also one the text checks do not know."""
+    missing = missing or {}
     severities = {severity.id for severity in plan.definition.severities}
     severity = severity_id if severity_id in severities else None
     checks: list[DraftCheck] = []
     for draft in message.drafts:
+        incomplete = facts_findings(
+            plan, draft, missing.get(draft.locale) or missing.get(draft.locale.split("-")[0], [])
+        )
         if not supports_locale(draft.locale):
-            checks.append(DraftCheck(draft, (), checked=False))
+            checks.append(DraftCheck(draft, tuple(incomplete), checked=False))
             continue
         try:
             findings = lint_draft(plan, draft, message.phase, severity, certain=message.certain)
         except BadInput:  # only an unknown locale or severity, both excluded above; never hide the draft for it
-            checks.append(DraftCheck(draft, (), checked=False))
+            checks.append(DraftCheck(draft, tuple(incomplete), checked=False))
             continue
-        checks.append(DraftCheck(draft, tuple(findings)))
+        checks.append(DraftCheck(draft, (*incomplete, *findings)))
     return checks
 
 

@@ -64,7 +64,7 @@ def holding_message(plan: Plan, incident: Incident, waiting: Message, holding: H
         incident_id=incident.id,
         component_id=incident.component_id,
         severity_id=incident.severity_id,
-        started_at=incident.opened_at,
+        started_at=incident.impact_start,
         now=now,
         next_update_at=promise.due_at if promise else None,
     )
@@ -113,7 +113,7 @@ def plan_subject(plan: Plan, incident: Incident, waiting: Message, channel: Chan
         incident_id=incident.id,
         component_id=incident.component_id,
         severity_id=incident.severity_id,
-        started_at=incident.opened_at,
+        started_at=incident.impact_start,
         now=now,
     )
     key = template_key(channel.locale, waiting.phase, channel.template_format)

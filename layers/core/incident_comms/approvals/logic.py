@@ -13,7 +13,7 @@ timeline with the failing check ids; without it nothing is saved. Reads nothing 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -98,6 +98,7 @@ def compute_decision(
     now: datetime,
     *,
     severity: str,
+    missing: Mapping[str, Sequence[str]] | None = None,
 ) -> Decision:
     """What ``claims.recipient`` deciding ``form`` does to ``before``: the next revision, its timeline entries and,
     when the last role approves, the publication of that version.
@@ -112,7 +113,8 @@ def compute_decision(
     - reject: REJECTED with the reason; nothing is published.
 
     The drafts of the version being approved (the edited ones, for an edit) are checked (:mod:`incident_comms.lint`,
-    with the incident's current ``severity``): when any has errors, approving takes a written ``reason`` of at least
+    with the incident's current ``severity``, and ``missing``: the incident's facts not told in a locale, the
+    ``facts-complete`` error): when any has errors, approving takes a written ``reason`` of at least
     :data:`MIN_OVERRIDE_REASON_CHARS` characters, recorded with the failing check ids on the approval and the
     timeline; without it, :class:`BadForm` (ERRORS_NEED_REASON), and nothing is saved.
 
@@ -133,7 +135,8 @@ def compute_decision(
     drafts = _edited_drafts(plan, before, form) if editing else before.drafts
     certain = form.certain == "yes" if editing else before.certain
     edited = drafts != before.drafts or certain != before.certain
-    errors, reason = _override(plan, before.model_copy(update={"drafts": drafts, "certain": certain}), form, severity)
+    approving = before.model_copy(update={"drafts": drafts, "certain": certain})
+    errors, reason = _override(plan, approving, form, severity, missing)
     if edited:
         version = before.version + 1
         roles = held
@@ -262,11 +265,17 @@ def _approval(
     )
 
 
-def _override(plan: Plan, approving: Message, form: DecisionForm, severity: str) -> tuple[list[str], str | None]:
+def _override(
+    plan: Plan,
+    approving: Message,
+    form: DecisionForm,
+    severity: str,
+    missing: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[list[str], str | None]:
     """The checks with errors in the version being approved, and the reason given (None when blank); refused with
     ERRORS_NEED_REASON when there are errors and the reason is missing or shorter than
     :data:`MIN_OVERRIDE_REASON_CHARS`. A reason given for a draft without errors is kept all the same."""
-    errors = error_checks(draft_checks(plan, approving, severity))
+    errors = error_checks(draft_checks(plan, approving, severity, missing))
     reason = clean_text(form.reason) if form.reason else None
     if errors and len(reason or "") < MIN_OVERRIDE_REASON_CHARS:
         raise BadForm(FormProblem.ERRORS_NEED_REASON, errors)

@@ -27,6 +27,7 @@ from incident_comms.approvals.logic import Decision, Recorded, role_names
 from incident_comms.approvals.steps import step_form
 from incident_comms.approvals.texts import page_texts
 from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token
+from incident_comms.incidents.facts import missing_facts
 from incident_comms.incidents.models import Incident, Message
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Plan
@@ -192,7 +193,7 @@ def render_form(
     texts = page_texts(plan)
     team = team_texts(plan)
     locale = plan.main_locale
-    checks: list[DraftCheck] = draft_checks(plan, message, incident.severity_id)
+    checks: list[DraftCheck] = draft_checks(plan, message, incident.severity_id, missing_facts(incident.facts, plan))
     siblings = [
         {
             "label": texts["actions"][action],

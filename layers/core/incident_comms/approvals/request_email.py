@@ -13,6 +13,7 @@ from typing import Any
 from incident_comms.approvals.checks import checks_context, draft_checks
 from incident_comms.approvals.links import ApprovalLinks
 from incident_comms.cadence.conformance import Conformance
+from incident_comms.incidents.facts import missing_facts
 from incident_comms.incidents.models import Incident, Message
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.team.context import incident_context
@@ -42,7 +43,9 @@ def approval_request_email(
     zone = team_zone(plan)
     context = {
         **incident_context(plan, incident, message, now, texts),
-        "checks": checks_context(plan, message, draft_checks(plan, message, incident.severity_id), texts),
+        "checks": checks_context(
+            plan, message, draft_checks(plan, message, incident.severity_id, missing_facts(incident.facts, plan)), texts
+        ),
         "links": links,
         "links_note": texts["links_note"].format(expires=format_datetime(links.expires_at, zone, locale)),
         "links_are_absolute": links.approve.startswith(("https://", "http://")),

@@ -1,17 +1,21 @@
 """The phase form on the approval page: which moves a responder may make from here, and the posted form,
 validated, before anything is moved (:mod:`incident_comms.lifecycle.manual` moves the incident).
+
+The cause of ``identified`` is one text box per plan locale (``cause_<locale>``), each required: it becomes the
+incident's cause fact, and each locale's drafts tell their own text, never another language's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from incident_comms.incidents.machine_models import MANUAL_TARGETS
 from incident_comms.incidents.models import Incident, IncidentStatus
 from incident_comms.plan.models import Phase, Plan
+from incident_comms.text import clean_text
 
 MAX_CAUSE_CHARS = 2_000
 
@@ -28,7 +32,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
             "monitoring": "Solución aplicada: en observación",
             "resolved": "Resuelto",
         },
-        "cause": "La causa, en palabras sencillas (solo para «causa identificada»; la leerán los clientes)",
+        "cause": "La causa en palabras sencillas, en {locale} (solo para «causa identificada»; la leerán clientes)",
         "button": "Cambiar la fase",
         "moved": "Incidente movido a «{phase}»",
         "drafted": "Se ha redactado el mensaje de la nueva fase y se ha pedido su aprobación.",
@@ -38,7 +42,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "problems": {
             "step": "Elija una de las fases que ofrece la página.",
             "confirm": "Confirme con el botón de la página.",
-            "cause_missing": "Para «causa identificada» hay que explicar la causa.",
+            "cause_missing": "Para «causa identificada» hay que explicar la causa en cada idioma.",
             "cause_too_long": f"La causa no puede pasar de {MAX_CAUSE_CHARS} caracteres.",
             "cause_not_here": "La causa solo acompaña a «causa identificada»: bórrela o elija esa fase.",
             "fields": "El formulario trae campos que este cambio no admite.",
@@ -53,7 +57,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
             "monitoring": "Fix applied: monitoring",
             "resolved": "Resolved",
         },
-        "cause": "The cause, in plain words (for \u201ccause identified\u201d only; customers will read it)",
+        "cause": "The cause in plain words, in {locale} (for \u201ccause identified\u201d only; customers read it)",
         "button": "Move the incident",
         "moved": "Incident moved to \u201c{phase}\u201d",
         "drafted": "The new phase's message was drafted and its approval requested.",
@@ -63,7 +67,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "problems": {
             "step": "Choose one of the phases the page offers.",
             "confirm": "Confirm with the page's button.",
-            "cause_missing": "\u201cCause identified\u201d needs the cause.",
+            "cause_missing": "\u201cCause identified\u201d needs the cause in every language.",
             "cause_too_long": f"The cause cannot be longer than {MAX_CAUSE_CHARS} characters.",
             "cause_not_here": "The cause goes with \u201ccause identified\u201d only: clear it or choose that phase.",
             "fields": "The form has fields this move does not take.",
@@ -89,21 +93,28 @@ def step_form(plan: Plan, incident: Incident) -> dict[str, Any] | None:
         for phase in MANUAL_TARGETS
         if phase != incident.phase
     ]
-    return {"p": texts, "choices": choices, "max_cause": MAX_CAUSE_CHARS, "cause_for": Phase.IDENTIFIED.value}
-
-
-_Cause = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_CAUSE_CHARS)]
+    causes = [
+        {"name": f"cause_{locale}", "locale": locale, "label": texts["cause"].format(locale=locale)}
+        for locale in plan.definition.locales
+    ]
+    return {
+        "p": texts,
+        "choices": choices,
+        "causes": causes,
+        "max_cause": MAX_CAUSE_CHARS,
+        "cause_for": Phase.IDENTIFIED.value,
+    }
 
 
 class StepForm(BaseModel):
     """A posted move: ``step`` (one of the manual targets), ``confirm=yes`` (the page's button) and, for
-    ``identified``, the ``cause``."""
+    ``identified``, the cause in every plan locale (``causes``: locale -> text)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     step: Literal["identified", "monitoring", "resolved"]
     confirm: Literal["yes"]
-    cause: _Cause = ""
+    causes: dict[str, str] = Field(default_factory=dict, description="locale -> the cause (cause_<locale> boxes)")
 
 
 class BadStepForm(Exception):
@@ -114,23 +125,28 @@ class BadStepForm(Exception):
         super().__init__(problem)
 
 
-def parse_step_form(form: Mapping[str, Sequence[str]]) -> StepForm:
-    """Validate a posted move, else :class:`BadStepForm`: every field once, only the form's fields, a cause for
-    ``identified`` and none for any other phase (a cause typed and then another phase chosen is a mistake to
-    point out, not a text to drop silently)."""
+def parse_step_form(form: Mapping[str, Sequence[str]], locales: Sequence[str]) -> StepForm:
+    """Validate a posted move, else :class:`BadStepForm`: every field once, only the form's fields, a cause in
+    every one of ``locales`` for ``identified`` and none for any other phase (a cause typed and then another phase
+    chosen is a mistake to point out, not a text to drop silently)."""
     if any(len(values) != 1 for values in form.values()):
         raise BadStepForm("fields")
-    flat = {name: values[0] for name, values in form.items()}
+    boxes = {f"cause_{locale}": locale for locale in locales}
+    flat = {name: values[0] for name, values in form.items() if name not in boxes}
+    cause = {boxes[name]: clean_text(values[0]).strip() for name, values in form.items() if name in boxes}
+    cause = {locale: text for locale, text in cause.items() if text}
+    if any(len(text) > MAX_CAUSE_CHARS for text in cause.values()):
+        raise BadStepForm("cause_too_long")
     try:
-        parsed = StepForm.model_validate(flat)
+        parsed = StepForm.model_validate({**flat, "causes": cause})
     except ValidationError as error:
         first = error.errors()[0]
         where = str(first["loc"][0]) if first["loc"] else ""
         if first["type"] == "extra_forbidden" or not where:
             raise BadStepForm("fields") from None
-        raise BadStepForm({"cause": "cause_too_long"}.get(where, where)) from None
-    if parsed.step == Phase.IDENTIFIED.value and not parsed.cause:
+        raise BadStepForm(where) from None
+    if parsed.step == Phase.IDENTIFIED.value and set(parsed.causes) != set(locales):
         raise BadStepForm("cause_missing")
-    if parsed.step != Phase.IDENTIFIED.value and parsed.cause:
+    if parsed.step != Phase.IDENTIFIED.value and parsed.causes:
         raise BadStepForm("cause_not_here")
     return parsed

@@ -32,6 +32,7 @@ from incident_comms.approvals.pages import Outcome, Page, outcome_page, refusal_
 from incident_comms.approvals.requests import ApprovalRequest, ApprovalRequests, request_approval
 from incident_comms.approvals.tokens import token_fingerprint
 from incident_comms.delivery.publishing import PublishQueue, hand_off
+from incident_comms.incidents.facts import missing_facts
 from incident_comms.incidents.models import Incident
 from incident_comms.incidents.store import DecisionSaved, IncidentStore
 from incident_comms.plan.models import Plan
@@ -95,7 +96,15 @@ def decide(
             acting_roles(plan, claims.recipient, message)
             parsed = parse_form(form, claims.action, message)
             decision = compute_decision(
-                plan, message, claims, parsed, meta, fingerprint, now, severity=incident.severity_id
+                plan,
+                message,
+                claims,
+                parsed,
+                meta,
+                fingerprint,
+                now,
+                severity=incident.severity_id,
+                missing=missing_facts(incident.facts, plan),
             )
             saved = store.save_decision(
                 message, decision.after, fingerprint, claims.expires_at, decision.entries, decision.publication

@@ -20,9 +20,11 @@ from typing import Any
 from incident_comms.alarms import Alarm, AlarmKind, AlarmState
 from incident_comms.cadence.due import next_update_due, promise_audiences
 from incident_comms.drafting.render import MessageFacts
+from incident_comms.incidents.facts import draft_values
 from incident_comms.incidents.models import (
     AlarmSnapshot,
     Incident,
+    IncidentStatus,
 )
 from incident_comms.incidents.promises import DuePromise
 from incident_comms.plan.models import Phase, Plan
@@ -56,7 +58,9 @@ def draft_facts(
     by_audience: Mapping[str, datetime] | None = None,
 ) -> MessageFacts:
     """The facts a draft is written from: the incident as stored, its alarms' last known states, the promise, and
-    what the caller knows besides (``facts_update``: cause, actions taken, impact window, ...).
+    what the caller knows besides (``facts_update``: actions taken, impact window, ...); the facts stored on the
+    incident (:mod:`incident_comms.incidents.facts`: data loss, texts per locale, a corrected window) win over
+    what the caller computed, and the cause is told once the incident is past investigating.
 
     Raises ValueError naming any ``facts_update`` key that is not a fact, or that the incident itself decides.
     """
@@ -71,13 +75,16 @@ def draft_facts(
         "incident_id": incident.id,
         "component_id": incident.component_id,
         "severity_id": incident.severity_id,
-        "started_at": incident.opened_at,
+        "started_at": incident.impact_start,
         "now": now,
         "next_update_at": promise.due_at if promise is not None else None,
         "next_update_by_audience": dict(by_audience or {}) if promise is not None else {},
         "alarms": [_alarm_of(snapshot) for snapshot in incident.alarms.values()],
     }
-    return MessageFacts.model_validate({**base, **extra})
+    stored = draft_values(incident.facts, told_cause=incident.phase != Phase.INVESTIGATING)
+    if incident.status != IncidentStatus.RESOLVED:
+        stored.pop("resolved_at", None)  # a corrected end is told once the incident is over, not before
+    return MessageFacts.model_validate({**base, **extra, **stored})
 
 
 def _alarm_of(snapshot: AlarmSnapshot) -> Alarm:

@@ -20,7 +20,9 @@ Template context: every name below is always defined; a fact the responder has n
 - ``incident``: ``id``, ``component_id``, ``component`` (name), ``impact``, ``severity`` (id),
   ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution or now)
 - ``data_loss``: ``"yes"`` | ``"no"`` | ``"unknown"`` (never guessed: unknown until someone knows)
-- ``customer_action``, ``cause``, ``actions_taken``, ``actions_planned``, ``root_cause``, ``lessons``
+- ``data_lost``: what was lost when ``data_loss`` is ``"yes"``, else None
+- ``customer_action``, ``cause``, ``actions_taken``, ``actions_planned``, ``root_cause``, ``lessons``: the
+  draft's own locale's text only (None when that locale has none: never another locale's text)
 - ``next_update``: ``"14:30 CET"`` in the audience's time zone (date first when not today), or None
 - ``contact``: ``role``, ``name``, ``email``, ``url``, ``phone`` (from ``roles.customer_contact``)
 - ``alarms``: list of ``name``, ``state``, ``changed_at`` — internal audiences only, ``[]`` otherwise
@@ -74,6 +76,7 @@ class MessageFacts(BaseModel):
     resolved_at: datetime | None = None
     data_loss: Literal["yes", "no", "unknown"] = "unknown"
     impact: LocalizedText | None = None
+    data_lost: LocalizedText | None = None
     customer_action: LocalizedText | None = None
     cause: LocalizedText | None = None
     actions_taken: LocalizedText | None = None
@@ -215,6 +218,12 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
     def text(value: LocalizedText | None) -> str | None:
         return None if value is None else localized(value, locale, plan.main_locale)
 
+    def own(value: LocalizedText | None) -> str | None:
+        """A fact in the draft's locale only: never another locale's text."""
+        if value is None or isinstance(value, str):
+            return value
+        return value.get(locale) or value.get(locale.split("-")[0])
+
     end = facts.resolved_at or facts.now
     return {
         "organisation": {
@@ -241,7 +250,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             "id": facts.incident_id,
             "component_id": component.id,
             "component": text(component.name),
-            "impact": text(facts.impact if facts.impact is not None else component.impact),
+            "impact": own(facts.impact) or text(component.impact),
             "severity": severity.id,
             "severity_name": text(severity.name),
             "started_at": format_datetime(facts.started_at, zone, locale),
@@ -249,12 +258,13 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             "duration": format_elapsed(end - facts.started_at),
         },
         "data_loss": facts.data_loss,
-        "customer_action": text(facts.customer_action),
-        "cause": text(facts.cause),
-        "actions_taken": text(facts.actions_taken),
-        "actions_planned": text(facts.actions_planned),
-        "root_cause": text(facts.root_cause),
-        "lessons": text(facts.lessons),
+        "data_lost": own(facts.data_lost) if facts.data_loss == "yes" else None,
+        "customer_action": own(facts.customer_action),
+        "cause": own(facts.cause),
+        "actions_taken": own(facts.actions_taken),
+        "actions_planned": own(facts.actions_planned),
+        "root_cause": own(facts.root_cause),
+        "lessons": own(facts.lessons),
         "next_update": format_time(next_update, zone, locale, facts.now) if next_update else None,
         "contact": {
             "role": text(contact_role.name),

@@ -6,6 +6,7 @@ the state machine is pure — given a state and an event it answers the next sta
 invariants checked (``state_problems``) — so the lifecycle use cases only apply what it decides.
 
 - ``models``          Incident, TimelineEntry, Message, Approval, Publication, Delivery
+- ``facts``           IncidentFacts (what customers are told, per locale), ``set_facts`` and ``missing_facts``
 - ``promises``        DuePromise (what a message promises) and the promise ledger
 - ``ordering``        customers hear messages in order: a new draft supersedes the waiting ones, nothing older than
                       the last message handed to publishing follows it (``supersede``, ``outdated``)

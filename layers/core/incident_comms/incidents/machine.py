@@ -19,6 +19,8 @@ phase, never an incident phase. The rules:
 - **Resolution.** In ``monitoring``, once the alarms have been all OK for the plan's ``quiet_period`` (counted
   from when they went OK, or from a responder's move to monitoring if later), ``resolved`` is drafted, the
   incident is resolved, the cadence stops and a postmortem reminder is armed at the plan's postmortem deadline.
+  The impact ended when the last alarm went OK, not when the quiet period ran out (``impact_ended_at``); a
+  responder resolving while an alarm is not OK ends it at their move.
 - **Relapse.** A new ALARM (an alarm going to ALARM, not a redelivery) while ``monitoring`` sends the incident
   back to ``identified`` (drafted, since customers were told it was fixed) and restarts the cadence.
 - **Escalation.** An ALARM (or a classification) of a more severe severity raises the incident's severity,
@@ -258,13 +260,15 @@ def _quiet_timer(monitoring: LifecycleState, plan: Plan, now: datetime) -> Timer
 def _resolve(state: LifecycleState, at: datetime, plan: Plan, reason: str) -> Transition:
     resolved = _with(state, phase=Phase.RESOLVED, status=IncidentStatus.RESOLVED, monitoring_since=None)
     reminder = Timer(kind=TimerKind.POSTMORTEM_REMINDER, at=at + plan.definition.postmortem_deadline)
-    return _applied(
+    ended = state.all_ok_since if state.all_ok_since is not None and state.all_ok_since <= at else at
+    transition = _applied(
         resolved,
         f"{reason}: resolved drafted, cadence stops, postmortem due {reminder.at.isoformat()}",
         drafts=(Phase.RESOLVED,),
         cadence_stop=True,
         timers=(reminder,),
     )
+    return transition.model_copy(update={"impact_ended_at": ended})
 
 
 def _known_severity(plan: Plan, severity_id: str) -> bool:

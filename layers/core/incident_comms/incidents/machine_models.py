@@ -245,6 +245,11 @@ class Transition(BaseModel):
     cadence_restart: bool = Field(False, description="compute the next update due from now and replace the schedule")
     cadence_stop: bool = Field(False, description="the incident is over: delete the update schedule")
     timers: tuple[Timer, ...] = ()
+    impact_ended_at: datetime | None = Field(
+        None,
+        description="set when this resolves the incident: when the last alarm went OK (the impact window's end), or "
+        "the resolving instant when an alarm was still not OK; never the quiet period's expiry",
+    )
 
     @property
     def new_phase(self) -> Phase:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from incident_comms.alarms import Alarm, AlarmSource, AlarmState
 from incident_comms.drafting.render import ChannelDraft
+from incident_comms.incidents.facts import IncidentFacts
 from incident_comms.incidents.promises import DuePromise
 from incident_comms.plan.models import Phase
 
@@ -58,7 +59,14 @@ class Incident(BaseModel):
         description="the state machine's own state (lifecycle.LifecycleState as JSON): the alarm states it applied, "
         "kept apart from `alarms` (recorded before the machine sees the change), and its clocks",
     )
-    resolved_at: datetime | None = Field(None, description="when the incident was resolved (the impact window's end)")
+    impact_started_at: datetime | None = Field(
+        None,
+        description="the impact window's start: when the opening alarm went to ALARM (never after opened_at); None "
+        "for an incident stored before it was kept, which reads opened_at (see impact_start)",
+    )
+    resolved_at: datetime | None = Field(
+        None, description="the impact window's end: when the last alarm went OK (or the responder's resolving move)"
+    )
     message_sequence: int = Field(
         0,
         description="the sequence of the last message stored for it: the store gives the next one one more, in the "
@@ -70,6 +78,15 @@ class Incident(BaseModel):
         "timeout): nothing older is handed over or published after it (incidents.ordering)",
     )
     published_message_id: str | None = Field(None, description="that message (a holding text shares its draft's)")
+    facts: IncidentFacts = Field(
+        default_factory=IncidentFacts, description="what customers are told (incidents.facts); every draft reads it"
+    )
+
+    @property
+    def impact_start(self) -> datetime:
+        """When customers were first affected: a responder's correction, else the first ALARM change, else when
+        the incident opened."""
+        return self.facts.impact_started_at or self.impact_started_at or self.opened_at
 
 
 class TimelineKind(StrEnum):
@@ -97,6 +114,7 @@ class TimelineKind(StrEnum):
     LIFECYCLE_TIMER = "lifecycle_timer"
     SUPERSEDED = "superseded"
     PUBLICATION_REFUSED = "publication_refused"
+    FACTS_SET = "facts_set"
 
 
 _last_key_ns = 0

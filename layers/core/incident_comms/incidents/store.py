@@ -129,11 +129,17 @@ class IncidentStore(Protocol):
     def deliveries(self, incident_id: str) -> list[Delivery]: ...
 
     def save_lifecycle(self, before: Incident, after: Incident, entries: list[TimelineEntry]) -> bool:
-        """Store a lifecycle transition: ``after``'s phase, status, severity, lifecycle state, ``resolved_at`` and
-        ``updated_at`` (its ``revision`` one higher) with ``entries``, all or nothing, only while ``before.revision``
-        is still the stored one; False (nothing changed) when another transition landed first: read and recompute.
-        Resolving (``after`` resolved, ``before`` open) releases the component for a new incident in the same
-        transaction, so the next ALARM opens one instead of joining this."""
+        """Store a lifecycle transition: ``after``'s phase, status, severity, lifecycle state, facts,
+        ``resolved_at`` and ``updated_at`` (its ``revision`` one higher) with ``entries``, all or nothing, only while
+        ``before.revision`` is still the stored one; False (nothing changed) when another transition landed first:
+        read and recompute. Resolving (``after`` resolved, ``before`` open) releases the component for a new
+        incident in the same transaction, so the next ALARM opens one instead of joining this."""
+        ...
+
+    def save_facts(self, before: Incident, after: Incident, entries: list[TimelineEntry]) -> bool:
+        """Store ``after``'s facts and ``updated_at`` (its ``revision`` one higher) with ``entries``, all or nothing,
+        only while ``before.revision`` is still the stored one (as a lifecycle transition is); False (nothing
+        changed) when another change landed first: read and apply the change again."""
         ...
 
     def add_message(self, message: Message, entries: list[TimelineEntry]) -> MessageAdded | None:

@@ -150,6 +150,7 @@ def apply_alarm(
             severity_id=severity,
             opened_at=now,
             updated_at=now,
+            impact_started_at=min(alarm.changed_at, now),
             alarms={alarm.id: AlarmSnapshot.of(alarm)},
             rule_id=classification.rule,
         )
@@ -236,7 +237,7 @@ def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:
         incident_id=incident.id,
         component_id=incident.component_id,
         severity_id=incident.severity_id,
-        started_at=incident.opened_at,
+        started_at=incident.impact_start,
         now=incident.opened_at,
         next_update_at=promise.due_at if promise else None,
         next_update_by_audience=audience_dues(severity, audiences, incident.opened_at) if promise else {},

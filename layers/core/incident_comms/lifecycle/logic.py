@@ -1,5 +1,5 @@
 """Pure functions of the lifecycle: the machine's state of a stored incident, the incident after a transition,
-the timeline entries saved with it, and the facts a phase draft is written from.
+and the timeline entries saved with it.
 
 Nothing here reads or writes: the use case (:mod:`incident_comms.lifecycle.transitions`) saves what these compute,
 in one write conditioned on the incident's ``revision``. The machine's state is stored on the incident
@@ -9,15 +9,13 @@ sees the change, and the machine must still see it as a change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from incident_comms.incidents.machine_models import LifecycleState, Transition
 from incident_comms.incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
 from incident_comms.lifecycle.models import Audit
-from incident_comms.lifecycle.texts import ACTIONS_TAKEN
-from incident_comms.plan.models import Phase, Plan
 
 
 def state_of(incident: Incident) -> LifecycleState:
@@ -34,7 +32,8 @@ def initial_lifecycle(incident: Incident) -> dict[str, Any]:
 
 
 def incident_after(incident: Incident, transition: Transition, now: datetime) -> Incident:
-    """The incident with the transition's state, one revision later (resolved now, when this resolves it)."""
+    """The incident with the transition's state, one revision later; when this resolves it, ``resolved_at`` is the
+    impact window's end the machine decided (the last alarm's OK), ``now`` only when it named none."""
     state = transition.state
     resolving = incident.status == IncidentStatus.OPEN and state.status == IncidentStatus.RESOLVED
     return incident.model_copy(
@@ -45,7 +44,7 @@ def incident_after(incident: Incident, transition: Transition, now: datetime) ->
             "lifecycle": state.model_dump(mode="json"),
             "revision": incident.revision + 1,
             "updated_at": now,
-            "resolved_at": now if resolving else incident.resolved_at,
+            "resolved_at": (transition.impact_ended_at or now) if resolving else incident.resolved_at,
         }
     )
 
@@ -57,13 +56,13 @@ def transition_entries(
     event: str,
     now: datetime,
     audit: Audit | None = None,
-    cause: str | None = None,
+    cause: Mapping[str, str] | None = None,
 ) -> list[TimelineEntry]:
     """The timeline entries saved with a transition: the severity raised, the phase changed (with the machine's
-    reason, and for a responder's move who, from where, and the cause they gave)."""
+    reason, and for a responder's move who, from where, and the cause they gave, per locale)."""
     data: dict[str, Any] = {"event": event, "reason": transition.reason, **(audit.as_data() if audit else {})}
     if cause:
-        data["cause"] = cause
+        data["cause"] = dict(cause)
     entries = []
     if after.severity_id != before.severity_id:
         entries.append(
@@ -87,46 +86,3 @@ def transition_entries(
             )
         )
     return entries
-
-
-def latest_cause(timeline: Sequence[TimelineEntry]) -> str | None:
-    """The cause a responder gave when they last moved the incident to identified."""
-    causes = [
-        entry.data["cause"]
-        for entry in timeline
-        if entry.kind == TimelineKind.PHASE_CHANGED and entry.data.get("cause")
-    ]
-    return str(causes[-1]) if causes else None
-
-
-def actions_taken(plan: Plan, timeline: Sequence[TimelineEntry]) -> dict[str, str] | None:
-    """ "What we did", in every plan language, from the timeline: the cause identified, the relapses worked on, the
-    monitoring, the updates published. None when the timeline holds none of these."""
-    texts: dict[str, str] = {}
-    for locale in plan.definition.locales:
-        words = ACTIONS_TAKEN.get(locale.split("-")[0], ACTIONS_TAKEN["en"])
-        steps: list[str] = []
-        for entry in timeline:
-            if entry.kind != TimelineKind.PHASE_CHANGED:
-                continue
-            to, cause = entry.data.get("to"), entry.data.get("cause")
-            if to == Phase.IDENTIFIED.value:
-                came_back = entry.data.get("from") == Phase.MONITORING.value and not cause
-                step = (
-                    words["relapse"]
-                    if came_back
-                    else (words["identified"].format(cause=cause) if cause else words["identified_plain"])
-                )
-            elif to == Phase.MONITORING.value:
-                step = words["monitoring"]
-            else:
-                continue
-            if step not in steps:
-                steps.append(step)
-        published = len({entry.data.get("message_id") for entry in timeline if entry.kind == TimelineKind.PUBLISHED})
-        if published:
-            steps.append(words["published_one"] if published == 1 else words["published"].format(count=published))
-        if steps:
-            sentence = "; ".join(steps)
-            texts[locale] = sentence[0].upper() + sentence[1:] + ("" if sentence.endswith(".") else ".")
-    return texts or None

@@ -1,7 +1,8 @@
 """Use case: a responder moves the incident from the approval page (``POST /approvals/{token}/lifecycle``).
 
 The approval page carries a second form besides the decision: move the incident to ``identified`` (with the cause
-in plain words, which the identified draft tells customers), ``monitoring`` or ``resolved``. The same link guards
+in plain words, one text per plan locale, saved as the incident's cause fact with the move, so the drafts of each
+locale tell their own), ``monitoring`` or ``resolved``. The same link guards
 it as guard the decision: a valid, unexpired, unspent token of a draft still awaiting approval, held by a person of
 one of its approving roles, posted from the page itself (another site's form is refused). Moving spends no token:
 the draft on the page still needs its decision.
@@ -33,7 +34,6 @@ from incident_comms.lifecycle.transitions import IncidentLifecycle, record_step
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.team.emails import email_environment
-from incident_comms.text import clean_text
 from incident_comms.web import HttpRequest, LinkRefused, Refusal
 
 
@@ -65,7 +65,7 @@ def move_incident(
         check_open(store, claims, incident, message, fingerprint)
         if not holder_roles(plan, claims.recipient, message):
             raise LinkRefused(Refusal.NOT_APPROVER)
-        parsed = parse_step_form(form)
+        parsed = parse_step_form(form, plan.definition.locales)
     except LinkRefused as refused:
         page = refusal_page(plan, refused.refusal, refused.problem, fingerprint)
         return StepPage(**{name: getattr(page, name) for name in Page.__dataclass_fields__})
@@ -75,7 +75,7 @@ def move_incident(
         return StepPage(int(HTTPStatus.BAD_REQUEST), html, Refusal.BAD_FORM, token_fingerprint=fingerprint)
     meta = request.meta
     audit = Audit(by=claims.recipient, source_ip=meta.source_ip, user_agent=meta.user_agent)
-    step = lifecycle.manual_move(incident.id, Phase(parsed.step), audit, now, cause=clean_text(parsed.cause) or None)
+    step = lifecycle.manual_move(incident.id, Phase(parsed.step), audit, now, cause=parsed.causes or None)
     return _answer(plan, incident, step, fingerprint)
 
 

@@ -1,24 +1,30 @@
 """The wording the lifecycle adds to customers' drafts, in the plan's languages (English for any other).
 
-Every language has every key: :func:`incident_comms.lifecycle.logic.actions_taken` picks one dict whole.
+Every language has every key: :func:`incident_comms.lifecycle.actions.actions_taken` picks one dict whole. Each
+step is a verb phrase that continues the sentence (no subject, no capital, no final stop); ``sentence`` puts the
+joined steps in a sentence (its first letter is made a capital) and ``and`` joins the last two.
 """
 
 ACTIONS_TAKEN: dict[str, dict[str, str]] = {
     "es": {
-        "identified": "identificamos la causa: {cause}",
-        "identified_plain": "identificamos la causa",
+        "sentence": "{steps}.",
+        "and": "y",
+        "investigated": "investigamos el problema",
+        "identified": "encontramos la causa",
         "relapse": "volvimos a trabajar en ello cuando el problema reapareció",
-        "monitoring": "vigilamos el servicio hasta comprobar que funcionaba con normalidad",
+        "watched": "vigilamos el servicio hasta comprobar que funcionaba con normalidad",
         "published": "le mantuvimos informado con {count} avisos",
         "published_one": "le mantuvimos informado con 1 aviso",
     },
     "en": {
-        "identified": "we identified the cause: {cause}",
-        "identified_plain": "we identified the cause",
-        "relapse": "we went back to work on it when the problem came back",
-        "monitoring": "we watched the service until it was working normally",
-        "published": "we kept you informed with {count} updates",
-        "published_one": "we kept you informed with 1 update",
+        "sentence": "We {steps}.",
+        "and": "and",
+        "investigated": "investigated the problem",
+        "identified": "found the cause",
+        "relapse": "went back to work on it when the problem came back",
+        "watched": "watched the service until it was working normally",
+        "published": "kept you informed with {count} updates",
+        "published_one": "kept you informed with 1 update",
     },
 }
 """The steps of "what we did", in the plan's languages (English for any other), from the incident's timeline."""

@@ -21,6 +21,7 @@ transition.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.approvals.requests import ApprovalRequests, draft_and_request
 from incident_comms.delivery.publishing import PublishReport, PublishResult
+from incident_comms.incidents.facts import set_facts
 from incident_comms.incidents.machine import DEFAULT_SETTLE, advance
 from incident_comms.incidents.machine_models import (
     AlarmChanged,
@@ -43,9 +45,16 @@ from incident_comms.incidents.machine_models import (
     Transition,
     timer_event,
 )
-from incident_comms.incidents.models import Incident, TimelineEntry, TimelineKind, notification_failed
+from incident_comms.incidents.models import (
+    Incident,
+    MessageStatus,
+    TimelineEntry,
+    TimelineKind,
+    notification_failed,
+)
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.lifecycle.logic import actions_taken, incident_after, latest_cause, state_of, transition_entries
+from incident_comms.lifecycle.actions import action_steps, actions_taken, customer_channels, updates_received
+from incident_comms.lifecycle.logic import incident_after, state_of, transition_entries
 from incident_comms.lifecycle.models import Audit, Step, TimerFiring
 from incident_comms.lifecycle.store import LifecycleTimers, UpdateCadence
 from incident_comms.lifecycle.texts import ACTIONS_PLANNED
@@ -102,10 +111,12 @@ class IncidentLifecycle:
         return self.apply(firing.incident_id, timer_event(firing.timer, now), now)
 
     def manual_move(
-        self, incident_id: str, to: Phase, audit: Audit, now: datetime, *, cause: str | None = None
+        self, incident_id: str, to: Phase, audit: Audit, now: datetime, *, cause: Mapping[str, str] | None = None
     ) -> Step:
-        """A responder moves the incident to ``to``; ``cause`` (in plain words, for ``identified``) becomes a fact
-        of the drafted message. The transition's timeline entry records who, when and from where."""
+        """A responder moves the incident to ``to``; ``cause`` (locale -> the cause in plain words, for
+        ``identified``) becomes the incident's cause fact, saved with the move, so each locale's drafts tell their
+        own text. The transition's timeline entry records who, when and from where. Raises FactsError (nothing
+        changed) for a cause that is not a fact."""
         return self.apply(incident_id, ManualMove(at=now, to=to, by=audit.by), now, audit=audit, cause=cause)
 
     def message_published(self, report: PublishReport, now: datetime) -> Step | None:
@@ -121,7 +132,13 @@ class IncidentLifecycle:
     # --- the one way an event is applied ------------------------------------------------------------------------
 
     def apply(
-        self, incident_id: str, event: Event, now: datetime, *, audit: Audit | None = None, cause: str | None = None
+        self,
+        incident_id: str,
+        event: Event,
+        now: datetime,
+        *,
+        audit: Audit | None = None,
+        cause: Mapping[str, str] | None = None,
     ) -> Step:
         """Advance the stored incident by ``event`` and, when applied, do what the transition says (module doc)."""
         name = type(event).__name__
@@ -135,6 +152,8 @@ class IncidentLifecycle:
                     name, incident_id, transition.outcome, transition.reason, incident.phase, incident.severity_id
                 )
             after = incident_after(incident, transition, now)
+            if cause:
+                after = after.model_copy(update={"facts": set_facts(after.facts, {"cause": cause}, self.plan)})
             entries = transition_entries(incident, after, transition, name, now, audit, cause)
             if self.store.save_lifecycle(incident, after, entries):
                 step = Step(name, incident_id, Outcome.APPLIED, transition.reason, after.phase, after.severity_id)
@@ -210,24 +229,26 @@ class IncidentLifecycle:
     # --- what the drafts are written from ---------------------------------------------------------------------
 
     def facts_for(self, incident: Incident, phase: Phase) -> dict[str, Any]:
-        """What the incident's timeline tells a ``phase`` draft beyond the incident itself: the cause a responder
-        gave, what was done, what is planned, and for resolved and postmortem the end of the impact window."""
+        """What the incident's timeline tells a ``phase`` draft beyond the incident's stored facts (which win over
+        these, :func:`~incident_comms.cadence.facts.draft_facts`): what was done, what is planned, and for resolved
+        and postmortem the end of the impact window. The cause and root cause are the stored facts only."""
         timeline = self.store.timeline(incident.id)
-        cause = latest_cause(timeline)
         facts: dict[str, Any] = {}
-        if phase == Phase.IDENTIFIED and cause:
-            facts["cause"] = cause
         if phase in (Phase.MONITORING, Phase.RESOLVED, Phase.POSTMORTEM):
-            taken = actions_taken(self.plan, timeline)
-            if taken is not None:
-                facts["actions_taken"] = taken
+            facts["actions_taken"] = actions_taken(
+                self.plan, action_steps(timeline, phase), self._updates_received(incident, timeline)
+            )
         if phase in (Phase.RESOLVED, Phase.POSTMORTEM):
             facts["resolved_at"] = incident.resolved_at
-            if cause:
-                facts["root_cause"] = cause
         if phase == Phase.RESOLVED:
             facts["actions_planned"] = dict(ACTIONS_PLANNED)
         return facts
+
+    def _updates_received(self, incident: Incident, timeline: list[TimelineEntry]) -> int:
+        messages = self.store.messages(incident.id)
+        superseded = {message.id for message in messages if message.status == MessageStatus.SUPERSEDED}
+        holding = {message.id: message.replaces for message in messages if message.holding and message.replaces}
+        return updates_received(timeline, customer_channels(self.plan), superseded, holding)
 
 
 def fire_timer(event: Any, lifecycle: IncidentLifecycle, now: datetime) -> Step:

@@ -25,6 +25,8 @@ check                      level    fires when (customer = skipped for internal 
                                     lessons
 ``fits-channel``           error    SMS over 160 characters (GSM-7 septets; UCS-2 parts said), a subject or
                                     title of 100 characters or more, or not on one line
+``facts-complete``         error    approval page: a fact of the incident told in another plan locale but
+                                    not in the draft's (``runner.facts_findings``; no text check)
 =========================  =======  ======================================================================
 
 A plan changes this in ``values.yaml``: ``checks: {summary-first: {level: error}, contact-given: {enabled:

@@ -71,7 +71,28 @@ CHECKS: tuple[CheckSpec, ...] = (
         formats=_REPORT_FORMATS,
     ),
     CheckSpec("fits-channel", "error", fits_channel),
+    CheckSpec("facts-complete", "error", lambda _context: []),  # judged from the incident's facts: facts_findings
 )
+
+FACTS_COMPLETE = "facts-complete"
+
+_FACTS_MISSING = {
+    "es": "Hechos sin texto en {locale}: {facts}. Escríbalos en {locale}; nunca se usa el texto de otro idioma.",
+    "en": "Facts not told in {locale}: {facts}. Write them in {locale}; another language's text is never used.",
+}
+
+
+def facts_findings(plan: Plan, draft: ChannelDraft, missing: Sequence[str]) -> list[Finding]:
+    """The ``facts-complete`` finding of one draft: the incident's facts told in another plan locale but not in
+    the draft's (``missing``, :func:`incident_comms.incidents.facts.missing_facts`), about the whole text, in the
+    draft's language; none when nothing is missing or the plan switched the check off."""
+    level = check_levels(plan)[FACTS_COMPLETE]
+    if not missing or level is None:
+        return []
+    message = _FACTS_MISSING.get(draft.locale.split("-")[0].lower(), _FACTS_MISSING["en"])
+    text = message.format(locale=draft.locale, facts=", ".join(missing))
+    values = _values_by_check(plan).get(FACTS_COMPLETE, ())
+    return [Finding(FACTS_COMPLETE, level, text, 0, len(draft.text), "text", values)]
 
 
 @dataclass(frozen=True)

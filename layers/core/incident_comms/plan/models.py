@@ -348,6 +348,7 @@ LINT_CHECK_IDS = frozenset(
         "resolved-complete",
         "postmortem-complete",
         "fits-channel",
+        "facts-complete",
     }
 )
 """The lint checks a value may name in ``values.yaml`` (the linter implements exactly these)."""

@@ -179,7 +179,7 @@ class LocaleView:
         incident = item.incident
         updates = [u for u in (self._update(incident, update) for update in reversed(item.updates)) if u]
         component = self.component_name(incident.component_id)
-        end = item.resolved_at or self.now
+        end = (incident.resolved_at if item.resolved_at else None) or item.resolved_at or self.now
         postmortems = [update for update in updates if update["phase"] == Phase.POSTMORTEM.value]
         return {
             "id": incident.id,
@@ -193,11 +193,11 @@ class LocaleView:
             "phase": item.phase.value,
             "phase_name": self.phase_name(item.phase),
             "title": updates[0]["title"] if updates else component,
-            "started_at": _utc(incident.opened_at),
-            "started_local": self.when(incident.opened_at),
+            "started_at": _utc(incident.impact_start),
+            "started_local": self.when(incident.impact_start),
             "resolved_at": _utc(item.resolved_at) if item.resolved_at else None,
             "resolved_local": self.when(item.resolved_at) if item.resolved_at else None,
-            "duration": format_elapsed(end - incident.opened_at),
+            "duration": format_elapsed(end - incident.impact_start),
             "updates": updates,
             "postmortem": postmortems[0] if postmortems else None,
         }

@@ -1,0 +1,138 @@
+""" "What we did" reads as written by a person, in each plan locale, over timelines as incidents really run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from incident_comms.incidents.models import TimelineEntry, TimelineKind
+from incident_comms.lifecycle.actions import (
+    Action,
+    action_steps,
+    actions_taken,
+    customer_channels,
+    updates_received,
+)
+from incident_comms.plan.models import Phase, Plan
+
+T0 = datetime(2026, 11, 22, 15, 37, tzinfo=UTC)
+ID = "INC-20261122-1537-abc123"
+
+
+def entry(minute: int, kind: TimelineKind, **data: Any) -> TimelineEntry:
+    return TimelineEntry(incident_id=ID, at=T0 + timedelta(minutes=minute), kind=kind, text="", data=data)
+
+
+def moved(minute: int, came_from: Phase, to: Phase, **data: Any) -> TimelineEntry:
+    return entry(minute, TimelineKind.PHASE_CHANGED, **{"from": came_from.value, "to": to.value, **data})
+
+
+def published(minute: int, message_id: str, *channels: str, delivered: int = 1) -> TimelineEntry:
+    counts = {"attempted": delivered, "delivered": delivered, "failed": 0}
+    return entry(minute, TimelineKind.PUBLISHED, message_id=message_id, channels=dict.fromkeys(channels, counts))
+
+
+CUSTOMERS = ("email-customers-es", "email-customers-en", "status-page")
+
+SEV1_AFTERNOON = [
+    published(2, "investigating-1", *CUSTOMERS, "chat-incidents"),
+    moved(
+        20,
+        Phase.INVESTIGATING,
+        Phase.IDENTIFIED,
+        cause="Un cambio de configuración en el balanceador. Estamos deshaciéndolo.",
+    ),
+    published(23, "identified-2", *CUSTOMERS),
+    published(31, "update-3", *CUSTOMERS),
+    moved(34, Phase.IDENTIFIED, Phase.MONITORING),
+    published(36, "monitoring-4", *CUSTOMERS),
+    moved(71, Phase.MONITORING, Phase.RESOLVED),
+]
+"""Opened 16:37 CET, cause identified (typed in Spanish, with its own full stops), an update, monitoring, resolved."""
+
+
+def sentences(plan: Plan, timeline: list[TimelineEntry], phase: Phase, **kwargs: Any) -> dict[str, str]:
+    count = updates_received(timeline, customer_channels(plan), **kwargs)
+    return actions_taken(plan, action_steps(timeline, phase), count)
+
+
+def test_the_resolved_message_tells_the_whole_story_in_each_locale_in_one_plain_sentence(plan: Plan) -> None:
+    texts = sentences(plan, SEV1_AFTERNOON, Phase.RESOLVED)
+
+    assert texts == {
+        "es": "Investigamos el problema, encontramos la causa, vigilamos el servicio hasta comprobar que funcionaba "
+        "con normalidad y le mantuvimos informado con 4 avisos.",
+        "en": "We investigated the problem, found the cause, watched the service until it was working normally and "
+        "kept you informed with 4 updates.",
+    }
+
+
+def test_the_monitoring_message_does_not_claim_the_watch_is_over(plan: Plan) -> None:
+    before_monitoring = SEV1_AFTERNOON[:5]
+
+    texts = sentences(plan, before_monitoring, Phase.MONITORING)
+
+    assert texts["en"] == "We investigated the problem, found the cause and kept you informed with 3 updates."
+    assert "vigilamos" not in texts["es"] and "watched" not in texts["en"]
+
+
+@pytest.mark.parametrize("phase", [Phase.MONITORING, Phase.RESOLVED, Phase.POSTMORTEM])
+def test_no_free_text_stray_punctuation_or_capital_mid_sentence(plan: Plan, phase: Phase) -> None:
+    for locale, text in sentences(plan, SEV1_AFTERNOON, phase).items():
+        assert ".;" not in text and ";" not in text and text.count(".") == 1 and text.endswith("."), locale
+        assert "configuración" not in text, "a cause typed by a responder is its own fact, not part of this line"
+        words = text.rstrip(".").replace(",", "").split()
+        assert words[0][0].isupper() and all(not word[0].isupper() for word in words[1:]), (locale, text)
+
+
+def test_a_relapse_is_told_before_the_final_watch(plan: Plan) -> None:
+    timeline = [
+        *SEV1_AFTERNOON[:6],
+        moved(50, Phase.MONITORING, Phase.IDENTIFIED),
+        moved(60, Phase.IDENTIFIED, Phase.MONITORING),
+    ]
+
+    steps = action_steps(timeline, Phase.RESOLVED)
+
+    assert steps == [Action.INVESTIGATED, Action.IDENTIFIED, Action.RELAPSE, Action.WATCHED]
+    assert sentences(plan, timeline, Phase.RESOLVED)["en"] == (
+        "We investigated the problem, found the cause, went back to work on it when the problem came back, watched "
+        "the service until it was working normally and kept you informed with 4 updates."
+    )
+
+
+def test_superseded_holding_and_internal_publications_do_not_pad_the_count(plan: Plan) -> None:
+    timeline = [
+        published(2, "investigating-1", *CUSTOMERS),
+        published(12, "investigating-1", *CUSTOMERS),  # a second version of the same message
+        published(15, "chat-only", "chat-incidents", "email-staff"),
+        published(17, "nobody-reached", "email-customers-en", delivered=0),
+        published(18, "stale-update", *CUSTOMERS),
+        published(25, "holding-of-update-5", *CUSTOMERS),
+        published(26, "update-5", *CUSTOMERS),
+    ]
+
+    count = updates_received(
+        timeline,
+        customer_channels(plan),
+        not_counted={"stale-update"},
+        stands_in_for={"holding-of-update-5": "update-5"},
+    )
+
+    assert count == 2
+
+
+def test_one_update_is_singular_and_no_update_leaves_it_out(plan: Plan) -> None:
+    one = sentences(plan, SEV1_AFTERNOON[:1], Phase.MONITORING)
+    none = sentences(plan, [], Phase.MONITORING)
+
+    assert one["es"] == "Investigamos el problema y le mantuvimos informado con 1 aviso."
+    assert none["en"] == "We investigated the problem."
+
+
+def test_another_language_reads_english(plan: Plan) -> None:
+    other = plan.model_copy(update={"definition": plan.definition.model_copy(update={"locales": ["fr"]})})
+
+    assert actions_taken(other, [Action.INVESTIGATED], 0) == {"fr": "We investigated the problem."}
