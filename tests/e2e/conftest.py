@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from incident_comms.local.server import parse_instant
+from incident_comms.local.clock_requests import parse_instant
 from tests.conftest import REPO
 
 CLOCK_VARIABLE = "INCIDENT_COMMS_E2E_CLOCK"

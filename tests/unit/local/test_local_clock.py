@@ -14,9 +14,9 @@ import pytest
 
 from incident_comms.cli.main import main
 from incident_comms.clock import ManualClock
+from incident_comms.local.clock_requests import clock_move_of, forward_to, parse_instant
 from incident_comms.local.routing import PeriodicSource
 from incident_comms.local.scheduler import ClockMover
-from incident_comms.local.server import clock_move_of, forward_to, parse_instant
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 

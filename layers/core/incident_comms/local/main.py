@@ -24,7 +24,8 @@ def run_local(root: Path, plan_dir: Path, port: int, sample: bool, clock: str | 
     SIGUSR1 prints every thread's stack (``kill -USR1 PID``): what to look at when the stack seems stuck.
     ``clock``: the instant the stack's clock starts at (ISO 8601 with offset), instead of now."""
     try:
-        from incident_comms.local.server import LocalStack, parse_instant
+        from incident_comms.local.clock_requests import parse_instant
+        from incident_comms.local.server import LocalStack
     except ImportError as error:
         raise BadInput(f"the local stack needs moto: pip install 'incident-comms[local]' ({error.name})") from error
     if not (root / "template.yaml").is_file():

@@ -12,7 +12,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from incident_comms.clock import ManualClock
 from incident_comms.durations import parse_duration
@@ -20,6 +20,7 @@ from incident_comms.errors import BadInput
 from incident_comms.intake.payloads import MAX_PAYLOAD_BYTES, parse_payload
 from incident_comms.local.aws import REGION, EmbeddedAws
 from incident_comms.local.cfn import load_template
+from incident_comms.local.clock_requests import clock_move_of, forward_to, parse_instant
 from incident_comms.local.functions import LocalFunction, functions_of
 from incident_comms.local.outbox import Outbox
 from incident_comms.local.routing import Delivery, Router, http_event
@@ -42,53 +43,6 @@ FAKE_CREDENTIALS = {
     "POWERTOOLS_TRACE_DISABLED": "1",
     "POWERTOOLS_METRICS_DISABLED": "1",
 }
-
-
-def parse_instant(text: str) -> datetime:
-    """An ISO 8601 instant (``2026-11-23T15:00:00Z``, ``2026-11-23T16:00:00+01:00``) in UTC. A wall time without an
-    offset names no instant (whose 16:00?), so it is refused like any other text: ValueError saying what to give."""
-    example = "an ISO 8601 instant with its offset, such as 2026-11-23T15:00:00Z"
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except (TypeError, ValueError):
-        raise ValueError(f"not an instant: {text!r} (give {example})") from None
-    if when.tzinfo is None or when.utcoffset() is None:
-        raise ValueError(f"{text!r} has no time zone offset (give {example})")
-    return when.astimezone(UTC)
-
-
-CLOCK_MOVES = ("advance", "set")
-
-
-def clock_move_of(body: bytes) -> tuple[str, str]:
-    """What a ``POST /local/clock`` asks for: exactly one of ``advance`` (a duration) or ``set`` (an instant), from
-    a JSON object or the page's form, with its text; ValueError naming what to send otherwise."""
-    expected = 'send {"advance": "PT30M"} or {"set": "2026-11-23T15:00:00Z"}'
-    try:
-        text = body.decode()
-        form = not text.lstrip().startswith("{")
-        fields: Any = {name: values[0] for name, values in parse_qs(text).items()} if form else json.loads(text)
-    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise ValueError(f"not a JSON object ({error}): {expected}") from None
-    if not isinstance(fields, dict):
-        raise ValueError(f"not a JSON object: {expected}")
-    asked = [name for name in CLOCK_MOVES if name in fields]
-    if len(asked) != 1:
-        raise ValueError(f"give exactly one of advance or set: {expected}")
-    value = fields[asked[0]]
-    if not isinstance(value, str):
-        raise ValueError(f"{asked[0]} must be a string: {expected}")
-    return asked[0], value
-
-
-def forward_to(instant: datetime, now: datetime) -> timedelta:
-    """How far the clock moves to reach ``instant``; ValueError when that is back in time: every schedule before
-    ``now`` has fired already, and records stamped later than the clock would make no sense."""
-    if instant < now:
-        raise ValueError(
-            f"the clock only moves forward: {instant.isoformat()} is before the stack's clock {now.isoformat()}"
-        )
-    return instant - now
 
 
 class LocalStack:
