@@ -726,3 +726,40 @@ def test_no_bucket_configured_is_one_failed_delivery_and_writes_nothing(plan: Pl
     assert (result.attempted, result.delivered, result.failed) == (1, 0, 1)
     assert result.detail is not None and "STATUS_PAGE_BUCKET" in result.detail
     assert bucket.puts == []
+
+
+def test_a_holding_text_gives_way_to_its_draft_once_the_draft_is_published(plan: Plan) -> None:
+    owner = incident(plan)
+    first = message(plan, owner, "m-1")
+    draft = message(plan, owner, "m-2", Phase.IDENTIFIED, text="The approved update")
+    holding = message(plan, owner, "m-2-holding", Phase.IDENTIFIED, text="We are still working on it").model_copy(
+        update={"holding": True, "replaces": "m-2"}
+    )
+    other_holding = message(plan, owner, "m-3-holding", Phase.UPDATE, text="Holding of a draft never approved")
+    other_holding = other_holding.model_copy(update={"holding": True, "replaces": "m-3"})
+    record = published(
+        owner,
+        (first, OPENED + timedelta(minutes=5)),
+        (holding, OPENED + timedelta(minutes=20)),
+        (draft, OPENED + timedelta(minutes=25)),
+        (other_holding, OPENED + timedelta(minutes=50)),
+    )
+
+    assert [update.message.id for update in published_updates(record)] == ["m-1", "m-2", "m-3-holding"]
+    shown = page(build_site(plan, [record], NOW), "en/index.html")
+    assert "The approved update" in shown
+    assert "We are still working on it" not in shown
+
+
+def test_the_resolution_time_shown_is_when_the_impact_ended_not_when_the_message_went_out(plan: Plan) -> None:
+    ended = NOW - timedelta(days=3)
+    record = resolved_incident(plan, "INC-old", ended + timedelta(minutes=37))
+    record = SiteIncident(
+        record.incident.model_copy(update={"resolved_at": ended, "status": IncidentStatus.RESOLVED}),
+        record.messages,
+        record.publications,
+    )
+
+    (shown,) = document(build_site(plan, [record], NOW))["incidents"]
+
+    assert shown["resolved_at"] == ended.strftime("%Y-%m-%dT%H:%M:%SZ")
