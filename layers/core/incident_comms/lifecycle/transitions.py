@@ -178,7 +178,11 @@ class IncidentLifecycle:
             return Step(name, incident_id, None, error_text(error))
         step = Step(name, incident_id, Outcome.APPLIED, f"facts set by {audit.by}: {', '.join(sorted(changes))}")
         step.phase, step.severity_id = saved.phase, saved.severity_id
-        phase = facts_redraft(saved, self.store.messages(incident_id)) if tell_customers else None
+        try:
+            phase = facts_redraft(saved, self.store.messages(incident_id)) if tell_customers else None
+        except Exception as error:  # noqa: BLE001 - the facts are saved; the message not drafted must show
+            self._note_failure(step, incident_id, now, "draft", "The draft telling the new facts", error)
+            return step
         if phase is None:
             step.reason += "; nothing drafted" if tell_customers else "; customers not told (nothing drafted)"
         else:
