@@ -133,3 +133,16 @@ def test_bad_facts_change_nothing_in_the_store(store: DynamoIncidentStore, plan:
 
     assert store.get_incident(incident.id) == incident
     assert TimelineKind.FACTS_SET not in [entry.kind for entry in store.timeline(incident.id)]
+
+
+def test_a_closed_incidents_timer_is_deleted_once(aws: None) -> None:
+    client = boto3.client("scheduler")
+    client.create_schedule_group(Name=GROUP)
+    timers = SchedulerLifecycleTimers(client, group=GROUP, target_arn=TARGET, role_arn=ROLE)
+    incident_id = "INC-20261122-1015-abc123"
+    timers.schedule(incident_id, Timer(kind=TimerKind.POSTMORTEM_REMINDER, at=OPENED + timedelta(days=5)))
+
+    deleted, again = (timers.cancel(incident_id, TimerKind.POSTMORTEM_REMINDER) for _ in range(2))
+
+    assert (deleted, again) == (True, False)
+    assert client.list_schedules(GroupName=GROUP)["Schedules"] == []

@@ -237,3 +237,35 @@ def test_a_waiting_draft_stored_before_sequences_is_superseded_by_the_first_new_
     second = add(store, first, Phase.UPDATE)
 
     assert second.sequence == 1 and stored(store, first).status == MessageStatus.SUPERSEDED
+
+
+def test_closing_supersedes_the_waiting_drafts_with_nothing_replacing_them(
+    store: DynamoIncidentStore, plan: Plan
+) -> None:
+    first = stored_message(store, plan)
+    after, entries, publication = approved(first)
+    assert store.save_decision(first, after, "fp-1", NOW, entries, publication) == DecisionSaved.SAVED
+    waiting = add(store, first, Phase.MONITORING)
+
+    superseded = store.supersede_waiting(first.incident_id, NOW + timedelta(minutes=9), "the incident was closed")
+
+    assert [(m.id, m.status, m.superseded_by) for m in superseded] == [(waiting.id, MessageStatus.SUPERSEDED, None)]
+    assert stored(store, waiting) == superseded[0] and stored(store, first).status == MessageStatus.APPROVED
+    entry = store.timeline(first.incident_id)[-1]
+    assert entry.kind == TimelineKind.SUPERSEDED and "superseded: the incident was closed" in entry.text
+    assert store.supersede_waiting(first.incident_id, NOW + timedelta(minutes=10), "again") == []
+
+
+def test_a_decision_landing_before_the_close_is_kept_and_nothing_is_superseded(
+    store: DynamoIncidentStore, plan: Plan, table_name: str
+) -> None:
+    first = stored_message(store, plan)
+    after, entries, publication = approved(first)
+    before_each_transaction(
+        store,
+        lambda: other_store(table_name).save_decision(first, after, "fp-1", NOW, entries, publication),
+    )
+
+    superseded = store.supersede_waiting(first.incident_id, NOW, "the incident was closed")
+
+    assert superseded == [] and stored(store, first).status == MessageStatus.APPROVED

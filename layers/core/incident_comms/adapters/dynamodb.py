@@ -42,7 +42,7 @@ from incident_comms.incidents.models import (
     Publication,
     TimelineEntry,
 )
-from incident_comms.incidents.ordering import supersede
+from incident_comms.incidents.ordering import retire, supersede
 from incident_comms.incidents.promises import PromiseLedger
 from incident_comms.incidents.store import Applied, DecisionSaved, MessageAdded, StoreResult
 
@@ -382,6 +382,25 @@ class DynamoIncidentStore(DynamoIncidentReads):
             if "ConditionalCheckFailed" not in reasons[1 : 2 + len(replaced)]:
                 raise RuntimeError(f"message {message.id} not saved: {', '.join(reasons)}")
         raise RuntimeError(f"message {message.id} not saved: other changes kept landing first ({_ADD_ATTEMPTS} times)")
+
+    def supersede_waiting(self, incident_id: str, now: datetime, why: str) -> list[Message]:
+        for _ in range(_ADD_ATTEMPTS):
+            replaced = retire(self.messages(incident_id), now, why)
+            if not replaced:
+                return []
+            items = [
+                *(self._message_put(item.after, replacing=item.before.revision) for item in replaced),
+                *(self._entry_put(entry, order) for order, entry in enumerate(item.entry for item in replaced)),
+            ]
+            reasons = self._transact(items)
+            if reasons is None:
+                return [item.after for item in replaced]
+            if "ConditionalCheckFailed" not in reasons[: len(replaced)]:
+                raise RuntimeError(f"the waiting messages of {incident_id} were not superseded: {', '.join(reasons)}")
+        raise RuntimeError(
+            f"the waiting messages of {incident_id} were not superseded: other changes kept landing first "
+            f"({_ADD_ATTEMPTS} times)"
+        )
 
     def save_promise_ledger(self, before: PromiseLedger, after: PromiseLedger, entries: list[TimelineEntry]) -> bool:
         if after.revision != before.revision + 1 or after.incident_id != before.incident_id:

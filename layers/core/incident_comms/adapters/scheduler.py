@@ -289,6 +289,10 @@ class SchedulerLifecycleTimers(FunctionSchedules):
         )
         return name
 
+    def cancel(self, incident_id: str, kind: TimerKind) -> bool:
+        """Delete the incident's timer of ``kind``: False when it was not there (fired, or never armed)."""
+        return self._delete(lifecycle_schedule_name(kind, incident_id))
+
 
 def lifecycle_schedule_name(kind: TimerKind, incident_id: str) -> str:
     """``<kind>-<incident id>`` (``quiet_check-INC-20261122-1015-3fa9c2``, 39 characters); for an id that would

@@ -186,7 +186,7 @@ def _why_stale(incident: Incident, waiting: Message) -> str | None:
     if waiting.holding:
         return "the message is itself a holding text"
     if waiting.status == MessageStatus.SUPERSEDED:
-        return f"the message was superseded by {waiting.superseded_by}"
+        return f"the message was superseded by {waiting.superseded_by or 'nothing (the incident was closed)'}"
     if waiting.status != MessageStatus.AWAITING_APPROVAL:
         return f"the message was {waiting.status.value} meanwhile"
     if incident.status != IncidentStatus.OPEN:

@@ -28,8 +28,18 @@ phase, never an incident phase. The rules:
   anyway, and restarts the cadence. Severity never lowers automatically.
 - **Manual steps.** A responder may move an open incident to ``identified``, ``monitoring`` or ``resolved``
   (each drafts that phase's message); not to the phase it is in, and nothing once it is resolved.
+- **Severity by hand.** A responder may raise or lower the severity of an open incident, saying why: an ``update``
+  is drafted (the new severity's channels and approvers follow) and the cadence restarts. The same severity, an
+  unknown one, or a resolved incident is refused.
 - **Postmortem.** The reminder drafts the ``postmortem`` message once; its publication closes the incident for
   good: every later event is refused.
+- **Closing by hand.** A responder may close a resolved incident (never an open one: resolve it first). The plan
+  expects a postmortem of every resolved incident (one plan-wide ``postmortem_deadline``, nothing per severity says
+  otherwise), and its publication is what closes the incident; so a close by hand is refused while that postmortem
+  is owed, naming it, and applied only when a postmortem was published already (its publication did not close the
+  incident) or the severity needs none: the plan gives it no channel or no postmortem approver, so none could ever
+  be published. Closing moves the incident to ``postmortem``, the closed phase, drafts nothing, kills every message
+  still awaiting approval and deletes the postmortem reminder.
 - **After resolution** an ALARM is refused (the store opens a new incident for it); OK changes are recorded.
 - **Order.** An alarm change older than the one known for that alarm is stale and ignored.
 """
@@ -46,6 +56,7 @@ from incident_comms.incidents.machine_models import (
     AlarmChanged,
     AlarmMark,
     AlarmsSettled,
+    ClosedByHand,
     Event,
     LifecycleState,
     ManualMove,
@@ -53,6 +64,7 @@ from incident_comms.incidents.machine_models import (
     PostmortemPublished,
     PostmortemReminderDue,
     QuietPeriodElapsed,
+    SeverityChanged,
     SeverityClassified,
     Timer,
     TimerKind,
@@ -74,7 +86,10 @@ def advance(state: LifecycleState, event: Event, plan: Plan, *, settle: timedelt
     if settle < timedelta(0):
         raise ValueError("settle must not be negative")
     if state.phase == Phase.POSTMORTEM:
-        return _refused(state, "the postmortem is published: the incident is closed and nothing changes it any more")
+        return _refused(
+            state,
+            "the incident is closed (the postmortem is published, or it was closed by hand): nothing changes it",
+        )
     settle = min(settle, plan.definition.quiet_period)
     if isinstance(event, AlarmChanged):
         return _alarm_changed(state, event, plan, settle)
@@ -86,6 +101,10 @@ def advance(state: LifecycleState, event: Event, plan: Plan, *, settle: timedelt
         return _quiet(state, event, plan)
     if isinstance(event, ManualMove):
         return _manual(state, event, plan)
+    if isinstance(event, SeverityChanged):
+        return _severity_changed(state, event, plan)
+    if isinstance(event, ClosedByHand):
+        return _closed_by_hand(state, event, plan)
     if isinstance(event, PostmortemReminderDue):
         return _postmortem_due(state)
     return _postmortem_published(state, event)
@@ -223,6 +242,44 @@ def _manual(state: LifecycleState, event: ManualMove, plan: Plan) -> Transition:
         drafts=(Phase.IDENTIFIED,),
         cadence_restart=relapse,
     )
+
+
+def _severity_changed(state: LifecycleState, event: SeverityChanged, plan: Plan) -> Transition:
+    if not _known_severity(plan, event.severity_id):
+        return _refused(state, f"severity {event.severity_id} is not in the plan")
+    if state.status == IncidentStatus.RESOLVED:
+        return _refused(state, "the incident is resolved: its severity no longer changes")
+    if event.severity_id == state.severity_id:
+        return _refused(state, f"the severity is {state.severity_id} already")
+    how = "raised" if _more_severe(plan, event.severity_id, state.severity_id) else "lowered"
+    who = f" by {event.by}" if event.by else ""
+    why = f" ({event.reason})" if event.reason else ""
+    return _applied(
+        _with(state, severity_id=event.severity_id),
+        f"severity {how} {state.severity_id} → {event.severity_id}{who}{why}: cadence, channels and approvers follow",
+        drafts=(Phase.UPDATE,),
+        cadence_restart=True,
+    )
+
+
+def _closed_by_hand(state: LifecycleState, event: ClosedByHand, plan: Plan) -> Transition:
+    if state.status != IncidentStatus.RESOLVED:
+        return _refused(state, f"the incident is {state.phase.value}: resolve it before closing it")
+    if postmortem_expected(plan, state.severity_id) and not event.postmortem_published:
+        return _refused(
+            state,
+            f"the plan expects a postmortem of this {state.severity_id} incident: publish the postmortem, "
+            "whose publication closes the incident",
+        )
+    who = f" by {event.by}" if event.by else ""
+    closed = _applied(_with(state, phase=Phase.POSTMORTEM), f"closed{who}: pending drafts die, no reminder follows")
+    return closed.model_copy(update={"supersede_waiting": True, "timers_to_cancel": (TimerKind.POSTMORTEM_REMINDER,)})
+
+
+def postmortem_expected(plan: Plan, severity_id: str) -> bool:
+    """Whether the plan expects a postmortem of a resolved incident of ``severity_id``: always, unless the severity
+    reaches no channel or no role approves its postmortem (then none could ever be published)."""
+    return bool(plan.channels_for(severity_id)) and bool(plan.approvers_for(severity_id, Phase.POSTMORTEM))
 
 
 def _postmortem_due(state: LifecycleState) -> Transition:

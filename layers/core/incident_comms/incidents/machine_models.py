@@ -3,9 +3,9 @@
 :class:`LifecycleState` is what :func:`incident_comms.incidents.machine.advance` knows of one incident; constructing
 one checks its invariants (:func:`state_problems`; the plan-dependent one is :func:`plan_problems`), so a state
 that breaks them never exists. The events are what can happen to an incident (an alarm change, a classification,
-a responder's move, a timer firing, the postmortem's publication); a :class:`Timer` is a check to schedule, whose
-firing comes back as its event (:func:`timer_event`); a :class:`Transition` is what one event did. All frozen;
-every datetime is timezone-aware and kept in UTC.
+a responder's move, severity change or close, a timer firing, the postmortem's publication); a :class:`Timer` is a
+check to schedule, whose firing comes back as its event (:func:`timer_event`); a :class:`Transition` is what one
+event did. All frozen; every datetime is timezone-aware and kept in UTC.
 """
 
 from __future__ import annotations
@@ -180,6 +180,22 @@ class ManualMove(_Event):
     by: str | None = None
 
 
+class SeverityChanged(_Event):
+    """A responder sets the severity by hand, raising or lowering it, and says why (``reason``)."""
+
+    severity_id: str
+    by: str | None = None
+    reason: str = ""
+
+
+class ClosedByHand(_Event):
+    """A responder closes a resolved incident. ``postmortem_published``: a postmortem message of the incident was
+    handed to publishing already (its publication did not close the incident, or closing it failed)."""
+
+    by: str | None = None
+    postmortem_published: bool = False
+
+
 class PostmortemReminderDue(_Event):
     """The postmortem deadline reminder fired."""
 
@@ -194,6 +210,8 @@ Event = (
     | AlarmsSettled
     | QuietPeriodElapsed
     | ManualMove
+    | SeverityChanged
+    | ClosedByHand
     | PostmortemReminderDue
     | PostmortemPublished
 )
@@ -245,6 +263,10 @@ class Transition(BaseModel):
     cadence_restart: bool = Field(False, description="compute the next update due from now and replace the schedule")
     cadence_stop: bool = Field(False, description="the incident is over: delete the update schedule")
     timers: tuple[Timer, ...] = ()
+    timers_to_cancel: tuple[TimerKind, ...] = Field((), description="the incident's timers of these kinds to delete")
+    supersede_waiting: bool = Field(
+        False, description="the incident is closed: every message still awaiting approval dies, none replaces it"
+    )
     impact_ended_at: datetime | None = Field(
         None,
         description="set when this resolves the incident: when the last alarm went OK (the impact window's end), or "

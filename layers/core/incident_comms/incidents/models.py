@@ -111,6 +111,8 @@ class TimelineKind(StrEnum):
     UPDATE_DUE = "update_due"
     PHASE_CHANGED = "phase_changed"
     SEVERITY_ESCALATED = "severity_escalated"
+    SEVERITY_CHANGED = "severity_changed"
+    """By hand, raised or lowered, with the responder's reason (``data.why``)."""
     LIFECYCLE_TIMER = "lifecycle_timer"
     SUPERSEDED = "superseded"
     PUBLICATION_REFUSED = "publication_refused"

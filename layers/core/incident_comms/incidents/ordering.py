@@ -7,6 +7,7 @@ Guarantees (the store enforces them inside its conditional transactions; the use
   incremented in the same transaction). A holding text carries the sequence of the draft it stands in for.
 - **Superseded means dead.** Storing a new draft marks every message of the incident still awaiting approval
   SUPERSEDED (:func:`supersede`), in the same transaction, each on the condition that its revision did not move.
+  Closing the incident does the same with nothing replacing them (:func:`retire`).
 - **Nothing older publishes.** A publication is refused when its message is :func:`outdated`: older than the last
   message handed to publishing. A holding text ranks just below its own draft: approving the draft after its holding
   text went out still publishes, while the holding text never goes out after the draft (or anything newer).
@@ -40,14 +41,29 @@ class Superseded:
 def supersede(messages: Sequence[Message], by: Message, now: datetime) -> list[Superseded]:
     """What storing ``by`` does to the incident's other ``messages``: each one still awaiting approval (``by`` itself
     excepted) becomes SUPERSEDED by it, one revision later, with a ``superseded`` timeline entry."""
+    return _kill_waiting(
+        [message for message in messages if message.id != by.id],
+        now,
+        by.id,
+        f"superseded by {by.phase.value} message {by.id}",
+    )
+
+
+def retire(messages: Sequence[Message], now: datetime, why: str) -> list[Superseded]:
+    """What closing the incident does to its ``messages``: each one still awaiting approval becomes SUPERSEDED with
+    nothing replacing it (``superseded_by`` None), with a ``superseded`` timeline entry saying ``why``."""
+    return _kill_waiting(messages, now, None, f"superseded: {why}")
+
+
+def _kill_waiting(messages: Sequence[Message], now: datetime, by: str | None, how: str) -> list[Superseded]:
     replaced: list[Superseded] = []
     for message in messages:
-        if message.status != MessageStatus.AWAITING_APPROVAL or message.id == by.id:
+        if message.status != MessageStatus.AWAITING_APPROVAL:
             continue
         after = message.model_copy(
             update={
                 "status": MessageStatus.SUPERSEDED,
-                "superseded_by": by.id,
+                "superseded_by": by,
                 "revision": message.revision + 1,
                 "decided_at": now,
             }
@@ -56,12 +72,12 @@ def supersede(messages: Sequence[Message], by: Message, now: datetime) -> list[S
             incident_id=message.incident_id,
             at=now,
             kind=TimelineKind.SUPERSEDED,
-            text=f"Message {message.id} ({message.phase.value}, version {message.version}) superseded by "
-            f"{by.phase.value} message {by.id}: its links and its approval timeout are dead",
+            text=f"Message {message.id} ({message.phase.value}, version {message.version}) {how}: "
+            "its links and its approval timeout are dead",
             data={
                 "message_id": message.id,
                 "version": message.version,
-                "superseded_by": by.id,
+                "superseded_by": by,
                 "pending_roles": message.pending_roles,
             },
         )

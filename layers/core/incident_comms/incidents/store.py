@@ -150,6 +150,13 @@ class IncidentStore(Protocol):
         again and retried. None when a message with that id exists already (nothing changed)."""
         ...
 
+    def supersede_waiting(self, incident_id: str, now: datetime, why: str) -> list[Message]:
+        """Mark every message of the incident still awaiting approval SUPERSEDED with nothing replacing it
+        (:func:`incident_comms.incidents.ordering.retire`, each on the condition that its revision did not move,
+        with its ``superseded`` entry saying ``why``), all in one transaction; a lost race (a decision) is read again
+        and retried. Answers the messages as stored (empty: none was waiting)."""
+        ...
+
     def promise_ledger(self, incident_id: str) -> PromiseLedger:
         """The incident's promise ledger; an empty one at revision 0 when nothing was promised yet."""
         ...

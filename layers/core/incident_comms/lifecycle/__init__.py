@@ -5,7 +5,8 @@ alarm, a responder's move, a promise falling due — applying what the state mac
 Guarantees: stale, duplicate and late timer firings do nothing; a refused move says why and changes nothing;
 resolution deletes the incident's schedules and arms the postmortem reminder; a missed update is escalated once.
 
-- ``transitions``  alarm changes and timers (``IncidentLifecycle``)
+- ``transitions``  alarm changes, timers and the console's operations (``IncidentLifecycle``: move, change the
+                   severity, close, change the facts and tell customers)
 - ``manual``       a responder's move from the approval page (the cause it gives, per locale, becomes a fact)
 - ``facts``        a responder sets or corrects the facts customers are told (``change_facts``)
 - ``actions``      "what we did", one sentence per locale from the timeline's structured steps

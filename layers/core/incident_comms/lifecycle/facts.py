@@ -16,16 +16,25 @@ from typing import Any
 from incident_comms.incidents.facts import set_facts
 from incident_comms.incidents.models import Incident, TimelineEntry, TimelineKind
 from incident_comms.incidents.store import IncidentStore
+from incident_comms.lifecycle.models import Audit
 from incident_comms.plan.models import Plan
 
 SAVE_ATTEMPTS = 5
 
 
 def change_facts(
-    store: IncidentStore, plan: Plan, incident_id: str, changes: Mapping[str, Any], by: str, now: datetime
+    store: IncidentStore,
+    plan: Plan,
+    incident_id: str,
+    changes: Mapping[str, Any],
+    by: str,
+    now: datetime,
+    *,
+    audit: Audit | None = None,
 ) -> Incident:
-    """Apply ``changes`` to the stored incident's facts and answer the incident as saved. Raises LookupError for an
-    unknown incident, FactsError for bad facts, RuntimeError when other changes kept landing first."""
+    """Apply ``changes`` to the stored incident's facts and answer the incident as saved; the ``facts_set`` entry
+    says who (and, with ``audit``, from where). Raises LookupError for an unknown incident, FactsError for bad
+    facts, RuntimeError when other changes kept landing first."""
     for _ in range(SAVE_ATTEMPTS):
         incident = store.get_incident(incident_id)
         if incident is None:
@@ -37,7 +46,7 @@ def change_facts(
             at=now,
             kind=TimelineKind.FACTS_SET,
             text=f"Facts set by {by}: {', '.join(sorted(changes))}",
-            data={"by": by, "facts": sorted(changes)},
+            data={"by": by, **(audit.as_data() if audit else {}), "facts": sorted(changes)},
         )
         if store.save_facts(incident, after, [entry]):
             return after

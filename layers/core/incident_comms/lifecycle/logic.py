@@ -9,13 +9,21 @@ sees the change, and the machine must still see it as a change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from incident_comms.incidents.machine_models import LifecycleState, Transition
-from incident_comms.incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
+from incident_comms.incidents.models import (
+    Incident,
+    IncidentStatus,
+    Message,
+    MessageStatus,
+    TimelineEntry,
+    TimelineKind,
+)
 from incident_comms.lifecycle.models import Audit
+from incident_comms.plan.models import Phase
 
 
 def state_of(incident: Incident) -> LifecycleState:
@@ -57,19 +65,23 @@ def transition_entries(
     now: datetime,
     audit: Audit | None = None,
     cause: Mapping[str, str] | None = None,
+    why: str | None = None,
 ) -> list[TimelineEntry]:
-    """The timeline entries saved with a transition: the severity raised, the phase changed (with the machine's
-    reason, and for a responder's move who, from where, and the cause they gave, per locale)."""
+    """The timeline entries saved with a transition: the severity raised (or, by hand, changed either way: who, from
+    where and ``why`` they gave), the phase changed (with the machine's reason, and for a responder's move who, from
+    where, and the cause they gave, per locale)."""
     data: dict[str, Any] = {"event": event, "reason": transition.reason, **(audit.as_data() if audit else {})}
     if cause:
         data["cause"] = dict(cause)
+    if why:
+        data["why"] = why
     entries = []
     if after.severity_id != before.severity_id:
         entries.append(
             TimelineEntry(
                 incident_id=before.id,
                 at=now,
-                kind=TimelineKind.SEVERITY_ESCALATED,
+                kind=TimelineKind.SEVERITY_CHANGED if audit else TimelineKind.SEVERITY_ESCALATED,
                 text=f"Severity {before.severity_id} → {after.severity_id}: {transition.reason}",
                 data={**data, "from": before.severity_id, "to": after.severity_id},
             )
@@ -86,3 +98,25 @@ def transition_entries(
             )
         )
     return entries
+
+
+REDRAFTED_WHEN_RESOLVED = frozenset({Phase.RESOLVED, Phase.POSTMORTEM})
+
+
+def facts_redraft(incident: Incident, messages: Sequence[Message]) -> Phase | None:
+    """Which message tells customers an incident's changed facts (it supersedes every draft still waiting): the
+    phase of the newest draft awaiting approval, redrafted with the new facts; else, while the incident is open, an
+    ``update``. A resolved incident redrafts only a waiting ``resolved`` or ``postmortem`` draft (otherwise the facts
+    wait for the postmortem); a closed one drafts nothing. None: nothing to draft."""
+    if incident.phase == Phase.POSTMORTEM:
+        return None
+    waiting = [message for message in messages if message.status == MessageStatus.AWAITING_APPROVAL]
+    newest = max(waiting, key=lambda message: (message.sequence, message.created_at), default=None)
+    if incident.status == IncidentStatus.RESOLVED:
+        return newest.phase if newest is not None and newest.phase in REDRAFTED_WHEN_RESOLVED else None
+    return newest.phase if newest is not None else Phase.UPDATE
+
+
+def postmortem_published(messages: Sequence[Message]) -> bool:
+    """Whether a postmortem of the incident was handed to publishing (approved, or its holding text published)."""
+    return any(message.phase == Phase.POSTMORTEM and message.status == MessageStatus.APPROVED for message in messages)

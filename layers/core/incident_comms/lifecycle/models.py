@@ -16,6 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from incident_comms.incidents.machine_models import Outcome, Timer
 from incident_comms.plan.models import Phase
 
+MAX_REASON_CHARS = 500
+"""A responder's reason for a severity change: a sentence or two for the timeline, not an essay."""
+
+
+class BadInput(ValueError):
+    """What a responder sent cannot be acted on (a severity change without a reason, or with one too long): nothing
+    was read or changed. The console answers it as it answers a bad form (400), apart from the state machine's
+    refusals (a Step with outcome REFUSED, 409)."""
+
 
 class TimerFiring(BaseModel):
     """What a lifecycle timer's schedule hands the lifecycle timer function: which incident, which timer."""
@@ -54,6 +63,8 @@ class Step:
     timers: list[str] = field(default_factory=list)
     """Names of the schedules armed."""
     cadence_stopped: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    """Ids of the waiting messages killed with nothing replacing them (a close); a new draft's are on the timeline."""
     failures: list[str] = field(default_factory=list)
     """What went wrong after the transition was saved (each also on the timeline)."""
     rejected: bool = False
@@ -77,5 +88,6 @@ class Step:
             "drafted": self.drafted,
             "timers": self.timers,
             "cadence_stopped": self.cadence_stopped,
+            "superseded": self.superseded,
             "failures": self.failures,
         }

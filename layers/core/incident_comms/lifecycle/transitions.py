@@ -8,10 +8,17 @@
    SEVERITY_ESCALATED) in one write conditioned on the incident's ``revision``: two events at once (two alarms, a
    timer and a responder) never both apply to the same state; the later one is computed again from the new state;
 3. only then, once: draft each phase message the transition asks for (:func:`incident_comms.approvals.requests.
-   draft_and_request`: stored, approval requested), arm each timer (:class:`~incident_comms.lifecycle.store.
-   LifecycleTimers`, whose firing comes back here through :meth:`IncidentLifecycle.timer_fired`), and stop the
-   update cadence on resolution (:class:`~incident_comms.lifecycle.store.UpdateCadence`, the promise side's
-   schedules).
+   draft_and_request`: stored, approval requested, every waiting draft superseded), arm each timer
+   (:class:`~incident_comms.lifecycle.store.LifecycleTimers`, whose firing comes back here through
+   :meth:`IncidentLifecycle.timer_fired`), stop the update cadence on resolution (:class:`~incident_comms.lifecycle.
+   store.UpdateCadence`, the promise side's schedules), and on a close supersede every waiting draft with nothing
+   replacing it (approval timeouts deleted) and delete the postmortem reminder.
+
+The console's operations (:meth:`IncidentLifecycle.manual_move`, :meth:`~IncidentLifecycle.change_severity`,
+:meth:`~IncidentLifecycle.close`) are events like any other; :meth:`~IncidentLifecycle.change_facts` saves the facts
+first (:mod:`incident_comms.lifecycle.facts`) and then drafts the message that tells them, superseding the waiting
+ones. A form that cannot be acted on raises (FactsError, BadInput: nothing changed); the machine's refusals are
+answered.
 
 Ignored and refused events change nothing and raise nothing: they come back as a :class:`~incident_comms.lifecycle.
 models.Step` with the machine's reason, for the caller to log and count. A drafting, scheduling or cadence failure
@@ -29,16 +36,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from incident_comms.alarms import Alarm, AlarmState
-from incident_comms.approvals.requests import ApprovalRequests, draft_and_request
+from incident_comms.approvals.requests import ApprovalRequests, cancel_approval_timeouts, draft_and_request
 from incident_comms.delivery.publishing import PublishReport, PublishResult
 from incident_comms.incidents.facts import set_facts
 from incident_comms.incidents.machine import DEFAULT_SETTLE, advance
 from incident_comms.incidents.machine_models import (
     AlarmChanged,
+    ClosedByHand,
     Event,
     ManualMove,
     Outcome,
     PostmortemPublished,
+    SeverityChanged,
     SeverityClassified,
     Timer,
     TimerKind,
@@ -54,8 +63,15 @@ from incident_comms.incidents.models import (
 )
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.lifecycle.actions import action_steps, actions_taken, customer_channels, updates_received
-from incident_comms.lifecycle.logic import incident_after, state_of, transition_entries
-from incident_comms.lifecycle.models import Audit, Step, TimerFiring
+from incident_comms.lifecycle.facts import change_facts
+from incident_comms.lifecycle.logic import (
+    facts_redraft,
+    incident_after,
+    postmortem_published,
+    state_of,
+    transition_entries,
+)
+from incident_comms.lifecycle.models import MAX_REASON_CHARS, Audit, BadInput, Step, TimerFiring
 from incident_comms.lifecycle.store import LifecycleTimers, UpdateCadence
 from incident_comms.lifecycle.texts import ACTIONS_PLANNED
 from incident_comms.observability import Logger, Metrics
@@ -119,6 +135,61 @@ class IncidentLifecycle:
         changed) for a cause that is not a fact."""
         return self.apply(incident_id, ManualMove(at=now, to=to, by=audit.by), now, audit=audit, cause=cause)
 
+    def change_severity(self, incident_id: str, severity_id: str, reason: str, audit: Audit, now: datetime) -> Step:
+        """A responder raises or lowers the severity of an open incident, saying why: applied, an ``update`` is drafted
+        for the new severity's channels and approvers (superseding every waiting draft) and the timeline records who,
+        from which severity to which and why. Lowering happens only here: an alarm never lowers it. A severity not in
+        the plan, the same one, or a resolved incident is REFUSED with the reason. Raises BadInput (nothing read or
+        changed) for a reason that is blank or longer than ``MAX_REASON_CHARS``: that is a bad form, not a refusal."""
+        why = reason.strip()
+        if not why:
+            raise BadInput("say why the severity changes")
+        if len(why) > MAX_REASON_CHARS:
+            raise BadInput(f"the reason is longer than {MAX_REASON_CHARS} characters")
+        event = SeverityChanged(at=now, severity_id=severity_id, by=audit.by, reason=why)
+        return self.apply(incident_id, event, now, audit=audit)
+
+    def close(self, incident_id: str, audit: Audit, now: datetime) -> Step:
+        """A responder closes a resolved incident by hand (the machine's rules: refused while open, and while the
+        plan still expects its postmortem). Applied: the incident is in its closed phase, every draft still awaiting
+        approval is superseded (links dead, approval timeouts deleted), the postmortem reminder is deleted, and every
+        later event is refused."""
+        published = postmortem_published(self.store.messages(incident_id))
+        return self.apply(
+            incident_id, ClosedByHand(at=now, by=audit.by, postmortem_published=published), now, audit=audit
+        )
+
+    def change_facts(
+        self, incident_id: str, changes: Mapping[str, Any], audit: Audit, now: datetime, *, tell_customers: bool = True
+    ) -> Step:
+        """A responder sets or corrects the facts (:func:`incident_comms.lifecycle.facts.change_facts`: one write on
+        the incident's revision, retried when another change landed first; the ``facts_set`` entry says who and from
+        where); adding an affected component is a change of ``components``. Raises FactsError, nothing changed, for
+        bad facts. Then, with ``tell_customers``, the message that tells the new facts is drafted, superseding every
+        waiting draft (:func:`~incident_comms.lifecycle.logic.facts_redraft`: the waiting draft's phase again, else
+        an update while open; nothing once closed). The facts stand whatever the drafting does: a failure is on the
+        timeline and in the Step's ``failures``."""
+        name = "FactsChanged"
+        try:
+            saved = change_facts(self.store, self.plan, incident_id, changes, audit.by, now, audit=audit)
+        except LookupError:
+            return Step(name, incident_id, None, "no such incident")
+        except RuntimeError as error:
+            return Step(name, incident_id, None, error_text(error))
+        step = Step(name, incident_id, Outcome.APPLIED, f"facts set by {audit.by}: {', '.join(sorted(changes))}")
+        step.phase, step.severity_id = saved.phase, saved.severity_id
+        try:
+            phase = facts_redraft(saved, self.store.messages(incident_id)) if tell_customers else None
+        except Exception as error:  # noqa: BLE001 - the facts are saved; the message not drafted must show
+            self._note_failure(step, incident_id, now, "draft", "The draft telling the new facts", error)
+            return step
+        if phase is None:
+            step.reason += "; nothing drafted" if tell_customers else "; customers not told (nothing drafted)"
+        else:
+            step.reason += f"; {phase.value} drafted with them"
+            self._draft(saved, phase, now, step)
+        return step
+
     def message_published(self, report: PublishReport, now: datetime) -> Step | None:
         """The publisher published a message: when it is the incident's postmortem, the incident is closed for good.
         None for anything else (another phase, a request that published nothing): nothing to do."""
@@ -154,7 +225,8 @@ class IncidentLifecycle:
             after = incident_after(incident, transition, now)
             if cause:
                 after = after.model_copy(update={"facts": set_facts(after.facts, {"cause": cause}, self.plan)})
-            entries = transition_entries(incident, after, transition, name, now, audit, cause)
+            why = event.reason if isinstance(event, SeverityChanged) else None
+            entries = transition_entries(incident, after, transition, name, now, audit, cause, why)
             if self.store.save_lifecycle(incident, after, entries):
                 step = Step(name, incident_id, Outcome.APPLIED, transition.reason, after.phase, after.severity_id)
                 self._follow(after, transition, now, step)
@@ -162,24 +234,49 @@ class IncidentLifecycle:
         return Step(name, incident_id, None, f"another change kept landing first ({SAVE_ATTEMPTS} attempts)")
 
     def _follow(self, incident: Incident, transition: Transition, now: datetime, step: Step) -> None:
-        """Draft, arm and stop what the saved transition asks for; each failure on the timeline and in ``step``."""
+        """Draft, arm, stop and retire what the saved transition asks for; each failure on the timeline and in
+        ``step``."""
         for phase in transition.drafts_to_create:
-            try:
-                facts = self.facts_for(incident, phase)
-                message = draft_and_request(
-                    self.plan, self.store, self.approvals, incident, phase, now, facts_update=facts
-                )
-            except Exception as error:  # noqa: BLE001 - the transition stands; the missing draft must show
-                self._note_failure(step, incident.id, now, "draft", f"The {phase.value} draft", error)
-            else:
-                if message is None:
-                    step.failures.append(f"{phase.value} draft: not drafted (see the timeline)")
-                else:
-                    step.drafted.append(message.id)
+            self._draft(incident, phase, now, step)
         for timer in transition.timers:
             self._arm(incident.id, timer, transition.reason, now, step)
         if transition.cadence_stop:
             self._stop_cadence(incident.id, now, step)
+        if transition.supersede_waiting:
+            self._retire_waiting(incident.id, now, step)
+        for kind in transition.timers_to_cancel:
+            self._disarm(incident.id, kind, now, step)
+
+    def _draft(self, incident: Incident, phase: Phase, now: datetime, step: Step) -> None:
+        try:
+            facts = self.facts_for(incident, phase)
+            message = draft_and_request(self.plan, self.store, self.approvals, incident, phase, now, facts_update=facts)
+        except Exception as error:  # noqa: BLE001 - what was saved stands; the missing draft must show
+            self._note_failure(step, incident.id, now, "draft", f"The {phase.value} draft", error)
+        else:
+            if message is None:
+                step.failures.append(f"{phase.value} draft: not drafted (see the timeline)")
+            else:
+                step.drafted.append(message.id)
+
+    def _retire_waiting(self, incident_id: str, now: datetime, step: Step) -> None:
+        try:
+            superseded = self.store.supersede_waiting(incident_id, now, "the incident was closed")
+        except Exception as error:  # noqa: BLE001 - a waiting draft of a closed incident must be explainable
+            self._note_failure(step, incident_id, now, "supersede", "Superseding the waiting drafts", error)
+            return
+        step.superseded = [message.id for message in superseded]
+        cancel_approval_timeouts(self.store, self.approvals, superseded, now)
+
+    def _disarm(self, incident_id: str, kind: TimerKind, now: datetime, step: Step) -> None:
+        try:
+            if self.timers is None:
+                raise LookupError("no scheduler for lifecycle timers in this deployment")
+            self.timers.cancel(incident_id, kind)
+        except Exception as error:  # noqa: BLE001 - a reminder of a closed incident fires for nothing; say why
+            self._note_failure(
+                step, incident_id, now, "lifecycle_timer", f"Deleting the {TIMER_NAMES[kind].lower()}", error
+            )
 
     def _arm(self, incident_id: str, timer: Timer, reason: str, now: datetime, step: Step) -> None:
         what = f"{TIMER_NAMES[timer.kind]} due {timer.at.isoformat()}"
