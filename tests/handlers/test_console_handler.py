@@ -3,6 +3,7 @@ the page's own form moves the incident with an audit, and every refusal changes 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from types import ModuleType
 from typing import Any
@@ -15,6 +16,7 @@ from incident_comms.console.links import closed
 from incident_comms.incidents.models import IncidentStatus, TimelineKind
 from incident_comms.plan.models import Phase
 from incident_comms.team.console_links import CONSOLE_LINK_LIFETIME, console_token
+from tests.factories import sent_emails
 from tests.forms import FormReader
 from tests.handlers.conftest import ComposeServices
 from tests.handlers.test_approvals_handler import (
@@ -184,3 +186,19 @@ def test_an_approver_of_any_message_may_use_it_and_a_closed_incident_is_gone(
     post = call(handler, console_event("POST", token_of(deps, message.incident_id, MARTA), {"action": "close"}))
 
     assert page["statusCode"] == post["statusCode"] == 410
+
+
+def test_engagement_and_approval_emails_carry_each_persons_own_console_link(
+    deps: Services, handler: ModuleType
+) -> None:
+    message = open_incident(deps)
+
+    links = {}
+    for email in sent_emails():
+        (found,) = re.findall(r"https://\S+/console/([A-Za-z0-9_.%-]+)", email["text"])
+        links.setdefault(email["to"][0], set()).add(found)
+
+    assert {DIEGO, MARTA} <= set(links)
+    assert links[MARTA] == {token_of(deps, message.incident_id, MARTA)}, "one link per person, in every email"
+    assert links[DIEGO] == {token_of(deps, message.incident_id, DIEGO)}
+    assert call(handler, console_event("GET", links[DIEGO].pop()))["statusCode"] == 200
