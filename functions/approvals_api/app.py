@@ -15,7 +15,6 @@ from incident_comms.approvals.use_cases import review, submit
 from incident_comms.composition import services
 from incident_comms.console.pages import ConsolePage, record_console
 from incident_comms.console.use_cases import act_on_console, show_console
-from incident_comms.lifecycle.manual import move_incident, record_move
 from incident_comms.web import HttpRequest
 
 logger = Logger()
@@ -53,17 +52,6 @@ def decision(token: str) -> Response[str]:
         token, request, deps.plan, deps.store, deps.approval_key, deps.clock.now(), approvals, deps.publish_queue
     )
     return answer(outcome)
-
-
-@app.post("/approvals/<token>/lifecycle")
-def lifecycle_step(token: str) -> Response[str]:
-    deps = services()
-    request = HttpRequest.from_event(app.current_event.raw_event)
-    lifecycle = deps.lifecycle
-    lifecycle = replace(lifecycle, approvals=replace(lifecycle.approvals, base_url=request.base_url))
-    moved = move_incident(token, request, deps.plan, deps.store, deps.approval_key, deps.clock.now(), lifecycle)
-    record_move(moved, logger, metrics, MetricUnit.Count)
-    return Response(status_code=moved.status, headers=dict(PAGE_HEADERS), body=moved.html)
 
 
 def console_answer(page: ConsolePage, *, with_body: bool = True) -> Response[str]:

@@ -24,7 +24,6 @@ from incident_comms.approvals.forms import (
     MIN_OVERRIDE_REASON_CHARS,
 )
 from incident_comms.approvals.logic import Decision, Recorded, role_names
-from incident_comms.approvals.steps import step_form
 from incident_comms.approvals.texts import page_texts
 from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token
 from incident_comms.incidents.facts import missing_facts
@@ -188,8 +187,8 @@ def render_form(
     key: bytes,
     now: datetime,
 ) -> str:
-    """The page of a link: the draft with what its checks found, the incident, the form of the link's action,
-    the links to its other actions and the phase form."""
+    """The page of a link: the draft with what its checks found, the incident, the form of the link's action and
+    the links to its other actions (moving the incident is the console's)."""
     texts = page_texts(plan)
     team = team_texts(plan)
     locale = plan.main_locale
@@ -218,7 +217,6 @@ def render_form(
         "max_subject": MAX_SUBJECT_CHARS,
         "max_text": MAX_TEXT_CHARS,
         "max_reason": MAX_REASON_CHARS,
-        "steps": step_form(plan, incident),
         "checks": checks_context(plan, message, checks, team),
         "override_lead": texts["override_lead"].format(checks=", ".join(error_checks(checks))),
         "min_reason": MIN_OVERRIDE_REASON_CHARS,

@@ -6,7 +6,6 @@ Guarantees: stale, duplicate and late timer firings do nothing; a refused move s
 resolution deletes the incident's schedules and arms the postmortem reminder; a missed update is escalated once.
 
 - ``transitions``  alarm changes and timers (``IncidentLifecycle``)
-- ``manual``       a responder's move from the approval page (the cause it gives, per locale, becomes a fact)
 - ``facts``        a responder sets or corrects the facts customers are told (``change_facts``)
 - ``actions``      "what we did", one sentence per locale from the timeline's structured steps
 - ``prompter``     the update prompter: a holding update drafted, a reminder, an escalation
