@@ -30,7 +30,8 @@ def answer(page: Page, *, with_body: bool = True) -> Response[str]:
 
 def shown(token: str) -> Page:
     deps = services()
-    return review(token, deps.plan, deps.store, deps.approval_key, deps.clock.now())
+    base_url = HttpRequest.from_event(app.current_event.raw_event).base_url
+    return review(token, deps.plan, deps.store, deps.approval_key, deps.clock.now(), base_url)
 
 
 @app.get("/approvals/<token>")

@@ -25,6 +25,7 @@ from tests.handlers.test_approvals_handler import (
     EXPECTED_HEADERS,
     call,
     http_event,
+    links_of,
     open_incident,
     table_items,
 )
@@ -202,3 +203,22 @@ def test_engagement_and_approval_emails_carry_each_persons_own_console_link(
     assert links[MARTA] == {token_of(deps, message.incident_id, MARTA)}, "one link per person, in every email"
     assert links[DIEGO] == {token_of(deps, message.incident_id, DIEGO)}
     assert call(handler, console_event("GET", links[DIEGO].pop()))["statusCode"] == 200
+
+
+def test_the_approval_page_and_a_replaced_drafts_refusal_link_to_the_persons_console(
+    deps: Services, handler: ModuleType
+) -> None:
+    message = open_incident(deps)
+    approve = links_of(MARTA)["approve"]
+    console = f"https://{API_HOST}/console/{token_of(deps, message.incident_id, MARTA)}"
+    page = call(handler, http_event("GET", approve))
+    moved = call(
+        handler,
+        console_event("POST", token_of(deps, message.incident_id, DIEGO), {"action": "resolve", "confirm": "yes"}),
+    )
+
+    replaced = call(handler, http_event("GET", approve))
+
+    assert page["statusCode"] == 200 and console in page["body"]
+    assert moved["statusCode"] == 200, moved["body"]
+    assert replaced["statusCode"] == 409 and console in replaced["body"]
