@@ -1,4 +1,5 @@
-"""Approvals API: the page of an approval link (GET, HEAD: shows, changes nothing) and its decision (POST)."""
+"""Approvals API: the page of an approval link (GET, HEAD: shows, changes nothing) and its decision (POST); the
+incident console of a person's console link (GET, HEAD: shows; POST: one change through the lifecycle)."""
 
 from dataclasses import replace
 from typing import Any
@@ -12,7 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from incident_comms.approvals.pages import PAGE_HEADERS, Page, record_page
 from incident_comms.approvals.use_cases import review, submit
 from incident_comms.composition import services
-from incident_comms.lifecycle.manual import move_incident, record_move
+from incident_comms.console.pages import ConsolePage, record_console
+from incident_comms.console.use_cases import act_on_console, show_console
 from incident_comms.web import HttpRequest
 
 logger = Logger()
@@ -28,7 +30,8 @@ def answer(page: Page, *, with_body: bool = True) -> Response[str]:
 
 def shown(token: str) -> Page:
     deps = services()
-    return review(token, deps.plan, deps.store, deps.approval_key, deps.clock.now())
+    base_url = HttpRequest.from_event(app.current_event.raw_event).base_url
+    return review(token, deps.plan, deps.store, deps.approval_key, deps.clock.now(), base_url)
 
 
 @app.get("/approvals/<token>")
@@ -52,15 +55,36 @@ def decision(token: str) -> Response[str]:
     return answer(outcome)
 
 
-@app.post("/approvals/<token>/lifecycle")
-def lifecycle_step(token: str) -> Response[str]:
+def console_answer(page: ConsolePage, *, with_body: bool = True) -> Response[str]:
+    record_console(page, logger, metrics, MetricUnit.Count)
+    return Response(status_code=page.status, headers=dict(PAGE_HEADERS), body=page.html if with_body else "")
+
+
+def console_shown(token: str) -> ConsolePage:
+    deps = services()
+    base_url = HttpRequest.from_event(app.current_event.raw_event).base_url
+    return show_console(token, deps.plan, deps.store, deps.approval_key, deps.clock.now(), base_url)
+
+
+@app.get("/console/<token>")
+def console(token: str) -> Response[str]:
+    return console_answer(console_shown(token))
+
+
+@app.head("/console/<token>")
+def console_head(token: str) -> Response[str]:
+    return console_answer(console_shown(token), with_body=False)
+
+
+@app.post("/console/<token>")
+def console_change(token: str) -> Response[str]:
     deps = services()
     request = HttpRequest.from_event(app.current_event.raw_event)
-    lifecycle = deps.lifecycle
-    lifecycle = replace(lifecycle, approvals=replace(lifecycle.approvals, base_url=request.base_url))
-    moved = move_incident(token, request, deps.plan, deps.store, deps.approval_key, deps.clock.now(), lifecycle)
-    record_move(moved, logger, metrics, MetricUnit.Count)
-    return Response(status_code=moved.status, headers=dict(PAGE_HEADERS), body=moved.html)
+    lifecycle = replace(deps.lifecycle, approvals=replace(deps.lifecycle.approvals, base_url=request.base_url))
+    page = act_on_console(
+        token, request, deps.plan, deps.store, deps.approval_key, deps.clock.now(), lifecycle, request.base_url
+    )
+    return console_answer(page)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

@@ -11,14 +11,13 @@ drafted, and once the plan's grace has passed the incident commanders are alerte
 timeline; the update is approved after. Every due time is what :func:`incident_comms.cadence.due.next_update_due` says
 for the plan, computed here from the plan, never hard-coded; one of them must be the pre-close update, promised
 before 18:00 Madrid. The walk ends when the next promise would fall past the three hours: the incident is resolved
-from the approval page's move form, and no reminder of it is left in the scheduler.
+on the console, and no reminder of it is left in the scheduler.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import boto3
@@ -30,7 +29,7 @@ from incident_comms.lint.plan_texts import load_checked_plan
 from incident_comms.plan.models import Plan
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack, start_stack
-from tests.e2e.test_approvals import APPROVAL_NEEDED, approval_links, post_form
+from tests.e2e.test_approvals import APPROVAL_NEEDED, approval_links, console_path, post_form
 from tests.e2e.test_cadence import COMMANDERS, COMMS_LEAD
 from tests.e2e.test_lifecycle import awaiting, clock_now, incident, post_alarm
 from tests.forms import FormReader
@@ -310,14 +309,13 @@ def test_a_sev1_across_the_office_closing_is_prompted_escalated_once_and_stopped
     escalations = [e for e in emails(stack) if ESCALATION_SUBJECT in e["subject"]]
     assert len(escalations) - escalations_before == len(COMMANDERS), "escalated once"
 
-    # Resolved from the approval page's move form: the pending overdue check goes (the reminder that fired deleted
-    # itself), and nothing fires for the incident any more.
+    # Resolved on the console: the pending overdue check goes (the reminder that fired deleted itself), and nothing
+    # fires for the incident any more.
     assert set(reminder_schedules(stack)) == {f"overdue-{incident_id}"}
-    path = approval_links(stack, sorted(COMMS_LEAD)[0])["approve"]
+    path = console_path(stack, sorted(COMMS_LEAD)[0])
     page = stack.request("GET", path)
     assert page.status == 200, page.body
-    (_, move_form) = FormReader(page.body).posting_forms
-    moved = post_form(stack, urljoin(path, move_form["action"]), {"step": "resolved", "confirm": "yes"})
+    moved = post_form(stack, path, {"action": "resolve", "confirm": "yes"})
     assert moved.status == 200, moved.body
     assert (incident(stack, incident_id)["phase"], incident(stack, incident_id)["status"]) == ("resolved", "resolved")
     assert reminder_schedules(stack) == {}

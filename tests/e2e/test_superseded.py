@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import RunningStack, start_stack
-from tests.e2e.test_approvals import approval_links, post_form
+from tests.e2e.test_approvals import approval_links, console_path, post_form
 from tests.e2e.test_lifecycle import advance, approve_newest, awaiting, clock_now, incident, post_alarm
 from tests.forms import FormReader
 
@@ -41,8 +41,6 @@ def assert_dead(stack: RunningStack, links: dict[str, str]) -> None:
         assert FormReader(page.body).posting_forms == []
     refused = post_form(stack, links["approve"], {"decision": "approve", "confirm": "yes"})
     assert refused.status == 409 and REPLACED in refused.body.decode()
-    moved = post_form(stack, links["approve"] + "/lifecycle", {"step": "resolved", "confirm": "yes"})
-    assert moved.status == 409 and REPLACED in moved.body.decode()
 
 
 def open_promise_due(stack: RunningStack, incident_id: str) -> datetime:
@@ -84,10 +82,11 @@ def test_a_moved_incident_kills_the_waiting_drafts_and_customers_hear_every_mess
     armed = [e for e in incident(stack, incident_id)["timeline"] if e["data"].get("timeout_at")]
     assert [e["data"]["message_id"] for e in armed][-1] == update["id"]
 
-    # A responder moves the incident to "cause identified" from that update's own page.
-    page = stack.request("GET", update_links["approve"])
-    move = FormReader(page.body).form_fields[1]
-    moved = post_form(stack, update_links["approve"] + "/lifecycle", {**move, "step": "identified", **CAUSE})
+    # A responder moves the incident to "cause identified" on their console, while that update waits.
+    console = console_path(stack, MARTA)
+    move = FormReader(stack.request("GET", console).body).form_fields[1]
+    assert move["action"] == "phase"
+    moved = post_form(stack, console, {**move, "phase": "identified", **CAUSE})
     assert moved.status == 200, moved.body
     identified = awaiting(stack, incident_id, "identified")
     assert_dead(stack, update_links)

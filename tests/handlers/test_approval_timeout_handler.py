@@ -17,8 +17,7 @@ from incident_comms.team.emails import approver_addresses
 from tests.conftest import FakeLambdaContext, load_event, load_handler_module
 from tests.factories import emitted_metrics, invoke, sent_emails
 from tests.handlers.conftest import SENDER, ComposeServices
-from tests.handlers.test_approvals_handler import MARTA, call, links_of
-from tests.handlers.test_lifecycle_handler import move_event
+from tests.handlers.test_lifecycle_handler import console_post
 
 GROUP = "incident-schedules"
 TIMEOUT_FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:approval-timeout"
@@ -163,14 +162,13 @@ def test_a_superseded_drafts_timeout_is_deleted_and_publishes_nothing_if_it_fire
     incident_id, old_input = open_sev1_incident(deps)
     (first,) = deps.store.messages(incident_id)
     deps.clock.advance(timedelta(minutes=4))  # type: ignore[attr-defined]
-    token = links_of(MARTA)["approve"]
     cause = {
-        "step": "identified",
+        "action": "phase",
+        "phase": "identified",
         "cause_es": "Un cambio de configuración de la API.",
         "cause_en": "A configuration change on the API.",
-        "confirm": "yes",
     }
-    assert call(approvals_handler(), move_event(token, cause))["statusCode"] == 200
+    assert console_post(deps, approvals_handler(), incident_id, cause)["statusCode"] == 200
     (identified,) = [m for m in deps.store.messages(incident_id) if m.status == MessageStatus.AWAITING_APPROVAL]
     # deleted; and the identified phase has no holding text in the plan, so nothing replaces it
     assert boto3.client("scheduler").list_schedules(GroupName=GROUP)["Schedules"] == []

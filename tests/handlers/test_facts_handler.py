@@ -16,12 +16,12 @@ from tests.handlers.test_lifecycle_handler import (
     alarm_event,
     approvals_handler,
     cadence,
+    console_post,
     deps,
     drafted,
     fire,
     incident,
     ingest,
-    move_event,
     open_incident,
     timer_handler,
 )
@@ -57,9 +57,9 @@ def test_the_cause_of_each_locale_stays_in_its_locale_in_later_drafts(
 ) -> None:
     incident_id = open_incident(deps)
     cause = {"es": "Un certificado caducado en la API.", "en": "An expired certificate on the API."}
-    fields = {"step": "identified", "cause_es": cause["es"], "cause_en": cause["en"], "confirm": "yes"}
-    call(approvals_handler, move_event(links_of(MARTA)["approve"], fields))
-    call(approvals_handler, move_event(links_of(MARTA)["approve"], {"step": "monitoring", "confirm": "yes"}))
+    fields = {"action": "phase", "phase": "identified", "cause_es": cause["es"], "cause_en": cause["en"]}
+    console_post(deps, approvals_handler, incident_id, fields)
+    console_post(deps, approvals_handler, incident_id, {"action": "phase", "phase": "monitoring"})
 
     (monitoring,) = drafted(deps, incident_id, Phase.MONITORING)
 

@@ -9,7 +9,6 @@ import re
 from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -23,9 +22,8 @@ from incident_comms.plan.models import Phase
 from incident_comms.team.emails import approver_addresses
 from tests.conftest import FakeLambdaContext, load_event, load_handler_module
 from tests.factories import emitted_metrics, invoke, sent_emails
-from tests.forms import FormReader
 from tests.handlers.conftest import STARTED, ComposeServices
-from tests.handlers.test_approvals_handler import call, http_event, links_of
+from tests.handlers.test_approvals_handler import call
 
 GROUP = "incident-schedules"
 TIMER_FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:lifecycle-timer"
@@ -288,107 +286,49 @@ def test_a_timer_firing_that_is_not_one_is_rejected_counted_and_changes_nothing(
     assert emitted_metrics(capsys.readouterr().out)["LifecycleRejected"] == 1
 
 
-# --- moving the incident from the approval page ------------------------------------------------------------------
+# --- moving the incident from the console -----------------------------------------------------------------------
 
 
-def move_event(token: str, fields: dict[str, str] | None, method: str = "POST", **headers: str) -> dict[str, Any]:
-    body = urlencode(fields) if fields is not None else None
-    event = http_event(method, token, body, **headers)
-    path = f"/approvals/{token}/lifecycle"
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} /approvals/{{token}}/lifecycle"
-    return event
+def console_post(
+    deps: Services, handler: ModuleType, incident_id: str, fields: dict[str, str], recipient: str = MARTA
+) -> dict[str, Any]:
+    """POST ``fields`` (and the button's ``confirm=yes``) to ``recipient``'s console of the incident."""
+    from tests.handlers.test_console_handler import console_event, token_of
+
+    return call(handler, console_event("POST", token_of(deps, incident_id, recipient), {**fields, "confirm": "yes"}))
 
 
-def test_the_approval_page_offers_the_move_and_a_post_moves_with_the_cause_and_an_audit(
+def test_a_move_on_the_console_drafts_the_phase_with_each_locales_cause(
     deps: Services, approvals_handler: ModuleType
 ) -> None:
     incident_id = open_incident(deps)
-    token = links_of(MARTA)["approve"]
-    page = call(approvals_handler, http_event("GET", token))
-    (_, move_form) = FormReader(page["body"]).posting_forms
-    assert move_form["action"].endswith("/lifecycle")
-    assert 'name="cause_es"' in page["body"] and 'name="cause_en"' in page["body"]
     cause = {
         "es": "Un despliegue de la API <b>dejó</b> un certificado caducado.",
         "en": "An API deployment <b>left</b> an expired certificate in place.",
     }
-    fields = {"step": "identified", "cause_es": cause["es"], "cause_en": cause["en"], "confirm": "yes"}
+    fields = {"action": "phase", "phase": "identified", "cause_es": cause["es"], "cause_en": cause["en"]}
 
-    answer = call(approvals_handler, move_event(token, fields))
+    answer = console_post(deps, approvals_handler, incident_id, fields)
 
     assert answer["statusCode"] == 200, answer["body"]
-    moved = incident(deps, incident_id)
-    assert moved.phase == Phase.IDENTIFIED and moved.facts.cause == cause
-    (change,) = [entry for entry in deps.store.timeline(incident_id) if entry.kind == TimelineKind.PHASE_CHANGED]
-    assert change.data["by"] == MARTA and change.data["source_ip"] == "203.0.113.7"
-    assert change.data["cause"] == cause and change.data["user_agent"].startswith("Mozilla/5.0")
     (identified,) = drafted(deps, incident_id, Phase.IDENTIFIED)
     for draft in identified.drafts:
         if draft.channel_id in ("email-customers-es", "email-customers-en", "status-page"):
             own, other = (cause["en"], cause["es"]) if draft.locale == "en" else (cause["es"], cause["en"])
             assert own in draft.text and other not in draft.text, draft.channel_id
             assert "<b>" not in (draft.html or "")
-    assert deps.store.get_message(incident_id, identified.id) is not None
 
 
-def test_get_of_the_move_does_nothing_and_a_refused_move_answers_409_with_the_reason(
+def test_a_move_the_machine_refuses_answers_409_with_the_reason_and_changes_nothing(
     deps: Services, approvals_handler: ModuleType
 ) -> None:
     incident_id = open_incident(deps)
-    call(approvals_handler, move_event(links_of(MARTA)["approve"], {"step": "monitoring", "confirm": "yes"}))
-    token = links_of(MARTA)["approve"]  # the monitoring draft's: the investigating one it superseded is dead
+    console_post(deps, approvals_handler, incident_id, {"action": "phase", "phase": "monitoring"})
     before = deps.store.timeline(incident_id)
 
-    looked = call(approvals_handler, move_event(token, None, method="GET"))
-    again = call(approvals_handler, move_event(token, {"step": "monitoring", "confirm": "yes"}))
+    again = console_post(deps, approvals_handler, incident_id, {"action": "phase", "phase": "monitoring"})
 
-    assert looked["statusCode"] == 404
     assert again["statusCode"] == 409 and "already monitoring" in again["body"]
     assert deps.store.timeline(incident_id) == before
     assert len(drafted(deps, incident_id, Phase.MONITORING)) == 1
-
-
-@pytest.mark.parametrize(
-    ("fields", "status", "problem"),
-    [
-        ({"step": "identified", "confirm": "yes"}, 400, "hay que explicar la causa"),
-        ({"step": "identified", "cause_es": "Un certificado caducado.", "confirm": "yes"}, 400, "en cada idioma"),
-        ({"step": "identified", "cause": "one text for all", "confirm": "yes"}, 400, "campos que este cambio"),
-        ({"step": "resolved", "cause_en": "x", "confirm": "yes"}, 400, "La causa solo acompaña"),
-        ({"step": "postmortem", "confirm": "yes"}, 400, "Elija una de las fases"),
-        ({"step": "resolved"}, 400, "Confirme con el botón"),
-    ],
-    ids=[
-        "identified-without-cause",
-        "cause-in-one-locale-only",
-        "one-cause-for-every-locale",
-        "cause-elsewhere",
-        "not-a-manual-step",
-        "unconfirmed",
-    ],
-)
-def test_a_bad_move_form_says_what_to_correct_and_changes_nothing(
-    deps: Services, approvals_handler: ModuleType, fields: dict[str, str], status: int, problem: str
-) -> None:
-    incident_id = open_incident(deps)
-    token = links_of(MARTA)["approve"]
-    before = deps.store.timeline(incident_id)
-
-    answer = call(approvals_handler, move_event(token, fields))
-
-    assert answer["statusCode"] == status and problem in answer["body"]
-    assert deps.store.timeline(incident_id) == before
-    assert incident(deps, incident_id).phase == Phase.INVESTIGATING
-
-
-def test_a_move_posted_from_another_site_is_refused(deps: Services, approvals_handler: ModuleType) -> None:
-    incident_id = open_incident(deps)
-    token = links_of(MARTA)["approve"]
-
-    answer = call(
-        approvals_handler, move_event(token, {"step": "resolved", "confirm": "yes"}, sec_fetch_site="cross-site")
-    )
-
-    assert answer["statusCode"] == 403
     assert incident(deps, incident_id).status == IncidentStatus.OPEN

@@ -28,7 +28,7 @@ from tests.handlers.test_approvals_handler import (
     post,
     table_items,
 )
-from tests.handlers.test_lifecycle_handler import move_event
+from tests.handlers.test_lifecycle_handler import console_post
 
 REPLACED = "Un mensaje más reciente ha sustituido a este"
 OUTDATED = "Ya se ha publicado un mensaje más reciente"
@@ -50,12 +50,12 @@ def moved_to_identified(deps: Services, handler: ModuleType) -> tuple[Message, d
     first = open_incident(deps)
     links = links_of(MARTA)
     cause = {
-        "step": "identified",
+        "action": "phase",
+        "phase": "identified",
         "cause_es": "Un cambio de configuración de la API.",
         "cause_en": "A configuration change on the API.",
-        "confirm": "yes",
     }
-    assert call(handler, move_event(links["approve"], cause))["statusCode"] == 200
+    assert console_post(deps, handler, first.incident_id, cause)["statusCode"] == 200
     return first, links
 
 
@@ -91,7 +91,6 @@ def test_a_superseded_drafts_links_answer_409_to_looking_and_change_nothing(
         ("approve", {"decision": "approve", "confirm": "yes"}),
         ("edit", {"decision": "edit", "confirm": "yes", "text.sms-customers-es": "Todo bien."}),
         ("reject", {"decision": "reject", "confirm": "yes", "reason": "Ya no es lo que pasa."}),
-        ("move", {"step": "monitoring", "confirm": "yes"}),
     ],
 )
 def test_posting_a_superseded_drafts_form_decides_nothing(
@@ -100,10 +99,7 @@ def test_posting_a_superseded_drafts_form_decides_nothing(
     first, links = moved_to_identified(deps, handler)
     before = table_items(deps)
 
-    if action == "move":
-        answer = call(handler, move_event(links["approve"], fields))
-    else:
-        answer = post(handler, links[action], fields)
+    answer = post(handler, links[action], fields)
 
     assert answer["statusCode"] == 409 and REPLACED in unescape(answer["body"])
     assert_tells_nothing(answer["body"], first)

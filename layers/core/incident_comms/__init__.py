@@ -2,6 +2,7 @@
 
 A tour, in the order an alarm travels (one folder per stage):
 
+- ``console/``     a responder's own link to an incident: see it whole, change phase, severity, facts; close it.
 - ``intake/``      an alarm arrives: each payload family is parsed into one ``Alarm`` (``cloudwatch``, ``alertmanager``,
                    ``grafana``), and ``classify`` decides from the plan's rules whether it is an incident, which
                    component and which severity; ``ingest`` opens, joins or updates the incident.

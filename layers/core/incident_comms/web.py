@@ -144,13 +144,13 @@ class HttpRequest:
     def base_url(self) -> str:
         """Where this API answers, as the person reached it: links sent after an edit must point here too.
 
-        ``https://{domain}`` plus whatever the path had in front of ``/approvals/`` (a stage or an API mapping);
-        plain ``http`` only for the local stack on this machine.
+        ``https://{domain}`` plus whatever the path had in front of ``/approvals/`` or ``/console/`` (a stage or an
+        API mapping); plain ``http`` only for the local stack on this machine.
         """
         host = self.domain_name or self.headers.get("host", "")
         hostname = urlsplit(f"//{host}").hostname or ""
         scheme = "http" if hostname in _LOCAL_HOSTS else "https"
-        at = self.raw_path.rfind("/approvals/")
+        at = max(self.raw_path.rfind("/approvals/"), self.raw_path.rfind("/console/"))
         prefix = self.raw_path[:at] if at > 0 else ""
         return f"{scheme}://{host}{prefix}"
 

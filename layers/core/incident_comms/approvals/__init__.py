@@ -10,6 +10,6 @@ published is handed over after it.
 - ``request_email``, ``checks``  the approval request email and the draft findings it shows
 - ``tokens``, ``links``          signed, expiring, single-use links
 - ``use_cases``      look and decide (``review``, ``decide``, ``submit``); ``logic`` the decision, pure
-- ``forms``, ``pages``, ``texts``, ``steps``  the decision form, the pages, their wording, the phase form
+- ``forms``, ``pages``, ``texts``  the decision form, the pages, their wording
 - ``timeout``, ``holding``       nobody approved in time: publish the pre-approved holding text
 """

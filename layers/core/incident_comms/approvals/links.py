@@ -1,5 +1,5 @@
 """An approval link, ``{base}/approvals/{token}``: signed for one person, one action and one message version,
-and checked the same way on every use, by the decision and by the phase form alike.
+and checked the same way on every use.
 
 The token (:mod:`incident_comms.approvals.tokens`) names the incident, the message and its version, the person it
 was sent to, one action and an expiry, and is the whole credential: the path carries nothing else. Before anything

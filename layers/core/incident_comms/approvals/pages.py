@@ -24,13 +24,13 @@ from incident_comms.approvals.forms import (
     MIN_OVERRIDE_REASON_CHARS,
 )
 from incident_comms.approvals.logic import Decision, Recorded, role_names
-from incident_comms.approvals.steps import step_form
 from incident_comms.approvals.texts import page_texts
 from incident_comms.approvals.tokens import ApprovalAction, TokenClaims, issue_token
 from incident_comms.incidents.facts import missing_facts
 from incident_comms.incidents.models import Incident, Message
 from incident_comms.observability import Logger, Metrics
 from incident_comms.plan.models import Plan
+from incident_comms.team.console_links import console_url as console_link
 from incident_comms.team.context import incident_context
 from incident_comms.team.emails import email_environment, team_texts, team_zone
 from incident_comms.text import format_datetime
@@ -67,8 +67,8 @@ REFUSAL_STATUS: dict[Refusal, HTTPStatus] = {
 }
 
 CONSOLE_REFUSALS = frozenset({Refusal.REPLACED, Refusal.OUTDATED})
-"""The refusals whose page links to the incident console (``console_url``) once it exists: the person still has the
-incident to act on, only not through this draft. No caller has a console link yet, so no page shows one."""
+"""The refusals whose page links to the person's incident console (``console_url``): the person still has the
+incident to act on, only not through this draft."""
 
 # --- what the use cases answer ---------------------------------------------------------------------------------
 
@@ -109,7 +109,7 @@ def refusal_page(
 ) -> Page:
     """The 4xx page of a refusal: its generic reason (and for a bad form, what was wrong, with the ids of the draft
     checks that found errors when that was it) and nothing else; for :data:`CONSOLE_REFUSALS`, the person's own
-    ``console_url`` when there is one (the incident console, to come)."""
+    ``console_url`` when there is one."""
     texts = page_texts(plan)
     title, lead = texts["refusals"][refusal]
     detail = texts["problems"][problem] if problem is not None else None
@@ -130,9 +130,9 @@ def refusal_page(
     )
 
 
-def refused_outcome(plan: Plan, refused: LinkRefused, fingerprint: str) -> Outcome:
+def refused_outcome(plan: Plan, refused: LinkRefused, fingerprint: str, console_url: str | None = None) -> Outcome:
     """The refusal page of a POST, as an :class:`Outcome` that recorded nothing."""
-    page = refusal_page(plan, refused.refusal, refused.problem, fingerprint, refused.checks)
+    page = refusal_page(plan, refused.refusal, refused.problem, fingerprint, refused.checks, console_url)
     return Outcome(**{item.name: getattr(page, item.name) for item in fields(Page)})
 
 
@@ -187,9 +187,10 @@ def render_form(
     acting: list[str],
     key: bytes,
     now: datetime,
+    base_url: str = "",
 ) -> str:
-    """The page of a link: the draft with what its checks found, the incident, the form of the link's action,
-    the links to its other actions and the phase form."""
+    """The page of a link: the draft with what its checks found, the incident, the form of the link's action and
+    the links to its other actions (moving the incident is the console's)."""
     texts = page_texts(plan)
     team = team_texts(plan)
     locale = plan.main_locale
@@ -218,10 +219,10 @@ def render_form(
         "max_subject": MAX_SUBJECT_CHARS,
         "max_text": MAX_TEXT_CHARS,
         "max_reason": MAX_REASON_CHARS,
-        "steps": step_form(plan, incident),
         "checks": checks_context(plan, message, checks, team),
         "override_lead": texts["override_lead"].format(checks=", ".join(error_checks(checks))),
         "min_reason": MIN_OVERRIDE_REASON_CHARS,
+        "console_url": console_link(base_url, key, incident.id, claims.recipient, incident.opened_at),
     }
     return email_environment().get_template("approval_page.html.j2").render(context)
 

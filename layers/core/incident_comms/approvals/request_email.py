@@ -29,12 +29,14 @@ def approval_request_email(
     links: ApprovalLinks,
     recipient: str,
     conformance: Conformance | None = None,
+    console_link: str | None = None,
 ) -> Email:
     """The email asking one approver to review ``message`` before any customer sees it.
 
     It carries everything needed to decide from a phone: the incident facts, every channel's draft as
-    that channel will show it, the questions the phase must answer, and three links (review and approve,
-    edit, reject) signed for this recipient. Opening a link only shows a page; the decision is a button.
+    that channel will show it, the questions the phase must answer, three links (review and approve,
+    edit, reject) signed for this recipient, and their own incident console link (``console_link``).
+    Opening a link only shows a page; the decision is a button.
 
     Written in the plan's main locale (the team's language).
     """
@@ -47,6 +49,7 @@ def approval_request_email(
             plan, message, draft_checks(plan, message, incident.severity_id, missing_facts(incident.facts, plan)), texts
         ),
         "links": links,
+        "console_link": console_link,
         "links_note": texts["links_note"].format(expires=format_datetime(links.expires_at, zone, locale)),
         "links_are_absolute": links.approve.startswith(("https://", "http://")),
         "conformance": conformance_lines(conformance, texts) if message.phase == Phase.POSTMORTEM else None,

@@ -34,6 +34,7 @@ from incident_comms.incidents.models import (
 )
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.plan.models import Phase, Plan
+from incident_comms.team.console_links import console_url
 from incident_comms.team.emails import Email, EmailSender, approver_addresses
 from incident_comms.text import error_text
 
@@ -87,12 +88,18 @@ class ApprovalRequests:
         sent: list[SentEmail] = []
         for recipient in approver_addresses(plan, message.pending_roles if roles is None else roles):
             links = approval_links(self.base_url, key, message, recipient, expires_at)
-            email = approval_request_email(plan, incident, message, now, links, recipient, conformance)
+            console = console_url(self.base_url, key, incident.id, recipient, incident.opened_at)
+            email = approval_request_email(plan, incident, message, now, links, recipient, conformance, console)
             try:
                 sent.append(SentEmail(email, provider_id=self.sender.send(email)))
             except Exception as error:  # noqa: BLE001 - reported per recipient; the others are still asked
                 sent.append(SentEmail(email, error=error_text(error)))
         return sent
+
+    def console_link(self, incident: Incident, recipient: str) -> str:
+        """The personal incident console link of ``recipient`` (:func:`incident_comms.team.console_links.
+        console_url`), under the same base URL and key as the approval links."""
+        return console_url(self.base_url, self.token_key(), incident.id, recipient, incident.opened_at)
 
 
 class ApprovalRequest(StrEnum):

@@ -30,33 +30,38 @@ from incident_comms.approvals.links import check_open, linked_message, verified_
 from incident_comms.approvals.logic import Decision, Recorded, acting_roles, compute_decision
 from incident_comms.approvals.pages import Outcome, Page, outcome_page, refusal_page, refused_outcome, render_form
 from incident_comms.approvals.requests import ApprovalRequest, ApprovalRequests, request_approval
-from incident_comms.approvals.tokens import token_fingerprint
+from incident_comms.approvals.tokens import TokenClaims, token_fingerprint
 from incident_comms.delivery.publishing import PublishQueue, hand_off
 from incident_comms.incidents.facts import missing_facts
 from incident_comms.incidents.models import Incident
 from incident_comms.incidents.store import DecisionSaved, IncidentStore
 from incident_comms.plan.models import Plan
+from incident_comms.team.console_links import console_url
 from incident_comms.web import HttpRequest, LinkRefused, Refusal, RequestMeta
 
 DECISION_ATTEMPTS = 5
 """Recomputing after another decision landed first: more than a handful in a row means something is wrong."""
 
 
-def review(token: str, plan: Plan, store: IncidentStore, key: bytes, now: datetime) -> Page:
+def review(token: str, plan: Plan, store: IncidentStore, key: bytes, now: datetime, base_url: str = "") -> Page:
     """The page of an approval link (GET and HEAD): the draft, the incident, and one form for the link's action.
 
     Reads only. A link that cannot be acted on any more (used, superseded, decided, its person's roles all in)
-    answers its 4xx page right away rather than a form that would fail on submit.
+    answers its 4xx page right away rather than a form that would fail on submit; a draft a newer message replaced
+    links to the person's console under ``base_url`` (the token was verified, so its person is known).
     """
     fingerprint = token_fingerprint(token)
+    claims: TokenClaims | None = None
+    incident: Incident | None = None
     try:
         claims = verified_claims(token, key, now)
         incident, message = linked_message(store, claims)
         check_open(store, claims, incident, message, fingerprint)
         _, acting = acting_roles(plan, claims.recipient, message)
     except LinkRefused as refused:
-        return refusal_page(plan, refused.refusal, refused.problem, fingerprint, refused.checks)
-    html = render_form(plan, incident, message, token, claims, acting, key, now)
+        console = person_console(base_url, key, claims, incident)
+        return refusal_page(plan, refused.refusal, refused.problem, fingerprint, refused.checks, console)
+    html = render_form(plan, incident, message, token, claims, acting, key, now, base_url)
     return Page(
         status=int(HTTPStatus.OK),
         html=html,
@@ -88,6 +93,8 @@ def decide(
     emailed fresh links for the new version (``approvals``); a send that fails is on the timeline, not raised.
     """
     fingerprint = token_fingerprint(token)
+    claims: TokenClaims | None = None
+    incident: Incident | None = None
     try:
         claims = verified_claims(token, key, now)
         for _ in range(DECISION_ATTEMPTS):
@@ -119,7 +126,8 @@ def decide(
                 return _decided(plan, store, approvals, incident, decision, fingerprint, now)
         raise LinkRefused(Refusal.BUSY)
     except LinkRefused as refused:
-        return refused_outcome(plan, refused, fingerprint)
+        console = person_console(approvals.base_url if approvals else "", key, claims, incident)
+        return refused_outcome(plan, refused, fingerprint, console)
 
 
 def submit(
@@ -142,6 +150,13 @@ def submit(
     except LinkRefused as refused:
         return refused_outcome(plan, refused, fingerprint)
     return decide(token, form, request.meta, plan, store, key, now, approvals, publish_queue)
+
+
+def person_console(base_url: str, key: bytes, claims: TokenClaims | None, incident: Incident | None) -> str | None:
+    """The console link of a verified approval link's person, once its incident was read; None before that."""
+    if claims is None or incident is None:
+        return None
+    return console_url(base_url, key, incident.id, claims.recipient, incident.opened_at)
 
 
 def _decided(

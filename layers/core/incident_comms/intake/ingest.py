@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from incident_comms.alarms import Alarm, AlarmState
@@ -184,7 +186,7 @@ def apply_alarm(
         result = store.open_or_join(incident, alarm, opening, joining, message)
         if result.applied == Applied.OPENED:
             request, error = request_approval(plan, store, approvals, incident, message, now)
-            engage_roles(plan, store, approvals.sender, incident, now)
+            engage_roles(plan, store, approvals.sender, incident, now, partial(approvals.console_link, incident))
             opened = AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, incident.id)
             return replace(opened, approval_request=request, notification_error=error)
     outcome = AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, result.incident_id)
@@ -195,11 +197,19 @@ def apply_alarm(
     return outcome
 
 
-def engage_roles(plan: Plan, store: IncidentStore, sender: EmailSender, incident: Incident, now: datetime) -> None:
+def engage_roles(
+    plan: Plan,
+    store: IncidentStore,
+    sender: EmailSender,
+    incident: Incident,
+    now: datetime,
+    console_link: Callable[[str], str] | None = None,
+) -> None:
     """Tell every person of the roles the plan engages for the severity that the incident opened, and what is
-    theirs to do. Each refusal is a ``notification_failed`` entry; who was reached is a ``roles_engaged`` one."""
+    theirs to do, with their own console link (``console_link``: address -> link). Each refusal is a
+    ``notification_failed`` entry; who was reached is a ``roles_engaged`` one."""
     try:
-        emails = engagement_emails(plan, incident, now)
+        emails = engagement_emails(plan, incident, now, console_link)
     except Exception as error:  # noqa: BLE001 - a plan that cannot be rendered must not hide the incident
         reason = error_text(error)
         store.add_timeline_entry(notification_failed(incident.id, now, "engagement", "Engagement emails", reason))

@@ -7,7 +7,6 @@ resolution deletes the incident's schedules and arms the postmortem reminder; a 
 
 - ``transitions``  alarm changes, timers and the console's operations (``IncidentLifecycle``: move, change the
                    severity, close, change the facts and tell customers)
-- ``manual``       a responder's move from the approval page (the cause it gives, per locale, becomes a fact)
 - ``facts``        a responder sets or corrects the facts customers are told (``change_facts``)
 - ``actions``      "what we did", one sentence per locale from the timeline's structured steps
 - ``prompter``     the update prompter: a holding update drafted, a reminder, an escalation

@@ -35,6 +35,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "review": "Revisar y aprobar",
         "edit": "Corregir",
         "reject": "Rechazar",
+        "console": "Su consola del incidente (ver todo y cambiar fase, severidad o datos)",
         "links_note": "Los enlaces son personales, sirven una sola vez y caducan el {expires}. "
         "Abrirlos no aprueba nada: la decisión se toma con un botón en la página.",
         "review_unconfigured": "No hay URL de aprobaciones configurada (APPROVALS_BASE_URL); "
@@ -103,6 +104,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "review": "Review and approve",
         "edit": "Edit",
         "reject": "Reject",
+        "console": "Your incident console (see everything; change the phase, severity or facts)",
         "links_note": "These links are yours alone, work once and expire on {expires}. "
         "Opening one approves nothing: you decide with a button on the page.",
         "review_unconfigured": "No approvals URL is configured (APPROVALS_BASE_URL); the pages are at these paths:",

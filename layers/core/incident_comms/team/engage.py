@@ -9,6 +9,7 @@ Alarm names come from monitoring and are untrusted: one line, truncated, and aut
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "opened": "incidente abierto",
         "you_are": "usted es",
         "and": "y",
+        "console": "Su consola del incidente (ver todo y cambiar fase, severidad o datos)",
         "engage_intro": "Se ha abierto un incidente y el plan de comunicación de incidentes le convoca. "
         "Esto es lo que el plan espera de usted y quién más está en ello.",
         "incident": "Incidente",
@@ -66,6 +68,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "opened": "incident opened",
         "you_are": "you are",
         "and": "and",
+        "console": "Your incident console (see everything; change the phase, severity or facts)",
         "engage_intro": "An incident has opened and the incident communication plan calls you in. "
         "This is what the plan expects of you and who else is on it.",
         "incident": "Incident",
@@ -138,12 +141,15 @@ def holders(plan: Plan, role_ids: list[str]) -> list[Holder]:
     return list(found.values())
 
 
-def engagement_emails(plan: Plan, incident: Incident, now: datetime) -> list[Email]:
+def engagement_emails(
+    plan: Plan, incident: Incident, now: datetime, console_link: Callable[[str], str] | None = None
+) -> list[Email]:
     """One email per person of every role the plan engages for the incident's severity (none if it engages none).
 
     Sent when an incident opens, so nobody has to be phoned to learn they are on it: the incident facts and
     alarms, the person's own roles and what each asks of them, who else is engaged (name and @mention), and
-    who must approve what customers are told.
+    who must approve what customers are told; with ``console_link`` (address -> link), the person's own incident
+    console link.
     """
     role_ids = engaged_role_ids(plan, incident.severity_id)
     if not role_ids:
@@ -175,6 +181,7 @@ def engagement_emails(plan: Plan, incident: Incident, now: datetime) -> list[Ema
             "person": _person(holder.person),
             "roles": [_role_duties(plan, role) for role in holder.roles],
             "team": [_role_with_people(plan, plan.role(role_id), holder.person) for role_id in role_ids],
+            "console_link": console_link(holder.person.email) if console_link else None,
         }
         emails.append(
             Email(
