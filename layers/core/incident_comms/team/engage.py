@@ -282,7 +282,7 @@ def _incident_facts(plan: Plan, incident: Incident, now: datetime) -> dict[str, 
     return {
         "id": incident.id,
         "component": _name(plan, component.name),
-        "impact": _name(plan, component.impact),
+        "impact": incident.facts.impact.get(locale) or _name(plan, component.impact),
         "severity": incident.severity_id,
         "severity_name": _name(plan, plan.severity(incident.severity_id).name),
         "opened_at": format_datetime(incident.opened_at, zone, locale),
