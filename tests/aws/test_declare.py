@@ -93,7 +93,7 @@ def test_a_refused_declaration_writes_and_sends_nothing(plan: Any, store: Any) -
             declaration(impact={"es": IMPACT["es"]}), plan, store, ApprovalRequests(sender, lambda: KEY), OPENED
         )
 
-    assert refused.value.problems == ["impact: say it in every locale (missing: en)"]
+    assert [str(problem) for problem in refused.value.problems] == ["impact: say it in every locale (missing: en)"]
     assert store.list_incidents() == [] and sender.sent == []
 
 

@@ -46,7 +46,7 @@ def test_a_declaration_the_plan_allows_has_no_problem(plan: Plan) -> None:
 def test_each_problem_is_named(plan: Plan, changes: dict[str, Any], problem: str) -> None:
     problems = declaration_problems(plan, declaration(**changes))
 
-    assert any(found.startswith(problem) for found in problems), problems
+    assert any(str(found).startswith(problem) for found in problems), problems
 
 
 def test_every_problem_is_named_at_once(plan: Plan) -> None:

@@ -58,11 +58,11 @@ class Declaration:
 
 
 class DeclarationRefused(BadInput):
-    """A declaration that cannot be acted on; ``problems`` says each, in words safe to show the declarer."""
+    """A declaration that cannot be acted on; ``problems`` names each (``str()`` of one says it in English)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("; ".join(problems))
+        super().__init__("; ".join(str(problem) for problem in problems))
 
 
 class IncidentAlreadyOpen(Exception):
@@ -84,35 +84,80 @@ class Declared:
     notification_error: str | None = None
 
 
-def declaration_problems(plan: Plan, declaration: Declaration) -> list[str]:
+class ProblemCode(StrEnum):
+    """What can be wrong with a declaration: logged as is, shown in the declarer's words (``declare_texts``)."""
+
+    UNKNOWN_COMPONENT = "unknown_component"
+    UNKNOWN_SEVERITY = "unknown_severity"
+    UNKNOWN_LOCALE = "unknown_locale"
+    TOO_LONG = "too_long"
+    MISSING_LOCALES = "missing_locales"
+    """The impact is not told in every plan locale."""
+    PARTIAL_LOCALES = "partial_locales"
+    """A customer action told in some plan locales but not all: drafts in the others would leave it out."""
+    NO_DECLARER = "no_declarer"
+
+
+PROBLEM_WORDS: dict[ProblemCode, str] = {
+    ProblemCode.UNKNOWN_COMPONENT: "{field}: {value} is not one of {choices}",
+    ProblemCode.UNKNOWN_SEVERITY: "{field}: {value} is not one of {choices}",
+    ProblemCode.UNKNOWN_LOCALE: "{field}: {value} is not a plan locale",
+    ProblemCode.TOO_LONG: "{field} ({value}) is longer than {max} characters",
+    ProblemCode.MISSING_LOCALES: "{field}: say it in every locale (missing: {value})",
+    ProblemCode.PARTIAL_LOCALES: "{field}: say it in every locale or in none (missing: {value})",
+    ProblemCode.NO_DECLARER: "who declares is unknown",
+}
+"""Each problem in English, for the API, the CLI and the logs; the page words them in the team's language."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a declaration: which field, what is wrong, and the value or locales concerned."""
+
+    code: ProblemCode
+    field: str
+    value: str = ""
+    choices: tuple[str, ...] = ()
+
+    def words(self, template: str, field: str | None = None) -> str:
+        """The problem said with ``template`` (placeholders ``field``, ``value``, ``choices``, ``max``)."""
+        return template.format(
+            field=field or self.field, value=self.value, choices=", ".join(self.choices), max=MAX_FACT_CHARS
+        )
+
+    def __str__(self) -> str:
+        return self.words(PROBLEM_WORDS[self.code])
+
+
+def declaration_problems(plan: Plan, declaration: Declaration) -> list[Problem]:
     """Everything wrong with ``declaration`` against ``plan`` (empty when it can be declared)."""
-    problems: list[str] = []
-    components = [component.id for component in plan.definition.components]
-    severities = [severity.id for severity in plan.definition.severities]
+    problems: list[Problem] = []
+    components = tuple(component.id for component in plan.definition.components)
+    severities = tuple(severity.id for severity in plan.definition.severities)
     if declaration.component not in components:
-        problems.append(f"component: {_shown(declaration.component)} is not one of {', '.join(components)}")
+        problems.append(Problem(ProblemCode.UNKNOWN_COMPONENT, "component", _shown(declaration.component), components))
     if declaration.severity not in severities:
-        problems.append(f"severity: {_shown(declaration.severity)} is not one of {', '.join(severities)}")
+        problems.append(Problem(ProblemCode.UNKNOWN_SEVERITY, "severity", _shown(declaration.severity), severities))
     problems += _text_problems(plan, "impact", declaration.impact, required=True)
     problems += _text_problems(plan, "customer_action", declaration.customer_action, required=False)
     if not declaration.by.strip():
-        problems.append("who declares is unknown")
+        problems.append(Problem(ProblemCode.NO_DECLARER, "by"))
     return problems
 
 
-def _text_problems(plan: Plan, name: str, texts: Mapping[str, str], *, required: bool) -> list[str]:
+def _text_problems(plan: Plan, name: str, texts: Mapping[str, str], *, required: bool) -> list[Problem]:
     locales = plan.definition.locales
-    problems = [f"{name}: {_shown(locale)} is not a plan locale" for locale in texts if locale not in locales]
+    problems = [Problem(ProblemCode.UNKNOWN_LOCALE, name, _shown(locale)) for locale in texts if locale not in locales]
     problems += [
-        f"{name} ({locale}) is longer than {MAX_FACT_CHARS} characters"
+        Problem(ProblemCode.TOO_LONG, name, locale)
         for locale in locales
         if len(texts.get(locale, "").strip()) > MAX_FACT_CHARS
     ]
     told = [locale for locale in locales if texts.get(locale, "").strip()]
     missing = [locale for locale in locales if locale not in told]
     if missing and (required or told):
-        rule = "say it in every locale" if required else "say it in every locale or in none"
-        problems.append(f"{name}: {rule} (missing: {', '.join(missing)})")
+        code = ProblemCode.MISSING_LOCALES if required else ProblemCode.PARTIAL_LOCALES
+        problems.append(Problem(code, name, ", ".join(missing)))
     return problems
 
 
@@ -126,8 +171,8 @@ def declared_facts(plan: Plan, declaration: Declaration) -> IncidentFacts:
     changes = {"impact": dict(declaration.impact), "customer_action": dict(declaration.customer_action)}
     try:
         return set_facts(IncidentFacts(), changes, plan)
-    except FactsError as error:
-        raise DeclarationRefused(error.problems) from None
+    except FactsError as error:  # declaration_problems checks all of it first: a bug if it happens
+        raise RuntimeError(f"declared facts refused: {error}") from error
 
 
 def declare_incident(
@@ -157,3 +202,10 @@ def declare_incident(
     first = message.model_copy(update={"sequence": 1})
     request, error = start_pipeline(plan, store, approvals, stored, first, now)
     return Declared(stored, first, request, error)
+
+
+def may_declare(plan: Plan, address: str) -> bool:
+    """Whether ``address`` is a person of a role the plan's ``declare`` names. Asked on every use of a declare link,
+    so a person taken out of those roles loses the right at once, whatever links they still hold."""
+    wanted = address.lower()
+    return any(person.email.lower() == wanted for role_id in plan.roles.declare for person in plan.role(role_id).people)
