@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from incident_comms.cli.common import load_plan_or_refuse, plan_dir, read_input
+from incident_comms.cli.declare import add_declare_command
 from incident_comms.cli.lint import add_lint_command
 from incident_comms.cli.subscribers import add_subscribers_command
 from incident_comms.errors import BadInput, PlanError
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_subscribers_command(commands)
     add_lint_command(commands)
+    add_declare_command(commands)
 
     local = commands.add_parser("local", help="run the whole system on this machine over an embedded AWS")
     local.add_argument("--port", type=int, default=8377, help="HTTP port on 127.0.0.1 (0: any free port)")
@@ -155,7 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (0 ok, 1 findings/invalid plan, 2 bad input)."""
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra and not getattr(args, "locale_flags", False):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.extra = extra
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except BadInput as error:
