@@ -62,3 +62,21 @@ def test_the_facts_are_the_declared_texts_trimmed(plan: Plan) -> None:
 
     assert facts.impact == IMPACT
     assert facts.customer_action == {"es": "Reintente en unos minutos.", "en": "Try again in a few minutes."}
+
+
+@pytest.mark.parametrize(
+    ("path", "configured", "expected"),
+    [
+        ("/declare/abc", "", "https://api.example"),
+        ("/prod/declare/abc", "", "https://api.example/prod"),
+        ("/incidents", "", "https://api.example"),
+        ("/declare/abc", "https://approvals.example", "https://approvals.example"),
+    ],
+)
+def test_links_point_where_the_api_answers(path: str, configured: str, expected: str) -> None:
+    from incident_comms.intake.declare_pages import base_url_of
+    from incident_comms.web import HttpRequest
+
+    request = HttpRequest(headers={"host": "api.example"}, domain_name="api.example", raw_path=path)
+
+    assert base_url_of(request, configured) == expected
