@@ -88,6 +88,10 @@ APPROVAL_TIMEOUTS = (
 )
 
 
+FIRST_DRAFT_ONLY = {"DeclareFunction"}
+"""Functions that draft only an incident's first message: it supersedes nothing, so they delete no timeout."""
+
+
 def test_every_function_that_drafts_may_delete_the_approval_timeouts_its_drafts_supersede(
     template: dict[str, Any],
 ) -> None:
@@ -95,7 +99,7 @@ def test_every_function_that_drafts_may_delete_the_approval_timeouts_its_drafts_
         logical_id
         for logical_id, properties in functions(template).items()
         if "APPROVAL_TIMEOUT_FUNCTION_ARN" in properties.get("Environment", {}).get("Variables", {})
-    }
+    } - FIRST_DRAFT_ONLY
     deleting = {
         logical_id
         for logical_id, statement in _statements(template)
@@ -114,3 +118,18 @@ def test_ingest_may_make_the_transactional_writes_it_makes(template: dict[str, A
         for action in statement["Action"]
     }
     assert needed in actions
+
+
+def test_declaring_from_a_program_takes_iam_and_the_declare_page_takes_its_signed_link(
+    template: dict[str, Any],
+) -> None:
+    events = functions(template)["DeclareFunction"]["Events"]
+    routes = {
+        (event["Properties"]["Method"], event["Properties"]["Path"]): event["Properties"] for event in events.values()
+    }
+
+    assert routes[("POST", "/incidents")]["Auth"] == {"Authorizer": "AWS_IAM"}
+    assert {("GET", "/declare/{token}"), ("HEAD", "/declare/{token}"), ("POST", "/declare/{token}")} < set(routes)
+    assert not any("Auth" in properties for key, properties in routes.items() if key[1] != "/incidents")
+    api = template["Resources"]["ApprovalsApi"]["Properties"]
+    assert api["Auth"] == {"EnableIamAuthorizer": True} and "DefaultAuthorizer" not in api["Auth"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,71 @@ def no_sender_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SENDER_ADDRESS", raising=False)
 
 
+APPROVALS_URL = "https://approvals.nubeteca.example"
+BEFORE_ANY_RUN = datetime(2026, 1, 1, tzinfo=UTC)
+"""Links are issued when sent (the command's clock) and live 400 days: any earlier instant verifies them."""
+DECLARERS = {
+    "lucia.navarro@nubeteca.example",
+    "andres.pineda@nubeteca.example",
+    "marta.ibanez@nubeteca.example",
+    "jorge.salas@nubeteca.example",
+}
+
+
 @pytest.fixture
-def ses(aws: None) -> Any:
+def ses(approval_key_secret: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """SES on moto, with the approval key secret and approvals URL the declare links are made from."""
     import boto3
 
+    monkeypatch.setenv("APPROVAL_KEY_SECRET_ARN", approval_key_secret)
+    monkeypatch.setenv("APPROVALS_BASE_URL", APPROVALS_URL)
     return boto3.client("sesv2")
+
+
+def test_each_declarer_gets_a_personal_declare_link_that_verifies(ses: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    from incident_comms.local.outbox import sent_emails
+    from incident_comms.team.console_links import ConsoleScope, verify_console_token
+    from tests.conftest import APPROVAL_KEY
+
+    ses.create_email_identity(EmailIdentity=SENDER)
+
+    assert main(["plan", "announce", "--plan", PLAN_DIR, "--sender", SENDER]) == 0, capsys.readouterr().err
+
+    linked = {}
+    for email in sent_emails("eu-west-1"):
+        tokens = re.findall(re.escape(APPROVALS_URL) + r"/declare/([A-Za-z0-9_.%-]+)", email["text"])
+        if tokens:
+            (token,) = set(tokens)
+            (linked[email["to"][0]],) = [token]
+    assert set(linked) == DECLARERS
+    for address, token in linked.items():
+        claims = verify_console_token(token, APPROVAL_KEY.encode(), BEFORE_ANY_RUN, ConsoleScope.DECLARE)
+        assert claims.recipient == address
+
+
+def test_dry_run_without_the_key_shows_where_each_declare_link_goes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("APPROVAL_KEY_SECRET_ARN", raising=False)
+    monkeypatch.delenv("APPROVALS_BASE_URL", raising=False)
+
+    assert main(["plan", "announce", "--plan", PLAN_DIR, "--dry-run", "--approvals-url", APPROVALS_URL]) == 0
+
+    lines = json_lines(capsys.readouterr().out)
+    with_link = {line["to"][0] for line in lines if f"{APPROVALS_URL}/declare/<personal declare link" in line["text"]}
+    assert with_link == DECLARERS
+
+
+def test_sending_without_the_key_for_the_declare_links_is_bad_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("APPROVAL_KEY_SECRET_ARN", raising=False)
+
+    code = main(["plan", "announce", "--plan", PLAN_DIR, "--sender", SENDER, "--approvals-url", APPROVALS_URL])
+
+    assert "--approval-key-secret" in assert_bad_input(code, capsys)
 
 
 def test_dry_run_prints_one_json_line_per_person_and_sends_nothing(

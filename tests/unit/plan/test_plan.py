@@ -217,6 +217,16 @@ def test_roles_cross_references(edit_plan: Edit, plan_copy: Path) -> None:
     assert "roles.yaml: customer_contact: give an email, url or phone customers can use" in problems
 
 
+def test_declare_names_only_known_roles(edit_plan: Edit, plan_copy: Path) -> None:
+    edit_plan("roles.yaml", lambda data: data["declare"].append("visitor"))
+
+    assert problems_of(plan_copy) == ["roles.yaml: declare[2]: unknown role 'visitor'"]
+
+
+def test_the_repo_plan_lets_the_commander_and_the_communications_lead_declare(plan: Plan) -> None:
+    assert plan.roles.declare == ["incident_commander", "communications_lead"]
+
+
 def test_unknown_check_ids(edit_plan: Edit, plan_copy: Path) -> None:
     def change(data: dict[str, Any]) -> None:
         data["values"][0]["checks"].append("be-nice")

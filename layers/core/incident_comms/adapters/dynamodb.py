@@ -129,22 +129,7 @@ class DynamoIncidentStore(DynamoIncidentReads):
             message = message.model_copy(update={"sequence": 1})
             candidate = candidate.model_copy(update={"message_sequence": 1})
         for _ in range(_JOIN_ATTEMPTS):
-            items = [
-                self._event_put(alarm, candidate.id, now_epoch),
-                self._put({**lock_key(candidate.component_id), "incident_id": string_attr(candidate.id)}),
-                self._put(
-                    model_attrs(
-                        candidate,
-                        pk=f"INCIDENT#{candidate.id}",
-                        sk="META",
-                        gsi1pk="INCIDENTS",
-                        gsi1sk=f"{candidate.opened_at.isoformat()}#{candidate.id}",
-                    )
-                ),
-                *(self._entry_put(entry, order) for order, entry in enumerate(opening)),
-            ]
-            if message is not None:
-                items.append(self._message_put(message))
+            items = [self._event_put(alarm, candidate.id, now_epoch), *self._opening_items(candidate, opening, message)]
             reasons = self._transact(items)
             if reasons is None:
                 return StoreResult(Applied.OPENED, candidate.id)
@@ -158,6 +143,41 @@ class DynamoIncidentStore(DynamoIncidentReads):
             if result is not None:
                 return result
         raise RuntimeError(f"could not open or join an incident for {candidate.component_id} under contention")
+
+    def _opening_items(
+        self, candidate: Incident, opening: list[TimelineEntry], message: Message | None
+    ) -> list[TransactWriteItemTypeDef]:
+        """What opening an incident writes: the component lock (first, so its failure says "already open"), the
+        incident, its opening entries and first message, every one a create that fails if it exists."""
+        items = [
+            self._put({**lock_key(candidate.component_id), "incident_id": string_attr(candidate.id)}),
+            self._put(
+                model_attrs(
+                    candidate,
+                    pk=f"INCIDENT#{candidate.id}",
+                    sk="META",
+                    gsi1pk="INCIDENTS",
+                    gsi1sk=f"{candidate.opened_at.isoformat()}#{candidate.id}",
+                )
+            ),
+            *(self._entry_put(entry, order) for order, entry in enumerate(opening)),
+        ]
+        if message is not None:
+            items.append(self._message_put(message))
+        return items
+
+    def open_declared(self, candidate: Incident, opening: list[TimelineEntry], message: Message) -> StoreResult:
+        message = message.model_copy(update={"sequence": 1})
+        candidate = candidate.model_copy(update={"message_sequence": 1})
+        reasons: list[str] = []
+        for _ in range(_JOIN_ATTEMPTS):
+            reasons = self._transact(self._opening_items(candidate, opening, message)) or []
+            if not reasons:
+                return StoreResult(Applied.OPENED, candidate.id)
+            open_id = self.open_incident_id(candidate.component_id)
+            if open_id is not None:
+                return StoreResult(Applied.ALREADY_OPEN, open_id)
+        raise RuntimeError(f"declared incident on {candidate.component_id} not opened: {', '.join(reasons)}")
 
     def record_alarm_state(self, component_id: str, alarm: Alarm, entry: TimelineEntry) -> StoreResult:
         for _ in range(_JOIN_ATTEMPTS):

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from incident_comms.cli.common import load_plan_or_refuse, plan_dir, read_input
+from incident_comms.cli.declare import add_declare_command
 from incident_comms.cli.lint import add_lint_command
 from incident_comms.cli.subscribers import add_subscribers_command
 from incident_comms.errors import BadInput, PlanError
 from incident_comms.lint.plan_texts import load_checked_plan
 
 if TYPE_CHECKING:
+    from incident_comms.plan.models import Plan
     from incident_comms.team.emails import EmailSender
 
 _EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -57,12 +59,13 @@ def _plan_render(args: argparse.Namespace) -> int:
 def _plan_announce(args: argparse.Namespace) -> int:
     from incident_comms.team.engage import announcement_emails
 
+    plan = load_plan_or_refuse(args)
     if args.dry_run:
-        for email in announcement_emails(load_plan_or_refuse(args)):
+        for email in announcement_emails(plan, _declare_links(args, plan, dry_run=True)):
             print(json.dumps({"to": email.to, "subject": email.subject, "text": email.text}, ensure_ascii=False))
         return 0
     sender = _sender_address(args)
-    emails = announcement_emails(load_plan_or_refuse(args))
+    emails = announcement_emails(plan, _declare_links(args, plan, dry_run=False))
     email_sender = _ses_sender(sender)
     failed = 0
     for email in emails:
@@ -74,6 +77,37 @@ def _plan_announce(args: argparse.Namespace) -> int:
             outcome["error"] = _one_line(f"{type(error).__name__}: {error}")
         print(json.dumps(outcome, ensure_ascii=False), flush=True)
     return 1 if failed else 0
+
+
+DECLARE_LINK_PLACEHOLDER = "<personal declare link: made when sent>"
+
+
+def _declare_links(args: argparse.Namespace, plan: Plan, *, dry_run: bool) -> Callable[[str], str] | None:
+    """How each declarer's personal link is made: signed with the approval key (read from its secret, the one the
+    stack's functions use) for the approvals API's base URL. A dry run without the secret shows a placeholder, so it
+    runs with no AWS at all; a real send without them is bad input (the links would not work)."""
+    if not plan.roles.declare:
+        return None
+    base = (args.approvals_url or os.environ.get("APPROVALS_BASE_URL") or "").strip()
+    secret = (args.approval_key_secret or os.environ.get("APPROVAL_KEY_SECRET_ARN") or "").strip()
+    if dry_run and not secret:
+        return lambda _address: f"{base.rstrip('/') or '<approvals API URL>'}/declare/{DECLARE_LINK_PLACEHOLDER}"
+    if not base or not secret:
+        raise BadInput(
+            "the declare links need --approvals-url URL and --approval-key-secret ARN "
+            "(or APPROVALS_BASE_URL and APPROVAL_KEY_SECRET_ARN); use --dry-run to preview"
+        )
+    from incident_comms.clock import SystemClock
+    from incident_comms.composition import Services, Settings
+    from incident_comms.team.console_links import declare_url
+
+    services = Services(Settings(table_name="", plan_dir=plan_dir(args), approval_key_secret=secret))
+    try:
+        key = services.approval_key
+    except Exception as error:
+        raise BadInput(f"cannot read the approval key from {secret}: {_one_line(str(error))}") from error
+    issued_at = SystemClock().now()
+    return lambda address: declare_url(base, key, address, issued_at)
 
 
 def _sender_address(args: argparse.Namespace) -> str:
@@ -132,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     announce.add_argument("--plan", help="plan folder (default: $INCIDENT_COMMS_PLAN_DIR or ./plan)")
     announce.add_argument("--dry-run", action="store_true", help="print the emails as JSON lines; send nothing")
     announce.add_argument("--sender", help="From address, verified in SES (default: $SENDER_ADDRESS)")
+    announce.add_argument("--approvals-url", help="approvals API base URL for declare links ($APPROVALS_BASE_URL)")
+    announce.add_argument(
+        "--approval-key-secret", help="the approval key secret that signs declare links ($APPROVAL_KEY_SECRET_ARN)"
+    )
     announce.set_defaults(run=_plan_announce)
 
     classify = commands.add_parser("classify", help="classify an inbound alarm payload against the plan")
@@ -141,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_subscribers_command(commands)
     add_lint_command(commands)
+    add_declare_command(commands)
 
     local = commands.add_parser("local", help="run the whole system on this machine over an embedded AWS")
     local.add_argument("--port", type=int, default=8377, help="HTTP port on 127.0.0.1 (0: any free port)")
@@ -155,7 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (0 ok, 1 findings/invalid plan, 2 bad input)."""
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra and not getattr(args, "locale_flags", False):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.extra = extra
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except BadInput as error:

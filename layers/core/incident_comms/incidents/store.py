@@ -18,6 +18,8 @@ class Applied(StrEnum):
     RECORDED = "recorded"
     DUPLICATE = "duplicate"
     NO_OPEN_INCIDENT = "no_open_incident"
+    ALREADY_OPEN = "already_open"
+    """A declaration on a component that has an open incident: nothing written (``incident_id`` names that one)."""
 
 
 class DecisionSaved(StrEnum):
@@ -60,6 +62,13 @@ class IncidentStore(Protocol):
         """Open ``candidate`` (with its timeline and first message, sequence 1) unless the component already has an
         open incident, in which case the alarm joins that one with ``joining`` on its timeline (``incident_id`` in
         the entry is replaced). A redelivered alarm event changes nothing and answers DUPLICATE."""
+        ...
+
+    def open_declared(self, candidate: Incident, opening: list[TimelineEntry], message: Message) -> StoreResult:
+        """Open ``candidate`` (a person's declaration: no alarm) with its timeline and first message (sequence 1),
+        only while its component has no open incident: OPENED, else ALREADY_OPEN naming the open one and nothing
+        written. The component lock is the one :meth:`open_or_join` takes, so a declaration racing another, or an
+        alarm, opens one incident."""
         ...
 
     def record_alarm_state(self, component_id: str, alarm: Alarm, entry: TimelineEntry) -> StoreResult:

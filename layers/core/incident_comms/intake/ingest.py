@@ -14,6 +14,7 @@ from incident_comms.cadence.due import audience_dues, next_update_due, promise_a
 from incident_comms.clock import Clock
 from incident_comms.drafting.render import MessageFacts, render_drafts
 from incident_comms.errors import BadInput
+from incident_comms.incidents.facts import IncidentFacts, draft_values
 from incident_comms.incidents.machine_models import LifecycleState, Outcome
 from incident_comms.incidents.models import (
     AlarmSnapshot,
@@ -146,36 +147,18 @@ def apply_alarm(
         )
         result = store.record_alarm_state(component, alarm, entry)
     else:
-        incident = Incident(
-            id=new_incident_id(now),
-            component_id=component,
-            severity_id=severity,
-            opened_at=now,
-            updated_at=now,
+        incident = new_incident(
+            component,
+            severity,
+            now,
             impact_started_at=min(alarm.changed_at, now),
             alarms={alarm.id: AlarmSnapshot.of(alarm)},
             rule_id=classification.rule,
         )
-        incident = incident.model_copy(
-            update={"lifecycle": LifecycleState.of_incident(incident).model_dump(mode="json")}
-        )
         message = first_message(incident, alarm, plan)
-        opening = [
-            TimelineEntry(
-                incident_id=incident.id,
-                at=now,
-                kind=TimelineKind.OPENED,
-                text=f"{severity} incident opened on {component} by alarm {alarm.name} (rule {classification.rule})",
-                data={"alarm_id": alarm.id, "rule": classification.rule, "changed_at": alarm.changed_at.isoformat()},
-            ),
-            TimelineEntry(
-                incident_id=incident.id,
-                at=now,
-                kind=TimelineKind.DRAFT_CREATED,
-                text=f"Investigating message drafted for {len(message.drafts)} channels, awaiting approval",
-                data={"message_id": message.id, "approvers": message.approvers},
-            ),
-        ]
+        why = f"{severity} incident opened on {component} by alarm {alarm.name} (rule {classification.rule})"
+        data = {"alarm_id": alarm.id, "rule": classification.rule, "changed_at": alarm.changed_at.isoformat()}
+        opening = opening_entries(incident, message, why, data)
         joining = TimelineEntry(
             incident_id="",
             at=now,
@@ -185,8 +168,7 @@ def apply_alarm(
         )
         result = store.open_or_join(incident, alarm, opening, joining, message)
         if result.applied == Applied.OPENED:
-            request, error = request_approval(plan, store, approvals, incident, message, now)
-            engage_roles(plan, store, approvals.sender, incident, now, partial(approvals.console_link, incident))
+            request, error = start_pipeline(plan, store, approvals, incident, message, now)
             opened = AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, incident.id)
             return replace(opened, approval_request=request, notification_error=error)
     outcome = AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, result.incident_id)
@@ -195,6 +177,56 @@ def apply_alarm(
         state = step.outcome.value if step.outcome else "failed"
         return replace(outcome, lifecycle=state, lifecycle_reason=step.reason)
     return outcome
+
+
+def new_incident(
+    component_id: str,
+    severity_id: str,
+    now: datetime,
+    *,
+    impact_started_at: datetime,
+    alarms: dict[str, AlarmSnapshot] | None = None,
+    rule_id: str | None = None,
+    facts: IncidentFacts | None = None,
+) -> Incident:
+    """A candidate incident opening ``now``, with the state machine's state of it: what an alarm and a person's
+    declaration both hand to the store, so both run the same state machine from the start."""
+    incident = Incident(
+        id=new_incident_id(now),
+        component_id=component_id,
+        severity_id=severity_id,
+        opened_at=now,
+        updated_at=now,
+        impact_started_at=impact_started_at,
+        alarms=alarms or {},
+        rule_id=rule_id,
+        facts=facts or IncidentFacts(),
+    )
+    return incident.model_copy(update={"lifecycle": LifecycleState.of_incident(incident).model_dump(mode="json")})
+
+
+def opening_entries(incident: Incident, message: Message, opened: str, data: dict[str, Any]) -> list[TimelineEntry]:
+    """The timeline an incident opens with: why it opened (``opened``, ``data``), then its first draft."""
+    return [
+        TimelineEntry(incident_id=incident.id, at=incident.opened_at, kind=TimelineKind.OPENED, text=opened, data=data),
+        TimelineEntry(
+            incident_id=incident.id,
+            at=incident.opened_at,
+            kind=TimelineKind.DRAFT_CREATED,
+            text=f"Investigating message drafted for {len(message.drafts)} channels, awaiting approval",
+            data={"message_id": message.id, "approvers": message.approvers},
+        ),
+    ]
+
+
+def start_pipeline(
+    plan: Plan, store: IncidentStore, approvals: ApprovalRequests, incident: Incident, message: Message, now: datetime
+) -> tuple[ApprovalRequest, str | None]:
+    """What follows the store's OPENED, whoever opened the incident: the approval requests of the first draft (with
+    its approval timeout) and the engagement emails. Answers the approval request's outcome and first error."""
+    request, error = request_approval(plan, store, approvals, incident, message, now)
+    engage_roles(plan, store, approvals.sender, incident, now, partial(approvals.console_link, incident))
+    return request, error
 
 
 def engage_roles(
@@ -238,8 +270,12 @@ def engage_roles(
         )
 
 
-def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:
-    """The ``investigating`` draft for every channel the plan names for the severity: said early, never guessed."""
+def first_message(incident: Incident, alarm: Alarm | None, plan: Plan) -> Message:
+    """The ``investigating`` draft for every channel the plan names for the severity: said early, never guessed.
+
+    Written from the incident's facts like every later draft (a declared incident's impact and customer action;
+    none yet for an alarm's, whose impact reads the plan's component), plus the opening ``alarm`` when there is one
+    (internal audiences see it)."""
     audiences = promise_audiences(plan, incident.severity_id)
     severity = plan.severity(incident.severity_id)
     promise = next_update_due(severity, audiences, incident.opened_at) if audiences else None
@@ -251,7 +287,8 @@ def first_message(incident: Incident, alarm: Alarm, plan: Plan) -> Message:
         now=incident.opened_at,
         next_update_at=promise.due_at if promise else None,
         next_update_by_audience=audience_dues(severity, audiences, incident.opened_at) if promise else {},
-        alarms=[alarm],
+        alarms=[alarm] if alarm is not None else [],
+        **draft_values(incident.facts, told_cause=False),
     )
     return Message(
         id=new_message_id(Phase.INVESTIGATING),

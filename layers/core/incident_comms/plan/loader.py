@@ -292,6 +292,7 @@ def _check_roles(roles: Roles, definition: IncidentDefinition) -> list[str]:
             problems.append(f"{name}: engage.{severity_id}: unknown severity '{severity_id}'")
         problems += unknown_roles(f"engage.{severity_id}", engaged)
     problems += unknown_roles("escalation.roles", roles.escalation.roles)
+    problems += unknown_roles("declare", roles.declare)
     contact = roles.customer_contact
     if contact.role not in known_roles:
         problems.append(f"{name}: customer_contact.role: unknown role '{contact.role}'")

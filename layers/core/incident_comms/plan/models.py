@@ -167,6 +167,10 @@ class Roles(_Strict):
     roles: list[Role] = Field(min_length=1)
     approvals: list[ApprovalRule] = Field(min_length=1)
     engage: dict[Identifier, list[Identifier]] = Field(description="severity id -> roles engaged when it opens")
+    declare: list[Identifier] = Field(
+        default_factory=list,
+        description="roles whose people may declare an incident by hand (``plan announce`` sends them their link)",
+    )
     escalation: Escalation
     customer_contact: CustomerContact
 

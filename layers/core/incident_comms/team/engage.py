@@ -63,6 +63,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "handle": "Su mención en el plan",
         "handle_none": "El plan no tiene una mención (@) para usted: pida que la añadan en roles.yaml.",
         "announce_why": "Este correo sale de roles.yaml. Si algo no es correcto, pida que se corrija el plan.",
+        "declare": "Declarar un incidente",
+        "declare_lead": "Puede declarar un incidente a mano (el aviso de un cliente, algo que vea antes que ninguna "
+        "alarma) con este enlace personal. No lo comparta: declara en su nombre.",
     },
     "en": {
         "opened": "incident opened",
@@ -103,6 +106,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "handle": "Your mention in the plan",
         "handle_none": "The plan has no mention (@) for you: ask for one to be added to roles.yaml.",
         "announce_why": "This email comes from roles.yaml. If anything is wrong, ask for the plan to be fixed.",
+        "declare": "Declare an incident",
+        "declare_lead": "You may declare an incident by hand (a customer's report, something you see before any "
+        "alarm does) with this personal link. Do not share it: it declares in your name.",
     },
 }
 
@@ -207,13 +213,16 @@ def engagement_subject(severity_id: str, component_name: str, role_names: list[s
     return truncate(one_line(prefix + truncate(one_line(component_name), room) + suffix), SUBJECT_MAX)
 
 
-def announcement_emails(plan: Plan) -> list[Email]:
+def announcement_emails(plan: Plan, declare_link: Callable[[str], str] | None = None) -> list[Email]:
     """One email per person in the roles table, telling them their part in the plan before any incident.
 
     Each names the person's roles and responsibilities, the severities that call them in, exactly which
     messages they must approve (the plan's first-match approval rules, resolved per severity and phase), whether
     late updates are escalated to them, and their @mention, so the team can check the plan is true of them.
+    A person of a role the plan's ``declare`` names also gets their personal declare link, ``declare_link(address)``
+    (signing needs the approval key, so the caller makes it; without it the section is left out).
     """
+    declaring = set(plan.roles.declare)
     locale = plan.main_locale
     texts = engage_texts(plan)
     environment = email_environment()
@@ -238,6 +247,7 @@ def announcement_emails(plan: Plan) -> list[Email]:
             if mine & set(escalation.roles)
             else texts["escalation_no"],
             "customer_contact": plan.roles.customer_contact.role in mine,
+            "declare_url": declare_link(holder.person.email) if declare_link and mine & declaring else None,
         }
         emails.append(
             Email(
@@ -289,7 +299,7 @@ def _incident_facts(plan: Plan, incident: Incident, now: datetime) -> dict[str, 
     return {
         "id": incident.id,
         "component": _name(plan, component.name),
-        "impact": _name(plan, component.impact),
+        "impact": incident.facts.impact.get(locale) or _name(plan, component.impact),
         "severity": incident.severity_id,
         "severity_name": _name(plan, plan.severity(incident.severity_id).name),
         "opened_at": format_datetime(incident.opened_at, zone, locale),
