@@ -19,6 +19,7 @@ class Field:
     value: str = ""
     checked: bool = False
     options: list[str] = field(default_factory=list)
+    lang: str = ""
 
 
 @dataclass
@@ -96,7 +97,7 @@ class _FormParser(HTMLParser):
             if a.get("type", "submit").lower() == "submit":
                 self._form.fields.append(Field(a["name"], "button", a.get("value", "")))
         elif tag == "textarea":
-            self._text = Field(a["name"], "textarea")
+            self._text = Field(a["name"], "textarea", lang=a.get("lang", ""))
             self._form.fields.append(self._text)
         elif tag == "select":
             self._select = Field(a["name"], "select")

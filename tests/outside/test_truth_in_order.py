@@ -34,7 +34,7 @@ import pytest
 from tests.e2e.conftest import RunningStack, chosen_clock, start_stack
 from tests.outside import truth
 from tests.outside.customers import Received, Subscriber, everything_received
-from tests.outside.desk import Page, Person, incident, incidents, messages_by_id, outbox, snapshot
+from tests.outside.desk import Page, Person, incident, incidents, messages_by_id, outbox, snapshot, token_claims
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stack_clock("2026-11-25T10:00:00+00:00")]
 """A Wednesday, 11:00 in Madrid: its offices are open, so every promise is the 30-minute SEV1 cadence."""
@@ -147,6 +147,35 @@ def approve(person: Person, link: str, page: Page) -> Page:
     if "reason" in form.names():
         values["reason"] = "Revisado con el equipo técnico: el texto es correcto."
     return person.post(link, form, **values)
+
+
+def newest_link(person: Person, message_id: str, action: str = "approve") -> str:
+    """Their newest ``action`` link for the message (an edit sends new links for the new version)."""
+    links = [
+        link
+        for link in person.links()
+        if "/approvals/" in link
+        and token_claims(link).get("message_id") == message_id
+        and token_claims(link).get("action") == action
+    ]
+    assert links, f"no {action} link of {message_id} for {person}"
+    return max(links, key=lambda link: int(token_claims(link).get("message_version") or 0))
+
+
+THANKS = {"es": "Gracias por su paciencia.", "en": "Thank you for your patience."}
+
+
+def save_edit(person: Person, page: Page) -> Page:
+    """Save the edit form as served, each non-empty text box with one more sentence in its own language."""
+    form = next(f for f in page.forms if "step" not in f.names() and any(x.kind == "textarea" for x in f.fields))
+    values = {}
+    for f in form.fields:
+        if f.kind == "textarea" and f.value and f.name != "reason":
+            lang = f.lang or ("en" if f.name.endswith(("-en", "_en")) else "es")
+            values[f.name] = f"{f.value.rstrip()} {THANKS.get(lang, THANKS['es'])}"
+    if "reason" in form.names():
+        values["reason"] = "Corrección de estilo del responsable de comunicación."
+    return person.post(page.url, form, **values)
 
 
 def move_phase(
@@ -311,9 +340,26 @@ def test_customers_hear_the_truth_in_order(stack: RunningStack) -> None:
     jorge_d1_edit_link = jorge.approval_link(d1, "edit")
     jorge_d1_edit_page = jorge.open(jorge_d1_edit_link)
     assert jorge_d1_edit_page.status == 200, f"Jorge's edit page of {d1}: {jorge_d1_edit_page.status}"
+    #    Marta presses approve in the same second Jorge saves an edit of it: one version reaches customers, once.
     link, page = open_approval(marta, d1)
-    approved = approve(marta, link, page)
-    assert approved.status in ACCEPTED, f"Marta approving {d1}: {approved.status} {approved.html[:300]!r}"
+    approved, edited = at_once(
+        lambda: approve(marta, link, page),
+        lambda: save_edit(jorge, jorge_d1_edit_page),
+    )
+    assert isinstance(approved, Page) and isinstance(edited, Page), (
+        f"the approve/edit race raised {approved!r} {edited!r}"
+    )
+    notes.saw(f"identified: Marta's approval {approved.status}, Jorge's edit {edited.status} at the same moment")
+    assert approved.status in (*ACCEPTED, 409) and edited.status in (*ACCEPTED, 409), (
+        f"approve/edit race on {d1}: {approved.status} {edited.status}"
+    )
+    assert approved.status in ACCEPTED or edited.status in ACCEPTED, (
+        f"neither the approval nor the edit of {d1} stood: {approved.status} {edited.status}"
+    )
+    if edited.status in ACCEPTED and messages_by_id(incident(stack, incident_id))[d1]["status"] != "approved":
+        link = newest_link(marta, d1)  # the edit sent Marta a new link for the new version
+        page = marta.open(link)
+        assert approve(marta, link, page).status in ACCEPTED, f"Marta approving Jorge's edit of {d1}"
     wait_published(stack, incident_id, d1)
 
     # 5. The promise falls due: a holding update is drafted and waits (U1). Marta opens it; meanwhile the fix is in
@@ -412,16 +458,8 @@ def test_customers_hear_the_truth_in_order(stack: RunningStack) -> None:
     assert_refused(
         approve(jorge, jorge_d1_link, jorge_d1_page), "Jorge approving the identified message after resolution"
     )
-    edit_form = next(
-        f for f in jorge_d1_edit_page.forms if "step" not in f.names() and any(x.kind == "textarea" for x in f.fields)
-    )
-    edited = {
-        f.name: f.value + " Gracias por su paciencia." for f in edit_form.fields if f.kind == "textarea" and f.value
-    }
-    if "reason" in edit_form.names():
-        edited["reason"] = "Corrección de estilo tras la resolución."
     assert_refused(
-        jorge.post(jorge_d1_edit_link, edit_form, **edited),
+        save_edit(jorge, jorge_d1_edit_page),
         "Jorge saving an edit of the identified message after resolution",
     )
     for phase in ("identified", "monitoring"):
