@@ -18,6 +18,10 @@ from tests.outside.desk import header, outbox
 PHASE_RANK = {"investigating": 0, "identified": 1, "monitoring": 2, "resolved": 3, "postmortem": 4}
 """Customers' phase order; an ``update`` belongs to its time and has no rank of its own."""
 
+MANUAL_CHANNELS = {"social-media": "es"}
+"""The plan's manual customer channels (channels.yaml, kind manual) and their locale: their approved text is emailed
+to the people who post it by hand, so that email is what customers will read."""
+
 
 @dataclass(frozen=True)
 class Subscriber:
@@ -83,6 +87,19 @@ def customer_emails(items: list[dict[str, Any]], subscribers: list[Subscriber]) 
     found: list[Received] = []
     for position, item in enumerate(items):
         if item.get("kind") != "email":
+            continue
+        manual = header(item, "X-Incident-Channel")
+        if manual and manual in MANUAL_CHANNELS:  # a text someone posts by hand to customers (social media)
+            found.append(
+                Received(
+                    stream=f"manual {manual} to {','.join(item.get('to') or [])}",
+                    channel=manual,
+                    locale=MANUAL_CHANNELS[manual],
+                    position=position,
+                    message_id=header(item, "X-Incident-Message-Id"),
+                    text=f"{item.get('subject') or ''}\n\n{item.get('text') or ''}",
+                )
+            )
             continue
         for address in item.get("to") or []:
             subscriber = by_address.get(address)
