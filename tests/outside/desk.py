@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from tests.e2e.conftest import Answer, RunningStack
 from tests.outside.forms import Form, forms_of, links_of
@@ -160,9 +161,16 @@ class Person:
         path = url.removeprefix(self.stack.url)
         return Page(url, self.stack.request(method, path, None, **{"User-Agent": f"outside-test ({self.email})"}))
 
+    def post_fields(self, url: str, fields: dict[str, str]) -> Page:
+        """Post ``fields`` to ``url`` from the page's own site (a tab whose page has changed since)."""
+        return self._send(url, urlencode(fields).encode())
+
     def post(self, page_url: str, form: Form, button: str | None = None, **values: str) -> Page:
         """Press the form's button with ``values`` filled in, as a browser on the page's own site does."""
         url, body = form.submit(page_url, button, **values)
+        return self._send(url, body)
+
+    def _send(self, url: str, body: bytes) -> Page:
         answer = self.stack.request(
             "POST",
             url.removeprefix(self.stack.url),

@@ -66,8 +66,10 @@ def test_order_and_repetition_are_per_stream() -> None:
         received("d", "es", 4, phase="monitoring"),
     ]
     assert truth.out_of_order(stream) == []
-    late = [*stream, received("e", "es", 5, phase="identified")]
-    assert len(truth.out_of_order(late)) == 1, "identified after monitoring is out of phase order"
+    relapse = [*stream, received("e", "es", 5, phase="identified")]
+    assert truth.out_of_order(relapse) == [], "identified after monitoring is a relapse, told by a newer message"
+    late = [*stream, received("e", "es", 5, phase="investigating")]
+    assert len(truth.out_of_order(late)) == 1, "investigating after monitoring is out of phase order"
     older = [*stream, received("f", "es", 2, phase="update")]
     older[-1].position = 99
     assert len(truth.out_of_order(older)) == 1, "an older sequence after a newer one"

@@ -188,8 +188,13 @@ def move_phase(
     if console is not None:
         page = person.open(console)
         assert page.status == 200, f"{step}: {person}'s console answered {page.status}"
-        form = page.form(has="action", value="phase")
-        return person.post(console, form, action="phase", phase=phase, **causes)
+        offered = [f for f in page.forms if "phase" in f.choices("action") and phase in f.choices("phase")]
+        if offered:
+            return person.post(console, offered[0], action="phase", phase=phase, **causes)
+        # The console offers no such move now (lead's addition: a resolved incident shows no phase form). Post the
+        # move as a tab opened earlier would have, so the refusal is checked on the server, not only in the page.
+        notes.saw(f"{step}: the console offers no move to {phase}; posted as from an earlier tab")
+        return person.post_fields(console, {"action": "phase", "phase": phase, "confirm": "yes", **causes})
     notes.missing_feature(step, f"no console link in {person}'s emails (spec 13); moved via the approval page instead")
     if live_link is None:
         notes.missing_feature(step, "no live approval link to move from either: move not made")
@@ -596,7 +601,11 @@ def open_incident(stack: RunningStack) -> tuple[str, str]:
 def test_the_cause_found_after_the_fix_never_reaches_customers_after_the_fix(stack: RunningStack) -> None:
     """Monitoring before identified: the fix is in before anyone wrote down the cause. When the cause comes late,
     customers who were told "fixed, monitoring" must not then be told "cause identified, working on a fix":
-    either the move back is refused, or its message never reaches them after the monitoring one."""
+    either the move back is refused, or its message never reaches them after the monitoring one.
+
+    Lead's note after the first run: the move back was accepted and published, which the product means as a relapse
+    (the fix did not hold: the machine does the same on a new ALARM while monitoring). ``truth.out_of_order`` now
+    accepts identified after monitoring as that relapse; the messages must still arrive by age, each once."""
     notes = Notes()
     marta = Person(stack, "marta.ibanez@nubeteca.example", "Marta Ibáñez (communications lead)")
     jorge = Person(stack, "jorge.salas@nubeteca.example", "Jorge Salas (communications lead)")

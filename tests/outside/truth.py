@@ -17,7 +17,11 @@ from tests.outside.customers import PHASE_RANK, Received, streams
 
 def out_of_order(received: list[Received]) -> list[str]:
     """A message older than one the same stream already showed (by sequence, a holding text just below its draft),
-    or a phase before one already shown (``update`` belongs to its time: only its sequence counts)."""
+    or a phase before one already shown (``update`` belongs to its time: only its sequence counts).
+
+    One way back is the truth, not disorder: ``identified`` after ``monitoring`` is a relapse (the fix did not hold,
+    told by a newer message), whether an alarm or a responder moved it. Changed by the lead after the first run: the
+    issue orders messages by age, and a relapse is the newer message; every other phase going back still fails."""
     problems: list[str] = []
     for name, items in streams(received).items():
         newest: Received | None = None
@@ -30,7 +34,10 @@ def out_of_order(received: list[Received]) -> list[str]:
                     newest = r
             rank = PHASE_RANK.get(r.phase or "")
             if rank is not None:
-                if furthest is not None and rank < PHASE_RANK[furthest.phase or ""]:
+                relapse = (r.phase, furthest.phase if furthest else None) == ("identified", "monitoring")
+                if relapse:
+                    furthest = r
+                elif furthest is not None and rank < PHASE_RANK[furthest.phase or ""]:
                     problems.append(f"{name}: phase {r.phase} ({r.label()}) arrived after phase {furthest.phase}")
                 if furthest is None or rank >= PHASE_RANK[furthest.phase or ""]:
                     furthest = r

@@ -39,13 +39,15 @@ class SesEmailSender:
 
 
 def to_mime(email: Email, sender: str) -> bytes:
-    """The email as RFC 5322 bytes: text first, HTML as the preferred alternative, UTF-8 throughout."""
+    """The email as RFC 5322 bytes: text first, HTML as the preferred alternative, UTF-8 throughout, every part
+    quoted-printable (7-bit on the wire: SES's raw-message rules ask for encoded non-ASCII parts, and no relay or
+    mailbox on the way may mangle an accent)."""
     message = EmailMessage(policy=SMTP.clone(max_line_length=998))
     message["From"] = sender
     message["To"] = ", ".join(email.to)
     message["Subject"] = email.subject
     for name, value in email.headers.items():
         message[name] = value
-    message.set_content(email.text, charset="utf-8")
-    message.add_alternative(email.html, subtype="html", charset="utf-8")
+    message.set_content(email.text, charset="utf-8", cte="quoted-printable")
+    message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message.as_bytes()
