@@ -257,6 +257,19 @@ def test_an_edit_is_a_new_version_and_every_older_link_is_superseded(deps: Servi
     assert table_items(deps) == before
 
 
+def test_a_rejected_draft_says_so_and_points_to_the_console(deps: Services, handler: ModuleType) -> None:
+    open_incident(deps)
+    marta, jorge = links_of(MARTA), links_of(JORGE)
+    rejected = {"decision": "reject", "confirm": "yes", "reason": "El impacto no es ese."}
+    assert post(handler, marta["reject"], rejected)["statusCode"] == 200
+
+    looked = call(handler, http_event("GET", jorge["approve"]))
+
+    assert looked["statusCode"] == 409
+    assert "Este borrador se rechazó" in looked["body"] and "ya se aprobó" not in looked["body"].lower()
+    assert re.search(r'href="[^"]*/console/[A-Za-z0-9_.%-]+"', looked["body"]), "the rejection links the console"
+
+
 def store_postmortem(deps: Services) -> Message:
     """A SEV1 postmortem awaiting the communications lead AND legal (the plan's rule for it)."""
     (alarm,) = alarms_from_payload(load_event("cloudwatch-eventbridge-alarm.json"))

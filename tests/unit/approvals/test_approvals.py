@@ -560,6 +560,7 @@ def test_alarm_text_on_the_page_is_escaped(plan: Plan) -> None:
         ("used", Refusal.USED, 409),
         ("edited since", Refusal.SUPERSEDED, 409),
         ("decided", Refusal.DECIDED, 409),
+        ("rejected", Refusal.REJECTED, 409),
         ("replaced by a newer draft", Refusal.REPLACED, 409),
         ("older than one published", Refusal.OUTDATED, 409),
         ("not an approver", Refusal.NOT_APPROVER, 403),
@@ -582,6 +583,8 @@ def test_a_link_that_cannot_act_gets_a_page_that_says_nothing_about_the_incident
     elif change == "edited since":
         store.message = message.model_copy(update={"version": 2})
     elif change == "decided":
+        store.message = message.model_copy(update={"status": MessageStatus.APPROVED})
+    elif change == "rejected":
         store.message = message.model_copy(update={"status": MessageStatus.REJECTED})
     elif change == "replaced by a newer draft":
         store.message = message.model_copy(
@@ -634,7 +637,11 @@ def test_every_refusal_has_its_words_and_only_the_dead_drafts_link_to_a_console(
     pages = {refusal: refusal_page(team, refusal, console_url=console) for refusal in Refusal}
 
     assert all(page.status >= 400 and "<h1>" in page.html for page in pages.values())
-    assert {refusal for refusal, page in pages.items() if console in page.html} == {Refusal.REPLACED, Refusal.OUTDATED}
+    assert {refusal for refusal, page in pages.items() if console in page.html} == {
+        Refusal.REPLACED,
+        Refusal.OUTDATED,
+        Refusal.REJECTED,
+    }
     assert console not in refusal_page(team, Refusal.REPLACED).html
 
 

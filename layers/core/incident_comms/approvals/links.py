@@ -104,6 +104,6 @@ def check_open(
     if claims.message_version != message.version:
         raise LinkRefused(Refusal.SUPERSEDED)
     if message.status != MessageStatus.AWAITING_APPROVAL:
-        raise LinkRefused(Refusal.DECIDED)
+        raise LinkRefused(Refusal.REJECTED if message.status == MessageStatus.REJECTED else Refusal.DECIDED)
     if outdated(incident, message):
         raise LinkRefused(Refusal.OUTDATED)

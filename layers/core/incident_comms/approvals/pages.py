@@ -58,6 +58,7 @@ REFUSAL_STATUS: dict[Refusal, HTTPStatus] = {
     Refusal.REPLACED: HTTPStatus.CONFLICT,
     Refusal.OUTDATED: HTTPStatus.CONFLICT,
     Refusal.DECIDED: HTTPStatus.CONFLICT,
+    Refusal.REJECTED: HTTPStatus.CONFLICT,
     Refusal.ROLE_APPROVED: HTTPStatus.CONFLICT,
     Refusal.NOT_APPROVER: HTTPStatus.FORBIDDEN,
     Refusal.BAD_FORM: HTTPStatus.BAD_REQUEST,
@@ -66,7 +67,7 @@ REFUSAL_STATUS: dict[Refusal, HTTPStatus] = {
     Refusal.BUSY: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 
-CONSOLE_REFUSALS = frozenset({Refusal.REPLACED, Refusal.OUTDATED})
+CONSOLE_REFUSALS = frozenset({Refusal.REPLACED, Refusal.OUTDATED, Refusal.REJECTED})
 """The refusals whose page links to the person's incident console (``console_url``): the person still has the
 incident to act on, only not through this draft."""
 

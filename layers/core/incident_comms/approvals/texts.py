@@ -79,7 +79,11 @@ _TEXTS: dict[str, dict[str, Any]] = {
             ),
             Refusal.DECIDED: (
                 "Este mensaje ya está decidido",
-                "Ya se aprobó o se rechazó; no hace falta hacer nada más.",
+                "Ya se aprobó; no hace falta hacer nada más.",
+            ),
+            Refusal.REJECTED: (
+                "Este borrador se rechazó",
+                "No se ha enviado nada a los clientes. El siguiente mensaje se redacta desde la consola del incidente.",
             ),
             Refusal.ROLE_APPROVED: (
                 "Su rol ya ha aprobado este borrador",
@@ -181,7 +185,11 @@ _TEXTS: dict[str, dict[str, Any]] = {
                 "This draft is older than what customers were already told, so it will not be published. "
                 "Nothing was saved.",
             ),
-            Refusal.DECIDED: ("This message was already decided", "It was approved or rejected; nothing else to do."),
+            Refusal.DECIDED: ("This message was already approved", "It was approved; there is nothing else to do."),
+            Refusal.REJECTED: (
+                "This draft was rejected",
+                "Nothing was sent to customers. The next message is drafted from the incident console.",
+            ),
             Refusal.ROLE_APPROVED: (
                 "Your role already approved this draft",
                 "Other roles still have to approve; there is nothing more for you to do.",
