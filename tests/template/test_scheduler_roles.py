@@ -258,3 +258,26 @@ def test_the_dependency_graph_sees_a_cycle_when_there_is_one(template: dict[str,
 def test_the_template_has_no_dependency_cycle(template: dict[str, Any]) -> None:
     graph = dependencies(template)
     assert {resource: cycles_through(graph, resource) for resource in graph if cycles_through(graph, resource)} == {}
+
+
+ASYNC_FUNCTIONS = (
+    "ApprovalTimeoutFunction",
+    "LifecycleTimerFunction",
+    "DeliveryReportFunction",
+    "UpdatePrompterFunction",
+    "PublicationSweeperFunction",
+)
+
+
+@pytest.mark.parametrize("function", ASYNC_FUNCTIONS)
+def test_every_function_invoked_asynchronously_keeps_what_failed_for_good(
+    template: dict[str, Any], function: str
+) -> None:
+    """Scheduler and rate() invoke these asynchronously: after Lambda's own retries a failed event must land
+    somewhere an operator can see and replay it, never vanish (issue 14)."""
+    config = template["Resources"][function]["Properties"]["EventInvokeConfig"]
+    failure = config["DestinationConfig"]["OnFailure"]
+
+    assert (failure["Type"], failure["Destination"]) == ("SQS", {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]})
+    assert config["MaximumRetryAttempts"] == 2
+    assert template["Resources"]["AsyncFailureQueue"]["Properties"]["SqsManagedSseEnabled"] is True
