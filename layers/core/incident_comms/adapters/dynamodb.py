@@ -11,6 +11,10 @@ and the incident's published sequence keeps anything older from being handed to 
 
 from __future__ import annotations
 
+import random
+import time
+import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -56,11 +60,19 @@ _JOIN_ATTEMPTS = 4
 _ADD_ATTEMPTS = 5
 """Storing a draft again after another draft or a decision landed first: more than a handful means a bug."""
 _APPENDED_ORDER = 999
+TRANSACTION_ATTEMPTS = 5
+"""A transaction DynamoDB cancels only because another one touched the same items at the same moment
+(``TransactionConflict``) is tried again, with jittered backoff, this many times in all."""
+_CONFLICT_BACKOFF = 0.05
+"""Seconds: the ceiling of the first wait, doubled on each further attempt (full jitter)."""
 """Sort position of an entry added on its own: after any batch written at the same instant (orders 0, 1, ...)."""
 
 
 class DynamoIncidentStore(DynamoIncidentReads):
     """DynamoDB implementation of :class:`incident_comms.incidents.store.IncidentStore`."""
+
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+    """How a conflict retry waits (tests replace it: no test sleeps)."""
 
     def _put(self, item: dict[str, Any], *, new: bool = True, revision: int | None = None) -> TransactWriteItemTypeDef:
         """A put that creates (``new``) or replaces the stored ``revision`` of the item, never anything else."""
@@ -96,15 +108,34 @@ class DynamoIncidentStore(DynamoIncidentReads):
         return self._put(model_attrs(publication, pk=f"INCIDENT#{publication.incident_id}", sk=sort))
 
     def _transact(self, items: list[TransactWriteItemTypeDef]) -> list[str] | None:
-        """Run one transaction; None when it committed, else the cancellation reason code of every item."""
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            if error_code(error) != "TransactionCanceledException":
-                raise
-            reasons = error.response.get("CancellationReasons") or []
-            return [str(reason.get("Code", "None")) for reason in reasons] or ["Unknown"] * len(items)
-        return None
+        """Run one transaction; None when it committed, else the cancellation reason code of every item.
+
+        It carries one ``ClientRequestToken`` for all its tries: when DynamoDB committed it but the answer was lost
+        and the SDK (or this loop) sends it again, DynamoDB answers the first commit instead of checking the
+        conditions against our own write and calling it someone else's. A cancellation caused only by a concurrent
+        transaction (``TransactionConflict``) is tried again after a jittered wait, up to
+        :data:`TRANSACTION_ATTEMPTS` in all; a failed condition is answered at once.
+        """
+        token = str(uuid.uuid4())
+        reasons: list[str] = []
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            if attempt:
+                self.sleep(random.uniform(0, _CONFLICT_BACKOFF * 2 ** (attempt - 1)))  # noqa: S311 - jitter only
+            try:
+                self._client.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            except ClientError as error:
+                if error_code(error) == "TransactionConflictException":
+                    reasons = ["TransactionConflict"] * len(items)
+                    continue
+                if error_code(error) != "TransactionCanceledException":
+                    raise
+                found = error.response.get("CancellationReasons") or []
+                reasons = [str(reason.get("Code", "None")) for reason in found] or ["Unknown"] * len(items)
+                if "TransactionConflict" in reasons and all(r in ("None", "TransactionConflict") for r in reasons):
+                    continue
+                return reasons
+            return None
+        return reasons
 
     def _saved(self, items: list[TransactWriteItemTypeDef], what: str) -> bool:
         """Run one transaction whose first item guards it: True when it committed, False when that guard failed
