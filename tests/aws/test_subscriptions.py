@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from incident_comms.adapters.subscriptions import DynamoConfirmationLimiter
+from incident_comms.subscribers.subscribe import CLIENT_BUDGET, GLOBAL_BUDGET
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 ANA = "ana@cliente.example"
@@ -58,3 +59,13 @@ def test_releasing_gives_the_claim_back_but_never_someone_elses(limiter: DynamoC
 def test_a_non_positive_interval_is_a_configuration_error(table_name: str) -> None:
     with pytest.raises(ValueError, match="positive"):
         DynamoConfirmationLimiter(boto3.client("dynamodb"), table_name, timedelta(0))
+
+
+def test_each_client_and_the_whole_form_have_an_hourly_budget(limiter: DynamoConfirmationLimiter) -> None:
+    one_client = [limiter.admit("198.51.100.7", NOW + timedelta(seconds=i)) for i in range(CLIENT_BUDGET + 2)]
+    next_hour = limiter.admit("198.51.100.7", NOW + timedelta(hours=1))
+
+    assert one_client == [True] * CLIENT_BUDGET + [False, False]
+    assert next_hour is True
+    many = [limiter.admit(f"203.0.113.{i % 250}", NOW + timedelta(hours=2)) for i in range(GLOBAL_BUDGET + 5)]
+    assert many.count(True) == GLOBAL_BUDGET, "clients taking turns cannot pass the form's own budget"

@@ -46,6 +46,8 @@ class MemoryLimiter:
         self.interval = interval
         self.sent_at: dict[str, datetime] = {}
         self.claims = 0
+        self.admitted: list[str | None] = []
+        self.budget = 10**6
 
     def claim(self, email: str, now: datetime) -> bool:
         self.claims += 1
@@ -58,6 +60,10 @@ class MemoryLimiter:
     def release(self, email: str, now: datetime) -> None:
         if self.sent_at.get(email) == now:
             del self.sent_at[email]
+
+    def admit(self, client: str | None, now: datetime) -> bool:
+        self.admitted.append(client)
+        return len(self.admitted) <= self.budget
 
 
 class FailingSender:
@@ -290,6 +296,19 @@ def test_every_valid_request_answers_the_same_page_whoever_the_address_and_howev
     assert again.outcome == SubscribeOutcome.CONFIRMATION_LIMITED
     assert (first.status, first.html) == (other.status, other.html) == (again.status, again.html)
     assert [email.to for email in sender.sent] == [[ANA], ["bob@client.example"]]
+
+
+def test_a_spent_budget_answers_the_same_page_and_sends_nothing(plan: Plan) -> None:
+    sender, limiter = RecordingSender(), MemoryLimiter()
+    limiter.budget = 1
+
+    sent = ask(post(GOOD), plan, sender, limiter)
+    spent = ask(post({**GOOD, "email": "bob@client.example"}), plan, sender, limiter)
+
+    assert spent.outcome == SubscribeOutcome.CONFIRMATION_LIMITED
+    assert (sent.status, sent.html) == (spent.status, spent.html)
+    assert [email.to for email in sender.sent] == [[ANA]]
+    assert "bob@client.example" not in limiter.sent_at, "no address claim is taken once the budget refused"
 
 
 def test_one_confirmation_per_address_per_fifteen_minutes(plan: Plan) -> None:

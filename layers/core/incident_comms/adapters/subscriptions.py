@@ -1,4 +1,8 @@
-"""The subscribe form's rate limit on the incidents table: one confirmation email per address per interval.
+"""The subscribe form's rate limit on the incidents table: one confirmation email per address per interval, and a
+budget per client and for the whole form per window.
+
+Budget items ``SUBSCRIBE#BUDGET#<client hash or ALL>`` / ``WINDOW#<window start>``: a counter taken by one
+conditional ``ADD`` (never read-then-write), expiring by TTL after its window.
 
 Item ``SUBSCRIBE#<sha256 of the address>`` / ``CONFIRMATION``: ``sent_at`` and ``expires_at`` (epoch seconds, the
 table's TTL attribute, so DynamoDB deletes old items by itself). The key holds a hash, not the address: the limiter
@@ -16,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from incident_comms.subscribers.subscribe import CONFIRMATION_INTERVAL
+from incident_comms.subscribers.subscribe import BUDGET_WINDOW, CLIENT_BUDGET, CONFIRMATION_INTERVAL, GLOBAL_BUDGET
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -55,6 +59,34 @@ class DynamoConfirmationLimiter:
                 },
                 ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
                 ExpressionAttributeValues={":now": {"N": str(at)}},
+            )
+        except ClientError as error:
+            if _code(error) != _CONDITION_FAILED:
+                raise
+            return False
+        return True
+
+    def admit(self, client: str | None, now: datetime) -> bool:
+        window = int(BUDGET_WINDOW.total_seconds())
+        start = int(now.timestamp()) // window * window
+        who = hashlib.sha256((client or "unknown").encode("utf-8")).hexdigest()[:32]
+        return self._take(f"SUBSCRIBE#BUDGET#{who}", start, window, CLIENT_BUDGET) and self._take(
+            "SUBSCRIBE#BUDGET#ALL", start, window, GLOBAL_BUDGET
+        )
+
+    def _take(self, key: str, start: int, window: int, budget: int) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": key}, "sk": {"S": f"WINDOW#{start}"}},
+                UpdateExpression="ADD #count :one SET expires_at = :expires",
+                ConditionExpression="attribute_not_exists(#count) OR #count < :budget",
+                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":budget": {"N": str(budget)},
+                    ":expires": {"N": str(start + 2 * window)},
+                },
             )
         except ClientError as error:
             if _code(error) != _CONDITION_FAILED:

@@ -67,6 +67,13 @@ from incident_comms.web import FormProblem as ApprovalFormProblem
 
 CONFIRMATION_INTERVAL = timedelta(minutes=15)
 """At most one confirmation email per address this often: enough for a person who mistyped, useless to a bomber."""
+BUDGET_WINDOW = timedelta(hours=1)
+CLIENT_BUDGET = 10
+"""Confirmation emails one client (source IP) may cause per :data:`BUDGET_WINDOW`: a family behind one router
+subscribes comfortably; one script cycling addresses stops after ten."""
+GLOBAL_BUDGET = 300
+"""Confirmation emails the whole form may cause per :data:`BUDGET_WINDOW`: a bomber cycling clients too cannot
+spend the SES reputation (or a sandbox's 200 a day) on strangers' inboxes."""
 MAX_SUBSCRIBE_FORM_BYTES = 8 * 1024
 """An address, every component of a plan (SES allows 20 topics) and a locale stay far below this."""
 FORM_FIELDS = frozenset({"email", "component", "locale"})
@@ -85,6 +92,12 @@ class ConfirmationLimiter(Protocol):
 
     def release(self, email: str, now: datetime) -> None:
         """Give back the claim made at ``now``: the email could not be sent, so the person may try again at once."""
+        ...
+
+    def admit(self, client: str | None, now: datetime) -> bool:
+        """Take one confirmation email from ``client``'s budget and from the form's whole budget for the window
+        ``now`` falls in (:data:`CLIENT_BUDGET`, :data:`GLOBAL_BUDGET` per :data:`BUDGET_WINDOW`); False when
+        either is spent."""
         ...
 
 
@@ -120,7 +133,8 @@ def request_subscription(
 ) -> SubscribePage:
     """``POST /subscribe``: refuse another site's form (403), an oversized (413) or bad (400) one; else email a
     confirmation link to the address, at most once per :data:`CONFIRMATION_INTERVAL`, and answer "check your
-    inbox" either way. A send that fails answers 503 and gives the limiter its claim back."""
+    inbox" either way — also once the client's or the form's hourly budget is spent, so a script learns
+    nothing from the answer. A send that fails answers 503 and gives the limiter its claim back."""
     if not base_url:
         raise RuntimeError("APPROVALS_BASE_URL is not set: the confirmation link would point nowhere")
     posted = Posted(locale=plan.main_locale)
@@ -136,7 +150,7 @@ def request_subscription(
             return form_page(plan, HTTPStatus.BAD_REQUEST, posted, refused.problem, SubscribeOutcome.REFUSED)
         return refusal_page(plan, posted.locale, refused.refusal, refused.problem)
     fingerprint = address_fingerprint(subscriber.email)
-    if not limiter.claim(subscriber.email, now):
+    if not limiter.admit(request.meta.source_ip, now) or not limiter.claim(subscriber.email, now):
         return sent_page(plan, subscriber.locale, SubscribeOutcome.CONFIRMATION_LIMITED, fingerprint)
     try:
         sender.send(confirmation_email(plan, subscriber, confirmation_url(base_url, subscriber, key, now)))
