@@ -1,5 +1,6 @@
 """Alert webhook: Prometheus Alertmanager and Grafana post here (HTTP API), with a bearer token."""
 
+import base64
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -18,13 +19,18 @@ metrics = Metrics()
 app = APIGatewayHttpResolver()
 
 
+def raw_body(body: str | None, encoded: bool) -> bytes | str:
+    """The body as sent, undecoded: the token is checked before a byte of it is read as text."""
+    return base64.b64decode(body or "") if encoded else (body or "")
+
+
 @app.post("/webhooks/alerts")
 def alerts() -> Response[dict[str, Any]]:
     deps = services()
     event = app.current_event
     answer = accept_webhook(
         event.headers.get("authorization"),
-        event.decoded_body,
+        raw_body(event.body, event.is_base64_encoded),
         deps.webhook_token,
         deps.plan,
         deps.store,

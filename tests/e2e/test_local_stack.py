@@ -42,7 +42,9 @@ def test_the_webhook_route_refuses_a_caller_without_the_token(stack: RunningStac
     missing = stack.request("POST", "/webhooks/alerts", body, **{"Content-Type": "application/json"})
     wrong = stack.request("POST", "/webhooks/alerts", body, Authorization="Bearer not-the-token")
 
-    assert missing.status == wrong.status == 401
+    not_text = stack.request("POST", "/webhooks/alerts", b"\xff\xfe{\x80}", **{"Content-Type": "application/json"})
+
+    assert missing.status == wrong.status == not_text.status == 401, "the token is checked before the body is read"
     assert "token" in missing.json()["error"]
 
 
