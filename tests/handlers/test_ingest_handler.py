@@ -175,6 +175,18 @@ def test_opening_sends_one_approval_request_to_the_approvers(
     assert emitted_metrics(capsys.readouterr().out)["ApprovalRequestsSent"] == 1
 
 
+def test_a_legacy_sns_alarm_without_arn_opens_an_incident_the_arn_version_joins(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    opened = invoke(handler, load_event("cloudwatch-sns-legacy.json"), lambda_context)
+    assert opened["outcomes"][0]["applied"] == "opened"
+    deps.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    again = invoke(handler, load_event("cloudwatch-sns-alarm.json"), lambda_context)
+
+    assert again["outcomes"][0]["incident_id"] == opened["outcomes"][0]["incident_id"]
+    assert len(deps.store.list_incidents()) == 1
+
+
 def test_a_joining_alarm_sends_no_second_request(
     deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext
 ) -> None:

@@ -24,6 +24,7 @@ EXPECTED = {
     "cloudwatch-insufficient-data.json": (True, "SEV2", "invoicing", "invoicing-queue-age", "INSUFFICIENT_DATA", 1),
     "cloudwatch-metric-math.json": (True, "SEV2", "invoicing", "invoicing-error-rate", "ALARM", 1),
     "cloudwatch-sns-alarm.json": (True, "SEV1", "api", "api-5xx", "ALARM", 1),
+    "cloudwatch-sns-legacy.json": (True, "SEV1", "api", "api-5xx", "ALARM", 1),
     "cloudwatch-sns-notification.json": (True, "SEV2", "api", "api-latency", "ALARM", 1),
     "cloudwatch-staging-alarm.json": (False, None, None, "ignore-staging", "ALARM", 1),
     "grafana-firing.json": (True, "SEV2", "storage", "storage-grafana", "ALARM", 2),

@@ -73,6 +73,7 @@ EXPECTED = {
     "cloudwatch-eventbridge-alarm.json": ("eventbridge", "cloudwatch", "metric", "prod-api-5xx", "ALARM", "OK"),
     "cloudwatch-eventbridge-ok.json": ("eventbridge", "cloudwatch", "metric", "prod-api-5xx", "OK", "ALARM"),
     "cloudwatch-sns-alarm.json": ("sns-event", "cloudwatch", "metric", "prod-api-5xx", "ALARM", "OK"),
+    "cloudwatch-sns-legacy.json": ("sns-event", "cloudwatch", "metric", "prod-api-5xx", "ALARM", "OK"),
     "cloudwatch-sns-notification.json": (
         "sns-notification",
         "cloudwatch",
@@ -167,11 +168,24 @@ def test_sns_event_with_null_description_and_display_name_region() -> None:
 def test_sns_region_unknown_display_name_falls_back_to_the_arn() -> None:
     assert alarms_from_payload(sns_event(sns_message(Region="Mars (Olympus)")))[0].region == "eu-west-1"
     message = sns_message(Region="Mars (Olympus)", AlarmArn=None)
-    assert "AlarmArn (the alarm ARN) is missing" in bad(sns_event(message))
+    assert (
+        alarms_from_payload(sns_event(message))[0].id
+        == "arn:aws:cloudwatch:Mars (Olympus):123456789012:alarm:prod-api-5xx"
+    )
+    assert "AlarmArn (the alarm ARN) is missing" in bad(sns_event(sns_message(Region=None, AlarmArn=None)))
     message = sns_message(Region="US East (N. Virginia)", AlarmArn=None)
     alarm = alarms_from_payload(sns_event(message))[0]
     assert alarm.region == "us-east-1"
     assert alarm.id == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:prod-api-5xx"
+
+
+def test_legacy_sns_message_without_arn_is_the_same_alarm_as_with_it() -> None:
+    legacy = only("cloudwatch-sns-legacy.json")
+    assert legacy.id == only("cloudwatch-sns-alarm.json").id == ARN + "prod-api-5xx"
+    assert legacy.region == "eu-west-1"
+    assert legacy.metrics == [API_5XX]
+    virginia = alarms_from_payload(sns_event(sns_message(Region="US (Virginia)", AlarmArn=None)))[0]
+    assert virginia.id == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:prod-api-5xx"
 
 
 def test_sns_notification_http_body() -> None:

@@ -63,6 +63,14 @@ _REGION_NAMES = {
     "AWS GovCloud (US)": "us-gov-west-1",
     "China (Beijing)": "cn-north-1",
     "China (Ningxia)": "cn-northwest-1",
+    # Older alarms (no AlarmArn in their SNS message) wrote the region's earlier display names.
+    "US (Virginia)": "us-east-1",
+    "US Standard": "us-east-1",
+    "US (Ohio)": "us-east-2",
+    "US (N. California)": "us-west-1",
+    "US (Oregon)": "us-west-2",
+    "EU - Ireland": "eu-west-1",
+    "EU (Ireland) Region": "eu-west-1",
 }
 _REGION_CODE = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
 _ALARM_ARN = re.compile(r"arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):([0-9]{12}):alarm:.+", re.ASCII | re.DOTALL)
@@ -145,7 +153,9 @@ def _arn_parts(arn: str | None) -> tuple[str | None, str | None]:
 def _alarm_id(arn: str | None, region: str | None, account: str | None, name: str, arn_field: str) -> str:
     if arn:
         return arn
-    if region and account and _REGION_CODE.fullmatch(region):
+    if region and account:
+        # Same form as an ARN-derived id, so one alarm seen with and without its ARN is one alarm; a region
+        # we cannot map stays as given rather than losing the alarm.
         return f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"
     raise BadInput(f"{arn_field} (the alarm ARN) is missing")
 
