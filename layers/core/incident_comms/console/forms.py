@@ -17,24 +17,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from incident_comms.incidents.facts import MAX_FACT_CHARS, DataLoss
+from incident_comms.incidents.facts import MAX_FACT_CHARS, TEXT_FACTS, DataLoss
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.text import clean_text
 
 MAX_REASON_CHARS = 500
 """A severity change's reason: a sentence or two for the timeline (the lifecycle's own limit)."""
 
-FACT_BOXES = (
-    "impact",
-    "customer_action",
-    "cause",
-    "root_cause",
-    "actions_taken",
-    "actions_planned",
-    "lessons",
-    "data_lost",
-)
-"""The text facts the facts form has one box per plan locale for (``<fact>_<locale>``), in the page's order."""
+FACT_BOXES = (*(name for name in TEXT_FACTS if name != "data_lost"), "data_lost")
+"""The text facts the facts form has one box per plan locale for (``<fact>_<locale>``), in the page's order: what
+was lost last, beside the data loss choice it goes with."""
 
 _FACTS_FIELDS = frozenset({"data_loss", "impact_started_at", "impact_ended_at", "tell_customers"})
 _LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
