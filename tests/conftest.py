@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.faults import no_retry_waits  # noqa: F401 - a fixture for every test that injects faults
+
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"
 

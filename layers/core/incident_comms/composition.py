@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from incident_comms.delivery.email.feedback import EmailFeedback
     from incident_comms.delivery.publishing import ChannelPublisher, PublishQueue
     from incident_comms.delivery.report.store import ReportLedger, ReportSchedules
+    from incident_comms.incidents.operators import OperatorAlerts
     from incident_comms.incidents.store import IncidentStore
     from incident_comms.lifecycle.store import LifecycleTimers
     from incident_comms.lifecycle.transitions import IncidentLifecycle
@@ -73,6 +74,8 @@ class Settings:
     update_prompter_function_arn: str = ""
     lifecycle_timer_function_arn: str = ""
     update_scheduler_role_arn: str = ""
+    operators_topic_arn: str = ""
+    """Where failures our retries could not fix are told (``OperatorsTopic``); empty: told to nobody."""
     """The role the update reminders' schedules fire the prompter as: it may invoke only the prompter, so the shared
     ``scheduler_role_arn`` need not (least privilege, issue 6)."""
 
@@ -108,6 +111,7 @@ class Settings:
             update_prompter_function_arn=os.environ.get("UPDATE_PROMPTER_FUNCTION_ARN", ""),
             lifecycle_timer_function_arn=os.environ.get("LIFECYCLE_TIMER_FUNCTION_ARN", ""),
             update_scheduler_role_arn=os.environ.get("UPDATE_SCHEDULER_ROLE_ARN", ""),
+            operators_topic_arn=os.environ.get("OPERATORS_TOPIC_ARN", ""),
         )
 
 
@@ -163,6 +167,17 @@ class Services:
         import boto3
 
         return boto3.client("s3")
+
+    @cached_property
+    def operators(self) -> OperatorAlerts:
+        """How operators hear of failures retries did not fix: the operators' topic, or nobody outside the template."""
+        if not self.settings.operators_topic_arn:
+            from incident_comms.incidents.operators import NoOperators
+
+            return NoOperators()
+        from incident_comms.adapters.operators import SnsOperatorAlerts
+
+        return SnsOperatorAlerts(self.sns, self.settings.operators_topic_arn)
 
     @cached_property
     def publish_queue(self) -> PublishQueue | None:
