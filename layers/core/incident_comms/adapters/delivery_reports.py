@@ -1,7 +1,9 @@
 """``ReportLedger`` on the incidents table: one ``INCIDENT#<id>`` / ``REPORT#<message>#v<version>`` item per report.
 
 The claim is a conditional put (only when no item is there), so two firings of the same report schedule (a retry,
-a late re-arm) cannot both send; the email goes out only after the claim is won. A send that failed deletes the
+a late re-arm) cannot both send; the email goes out only after the claim is won. The claim and the finish recognise
+their own attempt (:mod:`incident_comms.adapters.dynamodb_attempts`): a put whose answer was lost and sent again is
+ours, not "claimed earlier". A send that failed deletes the
 claim (only while it is still the unsent claim of that firing), so the scheduler's retry can send it.
 """
 
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
+from incident_comms.adapters.dynamodb_attempts import put_once, put_required
 from incident_comms.adapters.dynamodb_items import item_values
 from incident_comms.delivery.report.models import ReportClaim, ReportState
 
@@ -44,31 +47,14 @@ class DynamoReportLedger:
         return ReportClaim.model_validate({k: v for k, v in item_values(item).items() if k not in ("pk", "sk")})
 
     def claim_report(self, claim: ReportClaim) -> ReportClaim | None:
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=self._item(claim),
-                ConditionExpression="attribute_not_exists(pk)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            old: Any = error.response.get("Item")
-            if not old:
-                found = self._client.get_item(TableName=self._table, Key=self._key(claim), ConsistentRead=True)
-                old = found.get("Item")
-                if not old:  # released between our put and this read: still not ours to send now
-                    return claim
-            return self._claim(dict(old))
-        return None
+        old = put_once(self._client, self._table, self._item(claim), "attribute_not_exists(pk)")
+        if old is None:
+            return None
+        return self._claim(old) if old else claim  # released between our put and the read: not ours to send now
 
     def finish_report(self, claim: ReportClaim) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=self._item(claim.model_copy(update={"state": ReportState.SENT})),
-            ConditionExpression="attribute_exists(pk)",
-        )
+        sent = self._item(claim.model_copy(update={"state": ReportState.SENT}))
+        put_required(self._client, self._table, sent, "attribute_exists(pk)", f"report {sent['sk']['S']}")
 
     def release_report(self, claim: ReportClaim) -> None:
         try:

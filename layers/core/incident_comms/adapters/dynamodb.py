@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,12 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from incident_comms.adapters.client_errors import error_code
+from incident_comms.adapters.dynamodb_attempts import (
+    new_attempt,
+    put_required,
+    stamped_transaction,
+    transaction_committed,
+)
 from incident_comms.adapters.dynamodb_items import (
     attrs,
     claim_item,
@@ -60,12 +65,13 @@ _JOIN_ATTEMPTS = 4
 _ADD_ATTEMPTS = 5
 """Storing a draft again after another draft or a decision landed first: more than a handful means a bug."""
 _APPENDED_ORDER = 999
+"""Sort position of an entry added on its own: after any batch written at the same instant (orders 0, 1, ...)."""
 TRANSACTION_ATTEMPTS = 5
 """A transaction DynamoDB cancels only because another one touched the same items at the same moment
 (``TransactionConflict``) is tried again, with jittered backoff, this many times in all."""
 _CONFLICT_BACKOFF = 0.05
 """Seconds: the ceiling of the first wait, doubled on each further attempt (full jitter)."""
-"""Sort position of an entry added on its own: after any batch written at the same instant (orders 0, 1, ...)."""
+_TRY_AGAIN = ("TransactionConflictException", "TransactionInProgressException")
 
 
 class DynamoIncidentStore(DynamoIncidentReads):
@@ -110,21 +116,23 @@ class DynamoIncidentStore(DynamoIncidentReads):
     def _transact(self, items: list[TransactWriteItemTypeDef]) -> list[str] | None:
         """Run one transaction; None when it committed, else the cancellation reason code of every item.
 
-        It carries one ``ClientRequestToken`` for all its tries: when DynamoDB committed it but the answer was lost
-        and the SDK (or this loop) sends it again, DynamoDB answers the first commit instead of checking the
-        conditions against our own write and calling it someone else's. A cancellation caused only by a concurrent
-        transaction (``TransactionConflict``) is tried again after a jittered wait, up to
-        :data:`TRANSACTION_ATTEMPTS` in all; a failed condition is answered at once.
+        It is one attempt (:mod:`incident_comms.adapters.dynamodb_attempts`) for all its tries: its id is the
+        ``ClientRequestToken`` and is stamped on every item it puts or updates, so when DynamoDB committed it but the
+        answer was lost and the SDK (or this loop) sent it again, the refusal that meets our own commit is read back
+        and answered as the commit it is, never as someone else's write. A cancellation caused only by a concurrent
+        transaction (``TransactionConflict``, or the same token still in progress) is tried again after a jittered
+        wait, up to :data:`TRANSACTION_ATTEMPTS` in all; a failed condition is answered at once.
         """
-        token = str(uuid.uuid4())
+        attempt = new_attempt()
+        items = stamped_transaction(items, attempt)
         reasons: list[str] = []
-        for attempt in range(TRANSACTION_ATTEMPTS):
-            if attempt:
-                self.sleep(random.uniform(0, _CONFLICT_BACKOFF * 2 ** (attempt - 1)))  # noqa: S311 - jitter only
+        for tried in range(TRANSACTION_ATTEMPTS):
+            if tried:
+                self.sleep(random.uniform(0, _CONFLICT_BACKOFF * 2 ** (tried - 1)))  # noqa: S311 - jitter only
             try:
-                self._client.transact_write_items(TransactItems=items, ClientRequestToken=token)
+                self._client.transact_write_items(TransactItems=items, ClientRequestToken=attempt)
             except ClientError as error:
-                if error_code(error) == "TransactionConflictException":
+                if error_code(error) in _TRY_AGAIN:
                     reasons = ["TransactionConflict"] * len(items)
                     continue
                 if error_code(error) != "TransactionCanceledException":
@@ -133,6 +141,8 @@ class DynamoIncidentStore(DynamoIncidentReads):
                 reasons = [str(reason.get("Code", "None")) for reason in found] or ["Unknown"] * len(items)
                 if "TransactionConflict" in reasons and all(r in ("None", "TransactionConflict") for r in reasons):
                     continue
+                if "ConditionalCheckFailed" in reasons and transaction_committed(self._client, items, attempt):
+                    return None
                 return reasons
             return None
         return reasons
@@ -261,8 +271,8 @@ class DynamoIncidentStore(DynamoIncidentReads):
         return None
 
     def add_timeline_entry(self, entry: TimelineEntry) -> None:
-        item = self._entry_put(entry, _APPENDED_ORDER)["Put"]
-        self._client.put_item(TableName=self._table, Item=item["Item"], ConditionExpression="attribute_not_exists(pk)")
+        item = dict(self._entry_put(entry, _APPENDED_ORDER)["Put"]["Item"])
+        put_required(self._client, self._table, item, "attribute_not_exists(pk)", f"timeline entry {entry.key}")
 
     def save_decision(
         self,
@@ -335,11 +345,7 @@ class DynamoIncidentStore(DynamoIncidentReads):
 
     def finish_delivery(self, delivery: Delivery) -> None:
         item = self._delivery_item(delivery)
-        self._client.put_item(
-            TableName=self._table,
-            Item=item,
-            ConditionExpression="attribute_exists(pk)",
-        )
+        put_required(self._client, self._table, item, "attribute_exists(pk)", f"delivery {item['sk']['S']}")
 
     def save_lifecycle(self, before: Incident, after: Incident, entries: list[TimelineEntry]) -> bool:
         if after.id != before.id or after.revision != before.revision + 1:

@@ -29,10 +29,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from incident_comms.adapters.client_errors import error_code
+from incident_comms.adapters.dynamodb_attempts import ATTEMPT, put_once
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -64,8 +63,10 @@ def model_attrs(model: BaseModel, **keys: Any) -> dict[str, Any]:
 
 
 def item_values(item: dict[str, Any]) -> dict[str, Any]:
-    """A DynamoDB item as plain Python values (numbers as int or float, not Decimal), for pydantic to validate."""
-    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+    """A DynamoDB item as plain Python values (numbers as int or float, not Decimal), for pydantic to validate; the
+    id of the attempt that wrote it (:mod:`incident_comms.adapters.dynamodb_attempts`) is the store's, not the
+    model's, and is left out."""
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items() if key != ATTEMPT}
 
 
 def record_attrs(record: BaseModel) -> dict[str, Any]:
@@ -118,25 +119,13 @@ def incident_items(client: DynamoDBClient, table: str, incident_id: str, prefix:
 def claim_item(
     client: DynamoDBClient, table: str, item: dict[str, Any], condition: str, **expression: Any
 ) -> dict[str, Any] | None:
-    """Put ``item`` when ``condition`` holds: None when it was put (the claim is ours), else the item that stood in
-    its way (read again, consistently, when DynamoDB did not answer it with the refusal)."""
-    try:
-        client.put_item(
-            TableName=table,
-            Item=item,
-            ConditionExpression=condition,
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            **expression,
-        )
-    except ClientError as error:
-        if error_code(error) != "ConditionalCheckFailedException":
-            raise
-        old: Any = error.response.get("Item")
-        if isinstance(old, dict) and old:
-            return dict(old)
-        key = {"pk": item["pk"], "sk": item["sk"]}
-        return dict(client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"])
-    return None
+    """Put ``item`` when ``condition`` holds: None when it was put (the claim is ours, even when the answer to the
+    try that put it was lost), else the item that stood in its way (read again, consistently, when DynamoDB did not
+    answer it with the refusal)."""
+    old = put_once(client, table, item, condition, **expression)
+    if old == {}:
+        raise LookupError(f"claim of {item['pk']['S']} {item['sk']['S']} refused by an item no longer there")
+    return old
 
 
 def counter_update(table: str, incident: Incident, sequence: int) -> TransactWriteItemTypeDef:

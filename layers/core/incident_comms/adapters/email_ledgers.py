@@ -1,5 +1,6 @@
 """Customer email's ledgers on the incidents table, next to the incident they are about: each write is one
-conditional put, so a redelivered request or notification claims or records nothing twice.
+conditional put, so a redelivered request or notification claims or records nothing twice; each put recognises its
+own attempt (:mod:`incident_comms.adapters.dynamodb_attempts`), so a put re-sent after a lost answer is ours.
 
 - :class:`DynamoBatchLedger` is :class:`incident_comms.delivery.email.batches.store.BatchLedger`:
   ``INCIDENT#<id>`` / ``BATCH#<msg>#v<n>#<channel>#<batch>``, claimed with a conditional put.
@@ -14,9 +15,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from incident_comms.adapters.client_errors import error_code
+from incident_comms.adapters.dynamodb_attempts import put_once, put_required
 from incident_comms.adapters.dynamodb_items import claim_item, incident_items, record_attrs, record_values
 from incident_comms.delivery.email.batches.models import BatchRecord, BatchState
 from incident_comms.delivery.email.bounces import BounceRecord
@@ -59,16 +58,17 @@ class DynamoBatchLedger:
         return self._record(old) if old is not None else None
 
     def finish(self, record: BatchRecord) -> None:
-        self._client.put_item(
-            TableName=self._table, Item=self._item(record), ConditionExpression="attribute_exists(pk)"
-        )
+        item = self._item(record)
+        put_required(self._client, self._table, item, "attribute_exists(pk)", f"batch {item['sk']['S']}")
 
     def release(self, record: BatchRecord) -> None:
-        released = record.model_copy(update={"state": BatchState.RELEASED})
-        self._client.put_item(
-            TableName=self._table,
-            Item=self._item(released),
-            ConditionExpression="#state = :sending",
+        item = self._item(record.model_copy(update={"state": BatchState.RELEASED}))
+        put_required(
+            self._client,
+            self._table,
+            item,
+            "#state = :sending",
+            f"release of batch {item['sk']['S']}",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues={":sending": {"S": BatchState.SENDING.value}},
         )
@@ -99,13 +99,7 @@ class DynamoBounceLedger:
         return {"pk": {"S": f"INCIDENT#{record.incident_id}"}, "sk": {"S": sort}}
 
     def _put_new(self, item: dict[str, Any]) -> bool:
-        try:
-            self._client.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return put_once(self._client, self._table, item, "attribute_not_exists(pk)") is None
 
     def record_bounce(self, record: BounceRecord) -> bool:
         return self._put_new({**record_attrs(record), **self._key(record)})

@@ -2,13 +2,18 @@
 budget per client and for the whole form per window.
 
 Budget items ``SUBSCRIBE#BUDGET#<client hash or ALL>`` / ``WINDOW#<window start>``: a counter taken by one
-conditional ``ADD`` (never read-then-write), expiring by TTL after its window.
+conditional ``ADD`` (never read-then-write), expiring by TTL after its window. An ``ADD`` re-sent after a lost answer
+would count twice, so the item keeps the id of the attempt that last took from it and the ``ADD`` is refused when
+that is its own (:mod:`incident_comms.adapters.dynamodb_attempts`): one request takes one unit, even through the
+SDK's retries. Only when another request took a unit between our commit and our re-send does ours count twice; a
+budget then closes a unit early, never late.
 
 Item ``SUBSCRIBE#<sha256 of the address>`` / ``CONFIRMATION``: ``sent_at`` and ``expires_at`` (epoch seconds, the
 table's TTL attribute, so DynamoDB deletes old items by itself). The key holds a hash, not the address: the limiter
 only needs to recognise an address again, and the table then holds nobody's address who never confirmed.
 
-A claim is one conditional put, never read-then-write: two simultaneous requests for one address send one email.
+A claim is one conditional put, never read-then-write: two simultaneous requests for one address send one email, and
+a claim re-sent after its answer was lost is recognised as ours (so the one email still goes out).
 TTL deletion runs up to a couple of days late, so the condition compares ``expires_at`` with now itself.
 """
 
@@ -20,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from incident_comms.adapters.dynamodb_attempts import put_once, update_once
 from incident_comms.subscribers.subscribe import BUDGET_WINDOW, CLIENT_BUDGET, CONFIRMATION_INTERVAL, GLOBAL_BUDGET
 
 if TYPE_CHECKING:
@@ -49,22 +55,12 @@ class DynamoConfirmationLimiter:
 
     def claim(self, email: str, now: datetime) -> bool:
         at = int(now.timestamp())
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item={
-                    **self._key(email),
-                    "sent_at": {"N": str(at)},
-                    "expires_at": {"N": str(at + self._interval)},
-                },
-                ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
-                ExpressionAttributeValues={":now": {"N": str(at)}},
-            )
-        except ClientError as error:
-            if _code(error) != _CONDITION_FAILED:
-                raise
-            return False
-        return True
+        item = {**self._key(email), "sent_at": {"N": str(at)}, "expires_at": {"N": str(at + self._interval)}}
+        condition = "attribute_not_exists(pk) OR expires_at <= :now"
+        return (
+            put_once(self._client, self._table, item, condition, ExpressionAttributeValues={":now": {"N": str(at)}})
+            is None
+        )
 
     def admit(self, client: str | None, now: datetime) -> bool:
         window = int(BUDGET_WINDOW.total_seconds())
@@ -75,24 +71,19 @@ class DynamoConfirmationLimiter:
         )
 
     def _take(self, key: str, start: int, window: int, budget: int) -> bool:
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": key}, "sk": {"S": f"WINDOW#{start}"}},
-                UpdateExpression="ADD #count :one SET expires_at = :expires",
-                ConditionExpression="attribute_not_exists(#count) OR #count < :budget",
-                ExpressionAttributeNames={"#count": "count"},
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":budget": {"N": str(budget)},
-                    ":expires": {"N": str(start + 2 * window)},
-                },
-            )
-        except ClientError as error:
-            if _code(error) != _CONDITION_FAILED:
-                raise
-            return False
-        return True
+        return update_once(
+            self._client,
+            self._table,
+            {"pk": {"S": key}, "sk": {"S": f"WINDOW#{start}"}},
+            "attribute_not_exists(#count) OR #count < :budget",
+            UpdateExpression="ADD #count :one SET expires_at = :expires",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":budget": {"N": str(budget)},
+                ":expires": {"N": str(start + 2 * window)},
+            },
+        )
 
     def release(self, email: str, now: datetime) -> None:
         try:
