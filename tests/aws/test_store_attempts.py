@@ -1,0 +1,448 @@
+"""Every conditional write knows its own attempt (issue 14, item 1): a write that commits and whose answer is lost is
+sent again by the SDK; the re-send meets our own commit and must answer success, never "someone else did it". And the
+negative: a genuinely different writer's item is still a refusal."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from incident_comms.adapters.delivery_reports import DynamoReportLedger
+from incident_comms.adapters.dynamodb import DynamoIncidentStore
+from incident_comms.adapters.dynamodb_attempts import ATTEMPT, WriteRefused, stamped_update
+from incident_comms.adapters.dynamodb_items import incident_key
+from incident_comms.adapters.email_ledgers import DynamoBatchLedger, DynamoBounceLedger
+from incident_comms.adapters.subscriptions import DynamoConfirmationLimiter
+from incident_comms.alarms import AlarmState
+from incident_comms.composition import Services
+from incident_comms.delivery.email.batches.models import BatchRecord, BatchState
+from incident_comms.delivery.email.bounces import BounceRecord
+from incident_comms.delivery.email.feedback import FeedbackKind
+from incident_comms.delivery.report.models import ReportClaim
+from incident_comms.incidents.models import Delivery, Message, TimelineEntry, TimelineKind
+from incident_comms.incidents.promises import PromiseLedger
+from incident_comms.incidents.store import Applied, DecisionSaved
+from incident_comms.intake.ingest import ingest_event
+from incident_comms.lifecycle.logic import incident_after, initial_lifecycle, state_of
+from incident_comms.plan.models import Phase, Plan
+from incident_comms.team.emails import approver_addresses
+from tests.aws.test_store_decisions import NOW, approved, holding_for, stored_message
+from tests.aws.test_store_order import draft
+from tests.conftest import load_event
+from tests.factories import make_alarm, opened_incident, sent_emails, stored_incident
+from tests.faults import Faults
+from tests.handlers.conftest import ComposeServices, compose_services  # noqa: F401 - the handlers' services fixture
+
+pytestmark = pytest.mark.usefixtures("no_retry_waits")
+
+TRANSACT = "TransactWriteItems"
+GROUP = "incident-schedules"
+
+
+def lose(client: Any, operation: str) -> Faults:
+    """The next ``operation`` on ``client`` commits and its answer is lost: the SDK sends it again."""
+    return Faults(client).lose_answer(operation)
+
+
+def sent_twice(faults: Faults, operation: str) -> bool:
+    """The fault struck and the SDK re-sent: the write reached the table twice (its commit, then the re-send)."""
+    return faults.injected[operation] == 1 and faults.committed[operation] == 2
+
+
+def opening(incident_id: str, at: datetime) -> tuple[list[TimelineEntry], TimelineEntry]:
+    opened = TimelineEntry(incident_id=incident_id, at=at, kind=TimelineKind.OPENED, text="opened")
+    joining = TimelineEntry(incident_id="", at=at, kind=TimelineKind.ALARM_JOINED, text="joined")
+    return [opened], joining
+
+
+def entry(incident_id: str, text: str, at: datetime = NOW) -> TimelineEntry:
+    return TimelineEntry(incident_id=incident_id, at=at, kind=TimelineKind.DELIVERY_REPORT, text=text)
+
+
+# --- the incident store -----------------------------------------------------------------------------------------
+
+
+def test_an_opening_whose_answer_was_lost_is_opened_not_a_duplicate(store: DynamoIncidentStore, plan: Plan) -> None:
+    alarm = make_alarm(changed_at=NOW)
+    incident, message = opened_incident(plan, alarm, at=NOW)
+    faults = lose(store._client, TRANSACT)
+
+    result = store.open_or_join(incident, alarm, *opening(incident.id, NOW), message)
+
+    assert sent_twice(faults, TRANSACT)
+    assert result.applied == Applied.OPENED and result.incident_id == incident.id
+    assert [found.id for found in store.list_incidents()] == [incident.id]
+    assert [found.id for found in store.messages(incident.id)] == [message.id]
+    assert [found.kind for found in store.timeline(incident.id)] == [TimelineKind.OPENED]
+    assert store.open_incident_id("api") == incident.id
+
+
+def test_the_same_alarm_from_another_writer_is_still_a_duplicate(store: DynamoIncidentStore, plan: Plan) -> None:
+    alarm = make_alarm(changed_at=NOW)
+    first, _ = stored_incident(store, plan, alarm, at=NOW)
+    again, message = opened_incident(plan, alarm, at=NOW, incident_id="INC-again")
+    faults = lose(store._client, TRANSACT)
+
+    result = store.open_or_join(again, alarm, *opening(again.id, NOW), message)
+
+    assert faults.injected[TRANSACT] == 1
+    assert result.applied == Applied.DUPLICATE and result.incident_id == first.id
+    assert [found.id for found in store.list_incidents()] == [first.id]
+
+
+def test_a_declaration_whose_answer_was_lost_is_opened(store: DynamoIncidentStore, plan: Plan) -> None:
+    incident, message = opened_incident(plan, None, at=NOW)
+    faults = lose(store._client, TRANSACT)
+
+    result = store.open_declared(incident, opening(incident.id, NOW)[0], message)
+
+    assert sent_twice(faults, TRANSACT)
+    assert result.applied == Applied.OPENED and result.incident_id == incident.id
+
+
+def test_an_alarm_state_whose_answer_was_lost_is_recorded_once(store: DynamoIncidentStore, plan: Plan) -> None:
+    incident, _ = stored_incident(store, plan, make_alarm(changed_at=NOW), at=NOW)
+    ok = make_alarm(changed_at=NOW + timedelta(minutes=3)).model_copy(update={"state": AlarmState.OK})
+    recorded = TimelineEntry(incident_id="", at=ok.changed_at, kind=TimelineKind.ALARM_STATE, text="ok")
+    faults = lose(store._client, TRANSACT)
+
+    result = store.record_alarm_state("api", ok, recorded)
+
+    assert sent_twice(faults, TRANSACT)
+    assert result.applied == Applied.RECORDED and result.incident_id == incident.id
+    assert [found.kind for found in store.timeline(incident.id)].count(TimelineKind.ALARM_STATE) == 1
+    stored = store.get_incident(incident.id)
+    assert stored is not None and stored.alarms[ok.id].state == AlarmState.OK
+
+
+def test_a_join_whose_answer_was_lost_is_joined(store: DynamoIncidentStore, plan: Plan) -> None:
+    incident, _ = stored_incident(store, plan, make_alarm(changed_at=NOW), at=NOW)
+    other = make_alarm("prod-api-latency", changed_at=NOW + timedelta(minutes=1))
+    candidate, message = opened_incident(plan, other, at=other.changed_at, incident_id="INC-second")
+    faults = Faults(store._client)
+
+    def lose_the_join(**_: Any) -> None:  # the opening is refused (the component is taken); the join comes next
+        if not faults.rules:
+            faults.lose_answer(TRANSACT)
+
+    store._client.meta.events.register("after-call.dynamodb.TransactWriteItems", lose_the_join)
+
+    result = store.open_or_join(candidate, other, *opening(candidate.id, other.changed_at), message)
+
+    assert faults.injected[TRANSACT] == 1 and faults.committed[TRANSACT] == 3, "opening, join, join re-sent"
+    assert result.applied == Applied.JOINED and result.incident_id == incident.id
+    stored = store.get_incident(incident.id)
+    assert stored is not None and set(stored.alarms) == {make_alarm().id, other.id}
+
+
+def test_a_decision_whose_answer_was_lost_is_saved_not_token_used(store: DynamoIncidentStore, plan: Plan) -> None:
+    message = stored_message(store, plan)
+    after, entries, publication = approved(message)
+    faults = lose(store._client, TRANSACT)
+
+    saved = store.save_decision(message, after, "fp-1", NOW + timedelta(hours=24), entries, publication)
+
+    assert sent_twice(faults, TRANSACT)
+    assert saved == DecisionSaved.SAVED
+    assert store.get_message(message.incident_id, message.id) == after
+    assert store.publications(message.incident_id) == [publication]
+
+
+def test_a_second_decision_with_the_same_link_is_still_token_used(store: DynamoIncidentStore, plan: Plan) -> None:
+    message = stored_message(store, plan)
+    after, entries, publication = approved(message)
+    assert store.save_decision(message, after, "fp-1", NOW + timedelta(hours=24), entries, publication)
+    faults = lose(store._client, TRANSACT)
+
+    again = store.save_decision(message, after, "fp-1", NOW + timedelta(hours=24), entries, publication)
+
+    assert faults.injected[TRANSACT] == 1
+    assert again == DecisionSaved.TOKEN_USED
+
+
+def test_a_holding_text_whose_answer_was_lost_is_saved(store: DynamoIncidentStore, plan: Plan) -> None:
+    waiting = stored_message(store, plan)
+    holding, publication = holding_for(waiting)
+    faults = lose(store._client, TRANSACT)
+
+    assert store.save_holding(waiting, holding, [], publication) is True
+    assert sent_twice(faults, TRANSACT)
+
+
+def test_a_lifecycle_save_whose_answer_was_lost_is_saved(store: DynamoIncidentStore, plan: Plan) -> None:
+    from incident_comms.incidents.machine import advance
+    from incident_comms.incidents.machine_models import ManualMove
+
+    incident, _ = stored_incident(store, plan, make_alarm(changed_at=NOW), at=NOW)
+    incident = incident.model_copy(update={"lifecycle": initial_lifecycle(incident)})
+    move = ManualMove(at=NOW + timedelta(minutes=5), to=Phase.RESOLVED, by="marta")
+    after = incident_after(incident, advance(state_of(incident), move, plan), move.at)
+    faults = lose(store._client, TRANSACT)
+
+    assert store.save_lifecycle(incident, after, [entry(incident.id, "resolved", move.at)]) is True
+    assert sent_twice(faults, TRANSACT)
+    stored = store.get_incident(incident.id)
+    assert stored is not None and stored.revision == 1 and stored.phase == Phase.RESOLVED
+    assert store.open_incident_id("api") is None
+    assert not store.save_lifecycle(incident, after, []), "another writer on the same revision is still refused"
+
+
+def test_a_facts_save_whose_answer_was_lost_is_saved(store: DynamoIncidentStore, plan: Plan) -> None:
+    incident, _ = stored_incident(store, plan, make_alarm(changed_at=NOW), at=NOW)
+    after = incident.model_copy(update={"revision": 1, "updated_at": NOW + timedelta(minutes=1)})
+    faults = lose(store._client, TRANSACT)
+
+    assert store.save_facts(incident, after, []) is True
+    assert sent_twice(faults, TRANSACT)
+
+
+def test_a_draft_whose_answer_was_lost_is_added_and_supersedes_once(store: DynamoIncidentStore, plan: Plan) -> None:
+    waiting = stored_message(store, plan)
+    faults = lose(store._client, TRANSACT)
+
+    added = store.add_message(*draft(waiting, Phase.IDENTIFIED))
+
+    assert sent_twice(faults, TRANSACT)
+    assert added is not None and added.message.sequence == 2
+    assert [message.id for message in added.superseded] == [waiting.id]
+    incident = store.get_incident(waiting.incident_id)
+    assert incident is not None and incident.message_sequence == 2
+
+
+def test_superseding_whose_answer_was_lost_answers_what_it_superseded(store: DynamoIncidentStore, plan: Plan) -> None:
+    waiting = stored_message(store, plan)
+    faults = lose(store._client, TRANSACT)
+
+    superseded = store.supersede_waiting(waiting.incident_id, NOW + timedelta(minutes=9), "closed")
+
+    assert sent_twice(faults, TRANSACT)
+    assert [message.id for message in superseded] == [waiting.id]
+
+
+def test_a_promise_ledger_whose_answer_was_lost_is_saved(store: DynamoIncidentStore, plan: Plan) -> None:
+    incident, _ = stored_incident(store, plan, make_alarm(changed_at=NOW), at=NOW)
+    before = PromiseLedger(incident_id=incident.id)
+    after = before.model_copy(update={"revision": 1})
+    faults = lose(store._client, TRANSACT)
+
+    assert store.save_promise_ledger(before, after, [entry(incident.id, "promised")]) is True
+    assert sent_twice(faults, TRANSACT)
+    assert store.promise_ledger(incident.id) == after
+    assert store.save_promise_ledger(before, after, []) is False, "another writer of revision 1 is still refused"
+
+
+def test_a_timeline_entry_whose_answer_was_lost_is_added_once(store: DynamoIncidentStore, plan: Plan) -> None:
+    incident, _ = stored_incident(store, plan, make_alarm(changed_at=NOW), at=NOW)
+    note = entry(incident.id, "emailed")
+    faults = lose(store._client, "PutItem")
+
+    store.add_timeline_entry(note)
+
+    assert sent_twice(faults, "PutItem")
+    assert [found.text for found in store.timeline(incident.id)].count("emailed") == 1
+    with pytest.raises(WriteRefused):
+        store.add_timeline_entry(note)
+
+
+def delivery_of(message: Message, claimed_at: datetime = NOW) -> Delivery:
+    return Delivery(
+        incident_id=message.incident_id,
+        message_id=message.id,
+        version=message.version,
+        channel_id="email-customers-es",
+        kind="email",
+        claimed_at=claimed_at,
+    )
+
+
+def test_a_delivery_claim_whose_answer_was_lost_is_ours(store: DynamoIncidentStore, plan: Plan) -> None:
+    message = stored_message(store, plan)
+    claim = delivery_of(message)
+    faults = lose(store._client, "PutItem")
+
+    assert store.claim_delivery(claim) is None
+    assert sent_twice(faults, "PutItem")
+    assert store.deliveries(message.incident_id) == [claim]
+
+
+def test_a_delivery_claimed_by_another_writer_is_still_theirs(store: DynamoIncidentStore, plan: Plan) -> None:
+    message = stored_message(store, plan)
+    theirs = delivery_of(message)
+    assert store.claim_delivery(theirs) is None
+    faults = lose(store._client, "PutItem")
+
+    assert store.claim_delivery(delivery_of(message, NOW + timedelta(minutes=1))) == theirs
+    assert faults.injected["PutItem"] == 1
+
+
+def test_a_finished_delivery_whose_answer_was_lost_is_finished(store: DynamoIncidentStore, plan: Plan) -> None:
+    message = stored_message(store, plan)
+    claim = delivery_of(message)
+    store.claim_delivery(claim)
+    finished = claim.model_copy(update={"finished_at": NOW + timedelta(seconds=5)})
+    faults = lose(store._client, "PutItem")
+
+    store.finish_delivery(finished)
+
+    assert sent_twice(faults, "PutItem")
+    assert store.deliveries(message.incident_id) == [finished]
+
+
+def test_the_attempt_id_is_stored_but_never_reaches_a_model(store: DynamoIncidentStore, plan: Plan) -> None:
+    incident, message = stored_incident(store, plan, make_alarm(changed_at=NOW), at=NOW)
+
+    raw = store._client.get_item(TableName=store._table, Key=incident_key(incident.id), ConsistentRead=True)["Item"]
+
+    assert ATTEMPT in raw
+    assert store.get_incident(incident.id) == incident
+    assert "attempt" not in incident.model_dump() and "attempt" not in message.model_dump()
+
+
+# --- the use case on top -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def deps(request: pytest.FixtureRequest) -> Services:
+    compose: ComposeServices = request.getfixturevalue("compose_services")
+    boto3.client("scheduler").create_schedule_group(Name=GROUP)
+    return compose(
+        approvals_base_url="https://incidents.example.com",
+        approval_timeout_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:approval-timeout",
+        scheduler_role_arn="arn:aws:iam::123456789012:role/scheduler",
+        schedule_group=GROUP,
+    )
+
+
+def test_an_alarm_whose_opening_answer_was_lost_still_asks_for_approval_and_arms_its_timeout(deps: Services) -> None:
+    faults = lose(deps.dynamodb, TRANSACT)
+
+    report = ingest_event(
+        load_event("cloudwatch-eventbridge-alarm.json"), deps.plan, deps.store, deps.clock, deps.approval_requests
+    )
+
+    (outcome,) = report.outcomes
+    assert faults.injected[TRANSACT] == 1
+    assert outcome.applied == Applied.OPENED and outcome.incident_id is not None
+    (waiting,) = deps.store.messages(outcome.incident_id)
+    approvers = approver_addresses(deps.plan, waiting.approvers)
+    asked = [email for email in sent_emails() if set(email["to"]) & set(approvers)]
+    assert asked, "the approvers were asked"
+    assert outcome.notification_error is None
+    (schedule,) = boto3.client("scheduler").list_schedules(GroupName=GROUP)["Schedules"]
+    assert schedule["Name"]
+    kinds = [found.kind for found in deps.store.timeline(outcome.incident_id)]
+    assert TimelineKind.OPENED in kinds and TimelineKind.APPROVAL_REQUESTED in kinds
+
+
+# --- the ledgers on the same table ------------------------------------------------------------------------------
+
+
+def batch_record(claimed_at: datetime = NOW) -> BatchRecord:
+    return BatchRecord(
+        incident_id="INC-1", message_id="m-1", version=1, channel_id="email", batch=1, batches=1, claimed_at=claimed_at
+    )
+
+
+def test_email_batch_claims_finishes_and_releases_whose_answers_were_lost_are_ours(table_name: str) -> None:
+    ledger = DynamoBatchLedger(boto3.client("dynamodb"), table_name)
+    record = batch_record()
+    faults = lose(ledger._client, "PutItem")
+    assert ledger.claim(record) is None
+    assert sent_twice(faults, "PutItem")
+
+    faults.lose_answer("PutItem")
+    ledger.release(record)
+    assert ledger.batches("INC-1")[0].state == BatchState.RELEASED
+
+    faults.lose_answer("PutItem")
+    assert ledger.claim(batch_record(NOW + timedelta(minutes=1))) is None
+    faults.lose_answer("PutItem")
+    ledger.finish(record.model_copy(update={"state": BatchState.SENT, "delivered": 1}))
+
+    assert faults.injected["PutItem"] == 4
+    (stored,) = ledger.batches("INC-1")
+    assert stored.state == BatchState.SENT and stored.delivered == 1
+    assert ledger.claim(batch_record(NOW + timedelta(minutes=2))) == stored, "another writer's claim is refused"
+
+
+def test_a_bounce_whose_answer_was_lost_is_recorded_once(table_name: str) -> None:
+    ledger = DynamoBounceLedger(boto3.client("dynamodb"), table_name)
+    record = BounceRecord(
+        incident_id="INC-1",
+        message_id="m-1",
+        version=1,
+        channel_id="email",
+        address="ana@cliente.example",
+        kind=FeedbackKind.BOUNCE,
+        at=NOW,
+        detail="Permanent/General",
+    )
+    faults = lose(ledger._client, "PutItem")
+
+    assert ledger.record_bounce(record) is True
+    assert sent_twice(faults, "PutItem")
+    assert ledger.bounces("INC-1") == [record]
+    assert ledger.record_bounce(record) is False, "a redelivered notification still records nothing"
+
+
+def test_a_report_claim_whose_answer_was_lost_is_ours(table_name: str) -> None:
+    ledger = DynamoReportLedger(boto3.client("dynamodb"), table_name)
+    claim = ReportClaim(incident_id="INC-1", message_id="m-1", version=1, claimed_at=NOW, summary="s")
+    faults = lose(ledger._client, "PutItem")
+
+    assert ledger.claim_report(claim) is None
+    assert sent_twice(faults, "PutItem")
+    faults.lose_answer("PutItem")
+    ledger.finish_report(claim)
+    assert faults.injected["PutItem"] == 2
+    later = claim.model_copy(update={"claimed_at": NOW + timedelta(minutes=1)})
+    earlier = ledger.claim_report(later)
+    assert earlier is not None and earlier.claimed_at == NOW, "another firing's claim is still refused"
+
+
+def test_a_confirmation_claim_whose_answer_was_lost_is_ours(table_name: str) -> None:
+    limiter = DynamoConfirmationLimiter(boto3.client("dynamodb"), table_name)
+    faults = lose(limiter._client, "PutItem")
+
+    assert limiter.claim("ana@cliente.example", NOW) is True
+    assert sent_twice(faults, "PutItem")
+    assert limiter.claim("ana@cliente.example", NOW + timedelta(minutes=1)) is False
+
+
+def budget_count(table_name: str, key: str) -> int:
+    items = boto3.client("dynamodb").scan(TableName=table_name)["Items"]
+    return sum(int(item["count"]["N"]) for item in items if item["pk"]["S"] == key)
+
+
+def test_a_budget_unit_whose_answer_was_lost_is_taken_once(table_name: str) -> None:
+    limiter = DynamoConfirmationLimiter(boto3.client("dynamodb"), table_name)
+    faults = lose(limiter._client, "UpdateItem")
+
+    assert limiter.admit("203.0.113.7", NOW) is True
+
+    assert faults.injected["UpdateItem"] == 1 and faults.committed["UpdateItem"] == 3, "client's ADD twice, ALL's once"
+    assert budget_count(table_name, "SUBSCRIBE#BUDGET#ALL") == 1, "the re-sent ADD must not count twice"
+    assert limiter.admit("203.0.113.8", NOW) is True
+    assert budget_count(table_name, "SUBSCRIBE#BUDGET#ALL") == 2, "another request still takes its own unit"
+
+
+# --- the attempt stamped on an update ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "stamped"),
+    [
+        ("SET a = :a", "SET #attempt = :attempt, a = :a"),
+        ("ADD #count :one SET expires_at = :e", "ADD #count :one SET #attempt = :attempt, expires_at = :e"),
+        ("ADD #count :one", "ADD #count :one SET #attempt = :attempt"),
+    ],
+)
+def test_every_update_sets_the_attempt_whatever_its_clauses(expression: str, stamped: str) -> None:
+    update = stamped_update({"UpdateExpression": expression, "ExpressionAttributeNames": {"#count": "count"}}, "a-1")
+
+    assert update["UpdateExpression"] == stamped
+    assert update["ExpressionAttributeNames"] == {"#count": "count", "#attempt": ATTEMPT}
+    assert update["ExpressionAttributeValues"] == {":attempt": {"S": "a-1"}}
