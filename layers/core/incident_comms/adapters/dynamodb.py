@@ -7,6 +7,14 @@ redelivery fail its condition, the component lock makes the second of two simult
 message counter and each superseded message's revision make a new draft and a decision racing it see each other,
 and the incident's published sequence keeps anything older from being handed to publishing after it
 (:mod:`incident_comms.incidents.ordering`).
+
+A condition can also be failed by our own write: when a transaction commits and its answer is lost, the SDK sends it
+again and the re-send meets what the first one wrote. So every transaction is one attempt
+(:mod:`incident_comms.adapters.dynamodb_attempts`): its id is the ``ClientRequestToken`` (which real DynamoDB honours
+for ten minutes) and is stamped in the ``attempt`` attribute of every item it puts or updates; a transaction refused
+on a condition reads those items back in one consistent ``TransactGetItems``, and finding its own id there answers the
+commit it was. An opening re-sent is OPENED, not a DUPLICATE; a decision re-sent is SAVED, not "link already used".
+The single-item writes (a delivery's claim and finish, a timeline entry) do the same through the same helper.
 """
 
 from __future__ import annotations

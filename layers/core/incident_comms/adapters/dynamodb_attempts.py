@@ -4,7 +4,7 @@ must not read its own first commit as "someone else did it".
 Each logical write gets a fresh attempt id (:func:`new_attempt`), the same for every try of it (the SDK's retries
 and ours), and every item it puts or updates carries that id in the attribute :data:`ATTEMPT`. When DynamoDB refuses
 the write on a condition, the items it would have written are read back, consistently (``GetItem`` for one item,
-one ``BatchGetItem`` for a transaction): if one of them carries our attempt id, the write had committed and the
+one ``TransactGetItems`` for a transaction): if one of them carries our attempt id, the write had committed and the
 refusal met our own commit, so the write answers success exactly as if the first answer had arrived.
 
 - A transaction also keeps its ``ClientRequestToken`` (the attempt id itself): real DynamoDB answers a re-send
@@ -47,7 +47,6 @@ class WriteRefused(RuntimeError):
 
 
 _SET = re.compile(r"\bSET\b", re.IGNORECASE)
-_BATCH_GET_LIMIT = 100
 
 
 def new_attempt() -> str:
@@ -95,24 +94,28 @@ def stamped_transaction(items: list[TransactWriteItemTypeDef], attempt: str) -> 
 
 
 def transaction_committed(client: DynamoDBClient, items: list[TransactWriteItemTypeDef], attempt: str) -> bool:
-    """Whether a transaction refused on a condition had in fact committed under ``attempt``: one consistent
-    ``BatchGetItem`` of the items it puts or updates."""
-    keys: dict[str, list[dict[str, Any]]] = {}
+    """Whether a transaction refused on a condition had in fact committed under ``attempt``: the items it puts or
+    updates, read in one ``TransactGetItems`` (serializable, so consistent; IAM governs it as ``GetItem``, which every
+    function that writes may call, where ``BatchGetItem`` is granted to none), else one ``GetItem`` each when a
+    concurrent transaction cancels that read."""
+    keys: list[tuple[str, dict[str, Any]]] = []
     for item in items:
         written: Any = item.get("Put") or item.get("Update")
-        if written is None:
-            continue
-        key = written["Key"] if "Key" in written else {"pk": written["Item"]["pk"], "sk": written["Item"]["sk"]}
-        table_keys = keys.setdefault(written["TableName"], [])
-        if key not in table_keys:
-            table_keys.append(key)
-    requests: Any = {table: {"Keys": found[:_BATCH_GET_LIMIT], "ConsistentRead": True} for table, found in keys.items()}
-    while requests:
-        response = client.batch_get_item(RequestItems=requests)
-        if any(carries(found, attempt) for table in response.get("Responses", {}).values() for found in table):
-            return True
-        requests = response.get("UnprocessedKeys") or {}
-    return False
+        if written is not None:
+            key = written["Key"] if "Key" in written else {"pk": written["Item"]["pk"], "sk": written["Item"]["sk"]}
+            if (written["TableName"], key) not in keys:
+                keys.append((written["TableName"], key))
+    if not keys:
+        return False
+    try:
+        found: Any = client.transact_get_items(
+            TransactItems=[{"Get": {"TableName": table, "Key": key}} for table, key in keys]
+        )["Responses"]
+    except ClientError as error:
+        if error_code(error) != "TransactionCanceledException":
+            raise
+        found = (client.get_item(TableName=table, Key=key, ConsistentRead=True) for table, key in keys)
+    return any(carries(response.get("Item"), attempt) for response in found)
 
 
 def put_once(

@@ -18,6 +18,9 @@ Items (``pk`` / ``sk``):
 - ``SUBSCRIBE#<sha256>`` / ``CONFIRMATION``  the last subscribe confirmation email to one address, expiring by TTL
   (written by :class:`incident_comms.adapters.subscriptions.DynamoConfirmationLimiter`)
 
+Every item a conditional write puts or updates also carries ``attempt``, the id of the attempt that last wrote it
+(:mod:`incident_comms.adapters.dynamodb_attempts`); :func:`item_values` leaves it out, so no model ever sees it.
+
 The incident store (:mod:`incident_comms.adapters.dynamodb`) writes and reads the incident's own items; the email
 ledgers (:mod:`incident_comms.adapters.email_ledgers`) and the report ledger put theirs under the same incident.
 """
