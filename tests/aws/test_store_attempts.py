@@ -451,6 +451,7 @@ def test_a_budget_unit_whose_answer_was_lost_is_taken_once(table_name: str) -> N
         ("SET a = :a", "SET #attempt = :attempt, a = :a"),
         ("ADD #count :one SET expires_at = :e", "ADD #count :one SET #attempt = :attempt, expires_at = :e"),
         ("ADD #count :one", "ADD #count :one SET #attempt = :attempt"),
+        ("ADD #set :set", "ADD #set :set SET #attempt = :attempt"),
     ],
 )
 def test_every_update_sets_the_attempt_whatever_its_clauses(expression: str, stamped: str) -> None:

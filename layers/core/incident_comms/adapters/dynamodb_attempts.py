@@ -46,7 +46,8 @@ class WriteRefused(RuntimeError):
     """A write that must hold was refused on its condition by an item another attempt wrote."""
 
 
-_SET = re.compile(r"\bSET\b", re.IGNORECASE)
+_SET = re.compile(r"(?<![#:\w])SET\b", re.IGNORECASE)
+"""The SET clause keyword, not a placeholder such as ``#set`` or ``:set``."""
 
 
 def new_attempt() -> str:
