@@ -3,7 +3,8 @@
 Grafana's notifier posts the same webhook with extras (evaluated ``values``, dashboard, panel and silence links),
 so :func:`from_webhook` reads both and :mod:`incident_comms.intake.grafana` calls it for Grafana. An alert is
 ``firing`` (ALARM, as of ``startsAt``) or ``resolved`` (OK, as of ``endsAt``, or as of when we received it when
-``endsAt`` is missing or Go's zero time ``0001-01-01T00:00:00Z``, which some senders write); its id is its
+``endsAt`` is missing or Go's zero time ``0001-01-01T00:00:00Z``, which some senders write, but not before
+``startsAt``); its id is its
 ``fingerprint``, or a hash of its labels when it has none. One alert that cannot be read (no ``alertname``, a bad
 timestamp) is a :class:`~incident_comms.intake.common.Rejection` naming its position and the field, and the others
 are still read; only a body that is not a webhook at all is a :class:`~incident_comms.errors.BadInput`.
@@ -102,11 +103,13 @@ def _from_alert(
 
 
 def _ended_at(alert: Obj, now: datetime) -> datetime:
-    """A resolved alert's end: ``endsAt``, or ``now`` when it has none (missing, or Go's zero time)."""
-    if not alert.has("endsAt"):
-        return now
-    ended = alert.timestamp("endsAt")
-    return now if ended.year == _GO_ZERO_YEAR else ended
+    """A resolved alert's end: ``endsAt``; when it has none (missing, or Go's zero time), ``now``, but never before
+    its ``startsAt`` (a sender's clock ahead of ours must not make the recovery older than the alarm it ends)."""
+    ended = alert.timestamp("endsAt") if alert.has("endsAt") else None
+    if ended is not None and ended.year != _GO_ZERO_YEAR:
+        return ended
+    started = alert.timestamp("startsAt") if alert.has("startsAt") else now
+    return max(now, started)
 
 
 def _values(value: Any) -> dict[str, float]:

@@ -46,11 +46,15 @@ _ONE_LINE_FIELDS = ("name", "region", "account")
 
 def one_line(value: str, limit: int = NAME_LIMIT) -> str:
     """A one-line field: line breaks and tabs become spaces, other controls and bidi formatting go, then the cap."""
+    if value.isprintable():  # fast path: every character stripped here is a non-printable one
+        return capped(value, limit)
     return capped(_INVISIBLE.sub("", _ONE_LINE_SPACES.sub(" ", value)), limit)
 
 
 def multi_line(value: str, limit: int = TEXT_LIMIT) -> str:
     """A multi-line field: ``\\n`` and ``\\t`` stay (CR LF and CR become ``\\n``), other controls and bidi go."""
+    if value.isprintable():
+        return capped(value, limit)
     return capped(_INVISIBLE.sub("", _LINE_BREAKS.sub("\n", value)), limit)
 
 
@@ -59,7 +63,9 @@ def capped(value: str, limit: int) -> str:
     if len(value) <= limit:
         return value
     note = f"… ({len(value):,} characters)"
-    return value[: max(0, limit - len(note))] + note
+    if len(note) >= limit:
+        return value[: limit - 1] + "…"
+    return value[: limit - len(note)] + note
 
 
 def alarm_id(value: str) -> str:
@@ -68,26 +74,14 @@ def alarm_id(value: str) -> str:
     cleaned = _INVISIBLE.sub("", _ONE_LINE_SPACES.sub(" ", value))
     if len(cleaned) <= NAME_LIMIT:
         return cleaned
-    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:_ID_HASH_CHARS]
+    digest = hashlib.sha256(cleaned.encode("utf-8", "surrogatepass")).hexdigest()[:_ID_HASH_CHARS]
     return f"{cleaned[: NAME_LIMIT - _ID_HASH_CHARS - 1]}#{digest}"
 
 
 def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments of an ``Alarm`` with every text field stripped and capped (anything that is not text
     is left for the model to refuse)."""
-    cleaners: dict[str, Callable[[Any], Any]] = {
-        "id": partial(_if_text, alarm_id),
-        "url": partial(_if_text, partial(one_line, limit=TEXT_LIMIT)),
-        "labels": partial(_text_map, limit=NAME_LIMIT, lines=False),
-        "annotations": partial(_text_map, limit=TEXT_LIMIT, lines=True),
-        "links": partial(_text_map, limit=TEXT_LIMIT, lines=False),
-        "values": _text_keys,
-        "triggering_alarms": partial(_each, partial(_if_text, one_line)),
-        "metrics": partial(_each, _metric),
-        **{key: partial(_if_text, one_line) for key in _ONE_LINE_FIELDS},
-        **{key: partial(_if_text, multi_line) for key in _MULTI_LINE_FIELDS},
-    }
-    return {key: cleaners[key](value) if key in cleaners else value for key, value in fields.items()}
+    return {key: _CLEANERS[key](value) if key in _CLEANERS else value for key, value in fields.items()}
 
 
 def _if_text(clean: Callable[[str], str], value: Any) -> Any:
@@ -117,3 +111,17 @@ def _metric(metric: Any) -> Any:
         name=one_line(metric.name),
         dimensions=_text_map(metric.dimensions, NAME_LIMIT, False),
     )
+
+
+_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "id": partial(_if_text, alarm_id),
+    "url": partial(_if_text, partial(one_line, limit=TEXT_LIMIT)),
+    "labels": partial(_text_map, limit=NAME_LIMIT, lines=False),
+    "annotations": partial(_text_map, limit=TEXT_LIMIT, lines=True),
+    "links": partial(_text_map, limit=TEXT_LIMIT, lines=False),
+    "values": _text_keys,
+    "triggering_alarms": partial(_each, partial(_if_text, one_line)),
+    "metrics": partial(_each, _metric),
+    **{key: partial(_if_text, one_line) for key in _ONE_LINE_FIELDS},
+    **{key: partial(_if_text, multi_line) for key in _MULTI_LINE_FIELDS},
+}
