@@ -30,6 +30,9 @@ EXPECTED = {
     "cloudwatch-sns-notification.json": (True, "SEV2", "api", "api-latency", "ALARM", 1),
     "cloudwatch-staging-alarm.json": (False, None, None, "ignore-staging", "ALARM", 1),
     "grafana-firing.json": (True, "SEV2", "storage", "storage-grafana", "ALARM", 2),
+    "alertmanager-one-bad-alert.json": (True, "SEV1", "invoicing", "billing-critical", "ALARM", 2),
+    "alertmanager-resolved-zero-endsat.json": (True, "SEV1", "invoicing", "billing-critical", "OK", 1),
+    "alertmanager-hostile-text.json": (True, "SEV1", "invoicing", "billing-critical", "ALARM", 1),
 }
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, MetricRef
 from incident_comms.errors import BadInput
 from incident_comms.intake.common import MAX_DEPTH, parse_timestamp
-from incident_comms.intake.payloads import alarms_from_payload, detect_shape, parse_payload
+from incident_comms.intake.payloads import alarms_from_payload, detect_shape, parse_payload, read_alarms
 
 RECEIVED_AT = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
 EVENTS = Path(__file__).resolve().parents[3] / "events"
@@ -120,6 +120,30 @@ EXPECTED = {
     "cloudwatch-staging-alarm.json": ("eventbridge", "cloudwatch", "metric", "staging-api-5xx", "ALARM", "OK"),
     "alertmanager-firing.json": ("alertmanager", "alertmanager", "prometheus", "BillingHighErrorRate", "ALARM", None),
     "alertmanager-resolved.json": ("alertmanager", "alertmanager", "prometheus", "BillingHighErrorRate", "OK", "ALARM"),
+    "alertmanager-resolved-zero-endsat.json": (
+        "alertmanager",
+        "alertmanager",
+        "prometheus",
+        "BillingHighErrorRate",
+        "OK",
+        "ALARM",
+    ),
+    "alertmanager-one-bad-alert.json": (
+        "alertmanager",
+        "alertmanager",
+        "prometheus",
+        "BillingHighErrorRate",
+        "ALARM",
+        None,
+    ),
+    "alertmanager-hostile-text.json": (
+        "alertmanager",
+        "alertmanager",
+        "prometheus",
+        "BillingetaRrorrEhgiH",
+        "ALARM",
+        None,
+    ),
     "grafana-firing.json": ("grafana", "grafana", "grafana", "Document downloads failing", "ALARM", None),
 }
 
@@ -137,7 +161,7 @@ def test_sample_normalises_as_documented(name: str) -> None:
     shape, source, kind, alarm_name, state, previous = EXPECTED[name]
     payload = load(name)
     assert detect_shape(payload) == shape
-    first = alarms_from_payload(payload, RECEIVED_AT)[0]
+    first = read_alarms(payload, RECEIVED_AT).alarms[0]
     assert (first.source, first.kind, first.name, first.state) == (source, kind, alarm_name, state)
     assert first.previous_state == previous
     assert first.changed_at.tzinfo is not None
@@ -539,6 +563,18 @@ json_values = st.recursive(
 )
 
 
+def _read_or_one_line_bad_input(payload: Any) -> list[Alarm]:
+    """What ingest does with a payload: the alarms it can read; every rejection (whole or per alert) one line."""
+    try:
+        read = read_alarms(payload, RECEIVED_AT)
+    except BadInput as error:
+        message = str(error)
+        assert message and len(message.splitlines()) == 1
+        return []
+    assert all(item.reason and len(item.reason.splitlines()) == 1 for item in read.rejected)
+    return read.alarms
+
+
 def _normalise_or_one_line_bad_input(normalise: Callable[[], list[Alarm]]) -> list[Alarm]:
     """Run ``normalise``; anything but success or a one-line BadInput fails the test."""
     message = None
@@ -588,5 +624,5 @@ def test_fuzz_mutated_samples_only_ever_raise_bad_input(name: str, data: st.Data
     for key in path[:-1]:
         node = node[key]
     node[path[-1]] = value
-    result = _normalise_or_one_line_bad_input(lambda: alarms_from_payload(payload, RECEIVED_AT))
+    result = _read_or_one_line_bad_input(payload)
     assert all(alarm.changed_at.tzinfo is not None for alarm in result)
