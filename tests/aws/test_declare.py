@@ -39,7 +39,7 @@ MARTA = "marta.ibanez@nubeteca.example"
 
 def classified_alarm(at: datetime) -> Alarm:
     """The sample CloudWatch alarm, which the plan classifies SEV1 on the API, in ALARM since ``at``."""
-    (alarm,) = alarms_from_payload(alarm_event("ALARM", at))
+    (alarm,) = alarms_from_payload(alarm_event("ALARM", at), at)
     return alarm
 
 

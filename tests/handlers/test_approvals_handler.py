@@ -26,6 +26,7 @@ from tests.factories import emitted_metrics, invoke, sent_emails, stored_inciden
 from tests.forms import FormReader
 from tests.handlers.conftest import ComposeServices
 
+RECEIVED_AT = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
 CONFIGURED_BASE_URL = "https://approvals.nubeteca.example"
 API_HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
 MARTA = "marta.ibanez@nubeteca.example"  # communications_lead
@@ -272,7 +273,7 @@ def test_a_rejected_draft_says_so_and_points_to_the_console(deps: Services, hand
 
 def store_postmortem(deps: Services) -> Message:
     """A SEV1 postmortem awaiting the communications lead AND legal (the plan's rule for it)."""
-    (alarm,) = alarms_from_payload(load_event("cloudwatch-eventbridge-alarm.json"))
+    (alarm,) = alarms_from_payload(load_event("cloudwatch-eventbridge-alarm.json"), RECEIVED_AT)
     _, message = stored_incident(
         deps.store,
         deps.plan,

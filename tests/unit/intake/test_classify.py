@@ -11,6 +11,8 @@ from incident_comms.intake.classify import classify_alarm, classify_payload, rul
 from incident_comms.plan.models import Plan, RuleWhen
 from tests.conftest import load_event
 
+RECEIVED_AT = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
+
 EXPECTED = {
     # file: (incident, severity, component, rule, state, alarms in payload)
     "alertmanager-firing.json": (True, "SEV1", "invoicing", "billing-critical", "ALARM", 2),
@@ -28,12 +30,15 @@ EXPECTED = {
     "cloudwatch-sns-notification.json": (True, "SEV2", "api", "api-latency", "ALARM", 1),
     "cloudwatch-staging-alarm.json": (False, None, None, "ignore-staging", "ALARM", 1),
     "grafana-firing.json": (True, "SEV2", "storage", "storage-grafana", "ALARM", 2),
+    "alertmanager-one-bad-alert.json": (True, "SEV1", "invoicing", "billing-critical", "ALARM", 2),
+    "alertmanager-resolved-zero-endsat.json": (True, "SEV1", "invoicing", "billing-critical", "OK", 1),
+    "alertmanager-hostile-text.json": (True, "SEV1", "invoicing", "billing-critical", "ALARM", 1),
 }
 
 
 @pytest.mark.parametrize(("name", "expected"), EXPECTED.items(), ids=EXPECTED.keys())
 def test_every_sample_event_classifies_as_the_plan_says(plan: Plan, name: str, expected: tuple[object, ...]) -> None:
-    answer = classify_payload(load_event(name), plan)
+    answer = classify_payload(load_event(name), plan, RECEIVED_AT)
 
     got = (answer["incident"], answer["severity"], answer["component"], answer["rule"], answer["alarm"]["state"])
     assert got == expected[:5]
@@ -47,7 +52,7 @@ def test_every_sample_event_is_listed() -> None:
 
 
 def test_webhook_answer_is_the_most_severe_alert_with_each_alerts_own_result(plan: Plan) -> None:
-    answer = classify_payload(load_event("alertmanager-firing.json"), plan)
+    answer = classify_payload(load_event("alertmanager-firing.json"), plan, RECEIVED_AT)
 
     assert [alarm["rule"] for alarm in answer["alarms"]] == ["billing-critical", "billing-warning"]
     assert [alarm["severity"] for alarm in answer["alarms"]] == ["SEV1", "SEV3"]

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, MetricRef
 from incident_comms.errors import BadInput
 from incident_comms.intake.common import MAX_DEPTH, parse_timestamp
-from incident_comms.intake.payloads import alarms_from_payload, detect_shape, parse_payload
+from incident_comms.intake.payloads import alarms_from_payload, detect_shape, parse_payload, read_alarms
 
+RECEIVED_AT = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 ARN = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:"
 API_5XX = MetricRef(namespace="AWS/ApiGateway", name="5XXError", dimensions={"ApiName": "prod"})
@@ -28,7 +29,7 @@ def load(name: str) -> Any:
 
 
 def alarms(name: str) -> list[Alarm]:
-    return alarms_from_payload(load(name))
+    return alarms_from_payload(load(name), RECEIVED_AT)
 
 
 def only(name: str) -> Alarm:
@@ -49,7 +50,7 @@ def sns_message(**changes: Any) -> dict[str, Any]:
 
 def bad(payload: Any) -> str:
     with pytest.raises(BadInput) as caught:
-        alarms_from_payload(payload)
+        alarms_from_payload(payload, RECEIVED_AT)
     message = str(caught.value)
     assert message
     assert "\n" not in message
@@ -119,6 +120,30 @@ EXPECTED = {
     "cloudwatch-staging-alarm.json": ("eventbridge", "cloudwatch", "metric", "staging-api-5xx", "ALARM", "OK"),
     "alertmanager-firing.json": ("alertmanager", "alertmanager", "prometheus", "BillingHighErrorRate", "ALARM", None),
     "alertmanager-resolved.json": ("alertmanager", "alertmanager", "prometheus", "BillingHighErrorRate", "OK", "ALARM"),
+    "alertmanager-resolved-zero-endsat.json": (
+        "alertmanager",
+        "alertmanager",
+        "prometheus",
+        "BillingHighErrorRate",
+        "OK",
+        "ALARM",
+    ),
+    "alertmanager-one-bad-alert.json": (
+        "alertmanager",
+        "alertmanager",
+        "prometheus",
+        "BillingHighErrorRate",
+        "ALARM",
+        None,
+    ),
+    "alertmanager-hostile-text.json": (
+        "alertmanager",
+        "alertmanager",
+        "prometheus",
+        "BillingetaRrorrEhgiH",
+        "ALARM",
+        None,
+    ),
     "grafana-firing.json": ("grafana", "grafana", "grafana", "Document downloads failing", "ALARM", None),
 }
 
@@ -136,7 +161,7 @@ def test_sample_normalises_as_documented(name: str) -> None:
     shape, source, kind, alarm_name, state, previous = EXPECTED[name]
     payload = load(name)
     assert detect_shape(payload) == shape
-    first = alarms_from_payload(payload)[0]
+    first = read_alarms(payload, RECEIVED_AT).alarms[0]
     assert (first.source, first.kind, first.name, first.state) == (source, kind, alarm_name, state)
     assert first.previous_state == previous
     assert first.changed_at.tzinfo is not None
@@ -166,15 +191,15 @@ def test_sns_event_with_null_description_and_display_name_region() -> None:
 
 
 def test_sns_region_unknown_display_name_falls_back_to_the_arn() -> None:
-    assert alarms_from_payload(sns_event(sns_message(Region="Mars (Olympus)")))[0].region == "eu-west-1"
+    assert alarms_from_payload(sns_event(sns_message(Region="Mars (Olympus)")), RECEIVED_AT)[0].region == "eu-west-1"
     message = sns_message(Region="Mars (Olympus)", AlarmArn=None)
     assert (
-        alarms_from_payload(sns_event(message))[0].id
+        alarms_from_payload(sns_event(message), RECEIVED_AT)[0].id
         == "arn:aws:cloudwatch:Mars (Olympus):123456789012:alarm:prod-api-5xx"
     )
     assert "AlarmArn (the alarm ARN) is missing" in bad(sns_event(sns_message(Region=None, AlarmArn=None)))
     message = sns_message(Region="US East (N. Virginia)", AlarmArn=None)
-    alarm = alarms_from_payload(sns_event(message))[0]
+    alarm = alarms_from_payload(sns_event(message), RECEIVED_AT)[0]
     assert alarm.region == "us-east-1"
     assert alarm.id == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:prod-api-5xx"
 
@@ -184,7 +209,7 @@ def test_legacy_sns_message_without_arn_is_the_same_alarm_as_with_it() -> None:
     assert legacy.id == only("cloudwatch-sns-alarm.json").id == ARN + "prod-api-5xx"
     assert legacy.region == "eu-west-1"
     assert legacy.metrics == [API_5XX]
-    virginia = alarms_from_payload(sns_event(sns_message(Region="US (Virginia)", AlarmArn=None)))[0]
+    virginia = alarms_from_payload(sns_event(sns_message(Region="US (Virginia)", AlarmArn=None)), RECEIVED_AT)[0]
     assert virginia.id == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:prod-api-5xx"
 
 
@@ -198,7 +223,7 @@ def test_sns_event_with_several_records_yields_one_alarm_each() -> None:
     ok = sns_message(
         AlarmName="prod-api-latency", NewStateValue="OK", OldStateValue="ALARM", AlarmArn=ARN + "prod-api-latency"
     )
-    result = alarms_from_payload(sns_event(sns_message(), ok))
+    result = alarms_from_payload(sns_event(sns_message(), ok), RECEIVED_AT)
     assert [(a.name, a.state) for a in result] == [("prod-api-5xx", "ALARM"), ("prod-api-latency", "OK")]
 
 
@@ -229,7 +254,7 @@ def test_sns_metric_math_and_anomaly_detection_trigger() -> None:
             ]
         }
     )
-    alarm = alarms_from_payload(sns_event(metric_math))[0]
+    alarm = alarms_from_payload(sns_event(metric_math), RECEIVED_AT)[0]
     assert alarm.kind == AlarmKind.METRIC_MATH
     assert [m.name for m in alarm.metrics] == ["FirstByteLatency", "TotalRequestLatency"]
     assert alarm.metrics[0].dimensions == {"BucketName": "prod-assets"}
@@ -239,7 +264,7 @@ def test_sns_metric_math_and_anomaly_detection_trigger() -> None:
     anomaly["Trigger"]["Metrics"] = anomaly["Trigger"]["Metrics"][:2]
     anomaly["Trigger"]["Metrics"][0]["Expression"] = "ANOMALY_DETECTION_BAND(m1, 2)"
     anomaly["Trigger"]["ThresholdMetricId"] = "e1"
-    alarm = alarms_from_payload(sns_event(anomaly))[0]
+    alarm = alarms_from_payload(sns_event(anomaly), RECEIVED_AT)[0]
     assert alarm.kind == AlarmKind.ANOMALY_DETECTION
     assert [m.name for m in alarm.metrics] == ["FirstByteLatency"]
 
@@ -253,7 +278,7 @@ def test_sns_composite_message() -> None:
         TriggeringChildren=children,
         Trigger=None,
     )
-    alarm = alarms_from_payload(sns_event(message))[0]
+    alarm = alarms_from_payload(sns_event(message), RECEIVED_AT)[0]
     assert alarm.kind == AlarmKind.COMPOSITE
     assert alarm.metrics == []
     assert alarm.triggering_alarms == [ARN + "prod-web-5xx"]
@@ -261,9 +286,9 @@ def test_sns_composite_message() -> None:
 
 def test_sns_message_posted_bare_and_eventbridge_event_wrapped_in_sns() -> None:
     assert detect_shape(sns_message()) == "sns-message"
-    assert alarms_from_payload(sns_message())[0].name == "prod-api-5xx"
+    assert alarms_from_payload(sns_message(), RECEIVED_AT)[0].name == "prod-api-5xx"
     wrapped = {"Records": [{"Sns": {"Message": json.dumps(load("cloudwatch-eventbridge-alarm.json"))}}]}
-    assert alarms_from_payload(wrapped) == alarms("cloudwatch-eventbridge-alarm.json")
+    assert alarms_from_payload(wrapped, RECEIVED_AT) == alarms("cloudwatch-eventbridge-alarm.json")
 
 
 def test_composite_alarm_eventbridge_and_alarm_action() -> None:
@@ -310,7 +335,9 @@ def test_same_state_change_has_one_event_key_whichever_path_delivered_it() -> No
     via_eventbridge = only("cloudwatch-eventbridge-alarm.json")
     via_sns = only("cloudwatch-sns-alarm.json")
     via_action = only("cloudwatch-alarm-action.json")
-    via_notification = alarms_from_payload({"Type": "Notification", "Message": json.dumps(sns_message())})[0]
+    via_notification = alarms_from_payload({"Type": "Notification", "Message": json.dumps(sns_message())}, RECEIVED_AT)[
+        0
+    ]
     assert via_eventbridge.event_key == via_sns.event_key == via_action.event_key == via_notification.event_key
     assert via_eventbridge.event_key != only("cloudwatch-eventbridge-ok.json").event_key
 
@@ -341,11 +368,11 @@ def test_alertmanager_without_fingerprint_hashes_sorted_labels() -> None:
     payload = load("alertmanager-firing.json")
     alert = payload["alerts"][0]
     del alert["fingerprint"]
-    first = alarms_from_payload(payload)[0].id
+    first = alarms_from_payload(payload, RECEIVED_AT)[0].id
     alert["labels"] = dict(reversed(list(alert["labels"].items())))
-    assert alarms_from_payload(payload)[0].id == first
+    assert alarms_from_payload(payload, RECEIVED_AT)[0].id == first
     alert["labels"]["instance"] = "10.0.0.7:8080"
-    assert alarms_from_payload(payload)[0].id != first
+    assert alarms_from_payload(payload, RECEIVED_AT)[0].id != first
 
 
 def test_grafana_yields_one_alarm_per_alert_with_links_and_values() -> None:
@@ -376,7 +403,7 @@ def test_grafana_and_alertmanager_are_told_apart() -> None:
 def test_grafana_no_data_is_insufficient_data() -> None:
     payload = load("grafana-firing.json")
     payload["alerts"][0]["labels"]["alertname"] = "DatasourceNoData"
-    assert alarms_from_payload(payload)[0].state == AlarmState.INSUFFICIENT_DATA
+    assert alarms_from_payload(payload, RECEIVED_AT)[0].state == AlarmState.INSUFFICIENT_DATA
 
 
 @pytest.mark.parametrize(
@@ -536,6 +563,18 @@ json_values = st.recursive(
 )
 
 
+def _read_or_one_line_bad_input(payload: Any) -> list[Alarm]:
+    """What ingest does with a payload: the alarms it can read; every rejection (whole or per alert) one line."""
+    try:
+        read = read_alarms(payload, RECEIVED_AT)
+    except BadInput as error:
+        message = str(error)
+        assert message and len(message.splitlines()) == 1
+        return []
+    assert all(item.reason and len(item.reason.splitlines()) == 1 for item in read.rejected)
+    return read.alarms
+
+
 def _normalise_or_one_line_bad_input(normalise: Callable[[], list[Alarm]]) -> list[Alarm]:
     """Run ``normalise``; anything but success or a one-line BadInput fails the test."""
     message = None
@@ -554,13 +593,15 @@ SAMPLES = {name: load(name) for name in sorted(EXPECTED)}
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2048))
 def test_fuzz_arbitrary_bytes_only_ever_raise_bad_input(raw: bytes) -> None:
-    _normalise_or_one_line_bad_input(lambda: alarms_from_payload(parse_payload(raw)))
+    _normalise_or_one_line_bad_input(lambda: alarms_from_payload(parse_payload(raw), RECEIVED_AT))
 
 
 @settings(max_examples=300, deadline=None)
 @given(json_values)
 def test_fuzz_arbitrary_json_only_ever_raises_bad_input(value: Any) -> None:
-    _normalise_or_one_line_bad_input(lambda: alarms_from_payload(parse_payload(json.dumps(value).encode())))
+    _normalise_or_one_line_bad_input(
+        lambda: alarms_from_payload(parse_payload(json.dumps(value).encode()), RECEIVED_AT)
+    )
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -583,5 +624,5 @@ def test_fuzz_mutated_samples_only_ever_raise_bad_input(name: str, data: st.Data
     for key in path[:-1]:
         node = node[key]
     node[path[-1]] = value
-    result = _normalise_or_one_line_bad_input(lambda: alarms_from_payload(payload))
+    result = _read_or_one_line_bad_input(payload)
     assert all(alarm.changed_at.tzinfo is not None for alarm in result)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -243,8 +243,28 @@ class DynamoIncidentStore(DynamoIncidentReads):
     def _apply_to_open(
         self, component_id: str, incident_id: str, alarm: Alarm, entry: TimelineEntry, epoch: int, applied: Applied
     ) -> StoreResult | None:
-        """Add the alarm's state to an open incident; None when the incident closed meanwhile (try again)."""
+        """Add the alarm's state to an open incident unless it holds a newer one for that alarm (then OUTDATED: the
+        event and an entry saying so are written, the alarm is left as it is); None when the incident closed or
+        the alarm changed meanwhile (try again).
+
+        The snapshot's ``changed_at`` is pydantic's JSON (``...:05Z``, or ``...:05.123000Z`` with microseconds),
+        so "stored <= new" is ``stored <= new with microseconds OR stored = new's whole second``: exact for both
+        forms, where one string comparison would put ``:05.5Z`` before ``:05Z``."""
         snapshot = attrs({"s": AlarmSnapshot.of(alarm).model_dump(mode="json"), "t": entry.at.isoformat()})
+        moment = alarm.changed_at.astimezone(UTC).replace(tzinfo=None)
+        newest = {
+            ":fine": string_attr(moment.isoformat(timespec="microseconds") + "Z"),
+            ":second": string_attr(moment.isoformat(timespec="seconds") + "Z"),
+        }
+        not_older = "alarms.#alarm.changed_at <= :fine OR alarms.#alarm.changed_at = :second"
+        lock_held: TransactWriteItemTypeDef = {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": lock_key(component_id),
+                "ConditionExpression": "incident_id = :incident",
+                "ExpressionAttributeValues": {":incident": string_attr(incident_id)},
+            }
+        }
         items: list[TransactWriteItemTypeDef] = [
             self._event_put(alarm, incident_id, epoch),
             {
@@ -252,28 +272,50 @@ class DynamoIncidentStore(DynamoIncidentReads):
                     "TableName": self._table,
                     "Key": incident_key(incident_id),
                     "UpdateExpression": "SET alarms.#alarm = :snapshot, updated_at = :at",
-                    "ConditionExpression": "#status = :open",
+                    "ConditionExpression": f"#status = :open AND (attribute_not_exists(alarms.#alarm) OR {not_older})",
                     "ExpressionAttributeNames": {"#alarm": alarm.id, "#status": "status"},
                     "ExpressionAttributeValues": {
                         ":snapshot": snapshot["s"],
                         ":at": snapshot["t"],
                         ":open": string_attr(IncidentStatus.OPEN.value),
+                        **newest,
                     },
                 }
             },
-            {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": lock_key(component_id),
-                    "ConditionExpression": "incident_id = :incident",
-                    "ExpressionAttributeValues": {":incident": string_attr(incident_id)},
-                }
-            },
+            lock_held,
             self._entry_put(entry),
         ]
         reasons = self._transact(items)
         if reasons is None:
             return StoreResult(applied, incident_id)
+        if reasons[0] == "ConditionalCheckFailed":
+            return StoreResult(Applied.DUPLICATE, self._event_incident(alarm))
+        if reasons[1] != "ConditionalCheckFailed":
+            return None
+        ignored = entry.model_copy(
+            update={
+                "text": f"{entry.text} as of {alarm.changed_at.isoformat()}: older than the state already recorded "
+                "for it, so ignored",
+                "data": {**entry.data, "ignored": "older than the recorded state"},
+            }
+        )
+        outdated: list[TransactWriteItemTypeDef] = [
+            self._event_put(alarm, incident_id, epoch),
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": incident_key(incident_id),
+                    "ConditionExpression": f"#status = :open AND attribute_exists(alarms.#alarm) AND NOT ({not_older})",
+                    "ExpressionAttributeNames": {"#alarm": alarm.id, "#status": "status"},
+                    "ExpressionAttributeValues": {":open": string_attr(IncidentStatus.OPEN.value), **newest},
+                }
+            },
+            lock_held,
+            self._entry_put(ignored),
+        ]
+        reasons = self._transact(outdated)
+        if reasons is None:
+            return StoreResult(Applied.OUTDATED, incident_id)
         if reasons[0] == "ConditionalCheckFailed":
             return StoreResult(Applied.DUPLICATE, self._event_incident(alarm))
         return None

@@ -132,12 +132,13 @@ def _ses_sender(sender: str) -> EmailSender:
 
 
 def _classify(args: argparse.Namespace) -> int:
+    from incident_comms.clock import SystemClock
     from incident_comms.intake.classify import classify_payload
     from incident_comms.intake.payloads import parse_payload
 
     payload = parse_payload(read_input(args.file))
     plan = load_plan_or_refuse(args)
-    print(json.dumps(classify_payload(payload, plan), ensure_ascii=False, indent=2))
+    print(json.dumps(classify_payload(payload, plan, SystemClock().now()), ensure_ascii=False, indent=2))
     return 0
 
 

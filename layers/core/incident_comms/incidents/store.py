@@ -20,6 +20,9 @@ class Applied(StrEnum):
     NO_OPEN_INCIDENT = "no_open_incident"
     ALREADY_OPEN = "already_open"
     """A declaration on a component that has an open incident: nothing written (``incident_id`` names that one)."""
+    OUTDATED = "outdated"
+    """An alarm change older than the one the incident holds for that alarm (another path delivered the newer one
+    first): the event is recorded as applied, so a redelivery is a duplicate, and the alarm keeps its newer state."""
 
 
 class DecisionSaved(StrEnum):
@@ -61,7 +64,8 @@ class IncidentStore(Protocol):
     ) -> StoreResult:
         """Open ``candidate`` (with its timeline and first message, sequence 1) unless the component already has an
         open incident, in which case the alarm joins that one with ``joining`` on its timeline (``incident_id`` in
-        the entry is replaced). A redelivered alarm event changes nothing and answers DUPLICATE."""
+        the entry is replaced). A redelivered alarm event changes nothing and answers DUPLICATE; a join older than
+        the state the incident holds for that alarm answers OUTDATED (see :meth:`record_alarm_state`)."""
         ...
 
     def open_declared(self, candidate: Incident, opening: list[TimelineEntry], message: Message) -> StoreResult:
@@ -72,7 +76,11 @@ class IncidentStore(Protocol):
         ...
 
     def record_alarm_state(self, component_id: str, alarm: Alarm, entry: TimelineEntry) -> StoreResult:
-        """Record a non-ALARM state (OK, INSUFFICIENT_DATA) on the component's open incident, at most once."""
+        """Record a non-ALARM state (OK, INSUFFICIENT_DATA) on the component's open incident, at most once.
+
+        Alarm changes apply monotonically by ``changed_at``: one older than the change the incident holds for that
+        alarm leaves the alarm as it is and answers OUTDATED (its event and a timeline entry saying so are written,
+        so a redelivery is a DUPLICATE)."""
         ...
 
     def add_timeline_entry(self, entry: TimelineEntry) -> None:

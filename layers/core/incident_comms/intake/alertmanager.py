@@ -2,8 +2,12 @@
 
 Grafana's notifier posts the same webhook with extras (evaluated ``values``, dashboard, panel and silence links),
 so :func:`from_webhook` reads both and :mod:`incident_comms.intake.grafana` calls it for Grafana. An alert is
-``firing`` (ALARM, as of ``startsAt``) or ``resolved`` (OK, as of ``endsAt``); its id is its ``fingerprint``, or a
-hash of its labels when it has none. Any problem is a :class:`~incident_comms.errors.BadInput` naming the field.
+``firing`` (ALARM, as of ``startsAt``) or ``resolved`` (OK, as of ``endsAt``, or as of when we received it when
+``endsAt`` is missing or Go's zero time ``0001-01-01T00:00:00Z``, which some senders write, but not before
+``startsAt``); its id is its
+``fingerprint``, or a hash of its labels when it has none. One alert that cannot be read (no ``alertname``, a bad
+timestamp) is a :class:`~incident_comms.intake.common.Rejection` naming its position and the field, and the others
+are still read; only a body that is not a webhook at all is a :class:`~incident_comms.errors.BadInput`.
 Pure: no boto3.
 """
 
@@ -11,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
 from incident_comms.errors import BadInput
-from incident_comms.intake.common import Obj, build, show
+from incident_comms.intake.common import Obj, ReadAlarms, Rejection, build, json_type, show
 
 _GRAFANA_LINKS = (
     ("dashboardURL", "dashboard"),
@@ -25,22 +30,42 @@ _GRAFANA_LINKS = (
 )
 
 
-def from_alertmanager(payload: Any) -> list[Alarm]:
-    return from_webhook(payload, AlarmSource.ALERTMANAGER)
+_GO_ZERO_YEAR = 1
+"""Go's zero ``time.Time`` is 0001-01-01T00:00:00Z: "no end time", never a real one."""
 
 
-def from_webhook(payload: Any, source: AlarmSource) -> list[Alarm]:
-    """Alertmanager's webhook (version 4) and Grafana's, which extends it: one alarm per alert."""
+def from_alertmanager(payload: Any, now: datetime) -> ReadAlarms:
+    return from_webhook(payload, AlarmSource.ALERTMANAGER, now)
+
+
+def from_webhook(payload: Any, source: AlarmSource, now: datetime) -> ReadAlarms:
+    """Alertmanager's webhook (version 4) and Grafana's, which extends it: one alarm per alert, each bad alert
+    rejected alone. ``now`` is when the webhook was received (a resolved alert with no end time ended then)."""
     hook = Obj(payload, "")
-    alerts = hook.objs("alerts", required=True)
+    alerts = hook.data.get("alerts")
+    if alerts is None:
+        raise BadInput("alerts is missing")
+    if not isinstance(alerts, list):
+        raise BadInput(f"alerts must be an array, not {json_type(alerts)}")
     if not alerts:
         raise BadInput("alerts is empty")
     group_status = hook.opt_text("status")
     external_url = hook.opt_text("externalURL")
-    return [_from_alert(alert, source, group_status, external_url) for alert in alerts]
+    read = ReadAlarms()
+    for index, item in enumerate(alerts):
+        position = hook.at(f"alerts[{index}]")
+        try:
+            alarm = _from_alert(Obj(item, position), source, group_status, external_url, now)
+        except BadInput as error:
+            read.rejected.append(Rejection(position, str(error)))
+        else:
+            read.alarms.append(alarm)
+    return read
 
 
-def _from_alert(alert: Obj, source: AlarmSource, group_status: str | None, external_url: str | None) -> Alarm:
+def _from_alert(
+    alert: Obj, source: AlarmSource, group_status: str | None, external_url: str | None, now: datetime
+) -> Alarm:
     labels = alert.text_map("labels")
     annotations = alert.text_map("annotations")
     name = labels.get("alertname")
@@ -53,7 +78,7 @@ def _from_alert(alert: Obj, source: AlarmSource, group_status: str | None, exter
         if source == AlarmSource.GRAFANA and name == "DatasourceNoData":
             state = AlarmState.INSUFFICIENT_DATA
     elif status == "resolved":
-        state, previous, changed_at = AlarmState.OK, AlarmState.ALARM, alert.timestamp("endsAt")
+        state, previous, changed_at = AlarmState.OK, AlarmState.ALARM, _ended_at(alert, now)
     else:
         raise BadInput(f"{alert.at('status')}: unknown status {show(status)} (expected firing or resolved)")
     links = {label: url for key, label in _GRAFANA_LINKS if (url := alert.opt_text(key))}
@@ -75,6 +100,16 @@ def _from_alert(alert: Obj, source: AlarmSource, group_status: str | None, exter
         links=links,
         values=_values(alert.data.get("values")),
     )
+
+
+def _ended_at(alert: Obj, now: datetime) -> datetime:
+    """A resolved alert's end: ``endsAt``; when it has none (missing, or Go's zero time), ``now``, but never before
+    its ``startsAt`` (a sender's clock ahead of ours must not make the recovery older than the alarm it ends)."""
+    ended = alert.timestamp("endsAt") if alert.has("endsAt") else None
+    if ended is not None and ended.year != _GO_ZERO_YEAR:
+        return ended
+    started = alert.timestamp("startsAt") if alert.has("startsAt") else now
+    return max(now, started)
 
 
 def _values(value: Any) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -68,13 +69,18 @@ def most_severe(results: list[Classification], plan: Plan) -> Classification:
     return results[ranks.index(min(ranks))]
 
 
-def classify_payload(payload: Any, plan: Plan) -> dict[str, Any]:
-    """The ``classify`` command's answer: the most severe result, plus ``alarms`` with each alarm's own result."""
-    from incident_comms.intake.payloads import alarms_from_payload
+def classify_payload(payload: Any, plan: Plan, now: datetime) -> dict[str, Any]:
+    """The ``classify`` command's answer: the most severe result, plus ``alarms`` with each alarm's own result and
+    ``rejected`` with each alert that could not be read (``position``, ``reason``); ``now`` dates a resolved alert
+    that has no end time."""
+    from incident_comms.intake.payloads import read_alarms
 
-    results = [classify_alarm(alarm, plan) for alarm in alarms_from_payload(payload)]
+    read = read_alarms(payload, now)
+    results = [classify_alarm(alarm, plan) for alarm in read.alarms]
     if not results:
-        raise BadInput("the payload holds no alarm")
+        reasons = "; ".join(f"{item.position}: {item.reason}" for item in read.rejected[:3])
+        raise BadInput(f"the payload holds no alarm that can be read{': ' + reasons if reasons else ''}")
     answer = most_severe(results, plan).model_dump(mode="json")
     answer["alarms"] = [result.model_dump(mode="json") for result in results]
+    answer["rejected"] = [{"position": item.position, "reason": item.reason} for item in read.rejected]
     return answer

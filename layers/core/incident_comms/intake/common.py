@@ -3,7 +3,9 @@
 Input is untrusted and arrives from the network, so decoding is strict and bounded (nesting, encoding), and any
 problem is a :class:`~incident_comms.errors.BadInput` with a one-line reason: :class:`Obj` names the field at
 fault, :func:`show` quotes a payload value on one line, :func:`build` turns a model error into one line too.
-Timestamps become aware UTC datetimes (:func:`parse_timestamp`). Pure: no boto3, no Powertools, cheap to import;
+Timestamps become aware UTC datetimes (:func:`parse_timestamp`); :func:`build` makes every alarm, its text
+cleaned and capped on the way, and a group's alerts that cannot be read are :class:`Rejection` s beside the
+alarms that can (:class:`ReadAlarms`). Pure: no boto3, no Powertools, cheap to import;
 it imports no payload family, so every family can import it.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, NoReturn
 
@@ -18,6 +21,7 @@ from pydantic import ValidationError
 
 from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.errors import BadInput
+from incident_comms.intake.untrusted import clean_fields
 
 MAX_DEPTH = 64
 
@@ -154,7 +158,7 @@ def text_map(value: Any, path: str) -> dict[str, str]:
     return dict(value)
 
 
-def parse_timestamp(value: str, field: str = "timestamp") -> datetime:
+def parse_timestamp(value: str, where: str = "timestamp") -> datetime:
     """Parse the ISO 8601 / RFC 3339 variants the sources write into an aware UTC datetime.
 
     CloudWatch writes ``2026-11-22T10:15:02.123+0000``, Alertmanager nanoseconds and ``Z``, Grafana
@@ -162,7 +166,7 @@ def parse_timestamp(value: str, field: str = "timestamp") -> datetime:
     """
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
-        raise BadInput(f"{field}: bad timestamp {show(value)} (expected ISO 8601 with a time zone)")
+        raise BadInput(f"{where}: bad timestamp {show(value)} (expected ISO 8601 with a time zone)")
     year, month, day, hour, minute, second, fraction, zulu, sign, off_hours, off_minutes = match.groups()
     try:
         offset = timedelta(0)
@@ -177,16 +181,41 @@ def parse_timestamp(value: str, field: str = "timestamp") -> datetime:
         )
         return moment.astimezone(UTC)
     except (ValueError, OverflowError):
-        raise BadInput(f"{field}: bad timestamp {show(value)}") from None
+        raise BadInput(f"{where}: bad timestamp {show(value)}") from None
 
 
 def build(**fields: Any) -> Alarm:
+    """The one place an ``Alarm`` is made from a payload: its text stripped of controls and bidi formatting and
+    capped (:mod:`incident_comms.intake.untrusted`), then validated; a name or id with nothing visible is refused."""
+    clean = clean_fields(fields)
+    for key in ("id", "name"):
+        if isinstance(clean.get(key), str) and not clean[key].strip():
+            raise BadInput(f"{key}: {show(fields[key])} has no visible characters")
     try:
-        return Alarm(**fields)
+        return Alarm(**clean)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise BadInput(f"{where}: {_one_line(first['msg'])}") from None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One alert of a group (or one record of an SNS event) that could not be read: where it was and why."""
+
+    position: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReadAlarms:
+    """What a payload yielded: the alarms read, and each alert refused on its own (the others still count)."""
+
+    alarms: list[Alarm] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def __add__(self, other: ReadAlarms) -> ReadAlarms:
+        return ReadAlarms([*self.alarms, *other.alarms], [*self.rejected, *other.rejected])
 
 
 def require_text(value: Any, path: str) -> str:

@@ -8,10 +8,12 @@ INSUFFICIENT_DATA, not ALARM). Pure: no boto3.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from incident_comms.alarms import Alarm, AlarmSource
+from incident_comms.alarms import AlarmSource
 from incident_comms.intake.alertmanager import from_webhook
+from incident_comms.intake.common import ReadAlarms
 
 
 def looks_like_grafana(payload: dict[str, Any]) -> bool:
@@ -25,5 +27,5 @@ def looks_like_grafana(payload: dict[str, Any]) -> bool:
     )
 
 
-def from_grafana(payload: Any) -> list[Alarm]:
-    return from_webhook(payload, AlarmSource.GRAFANA)
+def from_grafana(payload: Any, now: datetime) -> ReadAlarms:
+    return from_webhook(payload, AlarmSource.GRAFANA, now)

@@ -28,7 +28,8 @@ from incident_comms.incidents.models import (
 )
 from incident_comms.incidents.store import Applied, IncidentStore
 from incident_comms.intake.classify import classify_alarm
-from incident_comms.intake.payloads import alarms_from_payload
+from incident_comms.intake.common import Rejection
+from incident_comms.intake.payloads import read_alarms
 from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.team.emails import EmailSender
@@ -63,8 +64,12 @@ class AlarmOutcome:
 
 @dataclass
 class IngestReport:
+    """What one inbound event came to: an outcome per alarm applied, each payload refused whole (``rejected``: its
+    reason) and each alert of a group refused alone (``rejected_alerts``: its position and reason)."""
+
     outcomes: list[AlarmOutcome] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    rejected_alerts: list[Rejection] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         applied = [outcome.applied for outcome in self.outcomes]
@@ -72,8 +77,10 @@ class IngestReport:
         return {
             "AlarmsReceived": len(self.outcomes),
             "EventsRejected": len(self.rejected),
+            "AlertsRejected": len(self.rejected_alerts),
             "IncidentsOpened": applied.count(Applied.OPENED),
             "DuplicateEvents": applied.count(Applied.DUPLICATE),
+            "OutdatedAlarmChanges": applied.count(Applied.OUTDATED),
             "ApprovalRequestsSent": requests.count(ApprovalRequest.SENT),
             "ApprovalRequestsFailed": requests.count(ApprovalRequest.FAILED),
             **{
@@ -83,7 +90,14 @@ class IngestReport:
         }
 
     def as_dict(self) -> dict[str, Any]:
-        return {"outcomes": [outcome.__dict__ for outcome in self.outcomes], "rejected": self.rejected}
+        """``accepted`` and ``rejected_count`` say at a glance how many alarms were taken and refused."""
+        return {
+            "accepted": len(self.outcomes),
+            "rejected_count": len(self.rejected) + len(self.rejected_alerts),
+            "outcomes": [outcome.__dict__ for outcome in self.outcomes],
+            "rejected": self.rejected,
+            "rejected_alerts": [alert.__dict__ for alert in self.rejected_alerts],
+        }
 
 
 def split_records(event: Any) -> list[Any]:
@@ -101,18 +115,21 @@ def ingest_event(
     approvals: ApprovalRequests,
     lifecycle: AlarmLifecycle | None = None,
 ) -> IngestReport:
-    """Apply every alarm an inbound event carries. Bad payloads are reported, not raised: a retry cannot fix them.
+    """Apply every alarm an inbound event carries. Bad payloads, and bad alerts of a group, are reported, not raised:
+    a retry cannot fix them, and the good alerts beside a bad one are applied.
 
     ``approvals`` sends the approval request of each incident the event opens (never on a join or a redelivery).
     """
     report = IngestReport()
+    received_at = clock.now()
     for payload in split_records(event):
         try:
-            alarms = alarms_from_payload(payload)
+            read = read_alarms(payload, received_at)
         except BadInput as error:
             report.rejected.append(str(error))
             continue
-        report.outcomes.extend(apply_alarm(alarm, plan, store, clock, approvals, lifecycle) for alarm in alarms)
+        report.rejected_alerts.extend(read.rejected)
+        report.outcomes.extend(apply_alarm(alarm, plan, store, clock, approvals, lifecycle) for alarm in read.alarms)
     return report
 
 
@@ -302,9 +319,12 @@ def first_message(incident: Incident, alarm: Alarm | None, plan: Plan) -> Messag
 
 
 def record_report(report: IngestReport, logger: Logger, metrics: Metrics, unit: Any) -> None:
-    """Log every rejection (its reason, never the payload) and count what happened."""
+    """Log every rejection (its reason and, for an alert of a group, its position; never the payload) and count
+    what happened."""
     for reason in report.rejected:
         logger.warning("inbound event rejected", extra={"reason": reason})
+    for alert in report.rejected_alerts:
+        logger.warning("alert rejected", extra={"position": alert.position, "reason": alert.reason})
     for outcome in report.outcomes:
         if outcome.approval_request == ApprovalRequest.FAILED:
             logger.warning(

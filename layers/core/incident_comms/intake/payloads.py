@@ -14,13 +14,15 @@ Pure: no boto3, no Powertools, cheap to import.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from incident_comms.alarms import Alarm
 from incident_comms.errors import BadInput
 from incident_comms.intake.alertmanager import from_alertmanager
 from incident_comms.intake.cloudwatch import from_alarm_action, from_eventbridge, from_sns_message
-from incident_comms.intake.common import Obj, json_type, loads, require_text, show
+from incident_comms.intake.common import Obj, ReadAlarms, Rejection, json_type, loads, require_text, show
 from incident_comms.intake.grafana import from_grafana, looks_like_grafana
 
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -120,24 +122,42 @@ def detect_shape(payload: Any) -> str:
     )
 
 
-def alarms_from_payload(payload: Any) -> list[Alarm]:
-    """Normalise any supported inbound shape into alarms; BadInput (clear, one line) for anything else.
+def read_alarms(payload: Any, now: datetime) -> ReadAlarms:
+    """Normalise any supported inbound shape into alarms, each alert of a group that cannot be read rejected alone
+    (its position and reason in ``rejected``); BadInput (clear, one line) for a payload that is none of them.
 
     Downstream code (classification, the incident store) only ever sees ``Alarm``, so the same
     CloudWatch state change yields the same ``event_key`` whichever path delivered it, and a
-    webhook or SNS batch yields one alarm per alert or record.
+    webhook or SNS batch yields one alarm per alert or record. ``now`` is when the payload was received: what a
+    resolved alert without an end time is dated.
     """
     shape = detect_shape(payload)
     try:
-        return _NORMALISERS[shape](payload)
+        read = _NORMALISERS[shape](payload, now)
     except BadInput as error:
         raise BadInput(f"{_SHAPE_LABELS[shape]}: {error}") from None
+    return _labelled(read, shape)
+
+
+def _labelled(read: ReadAlarms, shape: str, at: str = "") -> ReadAlarms:
+    """Each rejection told as the whole payload's would be: the shape's label first, the position from the top."""
+    rejected = [Rejection(at + item.position, f"{_SHAPE_LABELS[shape]}: {item.reason}") for item in read.rejected]
+    return ReadAlarms(read.alarms, rejected)
+
+
+def alarms_from_payload(payload: Any, now: datetime) -> list[Alarm]:
+    """Every alarm of the payload, or BadInput for the first alert that cannot be read: for callers that take a
+    payload whole (tests, tools), where :func:`read_alarms` takes what it can."""
+    read = read_alarms(payload, now)
+    if read.rejected:
+        raise BadInput(f"{read.rejected[0].position}: {read.rejected[0].reason}")
+    return read.alarms
 
 
 # ---------------------------------------------------------------------------------------------- SNS envelopes
 
 
-def _from_sns_body(message: Any, path: str) -> list[Alarm]:
+def _from_sns_body(message: Any, path: str, now: datetime) -> ReadAlarms:
     """What an SNS message carries: usually the CloudWatch message, possibly another supported shape."""
     inner = loads(require_text(message, path), path)
     try:
@@ -147,39 +167,46 @@ def _from_sns_body(message: Any, path: str) -> list[Alarm]:
     if shape in (SHAPE_SNS_EVENT, SHAPE_SNS_NOTIFICATION, SHAPE_SNS_CONFIRMATION):
         raise BadInput(f"{path} wraps another SNS envelope")
     if shape == SHAPE_SNS_MESSAGE:
-        return from_sns_message(inner, path)
+        return ReadAlarms(from_sns_message(inner, path))
     try:
-        return _NORMALISERS[shape](inner)
+        read = _NORMALISERS[shape](inner, now)
     except BadInput as error:
         raise BadInput(f"{path}: {_SHAPE_LABELS[shape]}: {error}") from None
+    return _labelled(read, shape, f"{path}.")
 
 
-def _from_sns_event(payload: Any) -> list[Alarm]:
+def _from_sns_event(payload: Any, now: datetime) -> ReadAlarms:
+    """Every record's alarms; a record that cannot be read rejects the event (ingest splits records beforehand)."""
     records = Obj(payload, "").objs("Records", required=True)
     if not records:
         raise BadInput("Records is empty")
-    alarms: list[Alarm] = []
+    read = ReadAlarms()
     for record in records:
         sns = record.obj("Sns")
-        alarms.extend(_from_sns_body(sns.data.get("Message"), sns.at("Message")))
-    return alarms
+        read += _from_sns_body(sns.data.get("Message"), sns.at("Message"), now)
+    return read
 
 
-def _from_sns_notification(payload: Any) -> list[Alarm]:
-    return _from_sns_body(Obj(payload, "").data.get("Message"), "Message")
+def _from_sns_notification(payload: Any, now: datetime) -> ReadAlarms:
+    return _from_sns_body(Obj(payload, "").data.get("Message"), "Message", now)
 
 
-def _from_sns_confirmation(payload: Any) -> list[Alarm]:
+def _from_sns_confirmation(payload: Any, now: datetime) -> ReadAlarms:
     raise BadInput("a subscription (un)confirmation carries no alarm; confirm it through its SubscribeURL")
 
 
-_NORMALISERS = {
-    SHAPE_EVENTBRIDGE: from_eventbridge,
+def _whole(read: Callable[[Any], list[Alarm]]) -> Callable[[Any, datetime], ReadAlarms]:
+    """A CloudWatch reader: one alarm per payload, so the payload is read whole or not at all."""
+    return lambda payload, _now: ReadAlarms(read(payload))
+
+
+_NORMALISERS: dict[str, Callable[[Any, datetime], ReadAlarms]] = {
+    SHAPE_EVENTBRIDGE: _whole(from_eventbridge),
     SHAPE_SNS_EVENT: _from_sns_event,
     SHAPE_SNS_NOTIFICATION: _from_sns_notification,
     SHAPE_SNS_CONFIRMATION: _from_sns_confirmation,
-    SHAPE_SNS_MESSAGE: from_sns_message,
-    SHAPE_ALARM_ACTION: from_alarm_action,
+    SHAPE_SNS_MESSAGE: _whole(from_sns_message),
+    SHAPE_ALARM_ACTION: _whole(from_alarm_action),
     SHAPE_ALERTMANAGER: from_alertmanager,
     SHAPE_GRAFANA: from_grafana,
 }
