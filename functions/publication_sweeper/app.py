@@ -1,4 +1,5 @@
-"""Publication sweeper: on a schedule, asks again for approved updates whose hand-off to the publisher failed."""
+"""Publication sweeper: on a schedule, asks again for approved updates whose hand-off to the publisher failed, and
+resumes channel deliveries a publisher left unfinished."""
 
 from typing import Any
 
@@ -7,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import services
-from incident_comms.delivery.sweeper import record_sweep, resend_stalled_publications
+from incident_comms.delivery.sweeper import record_sweep, resend_stalled_publications, resume_deliveries
 
 logger = Logger()
 tracer = Tracer()
@@ -21,6 +22,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     deps = services()
     if deps.publish_queue is None:
         raise RuntimeError("PUBLISH_QUEUE_URL is not set: the function runs outside its template")
-    report = resend_stalled_publications(deps.store, deps.publish_queue, deps.clock.now())
+    now = deps.clock.now()
+    report = resend_stalled_publications(deps.store, deps.publish_queue, now)
+    report = resume_deliveries(deps.plan, deps.store, deps.channel_publishers, deps.operators, now, report=report)
     record_sweep(report, logger, metrics, MetricUnit.Count)
     return report.counts()

@@ -22,7 +22,9 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def publish(record: SQSRecord) -> None:
     deps = services()
     now = deps.clock.now()
-    report = publish_message(record.body, deps.plan, deps.store, deps.channel_publishers, now, deps.update_schedules)
+    report = publish_message(
+        record.body, deps.plan, deps.store, deps.channel_publishers, now, deps.update_schedules, deps.operators
+    )
     record_report(report, logger, metrics, MetricUnit.Count)
     record_step(deps.lifecycle.message_published(report, now), logger, metrics, MetricUnit.Count)
     schedules = deps.delivery_report_schedules

@@ -29,10 +29,12 @@ from incident_comms.delivery.email.batches.use_cases import BatchResult, BatchTh
 from incident_comms.delivery.email.fanout import EmailFanOutChannel
 from incident_comms.delivery.publishing import ChannelJob
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.incidents.operators import NoOperators
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
 from incident_comms.plan.models import Plan
 from incident_comms.subscribers.tokens import verify_unsubscribe_token
 from tests.factories import make_alarm, opened_incident, sent_emails
+from tests.faults import Faults
 
 SENDER = "avisos@nubeteca.example"
 KEY = b"k" * 64
@@ -328,3 +330,30 @@ def test_every_other_request_reaches_moto_untouched(ses_server: tuple[SesBulkEma
 
     assert [identity["IdentityName"] for identity in identities] == [SENDER]
     assert bulk.calls == 0
+
+
+def test_a_lost_bulk_send_answer_is_sent_once_recorded_unknown_and_never_resent(rig: Rig, sesv2: Any) -> None:
+    faults = Faults(sesv2).lose_answer("SendBulkEmail")
+
+    outcome = rig.sender.send(body(rig.message, RECIPIENTS), NOW)
+    redelivered = rig.sender.send(body(rig.message, RECIPIENTS), NOW + timedelta(minutes=6))
+
+    assert faults.committed["SendBulkEmail"] == 1 and faults.tried["SendBulkEmail"] == 1
+    assert Counter(sent_to()) == Counter(dict.fromkeys(RECIPIENTS, 1))
+    assert outcome.record is not None and (outcome.record.delivered, outcome.record.unknown) == (0, 3)
+    assert redelivered.result == BatchResult.DUPLICATE
+    (entry,) = [e for e in rig.store.timeline(rig.message.incident_id) if e.kind == TimelineKind.DELIVERY_FAILED]
+    assert "3 unknown" in entry.text
+    assert isinstance(rig.sender.operators, NoOperators)
+    (alert,) = rig.sender.operators.told
+    assert alert.text == entry.text
+
+
+def test_a_bulk_send_that_could_not_connect_once_is_delivered_once_after_our_retry(rig: Rig, sesv2: Any) -> None:
+    faults = Faults(sesv2).fail("SendBulkEmail")
+
+    outcome = rig.sender.send(body(rig.message, RECIPIENTS), NOW)
+
+    assert (faults.tried["SendBulkEmail"], faults.committed["SendBulkEmail"]) == (2, 1)
+    assert outcome.record is not None and (outcome.record.delivered, outcome.record.unknown) == (3, 0)
+    assert Counter(sent_to()) == Counter(dict.fromkeys(RECIPIENTS, 1))

@@ -11,10 +11,12 @@ import pytest
 from incident_comms.clock import ManualClock
 from incident_comms.composition import Services
 from incident_comms.delivery.publishing import PublishRequest
-from incident_comms.incidents.models import Delivery, MessageStatus, Publication, TimelineKind
+from incident_comms.incidents.models import Delivery, DeliveryState, MessageStatus, Publication, TimelineKind
+from incident_comms.incidents.operators import NoOperators
 from incident_comms.plan.models import Phase
 from tests.conftest import FakeLambdaContext, load_handler_module
 from tests.factories import approve_stored, emitted_metrics, make_alarm, stored_incident, stored_newer
+from tests.faults import Faults
 from tests.handlers.conftest import STARTED, ComposeServices
 
 
@@ -167,3 +169,61 @@ def test_a_queue_that_still_refuses_is_logged_and_counted_and_tried_again_by_the
     move_clock(deps, timedelta(minutes=5))
     assert handler.lambda_handler({}, lambda_context)["PublicationsResent"] == 1
     assert queued(deps) == [PublishRequest.of(publication)]
+
+
+@pytest.fixture
+def publishing(publishing_services: ComposeServices) -> Services:
+    queue = boto3.client("sqs").create_queue(QueueName="publish")["QueueUrl"]
+    return publishing_services(publish_queue_url=queue)
+
+
+def left_on_sms(deps: Services, state: DeliveryState) -> Delivery:
+    """An approved message whose SMS channel a publisher claimed and left in ``state``."""
+    publication = approved_without_hand_off(deps)
+    claim = Delivery(
+        incident_id=publication.incident_id,
+        message_id=publication.message_id,
+        version=publication.version,
+        channel_id="sms-customers",
+        kind="sns",
+        claimed_at=STARTED,
+        state=DeliveryState.CLAIMED,
+    )
+    assert deps.store.claim_delivery(claim) is None
+    if state == DeliveryState.SENDING:
+        assert deps.store.advance_delivery(claim.model_copy(update={"state": state}), claim)
+    return claim
+
+
+def test_a_claim_left_before_sending_is_sent_once_by_the_sweeper(
+    publishing: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    claim = left_on_sms(publishing, DeliveryState.CLAIMED)
+    faults = Faults(publishing.sns)
+    move_clock(publishing, timedelta(minutes=6))
+
+    answer = handler.lambda_handler({"detail-type": "Scheduled Event"}, lambda_context)
+    again = handler.lambda_handler({"detail-type": "Scheduled Event"}, lambda_context)
+
+    assert (answer["DeliveriesResumed"], again["DeliveriesResumed"]) == (1, 0)
+    assert faults.committed["Publish"] == 1
+    (record,) = publishing.store.deliveries(claim.incident_id)
+    assert record.complete
+
+
+def test_a_claim_left_while_sending_is_not_resent_but_reported_unknown(
+    publishing: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    claim = left_on_sms(publishing, DeliveryState.SENDING)
+    faults = Faults(publishing.sns)
+    move_clock(publishing, timedelta(minutes=6))
+
+    answer = handler.lambda_handler({"detail-type": "Scheduled Event"}, lambda_context)
+
+    assert answer["DeliveriesUnknown"] == 1 and faults.tried["Publish"] == 0
+    (record,) = publishing.store.deliveries(claim.incident_id)
+    assert record.unknown == 1 and record.finished_at is not None
+    operators = publishing.operators
+    assert isinstance(operators, NoOperators)
+    (alert,) = operators.told
+    assert "sms-customers" in alert.text

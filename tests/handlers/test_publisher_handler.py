@@ -14,9 +14,11 @@ from incident_comms.approvals.holding import holding_message
 from incident_comms.composition import Services
 from incident_comms.delivery.publishing import PublishRequest
 from incident_comms.incidents.models import Publication, PublicationReason, TimelineKind
+from incident_comms.incidents.operators import NoOperators
 from incident_comms.plan.models import HoldingText, Phase
 from tests.conftest import FakeLambdaContext, load_handler_module
 from tests.factories import approve_stored, emitted_metrics, make_alarm, stored_incident, stored_newer
+from tests.faults import Faults
 from tests.handlers.conftest import STARTED, ComposeServices
 
 
@@ -161,3 +163,20 @@ def test_a_holding_text_whose_draft_went_out_first_is_not_published_after_it(
     assert published == {waiting.id}
     kinds = [entry.kind for entry in deps.store.timeline(waiting.incident_id)]
     assert kinds.count(TimelineKind.PUBLISHED) == 1 and kinds.count(TimelineKind.PUBLICATION_REFUSED) == 1
+
+
+def test_a_lost_sms_publish_answer_is_sent_once_recorded_unknown_and_told_to_operators(
+    deps: Services, handler: ModuleType, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    incident_id, body = approved_request(deps)
+    faults = Faults(deps.sns).lose_answer("Publish")
+
+    assert handler.lambda_handler(sqs_event(body), lambda_context) == {"batchItemFailures": []}
+
+    assert faults.committed["Publish"] == 1
+    deliveries = {delivery.channel_id: delivery for delivery in deps.store.deliveries(incident_id)}
+    assert (deliveries["sms-customers"].unknown, deliveries["sms-customers"].delivered) == (1, 0)
+    operators = deps.operators
+    assert isinstance(operators, NoOperators)
+    assert any("sms-customers" in alert.text and "not resent" in alert.text for alert in operators.told)
+    assert emitted_metrics(capsys.readouterr().out)["RecipientsUnknown"] == 1

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from incident_comms.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
+    from botocore.config import Config
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
@@ -134,6 +135,15 @@ class Services:
 
     @cached_property
     def sesv2(self) -> SESV2Client:
+        """SES for sending, with SDK retries off: a send whose answer was lost must not go out twice (issue 14);
+        :mod:`incident_comms.adapters.retries` retries what certainly was not sent."""
+        import boto3
+
+        return boto3.client("sesv2", config=_sends_config())
+
+    @cached_property
+    def sesv2_lists(self) -> SESV2Client:
+        """SES for the contact list (reads, subscriptions): calls safe to repeat keep the SDK's retries."""
         import boto3
 
         return boto3.client("sesv2")
@@ -158,9 +168,10 @@ class Services:
 
     @cached_property
     def sns(self) -> SNSClient:
+        """SNS for publishing to customers and operators, with SDK retries off (see :attr:`sesv2`)."""
         import boto3
 
-        return boto3.client("sns")
+        return boto3.client("sns", config=_sends_config())
 
     @cached_property
     def s3(self) -> S3Client:
@@ -214,7 +225,7 @@ class Services:
         """The customers subscribed to incident updates: the template's SES contact list, one topic per component."""
         from incident_comms.adapters.contacts import SesContactDirectory
 
-        return SesContactDirectory(self.sesv2, self.settings.contact_list)
+        return SesContactDirectory(self.sesv2_lists, self.settings.contact_list)
 
     @cached_property
     def confirmation_limiter(self) -> ConfirmationLimiter:
@@ -240,6 +251,7 @@ class Services:
             unsubscribe_key=lambda: self.approval_key,
             base_url=settings.approvals_base_url,
             pacer=Pacer(settings.ses_send_rate / max(1, settings.email_senders)),
+            operators=self.operators,
         )
 
     @cached_property
@@ -423,6 +435,13 @@ def _duration(text: str, variable: str) -> timedelta:
         return parse_duration(text)
     except ValueError as error:
         raise RuntimeError(f"{variable}: {error}") from error
+
+
+def _sends_config() -> Config:
+    """The client config of senders: one try per call, our code retries (:mod:`incident_comms.adapters.retries`)."""
+    from botocore.config import Config
+
+    return Config(retries={"total_max_attempts": 1})
 
 
 _current: Services | None = None

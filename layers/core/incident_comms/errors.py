@@ -11,3 +11,8 @@ class PlanError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class OutcomeUnknown(Exception):
+    """A send whose answer was lost after the request left: it may have been delivered, so it is never resent; the
+    caller records "outcome unknown" for its recipients (issue 14)."""

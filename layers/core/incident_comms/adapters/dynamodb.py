@@ -397,6 +397,23 @@ class DynamoIncidentStore(DynamoIncidentReads):
         item = self._delivery_item(delivery)
         put_required(self._client, self._table, item, "attribute_exists(pk)", f"delivery {item['sk']['S']}")
 
+    def advance_delivery(self, delivery: Delivery, held: Delivery) -> bool:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=self._delivery_item(delivery),
+                ConditionExpression="#state = :state AND claimed_at = :claimed_at",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=attrs(
+                    {":state": held.state.value, ":claimed_at": held.model_dump(mode="json")["claimed_at"]}
+                ),
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
     def save_lifecycle(self, before: Incident, after: Incident, entries: list[TimelineEntry]) -> bool:
         if after.id != before.id or after.revision != before.revision + 1:
             raise ValueError("a lifecycle transition replaces the incident it was computed from, one revision later")

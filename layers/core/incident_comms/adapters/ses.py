@@ -6,10 +6,14 @@ text and HTML alternatives exactly, and what the local stack records is byte for
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP
 from typing import TYPE_CHECKING
 
+from incident_comms.adapters.retries import Verdict, verdict, with_retries
+from incident_comms.errors import OutcomeUnknown
 from incident_comms.team.emails import Email
 
 if TYPE_CHECKING:
@@ -20,21 +24,33 @@ class SesEmailSender:
     """Sends through SES from ``sender`` (a verified identity, or one whose domain is verified).
 
     SES refuses an unverified sender with ``MessageRejected``; that error reaches the caller untouched,
-    so the use case can record it on the incident instead of losing the email silently.
+    so the use case can record it on the incident instead of losing the email silently. The client has SDK retries
+    off: a call that could not connect or was throttled is tried again here; one whose answer was lost is never
+    resent and raises :class:`~incident_comms.errors.OutcomeUnknown` (SES may have sent it).
     """
 
-    def __init__(self, client: SESV2Client, sender: str) -> None:
+    def __init__(self, client: SESV2Client, sender: str, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self._sender = sender
+        self._sleep = sleep
 
     def send(self, email: Email) -> str:
         """Send ``email`` with text and HTML parts; answers SES's message id."""
         sender = email.sender or self._sender
-        response = self._client.send_email(
-            FromEmailAddress=sender,
-            Destination={"ToAddresses": list(email.to)},
-            Content={"Raw": {"Data": to_mime(email, sender)}},
-        )
+        raw = to_mime(email, sender)
+        try:
+            response = with_retries(
+                lambda: self._client.send_email(
+                    FromEmailAddress=sender,
+                    Destination={"ToAddresses": list(email.to)},
+                    Content={"Raw": {"Data": raw}},
+                ),
+                sleep=self._sleep,
+            )
+        except Exception as error:
+            if verdict(error) == Verdict.UNKNOWN:
+                raise OutcomeUnknown(f"SES did not answer ({type(error).__name__}); maybe sent, not resent") from error
+            raise
         return response["MessageId"]
 
 

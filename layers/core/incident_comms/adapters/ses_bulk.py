@@ -2,9 +2,11 @@
 BulkEmailSender`, one SES v2 SendBulkEmail call per batch, answering one
 :class:`~incident_comms.delivery.email.batches.models.EntryResult` per recipient.
 
-A call SES refused whole sent nothing: for its rate it is raised as :class:`~incident_comms.delivery.email.batches.
-store.SesThrottled` (try later), for good (any other 4xx) as :class:`~incident_comms.delivery.email.batches.store.
-SesRefused`; a server error is raised untouched.
+A call SES refused whole sent nothing: for its rate, or because it could not be made at all (no connection: the
+client has SDK retries off, so the sender retries it under its claim), it is raised as
+:class:`~incident_comms.delivery.email.batches.store.SesThrottled` (try later), for good (any other 4xx) as
+:class:`~incident_comms.delivery.email.batches.store.SesRefused`; a lost answer or a server error is raised
+untouched (SES may have sent it: never resent).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from incident_comms.adapters.client_errors import error_code
+from incident_comms.adapters.retries import Verdict, verdict
 from incident_comms.delivery.email.batches.models import BulkEmail, EntryResult
 from incident_comms.delivery.email.batches.store import THROTTLE_CODES, SesRefused, SesThrottled
 
@@ -66,9 +69,13 @@ class SesBulkEmailSender:
             request["DefaultEmailTags"] = [{"Name": name, "Value": value} for name, value in email.tags]
         try:
             response = self._client.send_bulk_email(**request)
+        except BotoCoreError as error:
+            if verdict(error) == Verdict.RETRY:
+                raise SesThrottled(type(error).__name__) from None
+            raise
         except ClientError as error:
             code = error_code(error)
-            if code in THROTTLE_CODES or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429:
+            if code in THROTTLE_CODES or verdict(error) == Verdict.RETRY:
                 raise SesThrottled(code) from None
             status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
             if 400 <= status < 500:

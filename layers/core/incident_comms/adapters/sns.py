@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from incident_comms.adapters.retries import Verdict, verdict, with_retries
 from incident_comms.delivery.manual import fit_text, printable
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
 from incident_comms.drafting.render import SNS_SUBJECT_MAX
@@ -72,13 +75,18 @@ _PHASES: dict[str, dict[Phase, str]] = {
 class SnsChannel:
     """Publishes each update once to ``topic_arn`` (the template's CustomerTopic).
 
-    A refusal SNS explains (a ``ClientError``: throttled, topic gone, not authorised) or a service it cannot reach
-    is answered as one failed delivery with the reason; the caller puts it on the incident timeline.
+    The client has SDK retries off: a publish that could not connect, or was throttled, is tried again here
+    (:func:`~incident_comms.adapters.retries.with_retries`); one whose answer was lost is never resent (SNS may have
+    delivered it) and is answered as ``unknown``. The customer topic is a standard topic: SNS's own idempotency
+    (``MessageDeduplicationId``) exists only on FIFO topics, which cannot deliver SMS, so there is none to lean on.
+    A refusal for good (topic gone, not authorised) is one failed delivery with the reason; the caller puts what
+    failed on the incident timeline and tells the operators.
     """
 
-    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+    def __init__(self, client: SNSClient, topic_arn: str, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self._topic_arn = topic_arn
+        self._sleep = sleep
 
     def publish(self, job: ChannelJob) -> ChannelResult:
         if not self._topic_arn:
@@ -89,12 +97,15 @@ class SnsChannel:
             return ChannelResult(attempted=1, failed=1, detail=f"the {job.channel.id} draft has no text to publish")
         request = publish_request(job, self._topic_arn)
         try:
-            response = self._client.publish(**request)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "ClientError")
-            reason = error.response.get("Error", {}).get("Message", str(error))
-            return _failed(f"SNS refused the publish: {code}: {reason}")
-        except BotoCoreError as error:
+            response = with_retries(lambda: self._client.publish(**request), sleep=self._sleep)
+        except (ClientError, BotoCoreError) as error:
+            if verdict(error) == Verdict.UNKNOWN:
+                reason = f"SNS did not answer ({type(error).__name__}); maybe delivered, not resent"
+                return ChannelResult(attempted=1, unknown=1, detail=truncate(one_line(reason), ERROR_TEXT_MAX))
+            if isinstance(error, ClientError):
+                code = error.response.get("Error", {}).get("Code", "ClientError")
+                reason = error.response.get("Error", {}).get("Message", str(error))
+                return _failed(f"SNS refused the publish: {code}: {reason}")
             return _failed(f"SNS could not be reached: {type(error).__name__}: {error}")
         sms = json.loads(request["Message"])["sms"]
         encoding, segments = sms_segments(sms)

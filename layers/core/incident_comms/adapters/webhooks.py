@@ -17,10 +17,13 @@ The payload follows the URL's host:
 
 Delivery: POST with a timeout (10 s), redirects refused (a webhook that redirects is misconfigured, and following a
 redirect would turn the POST into a GET that delivers nothing), up to three attempts with exponential backoff and
-jitter on network errors, 5xx and 429 (honouring ``Retry-After`` up to a cap). Any other answer (4xx, 3xx) is
-permanent: reported at once, never retried. The waits are small on purpose: the publisher function has 60 s for
-every channel of a message. A timeout after the service took the post may, on retry, post it twice: for a chat
-channel a rare duplicate beats a silent loss.
+jitter when the post could not be made (no connection: urllib wraps it in ``URLError`` before any answer), on 5xx
+and 429 (honouring ``Retry-After`` up to a cap). Any other answer (4xx, 3xx) is permanent: reported at once, never
+retried. The waits are small on purpose: the publisher function has 60 s for every channel of a message. A post
+whose answer was lost after it left (a read timeout, a dropped connection) is never posted again: the service may
+have it, so it is answered as ``unknown`` (issue 14: nothing twice), put on the timeline and told to operators.
+This loop is not :func:`incident_comms.adapters.retries.with_retries`: that one judges boto3's errors and knows
+no ``Retry-After``; the rule is the same.
 """
 
 from __future__ import annotations
@@ -125,6 +128,9 @@ class WebhookChannel:
             outcome = self._post(url, data, now)
             if outcome.ok:
                 return ChannelResult(attempted=1, delivered=1)
+            if outcome.unknown:
+                reason = f"{where}: {outcome.what}; the post may have arrived, not resent"
+                return ChannelResult(attempted=1, unknown=1, detail=truncate(one_line(reason), ERROR_TEXT_MAX))
             if not outcome.retry:
                 return _failed(f"{where} refused the post: {outcome.what}; not retried (permanent)")
             if attempt < self._attempts:
@@ -151,9 +157,11 @@ class WebhookChannel:
             if status == 429 or status >= 500:
                 return _Outcome(ok=False, retry=True, what=what, retry_after=retry_after)
             return _Outcome(ok=False, retry=False, what=what)
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
-            reason = error.reason if isinstance(error, urllib.error.URLError) else error
+        except urllib.error.URLError as error:
+            reason = error.reason
             return _Outcome(ok=False, retry=True, what=f"network error: {type(reason).__name__}: {reason}")
+        except (http.client.HTTPException, OSError) as error:
+            return _Outcome(ok=False, retry=False, what=f"no answer: {type(error).__name__}: {error}", unknown=True)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """``Retry-After`` when the service gave one (capped), else exponential backoff with equal jitter."""
@@ -169,6 +177,8 @@ class _Outcome:
     retry: bool
     what: str
     retry_after: float | None = None
+    unknown: bool = False
+    """The post left and its answer was lost: it may have arrived."""
 
 
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):

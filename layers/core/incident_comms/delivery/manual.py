@@ -25,6 +25,7 @@ import unicodedata
 from typing import Any
 
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
+from incident_comms.errors import OutcomeUnknown
 from incident_comms.plan.models import Channel, ChannelFormat, LocalizedText, Plan, localized
 from incident_comms.team.emails import SUBJECT_MAX, Email, EmailSender, email_environment, team_texts, team_zone
 from incident_comms.text import format_datetime, one_line, truncate
@@ -117,20 +118,25 @@ class ManualChannel:
                 detail=f"manual channel {job.channel.id} names nobody to post it (channels.yaml: notify is empty)",
             )
         errors: list[str] = []
+        unknown: list[str] = []
         for address in addresses:
             try:
                 self._sender.send(manual_email(job, address))
+            except OutcomeUnknown as error:
+                unknown.append(f"{address}: {error}")
             except Exception as error:  # noqa: BLE001 - counted per address; the others still get the text
                 errors.append(f"{address}: {type(error).__name__}: {error}")
-        delivered = len(addresses) - len(errors)
-        if errors:
-            detail = f"{len(errors)} of {len(addresses)} could not be emailed: {errors[0]}"
+        delivered = len(addresses) - len(errors) - len(unknown)
+        if errors or unknown:
+            maybe = f", {len(unknown)} unknown (maybe sent, not resent)" if unknown else ""
+            detail = f"{len(errors)} of {len(addresses)} could not be emailed{maybe}: {(errors + unknown)[0]}"
         else:
             detail = f"emailed to {delivered} address(es) to post by hand"
         return ChannelResult(
             attempted=len(addresses),
             delivered=delivered,
             failed=len(errors),
+            unknown=len(unknown),
             detail=truncate(one_line(detail), ERROR_TEXT_MAX),
         )
 

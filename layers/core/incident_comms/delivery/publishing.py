@@ -4,12 +4,19 @@ An approval (or an approval timeout) writes a :class:`~incident_comms.incidents.
 the publish queue (:class:`PublishQueue`). The publisher function takes each request and calls
 :func:`publish_message`, which for every channel draft:
 
-1. **claims** the delivery in the store (a conditional write): a redelivered request, or a second request for the
-   same version, finds the claim and publishes nothing again. A claim that was never finished (the publisher
-   stopped half-way) is reported on the timeline instead of being retried into a duplicate;
-2. hands the draft to the :class:`ChannelPublisher` of the channel's kind (SES, SNS, webhooks, the status page,
-   the department of a manual channel), which answers counts, never raises for a refusal it understands;
-3. **finishes** the delivery with those counts, and puts what failed on the timeline.
+1. **claims** the delivery in the store (a conditional write, state ``claimed``): a redelivered request, or a second
+   request for the same version, finds the claim and publishes nothing again. A claim that was never finished (the
+   publisher stopped half-way) is the sweeper's once its lease expires (:mod:`incident_comms.delivery.sweeper`):
+   one that never started sending is sent then, one that was sending is finished as unknown, never resent;
+2. marks it ``sending`` just before the provider call, then hands the draft to the :class:`ChannelPublisher` of the
+   channel's kind (SES, SNS, webhooks, the status page, the department of a manual channel), which retries what
+   certainly was not sent and answers counts (``unknown`` for a lost answer), never raises for a refusal it
+   understands;
+3. **finishes** the delivery with those counts; what failed or is unknown goes on the timeline and to the operators
+   (:func:`~incident_comms.incidents.operators.report_failure`).
+
+The "published on N of M channels" entry is read back from the delivery records in the store, not from what this
+run believes, so a claim another run holds, or one the sweeper resumes later, is counted as it really stands.
 
 Before any claim, a request whose message is older than the last message handed to publishing (a redelivered or
 swept request that lost the race to a newer message, a holding text whose draft went out first) publishes nothing:
@@ -33,6 +40,7 @@ from incident_comms.cadence.keeping import PromiseOutcome, UpdateSchedules, reco
 from incident_comms.drafting.render import ChannelDraft
 from incident_comms.incidents.models import (
     Delivery,
+    DeliveryState,
     Incident,
     Message,
     MessageStatus,
@@ -41,6 +49,7 @@ from incident_comms.incidents.models import (
     TimelineKind,
     notification_failed,
 )
+from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
 from incident_comms.incidents.ordering import outdated, outdated_reason
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics, add_counts
@@ -101,11 +110,13 @@ class ChannelJob:
 
 @dataclass(frozen=True)
 class ChannelResult:
-    """What a channel publisher did. ``attempted`` is 0 when the channel had nobody to reach (no subscribers)."""
+    """What a channel publisher did. ``attempted`` is 0 when the channel had nobody to reach (no subscribers);
+    ``unknown`` counts recipients whose send lost its answer (maybe delivered: never resent)."""
 
     attempted: int = 0
     delivered: int = 0
     failed: int = 0
+    unknown: int = 0
     detail: str | None = None
 
 
@@ -144,6 +155,7 @@ class PublishReport:
             "ChannelDeliveriesFailed": sum(1 for delivery in self.deliveries if not delivery.complete),
             "RecipientsDelivered": sum(delivery.delivered for delivery in self.deliveries),
             "RecipientsFailed": sum(delivery.failed for delivery in self.deliveries),
+            "RecipientsUnknown": sum(delivery.unknown for delivery in self.deliveries),
             "DeliveriesSkipped": len(self.skipped),
         }
 
@@ -165,6 +177,7 @@ def publish_message(
     publishers: Mapping[ChannelKind, ChannelPublisher],
     now: datetime,
     update_schedules: UpdateSchedules | None = None,
+    operators: OperatorAlerts | None = None,
 ) -> PublishReport:
     """Publish the requested message version on each of its channels, each at most once; see the module doc.
 
@@ -193,7 +206,7 @@ def publish_message(
         store.add_timeline_entry(_refused(incident, message, reason, now))
         return PublishReport(PublishResult.OUTDATED, reason, incident.id, message.id)
     report = PublishReport(PublishResult.PUBLISHED, None, incident.id, message.id)
-    channels = {channel.id: channel for channel in plan.channels.channels}
+    told = operators or NoOperators()
     for draft in message.drafts:
         claim = Delivery(
             incident_id=incident.id,
@@ -202,35 +215,68 @@ def publish_message(
             channel_id=draft.channel_id,
             kind=draft.kind.value,
             claimed_at=now,
+            state=DeliveryState.CLAIMED,
         )
-        earlier = store.claim_delivery(claim)
-        if earlier is not None:
+        if store.claim_delivery(claim) is not None:
             report.skipped.append(draft.channel_id)
-            if earlier.finished_at is None and earlier.claimed_at != now:
-                store.add_timeline_entry(_unfinished(earlier, now))
             continue
-        channel = channels.get(draft.channel_id)
-        publisher = publishers.get(draft.kind)
-        result = _deliver(ChannelJob(plan, incident, message, draft, channel, now) if channel else None, publisher)
-        delivery = claim.model_copy(
-            update={
-                "finished_at": now,
-                "attempted": result.attempted,
-                "delivered": result.delivered,
-                "failed": result.failed,
-                "detail": result.detail,
-            }
-        )
-        store.finish_delivery(delivery)
+        delivery = send_claimed(plan, store, publishers, told, incident, message, claim, now)
+        if delivery is None:
+            report.skipped.append(draft.channel_id)
+            continue
         report.deliveries.append(delivery)
-        if delivery.failed or delivery.delivered < delivery.attempted:
-            store.add_timeline_entry(_failed(delivery, now))
     if report.deliveries:
-        store.add_timeline_entry(_published(message, report.deliveries, now))
+        store.add_timeline_entry(published_entry(message, recorded_deliveries(store, message), now))
         report.promise = record_published_promise(
             plan, store, update_schedules, incident, message, report.deliveries, now
         )
     return report
+
+
+def send_claimed(
+    plan: Plan,
+    store: IncidentStore,
+    publishers: Mapping[ChannelKind, ChannelPublisher],
+    operators: OperatorAlerts,
+    incident: Incident,
+    message: Message,
+    claim: Delivery,
+    now: datetime,
+) -> Delivery | None:
+    """Send one ``claimed`` delivery: mark it ``sending``, publish, finish it; None when another run moved the claim
+    first (it sends, not us). What failed or is unknown is put on the timeline and told to the operators."""
+    sending = claim.model_copy(update={"state": DeliveryState.SENDING})
+    if not store.advance_delivery(sending, claim):
+        return None
+    draft = next((draft for draft in message.drafts if draft.channel_id == claim.channel_id), None)
+    channel = next((channel for channel in plan.channels.channels if channel.id == claim.channel_id), None)
+    publisher = publishers.get(draft.kind) if draft else None
+    job = ChannelJob(plan, incident, message, draft, channel, now) if channel and draft else None
+    result = _deliver(job, publisher)
+    delivery = sending.model_copy(
+        update={
+            "finished_at": now,
+            "state": DeliveryState.FINISHED,
+            "attempted": result.attempted,
+            "delivered": result.delivered,
+            "failed": result.failed,
+            "unknown": result.unknown,
+            "detail": result.detail,
+        }
+    )
+    store.finish_delivery(delivery)
+    if delivery.failed or delivery.unknown or delivery.delivered < delivery.attempted:
+        report_failure(store, operators, failed_entry(delivery, now))
+    return delivery
+
+
+def recorded_deliveries(store: IncidentStore, message: Message) -> list[Delivery]:
+    """The delivery records of ``message``'s version, read back from the store (the truth, not this run's belief)."""
+    return [
+        delivery
+        for delivery in store.deliveries(message.incident_id)
+        if delivery.message_id == message.id and delivery.version == message.version
+    ]
 
 
 def _deliver(job: ChannelJob | None, publisher: ChannelPublisher | None) -> ChannelResult:
@@ -245,13 +291,23 @@ def _deliver(job: ChannelJob | None, publisher: ChannelPublisher | None) -> Chan
         return ChannelResult(attempted=1, failed=1, detail=text)
 
 
-def _published(message: Message, deliveries: list[Delivery], now: datetime) -> TimelineEntry:
+def published_entry(
+    message: Message, deliveries: list[Delivery], now: datetime, kind: TimelineKind = TimelineKind.PUBLISHED
+) -> TimelineEntry:
+    """ "Published on N of M channels" from the delivery records: a channel counts when its record is complete."""
     delivered = [delivery.channel_id for delivery in deliveries if delivery.complete]
+    pending = [delivery.channel_id for delivery in deliveries if delivery.finished_at is None]
+    unknown = [delivery.channel_id for delivery in deliveries if delivery.unknown]
+    text = f"Message {message.id} v{message.version} published on {len(delivered)} of {len(deliveries)} channels"
+    if unknown:
+        text += f"; outcome unknown on {', '.join(unknown)}"
+    if pending:
+        text += f"; not finished yet on {', '.join(pending)}"
     return TimelineEntry(
         incident_id=message.incident_id,
         at=now,
-        kind=TimelineKind.PUBLISHED,
-        text=f"Message {message.id} v{message.version} published on {len(delivered)} of {len(deliveries)} channels",
+        kind=kind,
+        text=text,
         data={
             "message_id": message.id,
             "version": message.version,
@@ -260,6 +316,8 @@ def _published(message: Message, deliveries: list[Delivery], now: datetime) -> T
                     "attempted": delivery.attempted,
                     "delivered": delivery.delivered,
                     "failed": delivery.failed,
+                    "unknown": delivery.unknown,
+                    "state": delivery.progress.value,
                 }
                 for delivery in deliveries
             },
@@ -283,23 +341,18 @@ def _refused(incident: Incident, message: Message, reason: str, now: datetime) -
     )
 
 
-def _failed(delivery: Delivery, now: datetime) -> TimelineEntry:
+def failed_entry(delivery: Delivery, now: datetime) -> TimelineEntry:
     return TimelineEntry(
         incident_id=delivery.incident_id,
         at=now,
         kind=TimelineKind.DELIVERY_FAILED,
         text=(
             f"{delivery.channel_id}: {delivery.delivered} of {delivery.attempted} delivered, {delivery.failed} failed"
+            + (f", {delivery.unknown} outcome unknown (not resent)" if delivery.unknown else "")
             + (f" ({delivery.detail})" if delivery.detail else "")
         ),
         data=delivery.model_dump(mode="json"),
     )
-
-
-def _unfinished(earlier: Delivery, now: datetime) -> TimelineEntry:
-    what = f"Message {earlier.message_id} v{earlier.version} on {earlier.channel_id}"
-    reason = "publishing started at " + earlier.claimed_at.isoformat() + " and never finished; not retried"
-    return notification_failed(earlier.incident_id, now, "publish", what, reason, channel_id=earlier.channel_id)
 
 
 def record_report(report: PublishReport, logger: Logger, metrics: Metrics, unit: Any) -> None:

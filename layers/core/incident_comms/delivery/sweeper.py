@@ -14,20 +14,46 @@ the publisher works would only make the redelivery visible as an unfinished clai
 ``give_up_after`` are left alone: an update a day late is no longer the update to send, and its failure is on the
 timeline since the hand-off.
 
-Pure: the store, the queue and ``now`` come from the caller.
+It also resumes channel deliveries a publisher claimed and never finished (it stopped, or timed out), once their
+lease (``stall_after``) expired (:func:`resume_deliveries`): a claim still ``claimed`` never reached its provider, so
+it is taken over (a conditional write: one sweeper wins) and sent now; one ``sending`` may have reached it (the
+answer was lost with the publisher), so it is never resent: it is finished as "outcome unknown", put on the
+timeline and told to the operators. Either way the message's "N of M channels" is written again from the records.
+
+Pure: the store, the queue, the channel publishers, the operators and ``now`` come from the caller.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from incident_comms.delivery.publishing import PublishQueue
-from incident_comms.incidents.models import IncidentStatus, MessageStatus, Publication, TimelineEntry, TimelineKind
+from incident_comms.delivery.publishing import (
+    ChannelPublisher,
+    PublishQueue,
+    failed_entry,
+    published_entry,
+    recorded_deliveries,
+    send_claimed,
+)
+from incident_comms.incidents.models import (
+    Delivery,
+    DeliveryState,
+    Incident,
+    IncidentStatus,
+    Message,
+    MessageStatus,
+    Publication,
+    TimelineEntry,
+    TimelineKind,
+)
+from incident_comms.incidents.operators import OperatorAlerts, report_failure
 from incident_comms.incidents.ordering import outdated
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics, add_counts
+from incident_comms.plan.models import ChannelKind, Plan
 from incident_comms.text import error_text
 
 STALL_AFTER = timedelta(minutes=5)
@@ -50,11 +76,18 @@ class SweepReport:
     resent: list[Stalled] = field(default_factory=list)
     failed: list[Stalled] = field(default_factory=list)
 
+    resumed: list[Delivery] = field(default_factory=list)
+    """Claims that never started sending, sent by the sweep."""
+    unknown: list[Delivery] = field(default_factory=list)
+    """Claims that were sending when their publisher stopped: finished as unknown, reported, not resent."""
+
     def counts(self) -> dict[str, int]:
         return {
             "SweptIncidents": self.incidents,
             "PublicationsResent": len(self.resent),
             "PublicationResendsFailed": len(self.failed),
+            "DeliveriesResumed": len(self.resumed),
+            "DeliveriesUnknown": len(self.unknown),
         }
 
 
@@ -98,6 +131,77 @@ def resend_stalled_publications(
             report.resent.append(Stalled(incident.id, publication.message_id, publication.version, waited))
             store.add_timeline_entry(_resent(publication, waited, now))
     return report
+
+
+def resume_deliveries(
+    plan: Plan,
+    store: IncidentStore,
+    publishers: Mapping[ChannelKind, ChannelPublisher],
+    operators: OperatorAlerts,
+    now: datetime,
+    *,
+    report: SweepReport | None = None,
+    stall_after: timedelta = STALL_AFTER,
+    give_up_after: timedelta = GIVE_UP_AFTER,
+) -> SweepReport:
+    """Resume the unfinished channel deliveries whose lease expired; see the module doc."""
+    report = report or SweepReport()
+    for incident in store.list_incidents(limit=INCIDENTS_PER_SWEEP):
+        if incident.status == IncidentStatus.RESOLVED and now - incident.updated_at > give_up_after:
+            continue
+        stale = [
+            delivery
+            for delivery in store.deliveries(incident.id)
+            if delivery.finished_at is None and stall_after <= now - delivery.claimed_at <= give_up_after
+        ]
+        touched: dict[tuple[str, int], Message] = {}
+        for delivery in stale:
+            message = store.get_message(incident.id, delivery.message_id)
+            if message is None:
+                continue
+            if _resume(plan, store, publishers, operators, incident, message, delivery, now, report):
+                touched[(message.id, message.version)] = message
+        for message in touched.values():
+            entry = published_entry(message, recorded_deliveries(store, message), now, TimelineKind.DELIVERIES_RESUMED)
+            store.add_timeline_entry(entry)
+    return report
+
+
+def _resume(
+    plan: Plan,
+    store: IncidentStore,
+    publishers: Mapping[ChannelKind, ChannelPublisher],
+    operators: OperatorAlerts,
+    incident: Incident,
+    message: Message,
+    stale: Delivery,
+    now: datetime,
+    report: SweepReport,
+) -> bool:
+    """Send a never-started claim, or finish a maybe-sent one as unknown; False when another run moved it first."""
+    sendable = message.status == MessageStatus.APPROVED and message.version == stale.version
+    if stale.progress == DeliveryState.CLAIMED and sendable and not outdated(incident, message):
+        taken = stale.model_copy(update={"claimed_at": now})
+        if not store.advance_delivery(taken, stale):
+            return False
+        delivery = send_claimed(plan, store, publishers, operators, incident, message, taken, now)
+        if delivery is not None:
+            report.resumed.append(delivery)
+        return delivery is not None
+    if stale.progress == DeliveryState.CLAIMED:
+        update = {"failed": 1, "detail": "never sent: the message is no longer the one to publish"}
+    else:
+        since = stale.claimed_at.isoformat()
+        update = {"unknown": 1, "detail": f"sending started at {since} and never finished; maybe sent, not resent"}
+    finished = stale.model_copy(
+        update={"finished_at": now, "state": DeliveryState.FINISHED, "attempted": 1, "delivered": 0, **update}
+    )
+    if not store.advance_delivery(finished, stale):
+        return False
+    report_failure(store, operators, failed_entry(finished, now))
+    if finished.unknown:
+        report.unknown.append(finished)
+    return True
 
 
 def _publishable(store: IncidentStore, publication: Publication) -> bool:

@@ -104,6 +104,8 @@ class TimelineKind(StrEnum):
     APPROVAL_TIMED_OUT = "approval_timed_out"
     PUBLISHED = "published"
     DELIVERY_FAILED = "delivery_failed"
+    DELIVERIES_RESUMED = "deliveries_resumed"
+    """The sweeper finished claims a publisher left: the message's channel counts as the records now stand."""
     DELIVERY_REPORT = "delivery_report"
     PROMISE_MADE = "promise_made"
     PROMISE_KEPT = "promise_kept"
@@ -221,13 +223,22 @@ class Message(BaseModel):
         return [role for role in self.approvers if role not in self.approvals]
 
 
+class DeliveryState(StrEnum):
+    """How far a claimed delivery got: the sweeper resumes a ``claimed`` one (nothing was sent) and never resends a
+    ``sending`` one (the provider may have it): that one is finished as unknown and reported."""
+
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    FINISHED = "finished"
+
+
 class Delivery(BaseModel):
     """What publishing one message version did on one channel: claimed once, then finished with its counts.
 
     ``attempted`` counts recipients (or posts, or pages) the channel tried; ``delivered`` those the service
-    accepted; ``failed`` those it refused for good; ``bounced`` those that came back later. A delivery claimed
-    but never finished means the publisher stopped half-way: it is reported, never silently retried into a
-    duplicate.
+    accepted; ``failed`` those it refused for good; ``unknown`` those whose answer was lost (maybe delivered, never
+    resent); ``bounced`` those that came back later. ``state`` says how far an unfinished claim got (a record
+    written before states existed reads as ``sending``: whether it sent is not known).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -242,12 +253,18 @@ class Delivery(BaseModel):
     attempted: int = 0
     delivered: int = 0
     failed: int = 0
+    unknown: int = 0
     bounced: int = 0
     detail: str | None = None
+    state: DeliveryState = DeliveryState.SENDING
 
     @property
     def complete(self) -> bool:
         return self.finished_at is not None and self.failed == 0 and self.delivered == self.attempted
+
+    @property
+    def progress(self) -> DeliveryState:
+        return DeliveryState.FINISHED if self.finished_at is not None else self.state
 
 
 class PublicationReason(StrEnum):

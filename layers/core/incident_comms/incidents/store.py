@@ -143,6 +143,12 @@ class IncidentStore(Protocol):
         """Store the outcome of a claimed delivery (``finished_at`` set, counts final)."""
         ...
 
+    def advance_delivery(self, delivery: Delivery, held: Delivery) -> bool:
+        """Store ``delivery`` (its new ``state`` or ``claimed_at``) only while the stored claim is still ``held``:
+        unfinished, in ``held.state``, claimed at ``held.claimed_at``. True when it was stored; False when someone
+        else moved the claim first (a sweeper that took it over, a publisher that finished it)."""
+        ...
+
     def deliveries(self, incident_id: str) -> list[Delivery]: ...
 
     def save_lifecycle(self, before: Incident, after: Incident, entries: list[TimelineEntry]) -> bool:

@@ -14,9 +14,12 @@ queues one SQS message per batch; the sender function gives each message to :met
    (:func:`~incident_comms.delivery.email.tags.mail_tags`: SES returns them with every bounce and complaint,
    :mod:`incident_comms.delivery.email.feedback`), at a pace under the account's SES send rate
    (:class:`~incident_comms.delivery.email.batches.pacing.Pacer`);
-4. **finishes** the claim with what SES accepted and refused, and puts any refusal on the incident's timeline.
+4. **finishes** the claim with what SES accepted and refused, and puts any refusal (or unknown outcome) on the
+   incident's timeline and tells the operators (:func:`~incident_comms.incidents.operators.report_failure`).
 
-Retries never duplicate: SES throttling (the whole call refused, nobody emailed) is retried with backoff, and when
+Retries never duplicate: the SES client has SDK retries off (a lost answer would be resent by boto3); SES
+throttling or a call that could not connect (the whole call refused, nobody emailed) is retried here with backoff,
+and when
 it persists the claim is *released* and the batch goes back to the queue (:class:`BatchThrottled`); entries SES
 answers as transient failures are retried alone; anything whose outcome is unknown (SES did not answer) is
 recorded, not retried. A claim found unfinished after :attr:`EmailBatchSender.in_flight_for` means a sender
@@ -53,6 +56,7 @@ from incident_comms.delivery.email.batches.store import BatchLedger, BulkEmailSe
 from incident_comms.delivery.email.tags import mail_tags
 from incident_comms.drafting.render import ChannelDraft
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
+from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.subscribers.tokens import unsubscribe_url
@@ -156,6 +160,8 @@ class EmailBatchSender:
     """A claim older than this, still unfinished, belongs to a sender that stopped (the function times out after
     a minute)."""
     jitter: Callable[[], float] = field(default=random.random)
+    operators: OperatorAlerts = field(default_factory=NoOperators)
+    """Told of every batch that failed or whose outcome is unknown, beside the timeline."""
     _approved: dict[tuple[str, str, int, str], ChannelDraft] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -305,7 +311,7 @@ class EmailBatchSender:
         )
         self.ledger.finish(record)
         if timeline and (record.failed or record.unknown):
-            self.store.add_timeline_entry(_failed_entry(record, now))
+            report_failure(self.store, self.operators, _failed_entry(record, now))
         return record
 
 
