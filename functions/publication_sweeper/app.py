@@ -7,6 +7,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from incident_comms.approvals.rearm import rearm_approval_timeouts, record_rearm
 from incident_comms.composition import services
 from incident_comms.delivery.sweeper import record_sweep, resend_stalled_publications, resume_deliveries
 
@@ -26,4 +27,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     report = resend_stalled_publications(deps.store, deps.publish_queue, now)
     report = resume_deliveries(deps.plan, deps.store, deps.channel_publishers, deps.operators, now, report=report)
     record_sweep(report, logger, metrics, MetricUnit.Count)
+    rearmed = rearm_approval_timeouts(deps.store, deps.approval_requests, deps.clock.now())
+    record_rearm(rearmed, logger, metrics, MetricUnit.Count)
     return report.counts()

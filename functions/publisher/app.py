@@ -28,7 +28,7 @@ def publish(record: SQSRecord) -> None:
     record_report(report, logger, metrics, MetricUnit.Count)
     record_step(deps.lifecycle.message_published(report, now), logger, metrics, MetricUnit.Count)
     schedules = deps.delivery_report_schedules
-    scheduled = schedule_report(report, schedules, deps.store, now, deps.settings.report_delay)
+    scheduled = schedule_report(report, schedules, deps.store, now, deps.settings.report_delay, deps.operators)
     record_scheduling(scheduled, logger, metrics, MetricUnit.Count)
 
 

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
-from incident_comms.adapters.scheduler import SchedulerApprovalTimeouts, at_expression, schedule_name
+from incident_comms.adapters.scheduler import SchedulerApprovalTimeouts, at_expression, schedule_name, timeout_input
 from incident_comms.approvals.timeout import TimeoutResult, approval_timed_out, parse_timeout_event
 from incident_comms.clock import ManualClock
 from incident_comms.incidents.models import Approval, Incident, Message, MessageStatus, PublicationReason, TimelineKind
@@ -159,6 +159,10 @@ class RefusingClient:
     def delete_schedule(self, **request: Any) -> dict[str, Any]:
         raise ClientError({"Error": {"Code": self.code, "Message": "refused"}}, "DeleteSchedule")
 
+    def get_schedule(self, **request: Any) -> dict[str, Any]:
+        """The schedule already there: the approval timeout of INC-1's investigating-1, armed earlier."""
+        return {"Target": {"Arn": TARGET, "Input": timeout_input("INC-1", "investigating-1")}}
+
 
 def refused_with(code: str) -> SchedulerApprovalTimeouts:
     """Timeouts armed through a client that refuses every schedule with ``code``."""
@@ -172,7 +176,7 @@ def test_other_refusals_reach_the_caller() -> None:
         arm.schedule("INC-1", "investigating-1", DUE)
 
 
-def test_a_conflict_is_the_same_timeout_armed_before() -> None:
+def test_a_conflict_with_our_own_schedule_is_the_same_timeout_armed_before() -> None:
     arm = refused_with("ConflictException")
 
     assert arm.schedule("INC-1", "investigating-1", DUE) == schedule_name("INC-1", "investigating-1")

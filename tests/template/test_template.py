@@ -88,8 +88,9 @@ APPROVAL_TIMEOUTS = (
 )
 
 
-FIRST_DRAFT_ONLY = {"DeclareFunction"}
-"""Functions that draft only an incident's first message: it supersedes nothing, so they delete no timeout."""
+FIRST_DRAFT_ONLY = {"DeclareFunction", "PublicationSweeperFunction"}
+"""Functions that draft only an incident's first message (it supersedes nothing), or only re-arm timeouts that could
+not be armed (the sweeper): they delete no timeout."""
 
 
 def test_every_function_that_drafts_may_delete_the_approval_timeouts_its_drafts_supersede(

@@ -7,6 +7,8 @@ clock or settings. boto3 honours ``AWS_ENDPOINT_URL``, which is how the local st
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -120,6 +122,8 @@ class Settings:
 class Services:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
+    sleep: Callable[[float], None] = time.sleep
+    """How our own retries wait between tries (schedules, team emails); tests pass one that does not wait."""
 
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
@@ -150,9 +154,11 @@ class Services:
 
     @cached_property
     def email_sender(self) -> EmailSender:
+        """Team emails through SES, tried again by our code while the failure allows (adapters/team_email.py)."""
         from incident_comms.adapters.ses import SesEmailSender
+        from incident_comms.adapters.team_email import RetryingEmailSender
 
-        return SesEmailSender(self.sesv2, self.settings.sender_address)
+        return RetryingEmailSender(SesEmailSender(self.sesv2, self.settings.sender_address), self.sleep)
 
     @cached_property
     def scheduler(self) -> EventBridgeSchedulerClient:
@@ -298,6 +304,7 @@ class Services:
             role_arn=role_arn,
             dead_letter_arn=self.settings.scheduler_dead_letter_arn or None,
             clock=self.clock,
+            sleep=self.sleep,
         )
 
     @cached_property
@@ -359,6 +366,7 @@ class Services:
             self.approval_requests,
             timers=self.lifecycle_timers_for(timer_function_arn),
             cadence=self.update_schedules,
+            operators=self.operators,
         )
 
     def lifecycle_timers_for(self, timer_function_arn: str) -> LifecycleTimers | None:
@@ -394,6 +402,7 @@ class Services:
             token_key=lambda: self.approval_key,
             base_url=self.settings.approvals_base_url,
             timeouts=self.approval_timeouts,
+            operators=self.operators,
         )
 
     def _secret_field(self, secret_id: str, name: str, variable: str, min_length: int) -> str:

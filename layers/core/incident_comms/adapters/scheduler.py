@@ -5,7 +5,15 @@ Approval timeouts: one schedule per waiting message.
 The schedule invokes the approval timeout function with ``{"kind": "approval_timeout", "incident_id",
 "message_id"}`` and deletes itself once it has fired. Its name is derived from the incident and the
 message alone, so creating it twice (a retried call, a redelivered event) meets ``ConflictException``
-and changes nothing: the timeout is armed at most once per message. When a newer draft supersedes the message, its
+and changes nothing: the timeout is armed at most once per message.
+
+Retries (issue 14): every call to Scheduler is tried again with jittered backoff while it fails in a way that says
+"not done, come back" (no connection, throttling, 503), and also when its answer was lost: creating, updating and
+deleting a schedule by name are safe to repeat. A create whose answer was lost and whose retry (ours or the SDK's)
+meets ``ConflictException`` is read back with ``GetSchedule``: the schedule there is ours when it invokes the same
+target with the same input (the same timeout of the same message), and then the create succeeded; one that is not
+ours is raised as :class:`ScheduleNameTaken`. Its time is not compared: a redelivered request computes a later due
+time for the same timeout, and the one armed first stands. When a newer draft supersedes the message, its
 schedule is deleted by the same name; one already gone (fired, never armed) is fine.
 
 Timing: ``at()`` has second precision and Scheduler fires within the minute that follows, so the due
@@ -23,12 +31,16 @@ delivery report function ``REPORT_DELAY`` after the publication (bounces arrive 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from incident_comms.adapters.client_errors import error_code
+from incident_comms.adapters.retries import with_retries
 from incident_comms.approvals.timeout import TIMEOUT_EVENT_KIND, ApprovalTimeoutEvent
 from incident_comms.clock import Clock
 from incident_comms.delivery.report.models import ReportRequest
@@ -54,12 +66,17 @@ REPORT_MAX_EVENT_AGE = timedelta(hours=6)
 _DESCRIPTION_MAX = 512
 
 
+class ScheduleNameTaken(RuntimeError):
+    """A schedule of that name exists and is not ours (another target or input): nothing was armed."""
+
+
 class FunctionSchedules:
     """One-time schedules in ``group`` that invoke one function (``target_arn``) as ``role_arn``.
 
     ``dead_letter_arn``: an SQS queue that receives the invocations Scheduler gave up on, so a firing that could
     not happen is visible instead of lost. ``clock``: the system's clock, used only to keep a due time that has
-    already passed from becoming an ``at()`` in the past.
+    already passed from becoming an ``at()`` in the past. ``sleep``: waits between our retries (tests pass their own,
+    so they never wait).
     """
 
     def __init__(
@@ -71,8 +88,10 @@ class FunctionSchedules:
         role_arn: str,
         dead_letter_arn: str | None = None,
         clock: Clock | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
+        self._sleep = sleep
         self._group = group
         self._target_arn = target_arn
         self._role_arn = role_arn
@@ -91,6 +110,7 @@ class FunctionSchedules:
     ) -> None:
         _create_once(
             self._client,
+            self._sleep,
             _OneTimeSchedule(
                 name=name,
                 group=self._group,
@@ -109,9 +129,13 @@ class FunctionSchedules:
         """Delete the schedule ``name``: True when deleted, False when it was not there (fired and deleted itself,
         or never armed); any other refusal is raised."""
         try:
-            self._client.delete_schedule(GroupName=self._group, Name=name)
+            with_retries(
+                lambda: self._client.delete_schedule(GroupName=self._group, Name=name),
+                sleep=self._sleep,
+                retry_unknown=True,
+            )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            if error_code(error) != "ResourceNotFoundException":
                 raise
             return False
         return True
@@ -188,10 +212,17 @@ def _not_in_the_past(due_at: datetime, clock: Clock | None) -> datetime:
     return due_at
 
 
-def _create_once(client: EventBridgeSchedulerClient, schedule: _OneTimeSchedule, *, replace: bool = False) -> None:
-    """Create the one-time ``at()`` schedule that deletes itself once fired; one already there by that name is the
-    same schedule created earlier (``ConflictException`` is success), or with ``replace`` an earlier one this one
-    supersedes (it is updated to this one's time and input). Any other refusal is raised."""
+def _create_once(
+    client: EventBridgeSchedulerClient,
+    sleep: Callable[[float], None],
+    schedule: _OneTimeSchedule,
+    *,
+    replace: bool = False,
+) -> None:
+    """Create the one-time ``at()`` schedule that deletes itself once fired, retrying what may be retried (module
+    doc); one already there by that name is the same schedule created earlier when it is ours (same target and
+    input), or with ``replace`` an earlier one this one supersedes (it is updated to this one's time and input).
+    Any other refusal is raised, after the retries."""
     target: TargetTypeDef = {
         "Arn": schedule.target_arn,
         "RoleArn": schedule.role_arn,
@@ -215,12 +246,21 @@ def _create_once(client: EventBridgeSchedulerClient, schedule: _OneTimeSchedule,
         "Target": target,
     }
     try:
-        client.create_schedule(**arguments)
+        with_retries(lambda: client.create_schedule(**arguments), sleep=sleep, retry_unknown=True)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConflictException":
+        if error_code(error) != "ConflictException":
             raise
         if replace:
-            client.update_schedule(**arguments)
+            with_retries(lambda: client.update_schedule(**arguments), sleep=sleep, retry_unknown=True)
+            return
+        existing = with_retries(
+            lambda: client.get_schedule(GroupName=schedule.group, Name=schedule.name), sleep=sleep, retry_unknown=True
+        )
+        theirs = existing.get("Target", {})
+        if theirs.get("Arn") != target["Arn"] or theirs.get("Input") != target["Input"]:
+            raise ScheduleNameTaken(
+                f"schedule {schedule.name} exists in group {schedule.group} with another target or input"
+            ) from error
 
 
 def schedule_name(incident_id: str, message_id: str) -> str:

@@ -4,15 +4,18 @@ every message of the incident still awaiting approval (the store does it in the 
 and their approval timeouts are deleted here: superseded means dead.
 
 Pure: talks to an :class:`EmailSender` and an :class:`ApprovalTimeouts` port; SES and the scheduler live in
-:mod:`incident_comms.adapters`. Nothing here raises for a send or a schedule that fails: the incident is already
-open, so each failure is a ``notification_failed`` entry on its timeline, and nobody has to guess why no approval
-request arrived.
+:mod:`incident_comms.adapters`, which retry what may be retried. Nothing here raises for a send or a schedule that
+still fails: the incident is already open, so each failure is a ``notification_failed`` entry on its timeline and is
+told to the operators (:func:`~incident_comms.incidents.operators.report_failure`), and nobody has to guess why no
+approval request arrived. An approval timeout that could not be armed says so on the timeline
+(notification ``approval_timeout``, with ``timeout_at``): the sweeper re-arms it from there
+(:mod:`incident_comms.approvals.rearm`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -32,6 +35,7 @@ from incident_comms.incidents.models import (
     new_message_id,
     notification_failed,
 )
+from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.team.console_links import console_url
@@ -62,13 +66,14 @@ class SentEmail:
 @dataclass(frozen=True)
 class ApprovalRequests:
     """What ingest needs to ask for an approval: where the email goes out, where its links point, the key that
-    signs them (read on first use, so nothing reads the secret until an approval is actually asked for), and
-    the approval timeout to arm."""
+    signs them (read on first use, so nothing reads the secret until an approval is actually asked for), the
+    approval timeout to arm, and who hears of what still failed."""
 
     sender: EmailSender
     token_key: Callable[[], bytes]
     base_url: str = ""
     timeouts: ApprovalTimeouts | None = None
+    operators: OperatorAlerts = field(default_factory=NoOperators)
 
     def send(
         self,
@@ -132,8 +137,10 @@ def request_approval(
     delivered = [item for item in sent if item.error is None]
     for reason in failures:
         what = f"Approval request email for message {message.id}"
-        store.add_timeline_entry(
-            notification_failed(incident.id, now, "approval_request", what, reason, message_id=message.id)
+        report_failure(
+            store,
+            approvals.operators,
+            notification_failed(incident.id, now, "approval_request", what, reason, message_id=message.id),
         )
     if delivered:
         store.add_timeline_entry(
@@ -180,31 +187,55 @@ def arm_approval_timeout(
     """For a severity with ``approval_timeout``, schedule the publication of the phase's holding text.
 
     Armed whether or not the emails went out: when nobody could even be asked, saying it early with the
-    pre-approved text matters most. A schedule that cannot be created is on the timeline, never silent.
+    pre-approved text matters most. A schedule that cannot be created is on the timeline and told to the operators,
+    never silent, and re-armed by the sweeper (:mod:`incident_comms.approvals.rearm`).
     """
     timeout = plan.severity(incident.severity_id).approval_timeout
     holding = plan.phases.phases[message.phase].holding
     if timeout is None or holding is None or approvals.timeouts is None:
         return
-    due_at = now + timeout
+    arm_timeout_at(store, approvals, message, now + timeout, now)
+
+
+UNARMED = "approval_timeout"
+"""The ``notification`` of the timeline entry that says a message's approval timeout could not be armed."""
+
+
+def arm_timeout_at(
+    store: IncidentStore, approvals: ApprovalRequests, message: Message, due_at: datetime, now: datetime
+) -> str | None:
+    """Arm the approval timeout of ``message`` at ``due_at`` and say so on the timeline; answers the schedule's name.
+
+    On a refusal, None, and a ``notification_failed`` entry (notification :data:`UNARMED`, ``timeout_at``) on the
+    timeline, told to the operators: the mark the sweeper finds it by.
+    """
+    if approvals.timeouts is None:
+        return None
     try:
-        schedule = approvals.timeouts.schedule(incident.id, message.id, due_at)
+        schedule = approvals.timeouts.schedule(message.incident_id, message.id, due_at)
     except Exception as error:  # noqa: BLE001 - a scheduler refusal must show on the incident, not vanish
-        reason = error_text(error)
         what = f"Approval timeout for message {message.id}"
-        store.add_timeline_entry(
-            notification_failed(incident.id, now, "approval_timeout", what, reason, message_id=message.id)
+        entry = notification_failed(
+            message.incident_id,
+            now,
+            UNARMED,
+            what,
+            error_text(error),
+            message_id=message.id,
+            timeout_at=due_at.isoformat(),
         )
-        return
+        report_failure(store, approvals.operators, entry)
+        return None
     store.add_timeline_entry(
         TimelineEntry(
-            incident_id=incident.id,
+            incident_id=message.incident_id,
             at=now,
             kind=TimelineKind.APPROVAL_REQUESTED,
             text=f"If nobody approves message {message.id} by {due_at.isoformat()}, the holding text is published",
             data={"message_id": message.id, "timeout_at": due_at.isoformat(), "schedule": schedule},
         )
     )
+    return schedule
 
 
 def cancel_approval_timeouts(

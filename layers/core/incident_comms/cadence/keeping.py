@@ -35,6 +35,7 @@ from incident_comms.incidents.models import (
     TimelineKind,
     notification_failed,
 )
+from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
 from incident_comms.incidents.promises import DuePromise, Promise, open_promise, record_update
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.plan.models import Plan
@@ -122,14 +123,16 @@ def record_published_promise(
     message: Message,
     deliveries: Sequence[Delivery],
     now: datetime,
+    operators: OperatorAlerts | None = None,
 ) -> PromiseOutcome:
     """Keep the open promise and make the message's own (module doc, steps 1-3). Never raises for a scheduler
     refusal or a ledger that cannot be written: the message is out, so each is a ``notification_failed`` timeline
-    entry (notification ``update_schedule`` / ``promise``) and an error in the outcome."""
+    entry (notification ``update_schedule`` / ``promise``) and an error in the outcome; a reminder that could not
+    be armed (after the adapter's retries) is also told to ``operators``."""
     if not customer_facing_delivered(plan, deliveries):
         return PromiseOutcome(PromiseRecorded.NOT_CUSTOMER_FACING)
     try:
-        return _record(plan, store, schedules, incident, message, now)
+        return _record(plan, store, schedules, incident, message, now, operators or NoOperators())
     except Exception as error:  # noqa: BLE001 - the message is out; retrying the publication would not help
         reason = error_text(error)
         what = f"The promise of message {message.id}"
@@ -144,6 +147,7 @@ def _record(
     incident: Incident,
     message: Message,
     now: datetime,
+    operators: OperatorAlerts,
 ) -> PromiseOutcome:
     due, renewed = _promise_of(plan, incident, message, now)
     for _ in range(LEDGER_ATTEMPTS):
@@ -156,7 +160,7 @@ def _record(
         entries = _entries(incident, message, kept, made, renewed, now)
         if store.save_promise_ledger(before, before.changed(promises=promises), entries):
             outcome = PromiseOutcome(PromiseRecorded.RECORDED, kept, made, renewed)
-            _reschedule(store, schedules, incident, made, now, outcome)
+            _reschedule(store, operators, schedules, incident, made, now, outcome)
             return outcome
     raise RuntimeError(f"the promise ledger of {incident.id} kept changing; publication of {message.id} not recorded")
 
@@ -223,6 +227,7 @@ def _entries(
 
 def _reschedule(
     store: IncidentStore,
+    operators: OperatorAlerts,
     schedules: UpdateSchedules | None,
     incident: Incident,
     made: Promise | None,
@@ -244,4 +249,4 @@ def _reschedule(
         reason = error_text(error)
         outcome.errors.append(reason)
         what = "The update reminder" + (f" for {made.due_at.isoformat()}" if made else " removal")
-        store.add_timeline_entry(notification_failed(incident.id, now, "update_schedule", what, reason))
+        report_failure(store, operators, notification_failed(incident.id, now, "update_schedule", what, reason))

@@ -36,6 +36,7 @@ from incident_comms.incidents.models import (
     TimelineKind,
     notification_failed,
 )
+from incident_comms.incidents.operators import OperatorAlerts, report_failure
 from incident_comms.incidents.promises import Promise, PromiseLedger, open_promise, record_missed
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics, add_counts
@@ -192,7 +193,7 @@ def _due(
     report = _draft_unless_waiting(plan, store, approvals, incident, waiting, now)
     grace = plan.roles.escalation.grace
     overdue = PromptEvent(incident_id=incident.id, due_at=event.due_at, kind=PromptKind.OVERDUE)
-    _arm(store, schedules, overdue, event.due_at + grace, now, report)
+    _arm(store, approvals.operators, schedules, overdue, event.due_at + grace, now, report)
     return report
 
 
@@ -252,7 +253,7 @@ def _overdue(
             return PromptReport(PromptResult.DUPLICATE, "the miss was escalated already", incident.id)
         if now < promise.due_at + grace:
             report = PromptReport(PromptResult.EARLY, "fired before the grace period ended", incident.id)
-            _arm(store, schedules, event, promise.due_at + grace, now, report)
+            _arm(store, approvals.operators, schedules, event, promise.due_at + grace, now, report)
             return report
         entry = TimelineEntry(
             incident_id=incident.id,
@@ -294,9 +295,8 @@ def _escalate(
         except Exception as error:  # noqa: BLE001 - one refused address must not keep the others uninformed
             reason = error_text(error)
             report.errors.append(f"{recipient}: {reason}")
-            store.add_timeline_entry(
-                notification_failed(incident.id, now, "escalation", f"Escalation email to {recipient}", reason)
-            )
+            entry = notification_failed(incident.id, now, "escalation", f"Escalation email to {recipient}", reason)
+            report_failure(store, approvals.operators, entry)
         else:
             report.notified.append(recipient)
     if report.notified:
@@ -354,13 +354,14 @@ def escalation_email(
 
 def _arm(
     store: IncidentStore,
+    operators: OperatorAlerts,
     schedules: UpdateSchedules | None,
     event: PromptEvent,
     fire_at: datetime,
     now: datetime,
     report: PromptReport,
 ) -> None:
-    """Arm the overdue check; a refusal (or no scheduler at all) is on the timeline, never silent."""
+    """Arm the overdue check; a refusal (or no scheduler at all) is on the timeline and told to the operators."""
     what = f"The overdue check of the update due {event.due_at.isoformat()}"
     try:
         if schedules is None:
@@ -369,7 +370,7 @@ def _arm(
     except Exception as error:  # noqa: BLE001 - a missing escalation must show on the incident
         reason = error_text(error)
         report.errors.append(reason)
-        store.add_timeline_entry(notification_failed(event.incident_id, now, "update_schedule", what, reason))
+        report_failure(store, operators, notification_failed(event.incident_id, now, "update_schedule", what, reason))
 
 
 def record_prompt(report: PromptReport, logger: Logger, metrics: Metrics, unit: Any) -> None:

@@ -29,7 +29,7 @@ transition.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,6 +61,7 @@ from incident_comms.incidents.models import (
     TimelineKind,
     notification_failed,
 )
+from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.lifecycle.actions import action_steps, actions_taken, customer_channels, updates_received
 from incident_comms.lifecycle.facts import change_facts
@@ -92,7 +93,8 @@ TIMER_NAMES = {
 class IncidentLifecycle:
     """The lifecycle of stored incidents: every entry point (alarm change, timer, responder, publication) ends in
     :meth:`apply`. ``timers`` None: no scheduler in this deployment (each timer that could not be armed is on the
-    timeline); ``cadence`` None likewise for stopping the update schedule."""
+    timeline); ``cadence`` None likewise for stopping the update schedule. ``operators`` hear of every timer that
+    could not be armed or deleted (after the scheduler adapter's own retries)."""
 
     plan: Plan
     store: IncidentStore
@@ -100,6 +102,7 @@ class IncidentLifecycle:
     timers: LifecycleTimers | None = None
     cadence: UpdateCadence | None = None
     settle: timedelta = DEFAULT_SETTLE
+    operators: OperatorAlerts = field(default_factory=NoOperators)
 
     # --- entry points ------------------------------------------------------------------------------------------
 
@@ -311,7 +314,7 @@ class IncidentLifecycle:
     ) -> None:
         reason = error_text(error)
         step.failures.append(f"{what}: {reason}")
-        self.store.add_timeline_entry(notification_failed(incident_id, now, notification, what, reason))
+        report_failure(self.store, self.operators, notification_failed(incident_id, now, notification, what, reason))
 
     def _failed(self, incident_id: str, event: str, error: BaseException, now: datetime) -> Step:
         reason = error_text(error)

@@ -25,6 +25,7 @@ from incident_comms.delivery.report.models import DeliveryReport, ReportClaim, R
 from incident_comms.delivery.report.store import ReportLedger, ReportSchedules
 from incident_comms.errors import BadInput
 from incident_comms.incidents.models import TimelineEntry, TimelineKind, notification_failed
+from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.observability import Logger, Metrics, add_counts, present
 from incident_comms.plan.models import Plan
@@ -200,12 +201,17 @@ class ReportScheduling:
 
 
 def schedule_report(
-    report: PublishReport, schedules: ReportSchedules | None, store: IncidentStore, now: datetime, delay: timedelta
+    report: PublishReport,
+    schedules: ReportSchedules | None,
+    store: IncidentStore,
+    now: datetime,
+    delay: timedelta,
+    operators: OperatorAlerts | None = None,
 ) -> ReportScheduling:
     """After a publish that delivered something, arm the report of that message version ``delay`` from ``now``.
 
-    Never raises: the publication stands whatever happens to its report, and a refusal goes on the timeline
-    (``notification_failed``) so the missing report is seen.
+    Never raises: the publication stands whatever happens to its report, and a refusal (after the adapter's retries)
+    goes on the timeline (``notification_failed``) and to ``operators``, so the missing report is seen.
     """
     if report.result != PublishResult.PUBLISHED or not report.deliveries:
         return ReportScheduling(skipped="nothing was published by this request")
@@ -218,11 +224,10 @@ def schedule_report(
     except Exception as error:  # noqa: BLE001 - the publication must not fail for its report
         reason = error_text(error)
         what = f"Scheduling the delivery report of message {first.message_id} v{first.version}"
-        store.add_timeline_entry(
-            notification_failed(
-                first.incident_id, now, NOTIFICATION, what, reason, message_id=first.message_id, version=first.version
-            )
+        entry = notification_failed(
+            first.incident_id, now, NOTIFICATION, what, reason, message_id=first.message_id, version=first.version
         )
+        report_failure(store, operators or NoOperators(), entry)
         return ReportScheduling(error=reason, details=details)
     return ReportScheduling(schedule=name, details=details)
 

@@ -1,0 +1,75 @@
+"""The operators' path in the template: a topic, an optional email subscription, and only the functions that report
+failures may publish to it (issue 14, "failures retried, then told")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.template.test_template import _statements, functions
+
+REPORTING = {
+    "IngestAlarmFunction",
+    "AlertWebhookFunction",
+    "ApprovalsApiFunction",
+    "DeclareFunction",
+    "LifecycleTimerFunction",
+    "PublisherFunction",
+    "UpdatePrompterFunction",
+}
+"""The functions that put failures their retries could not fix on the timeline and tell the operators."""
+
+
+def test_the_operators_topic_is_there_with_its_arn_in_the_outputs(template: dict[str, Any]) -> None:
+    assert template["Resources"]["OperatorsTopic"]["Type"] == "AWS::SNS::Topic"
+    assert template["Outputs"]["OperatorsTopicArn"]["Value"] == {"Ref": "OperatorsTopic"}
+
+
+def test_an_operators_email_is_subscribed_only_when_one_is_given(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["OperatorsEmail"]["Default"] == ""
+    assert template["Conditions"]["HasOperatorsEmail"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "OperatorsEmail"}, ""]}]}
+    subscription = template["Resources"]["OperatorsEmailSubscription"]
+    assert subscription["Type"] == "AWS::SNS::Subscription"
+    assert subscription["Condition"] == "HasOperatorsEmail"
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "OperatorsTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "OperatorsEmail"},
+    }
+
+
+def test_every_function_is_told_where_the_operators_topic_is(template: dict[str, Any]) -> None:
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["OPERATORS_TOPIC_ARN"] == {"Ref": "OperatorsTopic"}
+
+
+def test_exactly_the_reporting_functions_may_publish_to_the_operators_topic_and_nowhere_else(
+    template: dict[str, Any],
+) -> None:
+    publishing = {
+        logical_id: statement
+        for logical_id, statement in _statements(template)
+        if statement["Resource"] == {"Ref": "OperatorsTopic"}
+    }
+    assert set(publishing) == REPORTING
+    assert all(statement["Action"] == ["sns:Publish"] for statement in publishing.values())
+    assert set(functions(template)) >= REPORTING
+
+
+def test_every_function_that_creates_a_schedule_may_read_it_back(template: dict[str, Any]) -> None:
+    """A create whose answer was lost meets its own schedule on the retry, and reads it back to know it is ours."""
+    for logical_id, statement in _statements(template):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if "scheduler:CreateSchedule" in actions and "scheduler:UpdateSchedule" not in actions:
+            assert "scheduler:GetSchedule" in actions, f"{logical_id} {statement.get('Sid')}"
+
+
+def test_the_sweeper_may_rearm_approval_timeouts_and_only_those(template: dict[str, Any]) -> None:
+    sweeper = functions(template)["PublicationSweeperFunction"]
+    variables = sweeper["Environment"]["Variables"]
+    assert {"APPROVAL_TIMEOUT_FUNCTION_ARN", "SCHEDULER_ROLE_ARN", "SCHEDULE_GROUP_NAME"} <= set(variables)
+    (rearm,) = [
+        s
+        for logical_id, s in _statements(template)
+        if logical_id == "PublicationSweeperFunction" and "scheduler:CreateSchedule" in s["Action"]
+    ]
+    assert rearm["Resource"]["Fn::Sub"].endswith("/approval-*")
