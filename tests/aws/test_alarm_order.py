@@ -4,12 +4,16 @@ incident keeps each alarm's newest state, an older change is recorded as ignored
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+
+import boto3
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.incidents.models import TimelineEntry, TimelineKind
 from incident_comms.incidents.store import Applied, StoreResult
 from tests.aws.test_store import T0, attempt_open, make_alarm
+from tests.faults import Faults
 
 
 def change(state: AlarmState, at: timedelta) -> Alarm:
@@ -100,3 +104,24 @@ def test_a_newer_whole_second_after_a_fraction_is_applied(store: DynamoIncidentS
 
     assert result.applied == Applied.RECORDED
     assert recorded(store, opened.incident_id or "", make_alarm()) == (AlarmState.OK, timedelta(seconds=6))
+
+
+def test_a_lost_answer_on_the_ignored_write_is_still_outdated_not_a_duplicate(
+    table_name: str, no_retry_waits: None
+) -> None:
+    client = boto3.client("dynamodb")
+    store = DynamoIncidentStore(client, table_name)
+    opened = attempt_open(store, change(AlarmState.ALARM, timedelta(0)))
+    record(store, change(AlarmState.OK, timedelta(minutes=30)))
+    faults = Faults(client)
+
+    def lose_the_next_answer(**_: Any) -> None:
+        client.meta.events.unregister("after-call.dynamodb.TransactWriteItems", lose_the_next_answer)
+        faults.lose_answer("TransactWriteItems")
+
+    client.meta.events.register("after-call.dynamodb.TransactWriteItems", lose_the_next_answer)
+    late = record(store, change(AlarmState.ALARM, timedelta(minutes=10)))
+
+    assert faults.injected["TransactWriteItems"] == 1
+    assert (late.applied, late.incident_id) == (Applied.OUTDATED, opened.incident_id)
+    assert recorded(store, opened.incident_id or "", make_alarm()) == (AlarmState.OK, timedelta(minutes=30))

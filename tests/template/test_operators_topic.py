@@ -15,6 +15,8 @@ REPORTING = {
     "LifecycleTimerFunction",
     "PublisherFunction",
     "UpdatePrompterFunction",
+    "PublicationSweeperFunction",
+    "EmailSenderFunction",
 }
 """The functions that put failures their retries could not fix on the timeline and tell the operators."""
 
@@ -73,3 +75,20 @@ def test_the_sweeper_may_rearm_approval_timeouts_and_only_those(template: dict[s
         if logical_id == "PublicationSweeperFunction" and "scheduler:CreateSchedule" in s["Action"]
     ]
     assert rearm["Resource"]["Fn::Sub"].endswith("/approval-*")
+
+
+def test_the_sweeper_can_send_the_deliveries_it_resumes(template: dict[str, Any]) -> None:
+    """A claim a publisher left before sending is sent by the sweeper: it needs every channel's address and right."""
+    sweeper = functions(template)["PublicationSweeperFunction"]
+    publisher = functions(template)["PublisherFunction"]
+    channels = {"CUSTOMER_TOPIC_ARN", "STATUS_PAGE_BUCKET", "CHAT_WEBHOOKS_SECRET_ARN", "EMAIL_BATCH_QUEUE_URL"}
+    channels |= {"CONTACT_LIST_NAME", "APPROVALS_API_URL"}
+    assert channels <= set(sweeper["Environment"]["Variables"]) & set(publisher["Environment"]["Variables"])
+    actions = {
+        action
+        for logical_id, statement in _statements(template)
+        if logical_id == "PublicationSweeperFunction"
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+    }
+    assert {"sns:Publish", "s3:PutObject", "sqs:SendMessage", "ses:ListContacts", "ses:SendEmail"} <= actions
+    assert "ses:SendBulkEmail" not in actions, "customer email goes through the batch queue, never from the sweeper"
