@@ -14,7 +14,8 @@ The guarantees:
 - **Only on the open incident.** Every write is conditioned on the incident being open; once it closed, the
   remaining changes come back unapplied for the caller to apply one by one (they may open a new incident).
 - **A lost answer is not a failure.** Each transaction carries a ``ClientRequestToken``, so the SDK's retry of a
-  committed write is answered as committed.
+  committed write is answered as committed; where the retry is refused anyway, finding the chunk's own timeline
+  entry (unique to that write) says it committed.
 """
 
 from __future__ import annotations
@@ -184,8 +185,17 @@ class DynamoAlarmBatches:
         except ClientError as error:
             if error_code(error) not in ("TransactionCanceledException", "TransactionConflictException"):
                 raise
-            return False
+            return self._committed(items[1])
         return True
+
+    def _committed(self, entry_put: TransactWriteItemTypeDef) -> bool:
+        """Whether a cancelled try met our own earlier commit (its answer lost, the retry not recognised by its
+        token): the chunk's timeline entry, unique to this write, is there."""
+        item = entry_put["Put"]["Item"]
+        found = self._client.get_item(
+            TableName=self._table, Key={"pk": item["pk"], "sk": item["sk"]}, ConsistentRead=True
+        )
+        return "Item" in found
 
 
 def _snapshot(alarm: Alarm) -> dict[str, Any]:
