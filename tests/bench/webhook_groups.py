@@ -17,7 +17,7 @@ from typing import Any
 
 import tests.conftest as suite  # noqa: F401 - sets the test AWS environment before boto3 is used
 from tests.conftest import REPO
-from tests.handlers.test_alert_webhook_handler import group
+from tests.factories import alertmanager_group as group
 
 BASELINE_ROUNDS = 50
 NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)

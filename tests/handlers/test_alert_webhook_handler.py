@@ -4,7 +4,6 @@ queued, and once the queue drains every alert is applied, once."""
 from __future__ import annotations
 
 import base64
-import copy
 import json
 from types import ModuleType
 from typing import Any
@@ -14,7 +13,8 @@ import pytest
 
 from incident_comms.composition import Services
 from incident_comms.incidents.models import TimelineKind
-from tests.conftest import FakeLambdaContext, load_event, load_handler_module
+from tests.conftest import FakeLambdaContext, load_handler_module
+from tests.factories import alertmanager_group as group
 from tests.factories import invoke, sent_emails
 from tests.handlers.conftest import ComposeServices
 
@@ -44,20 +44,6 @@ def deps(compose_services: ComposeServices) -> Services:
         webhook_token_secret=secret["ARN"],
         approvals_base_url="https://incidents.example.com",
     )
-
-
-def group(size: int, *, severity: str = "critical") -> dict[str, Any]:
-    """An Alertmanager group of ``size`` firing alerts on the billing service (the sample's shape), each its own
-    alert (fingerprint and instance label)."""
-    payload = load_event("alertmanager-firing.json")
-    sample = payload["alerts"][0]
-    payload["alerts"] = []
-    for n in range(size):
-        alert = copy.deepcopy(sample)
-        alert["fingerprint"] = f"{n:016x}"
-        alert["labels"] = {**alert["labels"], "instance": f"billing-{n}", "severity": severity}
-        payload["alerts"].append(alert)
-    return payload
 
 
 def post(webhook: ModuleType, body: bytes, token: str = TOKEN) -> dict[str, Any]:
