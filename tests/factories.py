@@ -6,6 +6,7 @@ The incident is the one the sample CloudWatch alarm opens with the repo's plan: 
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
@@ -26,7 +27,7 @@ from incident_comms.incidents.store import IncidentStore
 from incident_comms.intake.ingest import first_message
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.team.emails import Email
-from tests.conftest import FakeLambdaContext
+from tests.conftest import FakeLambdaContext, load_event
 
 OPENED = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
 """When the unit tests' incident opens; its alarm fired a minute before."""
@@ -180,3 +181,17 @@ def emitted_metrics(output: str) -> dict[str, float]:
                     value if isinstance(value, list) else [value]
                 )
     return values
+
+
+def alertmanager_group(size: int, *, severity: str = "critical") -> dict[str, Any]:
+    """An Alertmanager group of ``size`` firing alerts on the billing service (the sample's shape), each its own
+    alert (fingerprint and instance label)."""
+    payload = load_event("alertmanager-firing.json")
+    sample = payload["alerts"][0]
+    payload["alerts"] = []
+    for n in range(size):
+        alert = copy.deepcopy(sample)
+        alert["fingerprint"] = f"{n:016x}"
+        alert["labels"] = {**alert["labels"], "instance": f"billing-{n}", "severity": severity}
+        payload["alerts"].append(alert)
+    return payload

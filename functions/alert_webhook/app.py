@@ -1,4 +1,4 @@
-"""Alert webhook: Prometheus Alertmanager and Grafana post here (HTTP API), with a bearer token."""
+"""Alert webhook: Prometheus Alertmanager and Grafana post here (HTTP API), with a bearer token; kept and queued."""
 
 import base64
 from typing import Any
@@ -32,14 +32,13 @@ def alerts() -> Response[dict[str, Any]]:
         event.headers.get("authorization"),
         raw_body(event.body, event.is_base64_encoded),
         deps.webhook_token,
-        deps.plan,
-        deps.store,
+        deps.webhook_bodies,
+        deps.webhook_queue,
         deps.clock,
-        deps.approval_requests,
-        deps.lifecycle,
     )
     record_report(answer.report, logger, metrics, MetricUnit.Count)
     metrics.add_metric(name="WebhookUnauthorized", unit=MetricUnit.Count, value=int(answer.unauthorized))
+    metrics.add_metric(name="WebhooksQueued", unit=MetricUnit.Count, value=int(answer.status == 202))
     return Response(status_code=answer.status, content_type=content_types.APPLICATION_JSON, body=answer.body)
 
 

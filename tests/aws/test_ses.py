@@ -85,7 +85,7 @@ def test_an_unverified_sender_is_rejected_and_nothing_is_sent(sesv2: Any) -> Non
     "function",
     [
         "IngestAlarmFunction",
-        "AlertWebhookFunction",
+        "AlertWorkerFunction",
         "ApprovalsApiFunction",
         "ApprovalTimeoutFunction",
         "SubscribeFunction",

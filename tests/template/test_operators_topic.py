@@ -9,7 +9,7 @@ from tests.template.test_template import _statements, functions
 
 REPORTING = {
     "IngestAlarmFunction",
-    "AlertWebhookFunction",
+    "AlertWorkerFunction",
     "ApprovalsApiFunction",
     "DeclareFunction",
     "LifecycleTimerFunction",

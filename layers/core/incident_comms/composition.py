@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sns.client import SNSClient
     from mypy_boto3_sqs.client import SQSClient
 
+    from incident_comms.adapters.dynamodb_alarms import DynamoAlarmBatches
     from incident_comms.adapters.email_ledgers import DynamoBounceLedger
     from incident_comms.adapters.scheduler import FunctionSchedules
     from incident_comms.approvals.requests import ApprovalRequests, ApprovalTimeouts
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from incident_comms.delivery.report.store import ReportLedger, ReportSchedules
     from incident_comms.incidents.operators import OperatorAlerts
     from incident_comms.incidents.store import IncidentStore
+    from incident_comms.intake.webhooks import WebhookBodies, WebhookQueue
     from incident_comms.lifecycle.store import LifecycleTimers
     from incident_comms.lifecycle.transitions import IncidentLifecycle
     from incident_comms.plan.models import ChannelKind, Plan
@@ -81,6 +83,10 @@ class Settings:
     """Where failures our retries could not fix are told (``OperatorsTopic``); empty: told to nobody."""
     """The role the update reminders' schedules fire the prompter as: it may invoke only the prompter, so the shared
     ``scheduler_role_arn`` need not (least privilege, issue 6)."""
+    webhook_bucket: str = ""
+    """Where accepted alert webhooks' bodies wait for the worker (``WebhookIntakeBucket``)."""
+    webhook_queue_url: str = ""
+    """Where accepted alert webhooks are handed to the worker (``WebhookIntakeQueue``)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -115,6 +121,8 @@ class Settings:
             lifecycle_timer_function_arn=os.environ.get("LIFECYCLE_TIMER_FUNCTION_ARN", ""),
             update_scheduler_role_arn=os.environ.get("UPDATE_SCHEDULER_ROLE_ARN", ""),
             operators_topic_arn=os.environ.get("OPERATORS_TOPIC_ARN", ""),
+            webhook_bucket=os.environ.get("WEBHOOK_BUCKET", ""),
+            webhook_queue_url=os.environ.get("WEBHOOK_QUEUE_URL", ""),
         )
 
 
@@ -136,6 +144,31 @@ class Services:
         from incident_comms.adapters.dynamodb import DynamoIncidentStore
 
         return DynamoIncidentStore(self.dynamodb, self.settings.table_name)
+
+    @cached_property
+    def alarm_batches(self) -> DynamoAlarmBatches:
+        """Many alarm changes of one component written onto its open incident in a few transactions."""
+        from incident_comms.adapters.dynamodb_alarms import DynamoAlarmBatches
+
+        return DynamoAlarmBatches(self.dynamodb, self.settings.table_name)
+
+    @cached_property
+    def webhook_bodies(self) -> WebhookBodies:
+        """The accepted alert webhooks' raw bodies, in the template's intake bucket."""
+        from incident_comms.adapters.webhook_intake import S3WebhookBodies
+
+        if not self.settings.webhook_bucket:
+            raise RuntimeError("WEBHOOK_BUCKET is not set: the function runs outside its template")
+        return S3WebhookBodies(self.s3, self.settings.webhook_bucket)
+
+    @cached_property
+    def webhook_queue(self) -> WebhookQueue:
+        """The queue that hands accepted alert webhooks to the worker."""
+        from incident_comms.adapters.webhook_intake import SqsWebhookQueue
+
+        if not self.settings.webhook_queue_url:
+            raise RuntimeError("WEBHOOK_QUEUE_URL is not set: the function runs outside its template")
+        return SqsWebhookQueue(self.sqs, self.settings.webhook_queue_url)
 
     @cached_property
     def sesv2(self) -> SESV2Client:

@@ -1,14 +1,16 @@
-"""The alert webhook use case: token first, then the payload, then ingest."""
+"""The alert webhook use case: token first, then the payload, then kept and queued (never applied here)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from incident_comms.clock import ManualClock
 from incident_comms.intake.ingest import IngestReport
-from incident_comms.intake.webhooks import accept_webhook, bearer_token_matches
+from incident_comms.intake.webhooks import WEBHOOK_MAX_BYTES, WebhookReference, accept_webhook, bearer_token_matches
 from tests.conftest import EVENTS
 
 TOKEN = "s3cr3t-token-of-enough-length-0123456789"
@@ -34,15 +36,29 @@ def test_an_empty_expected_token_never_matches() -> None:
     assert not bearer_token_matches("Bearer ", "")
 
 
-class ExplodingStore:
-    """A store that fails any use: the webhook must not reach it before the token and payload are good."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"store.{name} used")
+NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
 
 
-def answer(authorization: str | None, body: bytes, plan: Any) -> Any:
-    return accept_webhook(authorization, body, TOKEN, plan, ExplodingStore(), None, None)  # type: ignore[arg-type]
+class Kept:
+    """The body store and the queue at once: what was kept, what was queued."""
+
+    def __init__(self) -> None:
+        self.bodies: dict[str, bytes] = {}
+        self.queued: list[WebhookReference] = []
+
+    def put(self, key: str, body: bytes) -> None:
+        self.bodies[key] = body
+
+    def get(self, key: str) -> bytes:
+        return self.bodies[key]
+
+    def send(self, reference: WebhookReference) -> None:
+        self.queued.append(reference)
+
+
+def answer(authorization: str | None, body: bytes, plan: Any, kept: Kept | None = None) -> Any:
+    kept = kept or Kept()
+    return accept_webhook(authorization, body, TOKEN, kept, kept, ManualClock(NOW))
 
 
 def test_without_the_token_it_is_401_and_nothing_is_read(plan: Any) -> None:
@@ -53,14 +69,53 @@ def test_without_the_token_it_is_401_and_nothing_is_read(plan: Any) -> None:
     assert result.report == IngestReport()
 
 
+def test_without_the_token_nothing_is_kept_or_queued(plan: Any) -> None:
+    kept = Kept()
+
+    answer("Bearer wrong", (EVENTS / "alertmanager-firing.json").read_bytes(), plan, kept)
+
+    assert kept.bodies == {} and kept.queued == []
+
+
+def test_a_webhook_is_kept_as_sent_and_queued_by_reference_with_a_202(plan: Any) -> None:
+    kept = Kept()
+    body = (EVENTS / "alertmanager-firing.json").read_bytes()
+
+    result = answer(f"Bearer {TOKEN}", body, plan, kept)
+
+    assert result.status == 202
+    (reference,) = kept.queued
+    assert kept.bodies == {reference.key: body}
+    assert reference.received_at == NOW and reference.shape == "alertmanager" and reference.alerts == 2
+    assert result.body == {"accepted": reference.model_dump(mode="json")}
+
+
+def test_a_body_over_256_kb_is_accepted_and_one_over_the_lambda_limit_is_not(plan: Any) -> None:
+    kept = Kept()
+    large = json.loads((EVENTS / "alertmanager-firing.json").read_text())
+    large["alerts"] = large["alerts"] * 400
+    body = json.dumps(large).encode()
+    assert len(body) > 256 * 1024
+
+    accepted = answer(f"Bearer {TOKEN}", body, plan, kept)
+    refused = answer(f"Bearer {TOKEN}", b" " * (WEBHOOK_MAX_BYTES + 1), plan, kept)
+
+    assert accepted.status == 202 and kept.queued[0].alerts == 800
+    assert refused.status == 400 and "larger than" in refused.body["error"]
+    assert len(kept.queued) == 1
+
+
 @pytest.mark.parametrize(
     "body",
     [b"", b"{nope", json.dumps({"source": "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change"}).encode()],
     ids=["empty", "not-json", "not-a-webhook"],
 )
 def test_a_payload_we_cannot_take_is_400_with_a_reason_and_counted(plan: Any, body: bytes) -> None:
-    result = answer(f"Bearer {TOKEN}", body, plan)
+
+    kept = Kept()
+    result = answer(f"Bearer {TOKEN}", body, plan, kept)
 
     assert result.status == 400
     assert result.body["error"]
     assert result.report.counts()["EventsRejected"] == 1
+    assert kept.bodies == {} and kept.queued == []

@@ -53,8 +53,9 @@ _EVENTBRIDGE_DETAIL_TYPE = "CloudWatch Alarm State Change"
 # ---------------------------------------------------------------------------------------------- decoding
 
 
-def parse_payload(raw: bytes | bytearray | str) -> Any:
-    """Decode an inbound payload: strict UTF-8, JSON, ≤ 256 KB, nesting ≤ 64 levels; else BadInput (one line).
+def parse_payload(raw: bytes | bytearray | str, *, limit: int = MAX_PAYLOAD_BYTES) -> Any:
+    """Decode an inbound payload: strict UTF-8, JSON, ≤ ``limit`` bytes (256 KB unless a webhook says more), nesting
+    ≤ 64 levels; else BadInput (one line).
 
     The limits are the SNS/EventBridge message limit and a depth no real alarm comes near; checking
     depth before parsing keeps a hostile ``[[[[…`` from ever reaching the recursive parser.
@@ -64,8 +65,8 @@ def parse_payload(raw: bytes | bytearray | str) -> Any:
             raw = raw.encode("utf-8")
         except UnicodeEncodeError as error:
             raise BadInput(f"input is not valid UTF-8: unpaired surrogate at character {error.start}") from None
-    if len(raw) > MAX_PAYLOAD_BYTES:
-        raise BadInput(f"input is larger than {MAX_PAYLOAD_BYTES // 1024} KB ({len(raw)} bytes)")
+    if len(raw) > limit:
+        raise BadInput(f"input is larger than {limit // 1024} KB ({len(raw)} bytes)")
     if not raw.strip():
         raise BadInput("input is empty")
     try:

@@ -1,21 +1,81 @@
-"""Use case: an Alertmanager or Grafana webhook, authenticated by a bearer token, feeds the ingest use case."""
+"""Use case: an Alertmanager or Grafana webhook, authenticated by a bearer token, accepted at once and applied from a
+queue.
+
+Why a queue: a group of 1,000 alerts (about 500 KB, far past the 256 KB of an SNS or EventBridge event) took longer
+to apply than API Gateway waits (29 s), and Alertmanager never retries a 4xx: a refused or timed-out group was lost.
+So the webhook only checks, keeps and hands over; the worker applies:
+
+1. **Token first.** Without the bearer token: 401, and not a byte of the body is read as text.
+2. **Readable or 400.** The body is decoded (strict UTF-8, JSON, up to :data:`WEBHOOK_MAX_BYTES`) and must be an
+   Alertmanager or Grafana webhook; anything else is a 400 with the reason, and nothing is kept.
+3. **Kept, then queued, then 202.** The raw body goes to the body store (S3, expiring), a small
+   :class:`WebhookReference` to the queue, and the answer is 202 with that reference. A failure of either is raised
+   (a 5xx, which Alertmanager retries): a group is never answered 2xx unless it is queued.
+4. **Applied once.** The worker (:func:`apply_queued_webhook`) reads the body and applies the group
+   (:func:`incident_comms.intake.groups.ingest_group`); a redelivered message or a retried post applies nothing twice.
+
+One path for every size: a group of one is queued too, so "accepted" means the same thing whatever the size, and
+the worker is the only code that applies webhooks.
+"""
 
 from __future__ import annotations
 
 import hmac
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
 
 from incident_comms.approvals.requests import ApprovalRequests
 from incident_comms.clock import Clock
 from incident_comms.errors import BadInput
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.intake.ingest import AlarmLifecycle, IngestReport, ingest_event
-from incident_comms.intake.payloads import SHAPE_ALERTMANAGER, SHAPE_GRAFANA, detect_shape, parse_payload
+from incident_comms.intake.groups import AlarmBatches, ingest_group
+from incident_comms.intake.ingest import IngestReport
+from incident_comms.intake.payloads import (
+    SHAPE_ALERTMANAGER,
+    SHAPE_GRAFANA,
+    read_alarms,
+    detect_shape,
+    parse_payload,
+)
+from incident_comms.lifecycle.transitions import IncidentLifecycle
 from incident_comms.plan.models import Plan
 
 WEBHOOK_SHAPES = (SHAPE_ALERTMANAGER, SHAPE_GRAFANA)
+WEBHOOK_MAX_BYTES = 6 * 1024 * 1024
+"""Lambda's synchronous request payload limit (6 MB): the HTTP API takes 10 MB, but a larger body never reaches the
+function. About 12,000 Alertmanager alerts."""
+
+
+class WebhookReference(BaseModel):
+    """What the queue carries for one accepted webhook: where its body is kept, and what the webhook saw of it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    received_at: datetime
+    shape: str
+    alerts: int
+
+
+class WebhookBodies(Protocol):
+    def put(self, key: str, body: bytes) -> None:
+        """Keep ``body`` under ``key``; raises when it could not be kept."""
+        ...
+
+    def get(self, key: str) -> bytes:
+        """The body kept under ``key``; LookupError when there is none (never kept, or expired)."""
+        ...
+
+
+class WebhookQueue(Protocol):
+    def send(self, reference: WebhookReference) -> None:
+        """Hand ``reference`` to the worker; raises when it could not."""
+        ...
 
 
 @dataclass
@@ -38,23 +98,60 @@ def accept_webhook(
     authorization: str | None,
     body: str | bytes | None,
     token: str,
-    plan: Plan,
-    store: IncidentStore,
+    bodies: WebhookBodies,
+    queue: WebhookQueue,
     clock: Clock,
-    approvals: ApprovalRequests,
-    lifecycle: AlarmLifecycle | None = None,
 ) -> WebhookAnswer:
-    """401 without the token, 400 with a reason for a payload we cannot read, else 202 with what happened."""
+    """401 without the token, 400 with a reason for a payload we cannot take, else 202 with the queued reference
+    (module doc)."""
     if not bearer_token_matches(authorization, token):
         return WebhookAnswer(HTTPStatus.UNAUTHORIZED, {"error": "missing or wrong bearer token"}, unauthorized=True)
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else (body or b"")
     try:
-        payload = parse_payload(body or b"")
+        payload = parse_payload(raw, limit=WEBHOOK_MAX_BYTES)
         shape = detect_shape(payload)
         if shape not in WEBHOOK_SHAPES:
             raise BadInput(f"this endpoint takes Alertmanager or Grafana webhooks, not a {shape} payload")
     except BadInput as error:
         return WebhookAnswer(HTTPStatus.BAD_REQUEST, {"error": str(error)}, IngestReport(rejected=[str(error)]))
-    report = ingest_event(payload, plan, store, clock, approvals, lifecycle)
-    status = HTTPStatus.BAD_REQUEST if report.rejected else HTTPStatus.ACCEPTED
-    body_out = {"error": report.rejected[0]} if report.rejected else report.as_dict()
-    return WebhookAnswer(status, body_out, report)
+    now = clock.now()
+    alerts = payload.get("alerts")
+    reference = WebhookReference(
+        key=f"webhooks/{now:%Y-%m-%d}/{uuid.uuid4()}.json",
+        received_at=now,
+        shape=shape,
+        alerts=len(alerts) if isinstance(alerts, list) else 0,
+    )
+    bodies.put(reference.key, raw)
+    queue.send(reference)
+    return WebhookAnswer(HTTPStatus.ACCEPTED, {"accepted": reference.model_dump(mode="json")})
+
+
+def apply_queued_webhook(
+    message: str,
+    bodies: WebhookBodies,
+    plan: Plan,
+    store: IncidentStore,
+    batches: AlarmBatches,
+    clock: Clock,
+    approvals: ApprovalRequests,
+    lifecycle: IncidentLifecycle | None = None,
+) -> IngestReport:
+    """Apply the webhook a queue message refers to. What no retry can fix (a message or body we cannot read, a body
+    gone) is reported as rejected, not raised; a store failure is raised, so the queue delivers it again (and after
+    its receive limit, to its dead-letter queue)."""
+    try:
+        reference = WebhookReference.model_validate_json(message)
+    except ValueError as error:
+        return IngestReport(rejected=[f"queue message is not a webhook reference: {str(error).splitlines()[0]}"])
+    try:
+        raw = bodies.get(reference.key)
+    except LookupError:
+        return IngestReport(rejected=[f"webhook body {reference.key} is gone (expired or never kept)"])
+    try:
+        read = read_alarms(parse_payload(raw, limit=WEBHOOK_MAX_BYTES), reference.received_at)
+    except BadInput as error:
+        return IngestReport(rejected=[str(error)])
+    report = ingest_group(read.alarms, plan, store, batches, clock, approvals, lifecycle)
+    report.rejected_alerts.extend(read.rejected)
+    return report
