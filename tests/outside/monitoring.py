@@ -156,7 +156,11 @@ def post_webhook(
     except urllib.error.URLError as error:
         if isinstance(error.reason, TimeoutError):
             return None
+        if isinstance(error.reason, ConnectionError):  # answered (and closed) before the whole body was read
+            return Answer(0, f"connection closed while sending: {error.reason}".encode(), {})
         raise
+    except ConnectionError as error:
+        return Answer(0, f"connection closed while sending: {error}".encode(), {})
 
 
 # ---------------------------------------------------------------------------------------------------------------
