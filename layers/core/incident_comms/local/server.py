@@ -21,6 +21,7 @@ from incident_comms.intake.payloads import MAX_PAYLOAD_BYTES, parse_payload
 from incident_comms.local.aws import REGION, EmbeddedAws
 from incident_comms.local.cfn import load_template
 from incident_comms.local.clock_requests import clock_move_of, forward_to, parse_instant
+from incident_comms.local.faults import Faults, answer_request, faults_on_default_session
 from incident_comms.local.functions import LocalFunction, functions_of
 from incident_comms.local.outbox import Outbox
 from incident_comms.local.routing import Delivery, Router, http_event
@@ -64,6 +65,8 @@ class LocalStack:
         self.bucket_for_status: str | None = None
         self.resources: dict[str, str] = {}
         self.mover: ClockMover | None = None
+        self.faults = Faults(qualified=True)
+        """What ``/local/faults`` injects into the functions' AWS calls (not the stack's own)."""
         self._turn = threading.Lock()
         """Held by a clock move and by each poll of the queues: the bridge never delivers while the clock moves."""
 
@@ -76,6 +79,7 @@ class LocalStack:
         from incident_comms.composition import Services, Settings, use_services
 
         endpoint = self.aws.start()
+        self.faults = faults_on_default_session()
         os.environ.update({**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint})
         template = load_template(self.root / "template.yaml")
         intrinsics = self.aws.provision(template, {"ApprovalsBaseUrl": self.url, "SesSendRate": "100000"})
@@ -300,7 +304,9 @@ def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
-            if path == "/local/outbox":
+            if path == "/local/faults":
+                self._json(*answer_request(stack.faults, "GET", b""))
+            elif path == "/local/outbox":
                 self._json(HTTPStatus.OK, stack.outbox.messages() if stack.outbox else [])
             elif path == "/local/aws":
                 self._json(
@@ -326,6 +332,12 @@ def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
 
         do_HEAD = do_GET
 
+        def do_DELETE(self) -> None:
+            if urlsplit(self.path).path == "/local/faults":
+                self._json(*answer_request(stack.faults, "DELETE", b""))
+            else:
+                self._api(self._body() or b"")
+
         def do_POST(self) -> None:
             body = self._body()
             if body is None:
@@ -333,6 +345,8 @@ def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             if path == "/local/events":
                 self._json(*stack.handle_event(body))
+            elif path == "/local/faults":
+                self._json(*answer_request(stack.faults, "POST", body))
             elif path == "/local/clock":
                 self._clock(body)
             elif path.startswith("/local/webhooks/") and stack.outbox is not None:
