@@ -2,7 +2,7 @@
 
 ``POST /local/faults`` ``{"service", "operation", "fault": "lose_answer"|"fail"|"refuse", "times": n|"always"}``
 arms a fault on the embedded AWS for every function of the stack; ``GET /local/faults`` answers the counters
-``tried`` and ``committed`` per ``"service.operation"``; ``DELETE /local/faults`` clears them.
+``tried``, ``committed`` and ``injected`` per ``"service.operation"``; ``DELETE /local/faults`` clears them.
 """
 
 from __future__ import annotations
@@ -32,15 +32,9 @@ def counters(stack: RunningStack) -> dict[str, Any]:
     return dict(answer.json())
 
 
-def tried(stack: RunningStack, key: str) -> int:
-    """How many tries of ``service.operation`` the fault layer saw, whatever the shape of its answer."""
-    found = counters(stack)
-    for shape in (found.get("tried"), (found.get(key) or {}), (found.get("counters") or {}).get("tried")):
-        if isinstance(shape, dict):
-            value = shape.get(key) if key in shape else shape.get("tried")
-            if isinstance(value, int):
-                return value
-    raise AssertionError(f"GET /local/faults: no 'tried' counter for {key} in {found}")
+def injected(stack: RunningStack, key: str) -> int:
+    """How many calls of ``service.Operation`` the armed faults hit (the premise of a check: the fault was met)."""
+    return int(((counters(stack).get("counters") or {}).get(key) or {}).get("injected", 0))
 
 
 def the_incident(stack: RunningStack) -> dict[str, Any]:
