@@ -1,5 +1,6 @@
-"""The alert webhook handler on moto with the groups monitoring really sends: one bad alert is rejected alone (logged
-and counted with its position), the valid ones open their incident, and the answer says how many of each."""
+"""The alert webhook and its worker on moto with the groups monitoring really sends: one bad alert is rejected alone
+(logged and counted with its position) and the valid ones open their incident; a resolved alert with a zero
+``endsAt`` is dated when the webhook received it; only a body that is no webhook at all is refused (400)."""
 
 from __future__ import annotations
 
@@ -7,70 +8,30 @@ import json
 import logging
 from datetime import timedelta
 from types import ModuleType
-from typing import Any
 
-import boto3
 import pytest
 
 from incident_comms.composition import Services
-from incident_comms.incidents.models import TimelineKind
-from tests.conftest import FakeLambdaContext, load_event, load_handler_module
-from tests.factories import emitted_metrics, invoke
-from tests.handlers.conftest import ComposeServices
+from tests.conftest import EVENTS, load_event
+from tests.factories import emitted_metrics
+from tests.handlers.test_alert_webhook_handler import deps, drain, post, webhook, worker
 
-TOKEN = "group-webhook-token-0123456789abcdef"
-API_HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
+__all__ = ["deps", "webhook", "worker"]
 
 
-@pytest.fixture
-def deps(compose_services: ComposeServices) -> Services:
-    secret = boto3.client("secretsmanager").create_secret(
-        Name="webhook-token", SecretString=json.dumps({"token": TOKEN})
-    )
-    return compose_services(webhook_token_secret=secret["ARN"])
-
-
-@pytest.fixture(scope="module")
-def handler() -> ModuleType:
-    return load_handler_module("alert_webhook")
-
-
-def post(handler: ModuleType, payload: Any) -> tuple[int, dict[str, Any]]:
-    event = {
-        "version": "2.0",
-        "routeKey": "POST /webhooks/alerts",
-        "rawPath": "/webhooks/alerts",
-        "rawQueryString": "",
-        "headers": {"host": API_HOST, "authorization": f"Bearer {TOKEN}", "content-type": "application/json"},
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "a1b2c3d4e5",
-            "domainName": API_HOST,
-            "http": {"method": "POST", "path": "/webhooks/alerts", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9"},
-            "requestId": "Kx2RlhPukpFFQex=",
-            "routeKey": "POST /webhooks/alerts",
-            "stage": "$default",
-        },
-        "body": json.dumps(payload),
-        "isBase64Encoded": False,
-    }
-    answer = invoke(handler, event, FakeLambdaContext())
-    return answer["statusCode"], json.loads(answer["body"])
-
-
-def test_a_group_with_one_bad_alert_applies_the_others_and_says_so(
-    deps: Services, handler: ModuleType, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+def test_a_group_with_one_bad_alert_applies_the_others_and_counts_the_bad_one(
+    deps: Services,
+    webhook: ModuleType,
+    worker: ModuleType,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
 
-    status, body = post(handler, load_event("alertmanager-one-bad-alert.json"))
+    answer = post(webhook, (EVENTS / "alertmanager-one-bad-alert.json").read_bytes())
+    drain(deps, worker)
 
-    assert status == 202
-    assert (body["accepted"], body["rejected_count"]) == (2, 1)
-    assert body["rejected_alerts"] == [
-        {"position": "alerts[1]", "reason": "Alertmanager webhook: alerts[1].labels.alertname is missing"}
-    ]
-    assert [outcome["applied"] for outcome in body["outcomes"]] == ["opened", "joined"]
+    assert answer["statusCode"] == 202
     metrics = emitted_metrics(capsys.readouterr().out)
     assert (metrics["AlertsRejected"], metrics["AlarmsReceived"], metrics["IncidentsOpened"]) == (1, 2, 1)
     (warning,) = [record for record in caplog.records if record.message == "alert rejected"]
@@ -79,39 +40,41 @@ def test_a_group_with_one_bad_alert_applies_the_others_and_says_so(
     assert {snapshot.name for snapshot in incident.alarms.values()} == {"BillingHighErrorRate", "BillingInvoiceBacklog"}
 
 
-def test_a_group_of_only_bad_alerts_is_accepted_with_every_alert_rejected(deps: Services, handler: ModuleType) -> None:
+def test_a_group_of_only_bad_alerts_changes_nothing_and_counts_each(
+    deps: Services, webhook: ModuleType, worker: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
     payload = load_event("alertmanager-firing.json")
     for alert in payload["alerts"]:
         alert["startsAt"] = "not a time"
 
-    status, body = post(handler, payload)
+    assert post(webhook, json.dumps(payload).encode())["statusCode"] == 202
+    drain(deps, worker)
 
-    assert status == 202
-    assert (body["accepted"], body["rejected_count"]) == (0, 2)
+    assert emitted_metrics(capsys.readouterr().out)["AlertsRejected"] == len(payload["alerts"])
     assert deps.store.list_incidents() == []
 
 
-def test_a_body_that_is_not_a_webhook_is_still_400(deps: Services, handler: ModuleType) -> None:
-    payload = load_event("alertmanager-firing.json")
-    payload["alerts"] = []
+def test_a_body_that_is_not_a_webhook_is_refused_and_nothing_is_queued(
+    deps: Services, webhook: ModuleType, worker: ModuleType
+) -> None:
+    answer = post(webhook, b'{"receiver": "incident-comms", "status": "firing"}')
 
-    status, body = post(handler, payload)
+    assert answer["statusCode"] == 400
+    assert "error" in json.loads(answer["body"])
+    assert drain(deps, worker) == []
 
-    assert status == 400
-    assert body["error"] == "Alertmanager webhook: alerts is empty"
 
-
-def test_a_zero_ends_at_recovery_is_dated_when_received(deps: Services, handler: ModuleType) -> None:
-    post(handler, load_event("alertmanager-firing.json"))
+def test_a_zero_ends_at_recovery_is_dated_when_received(
+    deps: Services, webhook: ModuleType, worker: ModuleType
+) -> None:
+    post(webhook, (EVENTS / "alertmanager-firing.json").read_bytes())
+    drain(deps, worker)
     received = deps.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
 
-    status, body = post(handler, load_event("alertmanager-resolved-zero-endsat.json"))
+    post(webhook, (EVENTS / "alertmanager-resolved-zero-endsat.json").read_bytes())
+    deps.clock.advance(timedelta(minutes=3))  # type: ignore[attr-defined]
+    drain(deps, worker)
 
-    assert status == 202
-    (outcome,) = body["outcomes"]
-    assert outcome["applied"] == "recorded"
     (incident,) = deps.store.list_incidents()
     snapshot = incident.alarms["6e4d3c2b1a0f9e8d"]
-    assert (snapshot.state, snapshot.changed_at) == ("OK", received)
-    entries = [entry for entry in deps.store.timeline(incident.id) if entry.kind == TimelineKind.ALARM_STATE]
-    assert entries[-1].data["changed_at"] == received.isoformat()
+    assert (snapshot.state, snapshot.changed_at) == ("OK", received), "dated at receipt, not year 1 nor when applied"
