@@ -3,7 +3,9 @@ fails once, it fails for good). Each cell runs the whole flow (:mod:`tests.fault
 
 - the alarm opened its incident, with its approval request and its approval-timeout timer (SEV1 has one);
 - every customer channel got the message exactly once per recipient (SNS, each subscriber's email, the status
-  page), or the failure is on the incident's timeline and the operators were told;
+  page), or the failure is on the incident's timeline (when the store itself is what fails, it cannot be) and the
+  operators were told (a publish to ``OperatorsTopic``; when SNS itself is what fails, they cannot be and the
+  timeline must do); a lost answer or a single failure must leave no trace;
 - nothing was sent twice.
 
 Cells fail where the code does not yet hold these (issue 14 lists why); they are not marked xfail on purpose.
@@ -107,16 +109,20 @@ def test_cell(matrix: Matrix, phase: str, site: str, kind: str) -> None:
 
     assert len(cell.incidents) == 1, "the alarm opened no incident"
     (incident,) = cell.incidents
+    operators = publishes(cell, "OperatorsTopic")
+    on_timeline = failures(incident) > failures(baseline.incidents[0]) or site.startswith("dynamodb.")
+    told = (bool(operators) or site == "sns.Publish") and on_timeline
     requests = [item for item in cell.outbox if item.get("kind") == "email" and APPROVAL_NEEDED in item["subject"]]
-    assert requests, "no approval request was sent"
+    assert requests or told, "no approval request was sent, and nobody was told"
     timed_out = any(fired.get("function") == "ApprovalTimeoutFunction" for fired in cell.fired)
-    assert timed_out or any("approval" in name for name in cell.schedules), "no approval-timeout timer"
+    armed = timed_out or any("approval" in name for name in cell.schedules)
+    assert armed or told, "no approval-timeout timer, and nobody was told"
     delivered = (
         recipients(cell) == recipients(baseline)
         and len(publishes(cell, "CustomerTopic")) == len(publishes(baseline, "CustomerTopic"))
         and incident["id"] in cell.status_page
     )
-    told = failures(incident) > failures(baseline.incidents[0])
-    # OperatorsTopic is not in template.yaml yet; once it is: told = told and publishes(cell, "OperatorsTopic")
     assert delivered or told, f"customers: {dict(recipients(cell))}, sns: {len(publishes(cell, 'CustomerTopic'))}"
     assert sent_twice(cell) == []
+    if kind != "fails_for_good":
+        assert requests and armed and delivered, "a fault that passes must leave no trace on what customers get"

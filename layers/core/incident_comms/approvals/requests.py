@@ -35,7 +35,7 @@ from incident_comms.incidents.models import (
     new_message_id,
     notification_failed,
 )
-from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
+from incident_comms.incidents.operators import NoOperators, OperatorAlerts, record_or_tell, report_failure
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.team.console_links import console_url
@@ -143,7 +143,9 @@ def request_approval(
             notification_failed(incident.id, now, "approval_request", what, reason, message_id=message.id),
         )
     if delivered:
-        store.add_timeline_entry(
+        record_or_tell(
+            store,
+            approvals.operators,
             TimelineEntry(
                 incident_id=incident.id,
                 at=now,
@@ -156,7 +158,7 @@ def request_approval(
                     "to": [item.email.to[0] for item in delivered],
                     "provider_message_ids": [item.provider_id for item in delivered],
                 },
-            )
+            ),
         )
     arm_approval_timeout(plan, store, approvals, incident, message, now)
     if not delivered:
@@ -226,14 +228,16 @@ def arm_timeout_at(
         )
         report_failure(store, approvals.operators, entry)
         return None
-    store.add_timeline_entry(
+    record_or_tell(
+        store,
+        approvals.operators,
         TimelineEntry(
             incident_id=message.incident_id,
             at=now,
             kind=TimelineKind.APPROVAL_REQUESTED,
             text=f"If nobody approves message {message.id} by {due_at.isoformat()}, the holding text is published",
             data={"message_id": message.id, "timeout_at": due_at.isoformat(), "schedule": schedule},
-        )
+        ),
     )
     return schedule
 

@@ -59,3 +59,22 @@ def report_failure(store: IncidentStore, operators: OperatorAlerts, entry: Timel
     except Exception as error:  # noqa: BLE001 - the timeline entry stands either way
         errors.append(f"operators: {error_text(error)}")
     return errors
+
+
+def record_or_tell(store: IncidentStore, operators: OperatorAlerts, entry: TimelineEntry) -> list[str]:
+    """Put ``entry`` (something that happened) on the timeline; when the store refuses, tell the operators instead.
+
+    For the steps of a pipeline that must all run (ask for approval, arm the timeout, engage the roles): a timeline
+    that cannot be written must not stop the next step, nor be silent. Answers what failed, for logs and counts.
+    """
+    try:
+        store.add_timeline_entry(entry)
+    except Exception as error:  # noqa: BLE001 - the next step of the pipeline must still run
+        reason = error_text(error)
+        text = f"{entry.text} (not on the timeline: {reason})"
+        try:
+            operators.tell(OperatorAlert(incident_id=entry.incident_id, subject=entry.kind.value, text=text))
+        except Exception as told:  # noqa: BLE001 - nothing more can be done here; the caller logs it
+            return [f"timeline: {reason}", f"operators: {error_text(told)}"]
+        return [f"timeline: {reason}"]
+    return []

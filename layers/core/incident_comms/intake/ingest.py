@@ -26,6 +26,7 @@ from incident_comms.incidents.models import (
     new_message_id,
     notification_failed,
 )
+from incident_comms.incidents.operators import NoOperators, OperatorAlerts, record_or_tell, report_failure
 from incident_comms.incidents.store import Applied, IncidentStore
 from incident_comms.intake.classify import classify_alarm
 from incident_comms.intake.common import Rejection
@@ -242,7 +243,9 @@ def start_pipeline(
     """What follows the store's OPENED, whoever opened the incident: the approval requests of the first draft (with
     its approval timeout) and the engagement emails. Answers the approval request's outcome and first error."""
     request, error = request_approval(plan, store, approvals, incident, message, now)
-    engage_roles(plan, store, approvals.sender, incident, now, partial(approvals.console_link, incident))
+    engage_roles(
+        plan, store, approvals.sender, incident, now, partial(approvals.console_link, incident), approvals.operators
+    )
     return request, error
 
 
@@ -253,15 +256,17 @@ def engage_roles(
     incident: Incident,
     now: datetime,
     console_link: Callable[[str], str] | None = None,
+    operators: OperatorAlerts | None = None,
 ) -> None:
     """Tell every person of the roles the plan engages for the severity that the incident opened, and what is
     theirs to do, with their own console link (``console_link``: address -> link). Each refusal is a
-    ``notification_failed`` entry; who was reached is a ``roles_engaged`` one."""
+    ``notification_failed`` entry told to the operators; who was reached is a ``roles_engaged`` one."""
+    told = operators or NoOperators()
     try:
         emails = engagement_emails(plan, incident, now, console_link)
     except Exception as error:  # noqa: BLE001 - a plan that cannot be rendered must not hide the incident
         reason = error_text(error)
-        store.add_timeline_entry(notification_failed(incident.id, now, "engagement", "Engagement emails", reason))
+        report_failure(store, told, notification_failed(incident.id, now, "engagement", "Engagement emails", reason))
         return
     reached: list[str] = []
     for email in emails:
@@ -269,21 +274,22 @@ def engage_roles(
             sender.send(email)
         except Exception as error:  # noqa: BLE001 - one refused address must not keep the others uninformed
             reason = error_text(error)
-            store.add_timeline_entry(
-                notification_failed(incident.id, now, "engagement", f"Engagement email to {email.to[0]}", reason)
-            )
+            what = f"Engagement email to {email.to[0]}"
+            report_failure(store, told, notification_failed(incident.id, now, "engagement", what, reason))
         else:
             reached.extend(email.to)
     if reached:
         roles = plan.roles.engage.get(incident.severity_id, [])
-        store.add_timeline_entry(
+        record_or_tell(
+            store,
+            told,
             TimelineEntry(
                 incident_id=incident.id,
                 at=now,
                 kind=TimelineKind.ROLES_ENGAGED,
                 text=f"Roles engaged by email: {', '.join(roles)}",
                 data={"roles": roles, "to": reached},
-            )
+            ),
         )
 
 

@@ -38,9 +38,9 @@ from incident_comms.intake.ingest import IngestReport
 from incident_comms.intake.payloads import (
     SHAPE_ALERTMANAGER,
     SHAPE_GRAFANA,
-    read_alarms,
     detect_shape,
     parse_payload,
+    read_alarms,
 )
 from incident_comms.lifecycle.transitions import IncidentLifecycle
 from incident_comms.plan.models import Plan
