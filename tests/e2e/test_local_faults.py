@@ -79,18 +79,22 @@ def test_a_lost_answer_commits_and_the_sdk_sends_the_call_again(faults: RunningS
 def test_a_refused_call_reaches_the_function_as_the_aws_error_and_nothing_else_is_tried(
     faults: RunningStack,
 ) -> None:
-    before = counters(faults, "dynamodb.GetItem")
+    before = counters(faults, "dynamodb.TransactWriteItems")
     faults.request(
         "POST",
         "/local/faults",
-        {"service": "dynamodb", "operation": "GetItem", "fault": "refuse", "times": "always"},
+        {"service": "dynamodb", "operation": "TransactWriteItems", "fault": "refuse", "times": "always"},
     )
 
     answer = faults.post_event(ALARM)
 
     assert answer.status == 500
     assert "ThrottlingException" in answer.json()["ran"][0]["error"]
-    assert difference(counters(faults, "dynamodb.GetItem"), before) == {"tried": 1, "committed": 0, "injected": 1}
+    assert difference(counters(faults, "dynamodb.TransactWriteItems"), before) == {
+        "tried": 1,
+        "committed": 0,
+        "injected": 1,
+    }
 
 
 @pytest.mark.parametrize(

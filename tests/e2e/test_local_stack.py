@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 SAMPLES = sorted(path.name for path in EVENTS.glob("*.json"))
 
 
-WEBHOOKS = {"alertmanager-firing.json", "alertmanager-resolved.json", "grafana-firing.json"}
+WEBHOOKS = {name for name in SAMPLES if name.startswith(("alertmanager-", "grafana-"))}
 
 
 @pytest.mark.parametrize("name", SAMPLES)

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from incident_comms.clock import ManualClock
 from incident_comms.durations import parse_duration
 from incident_comms.errors import BadInput
-from incident_comms.intake.payloads import MAX_PAYLOAD_BYTES, parse_payload
+from incident_comms.intake.payloads import parse_payload
+from incident_comms.intake.webhooks import WEBHOOK_MAX_BYTES
 from incident_comms.local.aws import REGION, EmbeddedAws
 from incident_comms.local.cfn import load_template
 from incident_comms.local.clock_requests import clock_move_of, forward_to, parse_instant
@@ -297,8 +298,8 @@ def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
 
         def _body(self) -> bytes | None:
             length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_PAYLOAD_BYTES:
-                self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "payload larger than 256 KB"})
+            if length > WEBHOOK_MAX_BYTES:
+                self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "payload larger than 6 MB"})
                 return None
             return self.rfile.read(length)
 
