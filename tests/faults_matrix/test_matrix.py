@@ -81,7 +81,12 @@ class Matrix:
         return self.stack
 
 
-@pytest.fixture(scope="session")
+pytestmark = pytest.mark.xdist_group("fault-matrix")
+"""One worker runs every cell on one in-process stack, stopped when the module ends: its threads must not write into
+the captured output and logs of the tests that follow on that worker."""
+
+
+@pytest.fixture(scope="module")
 def matrix() -> Iterator[Matrix]:
     found = Matrix()
     yield found
