@@ -17,5 +17,5 @@ else
   # The fault matrix runs its flows on an in-process stack whose functions share Powertools' process-wide logger and
   # metrics with the handler tests: it gets a process of its own.
   echo "== pytest"; pytest -n auto --dist loadgroup --durations=10 -q --ignore=tests/faults_matrix
-  echo "== pytest: fault matrix"; pytest -n auto --dist loadgroup -q tests/faults_matrix
+  echo "== pytest: fault matrix"; pytest -n auto --dist load -q tests/faults_matrix
 fi

@@ -12,6 +12,7 @@ import pytest
 from botocore.config import Config
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
+from incident_comms.adapters.operators import SnsOperatorAlerts
 from incident_comms.adapters.ses import SesEmailSender
 from incident_comms.adapters.sns import SnsChannel
 from incident_comms.composition import _sends_config
@@ -19,7 +20,7 @@ from incident_comms.delivery.manual import ManualChannel
 from incident_comms.delivery.publishing import ChannelJob, PublishRequest, publish_message
 from incident_comms.errors import OutcomeUnknown
 from incident_comms.incidents.models import TimelineKind
-from incident_comms.incidents.operators import NoOperators
+from incident_comms.incidents.operators import NoOperators, OperatorAlert
 from incident_comms.plan.models import ChannelKind, Plan
 from incident_comms.team.emails import Email
 from tests.factories import OPENED, approve_stored, make_alarm, opened_incident, stored_incident
@@ -191,3 +192,34 @@ def test_a_send_email_refused_for_good_reaches_the_caller_after_our_tries(sesv2:
         SesEmailSender(sesv2, SENDER, sleep=Sleeps()).send(an_email())
 
     assert (faults.tried["SendEmail"], faults.committed["SendEmail"]) == (4, 0)
+
+
+@pytest.fixture
+def operators_topic(sns: Any) -> str:
+    return str(sns.create_topic(Name="incident-comms-operators")["TopicArn"])
+
+
+@pytest.mark.parametrize("fault", ["fail", "lose_answer", "throttle"])
+def test_an_operator_alert_that_did_not_surely_arrive_is_sent_again(sns: Any, operators_topic: str, fault: str) -> None:
+    faults = Faults(sns)
+    if fault == "throttle":
+        faults.refuse("Publish", code="Throttling")
+    else:
+        getattr(faults, fault)("Publish")
+    sleeps = Sleeps()
+
+    SnsOperatorAlerts(sns, operators_topic, sleeps).tell(OperatorAlert(incident_id="INC-1", subject="s", text="t"))
+
+    assert faults.tried["Publish"] == 2 and len(sleeps) == 1
+    assert faults.committed["Publish"] == (2 if fault == "lose_answer" else 1)
+
+
+def test_an_operator_alert_refused_for_good_is_tried_once(sns: Any, operators_topic: str) -> None:
+    faults = Faults(sns).refuse("Publish", FOR_GOOD, code="AuthorizationError")
+
+    with pytest.raises(Exception, match="AuthorizationError"):
+        SnsOperatorAlerts(sns, operators_topic, Sleeps()).tell(
+            OperatorAlert(incident_id="INC-1", subject="s", text="t")
+        )
+
+    assert faults.tried["Publish"] == 1

@@ -13,7 +13,6 @@ Cells fail where the code does not yet hold these (issue 14 lists why); they are
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -55,15 +54,7 @@ CALL_SITES: dict[str, tuple[str, ...]] = {
 """The inventory: each distinct AWS call the functions make in each phase of the sample flow
 (``test_the_matrix_has_every_call_site_of_the_flow`` keeps it true)."""
 FAILURE_KINDS = {"delivery_failed", "notification_failed", "publish_failed", "schedule_failed"}
-FULL = os.environ.get("INCIDENT_COMMS_FULL_MATRIX") == "1"
-"""CI runs the lost-answer column (the 10-minute budget); ``INCIDENT_COMMS_FULL_MATRIX=1`` runs every cell."""
-CELLS = [
-    (phase, site, kind)
-    for phase, sites in CALL_SITES.items()
-    for site in sites
-    for kind in KINDS
-    if FULL or kind == "lost_answer"
-]
+CELLS = [(phase, site, kind) for phase, sites in CALL_SITES.items() for site in sites for kind in KINDS]
 
 
 class Matrix:
@@ -82,8 +73,9 @@ class Matrix:
 
 
 pytestmark = pytest.mark.xdist_group("fault-matrix")
-"""One worker runs every cell on one in-process stack, stopped when the module ends: its threads must not write into
-the captured output and logs of the tests that follow on that worker."""
+"""Run with other tests (``--dist loadgroup``), one worker runs every cell on one in-process stack, stopped when the
+module ends: its threads must not write into the captured output and logs of the tests that follow on that worker.
+Run alone (``scripts/test.sh`` does, with ``--dist load``), the cells spread over the workers, one stack each."""
 
 
 @pytest.fixture(scope="module")

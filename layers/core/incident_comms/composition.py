@@ -131,7 +131,8 @@ class Services:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
     sleep: Callable[[float], None] = time.sleep
-    """How our own retries wait between tries (schedules, team emails); tests pass one that does not wait."""
+    """How our own retries wait between tries (schedules, sends, email batches, operator alerts); tests and the fault
+    matrix pass one that does not wait. The email pacer keeps real time: it paces, it does not retry."""
 
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
@@ -187,11 +188,12 @@ class Services:
 
     @cached_property
     def email_sender(self) -> EmailSender:
-        """Team emails through SES, tried again by our code while the failure allows (adapters/team_email.py)."""
+        """Team emails through SES: what certainly did not go is tried again; a lost answer is not resent (the email
+        most likely went), it is reported as "maybe sent" on the timeline and to the operators, as customer sends are.
+        A SEV1 whose approval request may not have arrived still has its approval timeout."""
         from incident_comms.adapters.ses import SesEmailSender
-        from incident_comms.adapters.team_email import RetryingEmailSender
 
-        return RetryingEmailSender(SesEmailSender(self.sesv2, self.settings.sender_address), self.sleep)
+        return SesEmailSender(self.sesv2, self.settings.sender_address, self.sleep)
 
     @cached_property
     def scheduler(self) -> EventBridgeSchedulerClient:
@@ -227,7 +229,7 @@ class Services:
             return NoOperators()
         from incident_comms.adapters.operators import SnsOperatorAlerts
 
-        return SnsOperatorAlerts(self.sns, self.settings.operators_topic_arn)
+        return SnsOperatorAlerts(self.sns, self.settings.operators_topic_arn, self.sleep)
 
     @cached_property
     def publish_queue(self) -> PublishQueue | None:
@@ -251,7 +253,7 @@ class Services:
         settings = self.settings
         return {
             ChannelKind.EMAIL: EmailFanOutChannel(self.subscribers, self.sqs, settings.email_batch_queue_url),
-            ChannelKind.SNS: SnsChannel(self.sns, settings.customer_topic_arn),
+            ChannelKind.SNS: SnsChannel(self.sns, settings.customer_topic_arn, self.sleep),
             ChannelKind.WEBHOOK: WebhookChannel(lambda: self.chat_webhook_urls),
             ChannelKind.STATUS_PAGE: StatusPageChannel(
                 self.store, self.s3, settings.status_page_bucket, subscribe_base_url=settings.approvals_base_url
@@ -291,6 +293,7 @@ class Services:
             base_url=settings.approvals_base_url,
             pacer=Pacer(settings.ses_send_rate / max(1, settings.email_senders)),
             operators=self.operators,
+            sleep=self.sleep,
         )
 
     @cached_property

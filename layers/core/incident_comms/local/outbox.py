@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from email import message_from_string, policy
 from email.message import EmailMessage
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from incident_comms.local.aws import ACCOUNT_ID, REGION, EmbeddedAws
@@ -20,7 +20,14 @@ from incident_comms.local.routing import Delivery, EventRule, QueueSource, Route
 
 
 def parse_mime(raw: str) -> dict[str, Any]:
-    """The parts a person reads of a raw email: from, to, subject, text, html, headers."""
+    """The parts a person reads of a raw email: from, to, subject, text, html, headers (a copy the caller may
+    change: the outbox is read again after every step of a flow, and each email is parsed only once)."""
+    parts = _parsed_mime(raw)
+    return {**parts, "to": list(parts["to"]), "headers": dict(parts["headers"])}
+
+
+@lru_cache(maxsize=8192)
+def _parsed_mime(raw: str) -> dict[str, Any]:
     parsed = message_from_string(raw, policy=policy.default)
     assert isinstance(parsed, EmailMessage)
     text = parsed.get_body(preferencelist=("plain",))

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -51,10 +52,19 @@ class LocalStack:
     """moto + the template's functions + one HTTP port. Start it, use it, stop it; two stacks share nothing
     but this process's environment, so run two stacks as two processes."""
 
-    def __init__(self, root: Path, plan_dir: Path, port: int = 0, clock: ManualClock | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        plan_dir: Path,
+        port: int = 0,
+        clock: ManualClock | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.root = root
         self.plan_dir = plan_dir
         self.clock = clock or ManualClock(datetime.now(UTC).replace(microsecond=0))
+        self.sleep = sleep
+        """How the functions' own retries wait between tries (a fault-injection run passes one that does not)."""
         self.aws = EmbeddedAws()
         self.http = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self.http.daemon_threads = True
@@ -98,7 +108,7 @@ class LocalStack:
         sender = os.environ.get("SENDER_ADDRESS")
         if sender:
             self.aws.verify_sender(sender)
-        use_services(Services(Settings.from_env(), self.clock))
+        use_services(Services(Settings.from_env(), self.clock, self.sleep))
         self._point_chat_webhooks_here()
         self.router = Router(template, self.functions, intrinsics)
         self.bucket_for_status = next(
