@@ -124,7 +124,7 @@ def test_a_redelivered_group_applies_nothing_twice(deps: Services, webhook: Modu
     again = invoke(worker, {"Records": [record]}, FakeLambdaContext())
 
     assert again == {"batchItemFailures": []}
-    assert deps.store.list_incidents() == [deps.store.get_incident(incident.id)]
+    assert stored_incidents(deps.store) == [deps.store.get_incident(incident.id)]
     assert deps.store.get_incident(incident.id) == incident
     assert deps.store.timeline(incident.id) == timeline
     assert sent_emails() == emails
