@@ -89,3 +89,35 @@ def test_a_lost_answer_is_retried_by_the_sdk_and_counts_as_written_once(
     assert faults.committed["TransactWriteItems"] == 2, "committed, then the SDK's retry answered by its token"
     chunk_entries = [entry for entry in store.timeline(incident.id) if "alarms" in entry.data]
     assert len(chunk_entries) == 1
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    """DynamoDB's size of an item, near enough: names and string values in UTF-8, the rest as its text."""
+    return sum(len(name.encode()) + len(str(value).encode()) for name, value in item.items())
+
+
+def test_an_incident_of_a_thousand_long_named_alarms_stays_one_small_item_and_reads_whole(
+    store: DynamoIncidentStore, plan: Any
+) -> None:
+    """Issue 14: 1,000 alarms with 256-character names and ids made the incident item about 424 KB, past DynamoDB's
+    400 KB. Each alarm is now an item of its own; the incident is read back with every one of them."""
+    incident, _ = stored_incident(store, plan, make_alarm(), at=OPENED)
+    batches = DynamoAlarmBatches(store._client, store._table)
+    long = [
+        make_alarm(f"{'x' * 240}-{n:05d}", OPENED + timedelta(minutes=1)).model_copy(
+            update={"id": f"{'i' * 240}-{n:05d}", "name": f"{'N' * 240}-{n:05d}"}
+        )
+        for n in range(1000)
+    ]
+
+    result = batches.apply_alarms(incident.id, long, NOW)
+
+    assert set(result.applied.values()) == {Applied.JOINED} and len(result.applied) == 1000
+    meta = store._client.get_item(
+        TableName=store._table, Key={"pk": {"S": f"INCIDENT#{incident.id}"}, "sk": {"S": "META"}}
+    )["Item"]
+    assert item_bytes(meta) < 20_000
+    stored = store.get_incident(incident.id)
+    assert stored is not None and len(stored.alarms) == 1001
+    assert {alarm.id for alarm in long} <= set(stored.alarms)
+    assert [listed.alarms for listed in store.list_incidents() if listed.id == incident.id] == [{}]

@@ -13,7 +13,7 @@ import pytest
 
 from incident_comms.composition import Services
 from tests.conftest import EVENTS, load_event
-from tests.factories import emitted_metrics
+from tests.factories import emitted_metrics, stored_incidents
 from tests.handlers.test_alert_webhook_handler import deps, drain, post, webhook, worker
 
 __all__ = ["deps", "webhook", "worker"]
@@ -36,7 +36,7 @@ def test_a_group_with_one_bad_alert_applies_the_others_and_counts_the_bad_one(
     assert (metrics["AlertsRejected"], metrics["AlarmsReceived"], metrics["IncidentsOpened"]) == (1, 2, 1)
     (warning,) = [record for record in caplog.records if record.message == "alert rejected"]
     assert warning.position == "alerts[1]"  # type: ignore[attr-defined]
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     assert {snapshot.name for snapshot in incident.alarms.values()} == {"BillingHighErrorRate", "BillingInvoiceBacklog"}
 
 
@@ -75,6 +75,6 @@ def test_a_zero_ends_at_recovery_is_dated_when_received(
     deps.clock.advance(timedelta(minutes=3))  # type: ignore[attr-defined]
     drain(deps, worker)
 
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     snapshot = incident.alarms["6e4d3c2b1a0f9e8d"]
     assert (snapshot.state, snapshot.changed_at) == ("OK", received), "dated at receipt, not year 1 nor when applied"

@@ -15,7 +15,7 @@ from incident_comms.composition import Services
 from incident_comms.incidents.models import TimelineKind
 from tests.conftest import FakeLambdaContext, load_handler_module
 from tests.factories import alertmanager_group as group
-from tests.factories import invoke, sent_emails
+from tests.factories import invoke, sent_emails, stored_incidents
 from tests.handlers.conftest import ComposeServices
 
 TOKEN = "webhook-token-of-enough-length-0123456789"
@@ -105,7 +105,7 @@ def test_a_group_is_accepted_at_once_and_every_alert_applied_when_the_queue_drai
     assert json.loads(answer["body"])["accepted"]["alerts"] == size
     assert deps.store.list_incidents() == [], "the webhook applies nothing itself"
     assert len(drain(deps, worker)) == 1, "one queued message per webhook"
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     assert incident.component_id == "invoicing" and incident.severity_id == "SEV1"
     assert sorted(incident.alarms) == [f"{n:016x}" for n in range(size)]
     assert set((incident.lifecycle or {})["alarms"]) == set(incident.alarms), "the state machine saw every alert"
@@ -118,13 +118,13 @@ def test_a_redelivered_group_applies_nothing_twice(deps: Services, webhook: Modu
     post(webhook, json.dumps(group(60)).encode())
     (record,) = queued(deps)
     invoke(worker, {"Records": [record]}, FakeLambdaContext())
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     timeline, emails = deps.store.timeline(incident.id), sent_emails()
 
     again = invoke(worker, {"Records": [record]}, FakeLambdaContext())
 
     assert again == {"batchItemFailures": []}
-    assert deps.store.list_incidents() == [deps.store.get_incident(incident.id)]
+    assert stored_incidents(deps.store) == [deps.store.get_incident(incident.id)]
     assert deps.store.get_incident(incident.id) == incident
     assert deps.store.timeline(incident.id) == timeline
     assert sent_emails() == emails
@@ -137,7 +137,7 @@ def test_a_group_over_256_kb_is_accepted_and_applied(deps: Services, webhook: Mo
     assert post(webhook, body)["statusCode"] == 202
     drain(deps, worker)
 
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     assert len(incident.alarms) == 400
 
 
@@ -151,7 +151,7 @@ def test_alerts_of_a_group_the_plan_ignores_or_ranks_lower_are_applied_each_as_t
     post(webhook, json.dumps(payload).encode())
     drain(deps, worker)
 
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     assert sorted(incident.alarms) == [f"{0:016x}", f"{2:016x}"]
     assert incident.severity_id == "SEV1", "a less severe alert never lowers the incident"
 
@@ -171,7 +171,7 @@ def test_a_resolved_alert_in_a_later_group_is_recorded_on_the_open_incident(
     post(webhook, json.dumps(resolved).encode())
     drain(deps, worker)
 
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     states = {alarm_id: snapshot.state for alarm_id, snapshot in incident.alarms.items()}
     assert [states[f"{n:016x}"] for n in range(5)] == ["OK", "OK", "ALARM", "ALARM", "ALARM"]
     kinds = [entry.kind for entry in deps.store.timeline(incident.id)]

@@ -17,7 +17,7 @@ from incident_comms.composition import Services
 from incident_comms.incidents.models import TimelineKind
 from incident_comms.team.console_links import DECLARE_LINK_LIFETIME, console_url, declare_token, link_fingerprint
 from tests.conftest import FakeLambdaContext, load_handler_module
-from tests.factories import emitted_metrics, invoke, sent_emails
+from tests.factories import emitted_metrics, invoke, sent_emails, stored_incidents
 from tests.handlers.conftest import STARTED, ComposeServices
 from tests.handlers.test_approvals_handler import API_HOST, BROWSER, EXPECTED_HEADERS
 
@@ -154,7 +154,7 @@ def test_declaring_opens_the_incident_and_sends_the_declarer_to_its_console(
     response = post_form(handler, token_of(deps), FORM)
 
     assert response["statusCode"] == 303
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     expected = console_url(CONFIGURED_BASE_URL, deps.approval_key, incident.id, MARTA, incident.opened_at)
     assert response["headers"]["Location"] == expected
     assert (incident.component_id, incident.severity_id, incident.opened_at) == ("api", "SEV2", STARTED)
@@ -200,7 +200,7 @@ def test_a_bad_form_keeps_what_was_typed(deps: Services, handler: ModuleType) ->
 
 def test_a_component_with_an_open_incident_answers_409_with_its_console(deps: Services, handler: ModuleType) -> None:
     post_form(handler, token_of(deps), FORM)
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     sent = len(sent_emails())
 
     response = post_form(handler, token_of(deps), {**FORM, "severity": "SEV1"})
@@ -256,7 +256,7 @@ def test_json_declares_as_the_iam_caller(deps: Services, handler: ModuleType) ->
     assert response["statusCode"] == 201
     assert response["headers"]["Content-Type"].startswith("application/json")
     body = json.loads(response["body"])
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     assert body == {"incident_id": incident.id, "component": "api", "severity": "SEV2"}
     assert incident.facts.customer_action == DECLARATION["customer_action"]
     opened = deps.store.timeline(incident.id)[0]
@@ -267,7 +267,7 @@ def test_json_without_an_iam_caller_is_the_local_stacks(deps: Services, handler:
     response = post_json(handler, DECLARATION, caller=None)
 
     assert response["statusCode"] == 201
-    (incident,) = deps.store.list_incidents()
+    (incident,) = stored_incidents(deps.store)
     assert "declared by local (from incidents API)" in deps.store.timeline(incident.id)[0].text
 
 

@@ -35,9 +35,13 @@ from incident_comms.adapters.dynamodb_attempts import (
     transaction_committed,
 )
 from incident_comms.adapters.dynamodb_items import (
+    META,
+    alarm_attrs,
+    alarm_key,
     attrs,
     claim_item,
     counter_update,
+    incident_attrs,
     incident_key,
     item_values,
     lock_key,
@@ -201,14 +205,15 @@ class DynamoIncidentStore(DynamoIncidentReads):
         items = [
             self._put({**lock_key(candidate.component_id), "incident_id": string_attr(candidate.id)}),
             self._put(
-                model_attrs(
+                incident_attrs(
                     candidate,
                     pk=f"INCIDENT#{candidate.id}",
-                    sk="META",
+                    sk=META,
                     gsi1pk="INCIDENTS",
                     gsi1sk=f"{candidate.opened_at.isoformat()}#{candidate.id}",
                 )
             ),
+            *(self._put(alarm_attrs(candidate.id, snapshot)) for snapshot in candidate.alarms.values()),
             *(self._entry_put(entry, order) for order, entry in enumerate(opening)),
         ]
         if message is not None:
@@ -250,13 +255,19 @@ class DynamoIncidentStore(DynamoIncidentReads):
         The snapshot's ``changed_at`` is pydantic's JSON (``...:05Z``, or ``...:05.123000Z`` with microseconds),
         so "stored <= new" is ``stored <= new with microseconds OR stored = new's whole second``: exact for both
         forms, where one string comparison would put ``:05.5Z`` before ``:05Z``."""
-        snapshot = attrs({"s": AlarmSnapshot.of(alarm).model_dump(mode="json"), "t": entry.at.isoformat()})
         moment = alarm.changed_at.astimezone(UTC).replace(tzinfo=None)
         newest = {
             ":fine": string_attr(moment.isoformat(timespec="microseconds") + "Z"),
             ":second": string_attr(moment.isoformat(timespec="seconds") + "Z"),
         }
-        not_older = "alarms.#alarm.changed_at <= :fine OR alarms.#alarm.changed_at = :second"
+        not_older = "changed_at <= :fine OR changed_at = :second"
+        still_open: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": incident_key(incident_id),
+            "ConditionExpression": "#status = :open",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":open": string_attr(IncidentStatus.OPEN.value)},
+        }
         lock_held: TransactWriteItemTypeDef = {
             "ConditionCheck": {
                 "TableName": self._table,
@@ -265,21 +276,23 @@ class DynamoIncidentStore(DynamoIncidentReads):
                 "ExpressionAttributeValues": {":incident": string_attr(incident_id)},
             }
         }
+        touched: Any = {
+            **still_open,
+            "UpdateExpression": "SET updated_at = :at",
+            "ExpressionAttributeValues": {
+                **still_open["ExpressionAttributeValues"],
+                ":at": string_attr(entry.at.isoformat()),
+            },
+        }
         items: list[TransactWriteItemTypeDef] = [
             self._event_put(alarm, incident_id, epoch),
+            {"Update": touched},
             {
-                "Update": {
+                "Put": {
                     "TableName": self._table,
-                    "Key": incident_key(incident_id),
-                    "UpdateExpression": "SET alarms.#alarm = :snapshot, updated_at = :at",
-                    "ConditionExpression": f"#status = :open AND (attribute_not_exists(alarms.#alarm) OR {not_older})",
-                    "ExpressionAttributeNames": {"#alarm": alarm.id, "#status": "status"},
-                    "ExpressionAttributeValues": {
-                        ":snapshot": snapshot["s"],
-                        ":at": snapshot["t"],
-                        ":open": string_attr(IncidentStatus.OPEN.value),
-                        **newest,
-                    },
+                    "Item": alarm_attrs(incident_id, AlarmSnapshot.of(alarm)),
+                    "ConditionExpression": f"attribute_not_exists(pk) OR {not_older}",
+                    "ExpressionAttributeValues": newest,
                 }
             },
             lock_held,
@@ -290,7 +303,7 @@ class DynamoIncidentStore(DynamoIncidentReads):
             return StoreResult(applied, incident_id)
         if reasons[0] == "ConditionalCheckFailed":
             return StoreResult(Applied.DUPLICATE, self._event_incident(alarm))
-        if reasons[1] != "ConditionalCheckFailed":
+        if "ConditionalCheckFailed" not in (reasons[1], reasons[2]):
             return None
         ignored = entry.model_copy(
             update={
@@ -301,13 +314,13 @@ class DynamoIncidentStore(DynamoIncidentReads):
         )
         outdated: list[TransactWriteItemTypeDef] = [
             self._event_put(alarm, incident_id, epoch),
+            {"ConditionCheck": still_open},  # type: ignore[typeddict-item]
             {
                 "ConditionCheck": {
                     "TableName": self._table,
-                    "Key": incident_key(incident_id),
-                    "ConditionExpression": f"#status = :open AND attribute_exists(alarms.#alarm) AND NOT ({not_older})",
-                    "ExpressionAttributeNames": {"#alarm": alarm.id, "#status": "status"},
-                    "ExpressionAttributeValues": {":open": string_attr(IncidentStatus.OPEN.value), **newest},
+                    "Key": alarm_key(incident_id, alarm.id),
+                    "ConditionExpression": f"attribute_exists(pk) AND NOT ({not_older})",
+                    "ExpressionAttributeValues": newest,
                 }
             },
             lock_held,

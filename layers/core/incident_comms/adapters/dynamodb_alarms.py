@@ -2,8 +2,9 @@
 
 Why it exists: an Alertmanager group of 1,000 alerts on one component, applied one alarm at a time, costs four items
 per alarm (event, incident, lock, entry) and re-reads the incident each time. Here one read of the incident's
-alarm map answers which changes are new, then each chunk of up to :data:`CHUNK` changes is one transaction of two
-items: the incident's update and one timeline entry naming the chunk's alarms.
+alarms answers which changes are new, then each chunk of up to :data:`CHUNK` changes is one transaction: the
+incident's ``updated_at``, one item per alarm (``META#ALARM#<id>``, :mod:`incident_comms.adapters.dynamodb_items`)
+and one timeline entry naming the chunk's alarms.
 
 The guarantees:
 
@@ -28,7 +29,15 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from incident_comms.adapters.client_errors import error_code
-from incident_comms.adapters.dynamodb_items import attrs, incident_key, model_attrs, string_attr
+from incident_comms.adapters.dynamodb_items import (
+    ALARM_PREFIX,
+    META,
+    alarm_attrs,
+    incident_items,
+    incident_key,
+    model_attrs,
+    string_attr,
+)
 from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.incidents.models import AlarmSnapshot, IncidentStatus, TimelineEntry, TimelineKind
 from incident_comms.incidents.store import Applied
@@ -37,10 +46,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
-CHUNK = 90
-"""Alarm changes per transaction: the update and condition expressions name each alarm once and must stay under
-DynamoDB's 4 KB per expression (90 new alarms: about 3.5 KB of condition); fewer chunks, fewer writes of the item."""
-_EXPRESSION_LIMIT = 4096
+CHUNK = 98
+"""Alarm changes per transaction: with the incident and the timeline entry, DynamoDB's 100 items a transaction."""
 _ATTEMPTS = 4
 """Reads and writes of one chunk when another writer changed one of its alarms in between."""
 _NAMES_SHOWN = 10
@@ -57,7 +64,7 @@ class BatchApplied:
 
 
 class DynamoAlarmBatches:
-    """Alarm changes of one component written onto its open incident item, in chunks (module doc)."""
+    """Alarm changes of one component written onto its open incident, in chunks (module doc)."""
 
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
@@ -106,27 +113,22 @@ class DynamoAlarmBatches:
         if not newest:
             return True
         written = {alarm_id: alarms[position] for alarm_id, position in newest.items()}
-        snapshots = {alarm_id: _snapshot(alarm) for alarm_id, alarm in written.items()}
+        snapshots = {alarm_id: alarm_attrs(incident_id, AlarmSnapshot.of(alarm)) for alarm_id, alarm in written.items()}
         if not self._write(incident_id, list(written.values()), snapshots, stored, now):
             return False
         for alarm_id, position in newest.items():
-            stored[alarm_id] = snapshots[alarm_id]["M"]
+            stored[alarm_id] = snapshots[alarm_id]
             joined = alarms[position].state == AlarmState.ALARM
             result.applied[position] = Applied.JOINED if joined else Applied.RECORDED
         return True
 
     def _stored_alarms(self, incident_id: str) -> dict[str, dict[str, Any]] | None:
-        """The incident's alarm map as stored (raw attribute values), or None when it is not open."""
-        found = self._client.get_item(
-            TableName=self._table,
-            Key=incident_key(incident_id),
-            ProjectionExpression="alarms, #status",
-            ExpressionAttributeNames={"#status": "status"},
-            ConsistentRead=True,
-        ).get("Item")
-        if found is None or found.get("status", {}).get("S") != IncidentStatus.OPEN.value:
+        """The incident's alarm items as stored (raw attribute values), or None when it is not open."""
+        items = incident_items(self._client, self._table, incident_id, META)
+        meta = next((item for item in items if item["sk"]["S"] == META), None)
+        if meta is None or meta.get("status", {}).get("S") != IncidentStatus.OPEN.value:
             return None
-        return {key: value.get("M", {}) for key, value in found.get("alarms", {}).get("M", {}).items()}
+        return {item["id"]["S"]: item for item in items if item["sk"]["S"].startswith(ALARM_PREFIX)}
 
     def _write(
         self,
@@ -136,40 +138,24 @@ class DynamoAlarmBatches:
         stored: dict[str, dict[str, Any]],
         now: datetime,
     ) -> bool:
-        """One transaction: the alarms' snapshots on the incident, each only if its stored state did not move, and
+        """One transaction: the incident still open, each alarm's item only if its stored state did not move, and
         the chunk's timeline entry. False when one moved (read again); raises on anything else."""
-        names: dict[str, str] = {"#status": "status"}
-        values: dict[str, Any] = {
-            ":open": string_attr(IncidentStatus.OPEN.value),
-            ":at": string_attr(now.isoformat()),
-        }
-        sets, conditions = ["updated_at = :at"], ["#status = :open"]
-        for n, alarm in enumerate(alarms):
-            names[f"#a{n}"] = alarm.id
-            values[f":s{n}"] = snapshots[alarm.id]
-            sets.append(f"alarms.#a{n} = :s{n}")
-            seen = stored.get(alarm.id)
-            if seen is None:
-                conditions.append(f"attribute_not_exists(alarms.#a{n})")
-            else:
-                names["#changed"] = "changed_at"
-                values[f":c{n}"] = seen["changed_at"]
-                conditions.append(f"alarms.#a{n}.#changed = :c{n}")
-        update, condition = "SET " + ", ".join(sets), " AND ".join(conditions)
-        if max(len(update), len(condition)) > _EXPRESSION_LIMIT:
-            raise ValueError(f"{len(alarms)} alarm changes make an expression longer than DynamoDB takes")
         entry = chunk_entry(incident_id, alarms, now)
         items: list[TransactWriteItemTypeDef] = [
             {
                 "Update": {
                     "TableName": self._table,
                     "Key": incident_key(incident_id),
-                    "UpdateExpression": update,
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": values,
+                    "UpdateExpression": "SET updated_at = :at",
+                    "ConditionExpression": "#status = :open",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":open": string_attr(IncidentStatus.OPEN.value),
+                        ":at": string_attr(now.isoformat()),
+                    },
                 }
             },
+            *(self._alarm_put(snapshots[alarm.id], stored.get(alarm.id)) for alarm in alarms),
             {
                 "Put": {
                     "TableName": self._table,
@@ -185,8 +171,21 @@ class DynamoAlarmBatches:
         except ClientError as error:
             if error_code(error) not in ("TransactionCanceledException", "TransactionConflictException"):
                 raise
-            return self._committed(items[1])
+            return self._committed(items[-1])
         return True
+
+    def _alarm_put(self, item: dict[str, Any], seen: dict[str, Any] | None) -> TransactWriteItemTypeDef:
+        """The alarm's item, put only over the state read (or where there was none)."""
+        if seen is None:
+            return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": "changed_at = :seen",
+                "ExpressionAttributeValues": {":seen": seen["changed_at"]},
+            }
+        }
 
     def _committed(self, entry_put: TransactWriteItemTypeDef) -> bool:
         """Whether a cancelled try met our own earlier commit (its answer lost, the retry not recognised by its
@@ -196,12 +195,6 @@ class DynamoAlarmBatches:
             TableName=self._table, Key={"pk": item["pk"], "sk": item["sk"]}, ConsistentRead=True
         )
         return "Item" in found
-
-
-def _snapshot(alarm: Alarm) -> dict[str, Any]:
-    """The alarm's snapshot as the attribute value stored in the incident's ``alarms`` map."""
-    value: dict[str, Any] = attrs({"s": AlarmSnapshot.of(alarm).model_dump(mode="json")})["s"]
-    return value
 
 
 def _changed_at(stored: dict[str, Any]) -> datetime:

@@ -6,6 +6,9 @@ Items (``pk`` / ``sk``):
 
 - ``INCIDENT#<id>`` / ``META``             the incident; ``gsi1pk=INCIDENTS``, ``gsi1sk=<opened_at>#<id>`` lists them;
   its ``message_sequence`` counts the messages stored, ``published_sequence`` is the last one handed to publishing
+- ``INCIDENT#<id>`` / ``META#ALARM#<alarm id>``  the last known state of one of its alarms: an item of its own, so
+  an incident of thousands of alarms stays under DynamoDB's 400 KB per item, and under ``META`` so that one query
+  (``begins_with(sk, "META")``) reads the incident with its alarms
 - ``INCIDENT#<id>`` / ``TL#<at>#<key>``    one timeline entry
 - ``INCIDENT#<id>`` / ``MSG#<id>``         one message and its drafts
 - ``COMPONENT#<id>`` / ``OPEN``            the lock that keeps one open incident per component (released on resolution)
@@ -35,12 +38,13 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
 from incident_comms.adapters.dynamodb_attempts import ATTEMPT, put_once
+from incident_comms.incidents.models import AlarmSnapshot, Incident
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
-    from incident_comms.incidents.models import Incident, Message
+    from incident_comms.incidents.models import Message
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -89,6 +93,41 @@ def string_attr(value: str) -> dict[str, str]:
 
 def incident_key(incident_id: str) -> dict[str, Any]:
     return {"pk": string_attr(f"INCIDENT#{incident_id}"), "sk": string_attr("META")}
+
+
+META = "META"
+ALARM_PREFIX = "META#ALARM#"
+
+
+def alarm_key(incident_id: str, alarm_id: str) -> dict[str, Any]:
+    return {"pk": string_attr(f"INCIDENT#{incident_id}"), "sk": string_attr(f"{ALARM_PREFIX}{alarm_id}")}
+
+
+def alarm_attrs(incident_id: str, snapshot: AlarmSnapshot) -> dict[str, Any]:
+    """One alarm's item: its snapshot's fields (``changed_at`` among them, which writes are conditioned on)."""
+    return model_attrs(snapshot, pk=f"INCIDENT#{incident_id}", sk=f"{ALARM_PREFIX}{snapshot.id}")
+
+
+def incident_attrs(incident: Incident, **keys: Any) -> dict[str, Any]:
+    """The incident's own item, without its alarms (each is an item of its own: :func:`alarm_attrs`)."""
+    return attrs({**incident.model_dump(mode="json", exclude={"alarms"}), **keys})
+
+
+def incident_of(items: list[dict[str, Any]]) -> Incident | None:
+    """The incident from its ``META`` item and its ``META#ALARM#`` items (raw, as a query answers them); None when
+    the ``META`` item is not among them. An ``alarms`` map left on the ``META`` item by an earlier version is read
+    too, the alarm items winning."""
+    meta: dict[str, Any] | None = None
+    alarms: dict[str, Any] = {}
+    for item in items:
+        values = item_values(item)
+        if values.get("sk") == META:
+            meta = values
+        elif str(values.get("sk", "")).startswith(ALARM_PREFIX):
+            alarms[values["id"]] = {key: value for key, value in values.items() if key not in ("pk", "sk")}
+    if meta is None:
+        return None
+    return Incident.model_validate({**meta, "alarms": {**(meta.get("alarms") or {}), **alarms}})
 
 
 def lock_key(component_id: str) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from incident_comms.adapters.dynamodb_items import (
+    META,
     incident_items,
-    incident_key,
+    incident_of,
     item_values,
     lock_key,
     message_key,
@@ -51,10 +52,8 @@ class DynamoIncidentReads:
         return item["incident_id"]["S"] if item else None
 
     def get_incident(self, incident_id: str) -> Incident | None:
-        item = self._client.get_item(TableName=self._table, Key=incident_key(incident_id), ConsistentRead=True).get(
-            "Item"
-        )
-        return Incident.model_validate(item_values(item)) if item else None
+        """The incident and its alarms, in one consistent query (one call until they pass 1 MB)."""
+        return incident_of(incident_items(self._client, self._table, incident_id, META))
 
     def timeline(self, incident_id: str) -> list[TimelineEntry]:
         return [TimelineEntry.model_validate(item) for item in self._query_prefix(incident_id, "TL#")]

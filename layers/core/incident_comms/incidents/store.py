@@ -98,7 +98,8 @@ class IncidentStore(Protocol):
     def messages(self, incident_id: str) -> list[Message]: ...
 
     def list_incidents(self, limit: int = 100) -> list[Incident]:
-        """Most recently opened first."""
+        """Most recently opened first, without their alarms (``alarms`` is empty: :meth:`get_incident` has them),
+        so that a listing costs the same whatever the size of its incidents."""
         ...
 
     def get_message(self, incident_id: str, message_id: str) -> Message | None: ...

@@ -249,7 +249,8 @@ class LocalStack:
                 "promises": [item.model_dump(mode="json") for item in store.promise_ledger(incident.id).promises],
                 "conformance": conformance_of(deps.plan, store, incident, deps.clock.now()).model_dump(mode="json"),
             }
-            for incident in store.list_incidents()
+            for listed in store.list_incidents()
+            if (incident := store.get_incident(listed.id)) is not None
         ]
 
     def status_object(self, path: str) -> tuple[bytes, str] | None:
