@@ -14,6 +14,7 @@ import pytest
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult, PublishRequest, PublishResult, publish_message
 from incident_comms.delivery.status_page.channel import StatusPageChannel
+from incident_comms.delivery.status_page.serving import SHORT_CACHE
 from incident_comms.incidents.models import (
     Incident,
     Message,
@@ -100,7 +101,7 @@ def test_publishing_writes_the_whole_site_with_content_types_and_cache_header(
     assert keys == set(SITE)
     for key, content_type in SITE.items():
         head = s3.head_object(Bucket=BUCKET, Key=key)
-        assert (head["ContentType"], head["CacheControl"]) == (content_type, "max-age=60")
+        assert (head["ContentType"], head["CacheControl"]) == (content_type, SHORT_CACHE)
     (shown,) = read_json(s3, "index.json")["incidents"]
     assert (shown["id"], shown["status"]) == ("INC-api", "open")
     assert [update["message_id"] for update in shown["updates"]] == [message.id]

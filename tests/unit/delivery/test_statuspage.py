@@ -17,10 +17,11 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 
 from incident_comms.delivery.publishing import ChannelJob
-from incident_comms.delivery.status_page.build import ATOM_TYPE, HTML_TYPE, JSON_TYPE, build_site
-from incident_comms.delivery.status_page.channel import CACHE_CONTROL, StatusPageChannel
+from incident_comms.delivery.status_page.build import build_site
+from incident_comms.delivery.status_page.channel import StatusPageChannel
 from incident_comms.delivery.status_page.logic import published_updates
 from incident_comms.delivery.status_page.models import SiteIncident
+from incident_comms.delivery.status_page.serving import ATOM_TYPE, HTML_TYPE, JSON_TYPE, SHORT_CACHE
 from incident_comms.drafting.render import draft_from_text
 from incident_comms.incidents.models import (
     Incident,
@@ -667,7 +668,8 @@ def test_the_channel_writes_every_file_with_its_type_and_cache_header(plan: Plan
 
     assert (result.attempted, result.delivered, result.failed, result.detail) == (6, 6, 0, None)
     assert set(bucket.objects) == SITE_FILES
-    assert {o["CacheControl"] for o in bucket.objects.values()} == {CACHE_CONTROL} == {"max-age=60"}
+    assert {o["CacheControl"] for o in bucket.objects.values()} == {SHORT_CACHE}
+    assert SHORT_CACHE == "public, max-age=60, stale-while-revalidate=30"
     assert {o["Bucket"] for o in bucket.objects.values()} == {"status-bucket"}
     assert bucket.objects["feed.atom"]["ContentType"] == ATOM_TYPE
     assert bucket.puts[-2:] == ["en/index.html", "index.html"]  # pages last, after what they link to

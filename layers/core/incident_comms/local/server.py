@@ -28,6 +28,7 @@ from incident_comms.local.functions import LocalFunction, functions_of
 from incident_comms.local.outbox import Outbox
 from incident_comms.local.routing import Delivery, Router, http_event
 from incident_comms.local.scheduler import ClockMover
+from incident_comms.local.status_site import StatusFile, status_file
 
 SHUTDOWN_POLL = 0.05
 """How often the servers look for a stop request: Ctrl-C (and every e2e test's teardown) waits this long."""
@@ -253,17 +254,10 @@ class LocalStack:
             if (incident := store.get_incident(listed.id)) is not None
         ]
 
-    def status_object(self, path: str) -> tuple[bytes, str] | None:
+    def status_object(self, path: str) -> StatusFile | None:
         if self.bucket_for_status is None:
             return None
-        key = "" if path == "/status" else path.removeprefix("/status/")
-        if key == "" or key.endswith("/"):
-            key += "index.html"
-        try:
-            found = self.aws.client("s3").get_object(Bucket=self.bucket_for_status, Key=key)
-        except Exception:  # noqa: BLE001 - any miss is a 404
-            return None
-        return found["Body"].read(), found.get("ContentType", "application/octet-stream")
+        return status_file(self.aws.client("s3"), self.bucket_for_status, path)
 
 
 class _ReadOnce:
@@ -295,10 +289,8 @@ def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            for key, value in (headers or {}).items():
+            sent = {"Content-Type": content_type, "Content-Length": str(len(body)), "Cache-Control": "no-store"}
+            for key, value in {**sent, **(headers or {})}.items():
                 self.send_header(key, value)
             self.end_headers()
             if self.command != "HEAD":
@@ -338,7 +330,7 @@ def _handler_for(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
                 if found is None:
                     self._json(HTTPStatus.NOT_FOUND, {"error": f"nothing published at {path}"})
                 else:
-                    self._send(HTTPStatus.OK, found[0], found[1])
+                    self._send(found.status, found.body, found.content_type, found.headers)
             else:
                 self._api(b"")
 

@@ -23,12 +23,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from incident_comms.delivery.status_page.logic import HISTORY_DAYS, severity_rank, shown_incident
 from incident_comms.delivery.status_page.models import SiteIncident
+from incident_comms.delivery.status_page.serving import ATOM_TYPE, HTML_TYPE, JSON_TYPE
 from incident_comms.delivery.status_page.view import LocaleView, locale_prefix
 from incident_comms.plan.models import Plan
-
-HTML_TYPE = "text/html; charset=utf-8"
-JSON_TYPE = "application/json"
-ATOM_TYPE = "application/atom+xml"
 
 
 def build_site(

@@ -1,5 +1,6 @@
 """The ``status_page`` channel: gathers the site's inputs from the store, builds the site and writes every file
-to the bucket (``Cache-Control: max-age=60``), regenerated whole on every publish.
+to the bucket with the content type and cache lifetime :func:`~.serving.object_headers` gives its path, regenerated
+whole on every publish.
 
 It then reads the store again and rewrites if something was published in the meantime, so two publishers running
 at once cannot leave the older site in the bucket. The message being published is put in as the job has it, so
@@ -15,11 +16,9 @@ from typing import Any, Protocol
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
 from incident_comms.delivery.status_page.build import build_site
 from incident_comms.delivery.status_page.models import SiteIncident
+from incident_comms.delivery.status_page.serving import object_headers
 from incident_comms.incidents.models import Incident, Message, Publication, PublicationReason
 from incident_comms.text import error_text, truncate
-
-CACHE_CONTROL = "max-age=60"
-"""Browsers and CDNs may keep a file a minute: fresh enough during an incident, cheap under a stampede."""
 
 INCIDENT_LIMIT = 500
 """How many of the most recently opened incidents the channel reads: far more than 90 days hold."""
@@ -106,7 +105,11 @@ class StatusPageChannel:
             body, content_type = site[path]
             try:
                 self._s3.put_object(
-                    Bucket=self._bucket, Key=path, Body=body, ContentType=content_type, CacheControl=CACHE_CONTROL
+                    Bucket=self._bucket,
+                    Key=path,
+                    Body=body,
+                    ContentType=content_type,
+                    CacheControl=object_headers(path).cache_control,
                 )
             except Exception as error:  # noqa: BLE001 - a refused file is counted and named, the others still go
                 written[path] = error_text(error, ERROR_TEXT_MAX)
