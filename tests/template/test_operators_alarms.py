@@ -37,6 +37,7 @@ REQUIRED = {
     "ApprovalRequestsFailed",
     "DeliveryReportSchedulingFailed",
     "ApprovalTimeoutRearmsFailed",
+    "UpdateSchedulingFailed",
 }
 """What issue 15 names: refused events and alerts, unauthorised webhooks, failed sends, failed schedules."""
 
