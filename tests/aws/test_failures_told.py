@@ -78,6 +78,22 @@ def test_an_overdue_check_that_cannot_be_armed_is_told(
     (failure,) = failed(store, incident.id, "update_schedule")
     assert [alert.text for alert in operators.told] == [failure]
     assert len(waited) == 3
+    assert report.counts()["UpdateSchedulingFailed"] == 1, "SchedulesFailedAlarm reads it"
+
+
+def test_an_update_reminder_that_cannot_be_armed_at_publication_is_counted(
+    store: DynamoIncidentStore, plan: Plan, unreachable: Any
+) -> None:
+    incident, message = stored_incident(store, plan, make_alarm(), at=OPENED)
+
+    report = publish(
+        store, plan, message, OPENED + timedelta(minutes=4), adapter(SchedulerUpdateSchedules, unreachable, [])
+    )
+
+    assert report.promise is not None and report.promise.errors
+    assert failed(store, incident.id, "update_schedule")
+    assert report.counts()["UpdateSchedulingFailed"] == 1, "SchedulesFailedAlarm reads it"
+    assert report.counts()["MessagesPublished"] == 1
 
 
 def test_a_delivery_report_that_cannot_be_scheduled_is_told(

@@ -81,6 +81,7 @@ def test_publishing_the_first_message_records_its_promise_and_schedules_the_prom
     report = publish(store, plan, message, OPENED + timedelta(minutes=4), schedules)
 
     assert report.promise is not None and report.promise.result == PromiseRecorded.RECORDED
+    assert report.counts()["UpdateSchedulingFailed"] == 0
     (promise,) = store.promise_ledger(incident.id).promises
     assert (promise.message_id, promise.due_at, promise.is_open) == (message.id, message.promise.due_at, True)
     assert TimelineKind.PROMISE_MADE in kinds(store, incident.id)

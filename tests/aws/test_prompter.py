@@ -73,7 +73,7 @@ def test_due_drafts_a_holding_update_asks_the_comms_lead_and_arms_the_overdue_ch
 
     report = fire(store, plan, event(incident.id, promise.due_at, "due"), promise.due_at, sender, schedules)
 
-    assert report.result == PromptResult.DRAFTED
+    assert report.result == PromptResult.DRAFTED and report.counts()["UpdateSchedulingFailed"] == 0
     (update,) = awaiting(store, incident.id)
     assert update.id == report.message_id and update.phase == Phase.UPDATE
     assert update.promise is not None and update.promise.due_at == promise.due_at + timedelta(minutes=30)
@@ -256,6 +256,7 @@ def test_a_scheduler_refusal_is_on_the_timeline(store: DynamoIncidentStore, plan
     assert report.result == PromptResult.DRAFTED and report.errors
     failed = [entry for entry in store.timeline(incident.id) if entry.kind == TimelineKind.NOTIFICATION_FAILED]
     assert [entry.data["notification"] for entry in failed] == ["update_schedule"]
+    assert report.counts()["UpdateSchedulingFailed"] == 1
 
 
 def test_the_postmortem_approval_email_carries_the_conformance_report(

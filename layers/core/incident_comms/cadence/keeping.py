@@ -103,6 +103,8 @@ class PromiseOutcome:
     renewed: bool = False
     schedule: str | None = None
     errors: list[str] = field(default_factory=list)
+    scheduling_failed: bool = False
+    """The update reminder could not be armed or removed after retries: counted, for the operators' alarm."""
 
 
 def customer_facing_delivered(plan: Plan, deliveries: Sequence[Delivery]) -> bool:
@@ -248,5 +250,6 @@ def _reschedule(
     except Exception as error:  # noqa: BLE001 - a missing reminder must show on the incident, not vanish
         reason = error_text(error)
         outcome.errors.append(reason)
+        outcome.scheduling_failed = True
         what = "The update reminder" + (f" for {made.due_at.isoformat()}" if made else " removal")
         report_failure(store, operators, notification_failed(incident.id, now, "update_schedule", what, reason))

@@ -157,6 +157,7 @@ class PublishReport:
             "RecipientsFailed": sum(delivery.failed for delivery in self.deliveries),
             "RecipientsUnknown": sum(delivery.unknown for delivery in self.deliveries),
             "DeliveriesSkipped": len(self.skipped),
+            "UpdateSchedulingFailed": int(self.promise is not None and self.promise.scheduling_failed),
         }
 
     def as_dict(self) -> dict[str, Any]:

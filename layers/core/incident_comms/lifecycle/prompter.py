@@ -105,6 +105,8 @@ class PromptReport:
     schedule: str | None = None
     notified: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    scheduling_failed: bool = False
+    """The overdue check could not be armed after retries: counted, for the operators' alarm."""
 
     def counts(self) -> dict[str, int]:
         return {
@@ -115,6 +117,7 @@ class PromptReport:
             "PromisesMissed": int(self.result == PromptResult.ESCALATED),
             "EscalationEmailsSent": len(self.notified),
             "PrompterErrors": len(self.errors),
+            "UpdateSchedulingFailed": int(self.scheduling_failed),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -370,6 +373,7 @@ def _arm(
     except Exception as error:  # noqa: BLE001 - a missing escalation must show on the incident
         reason = error_text(error)
         report.errors.append(reason)
+        report.scheduling_failed = True
         report_failure(store, operators, notification_failed(event.incident_id, now, "update_schedule", what, reason))
 
 
