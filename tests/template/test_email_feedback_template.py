@@ -6,6 +6,9 @@ from typing import Any
 
 from incident_comms.local.cfn import resources_of_type
 
+CONTACT_LIST = {"Fn::If": ["CreatesContactList", {"Ref": "SubscriberContactList"}, {"Ref": "ExistingContactListName"}]}
+"""The stack's own list, or the account's existing one when ``ExistingContactListName`` names it."""
+
 
 def resource(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
     found: dict[str, Any] = template["Resources"][logical_id]
@@ -47,7 +50,7 @@ def test_the_feedback_function_takes_the_topic_and_keeps_what_it_could_not_apply
     dead_letters = {"Fn::GetAtt": ["EmailFeedbackDeadLetterQueue", "Arn"]}
     assert event["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == dead_letters
     assert function["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"] == dead_letters
-    assert function["Environment"]["Variables"]["CONTACT_LIST_NAME"] == {"Ref": "SubscriberContactList"}
+    assert function["Environment"]["Variables"]["CONTACT_LIST_NAME"] == CONTACT_LIST
 
 
 def test_the_feedback_function_may_only_read_and_put_items_and_suppress_contacts(template: dict[str, Any]) -> None:
@@ -57,7 +60,8 @@ def test_the_feedback_function_may_only_read_and_put_items_and_suppress_contacts
     assert found["IncidentStore"]["Resource"] == {"Fn::GetAtt": ["IncidentsTable", "Arn"]}
     ses = found["SuppressInContactList"]
     assert sorted(ses["Action"]) == ["ses:GetContact", "ses:GetContactList", "ses:UpdateContact"]
-    assert ses["Resource"]["Fn::Sub"].endswith(":contact-list/${SubscriberContactList}")
+    text, variables = ses["Resource"]["Fn::Sub"]
+    assert text.endswith(":contact-list/${ContactList}") and variables == {"ContactList": CONTACT_LIST}
     actions = {action for statement in found.values() for action in _list(statement["Action"])}
     assert not any(action.startswith("ses:Send") for action in actions)
 

@@ -96,3 +96,48 @@ def test_plan_render_prints_markdown() -> None:
     result = run("plan", "render")
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().lstrip().startswith("#")
+
+
+def _topics_besides_components() -> int:
+    """The example plan's contact list topics that are not components: one per audience and per locale."""
+    import yaml
+
+    audiences = yaml.safe_load((REPO / "plan" / "channels.yaml").read_text(encoding="utf-8"))["audiences"]
+    definition = yaml.safe_load((REPO / "plan" / "incident-definition.yaml").read_text(encoding="utf-8"))
+    return len(audiences) + len(definition["locales"])
+
+
+def _plan_with_components(tmp_path: Path, count: int) -> Path:
+    """The example plan with ``count`` components (its own, then copies of its first)."""
+    import yaml
+
+    for source in (REPO / "plan").rglob("*"):
+        if source.is_file():
+            target = tmp_path / source.relative_to(REPO / "plan")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    path = tmp_path / "incident-definition.yaml"
+    definition = yaml.safe_load(path.read_text(encoding="utf-8"))
+    first, existing = definition["components"][0], definition["components"]
+    extra = [{**first, "id": f"extra-{n}"} for n in range(count - len(existing))]
+    definition["components"] = existing + extra
+    path.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return tmp_path
+
+
+def test_plan_check_refuses_a_plan_whose_components_do_not_fit_the_contact_list(tmp_path: Path) -> None:
+    """SES: 20 topics per contact list, one per component (and per audience and locale); the 21st component would
+    fail only when its topic is first added, so plan check says so first."""
+    stderr = assert_bad_input(run("plan", "check", "--plan", str(_plan_with_components(tmp_path, 21))))
+
+    assert f"needs {21 + _topics_besides_components()} contact list topics (21 components + " in stderr
+    assert "SES allows 20 per contact list" in stderr
+
+
+def test_plan_check_accepts_a_plan_that_fills_the_contact_list_exactly(tmp_path: Path) -> None:
+    fits = 20 - _topics_besides_components()
+
+    result = run("plan", "check", "--plan", str(_plan_with_components(tmp_path, fits)))
+
+    assert result.returncode == 0, result.stderr.decode()
+    assert f"{fits} components" in result.stdout.decode()

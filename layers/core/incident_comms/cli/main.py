@@ -34,12 +34,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _plan_check(args: argparse.Namespace) -> int:
+    """A valid plan must also fit SES's one contact list: one topic per component, audience and locale, added only
+    when a customer first subscribes, so a plan over the limit would fail then, not here, without this check."""
+    from incident_comms.subscribers.models import plan_topics
+
     try:
         plan = load_checked_plan(plan_dir(args))
     except PlanError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return 1
+    plan_topics(plan)
     definition = plan.definition
     print(
         f"ok: {len(definition.severities)} severities, {len(definition.components)} components, "

@@ -99,9 +99,10 @@ class EmbeddedAws:
             "AWS::StackName": LOGICAL_NAME_PREFIX,
         }
         self.intrinsics = Intrinsics(params, {}, {})
+        self.intrinsics.evaluate_conditions(template)
         for logical_id, resource in template["Resources"].items():
             creator = _CREATORS.get(resource.get("Type", ""))
-            if creator is not None:
+            if creator is not None and self.intrinsics.holds(resource):
                 creator(self, logical_id, resource.get("Properties", {}))
         return self.intrinsics
 

@@ -66,12 +66,48 @@ def create_table_request(properties: dict[str, Any], table_name: str) -> dict[st
 
 
 class Intrinsics:
-    """Resolves ``Ref``, ``Fn::GetAtt``, ``Fn::Sub`` and ``Fn::Join`` against what the local stack created."""
+    """Resolves ``Ref``, ``Fn::GetAtt``, ``Fn::Sub``, ``Fn::Join`` and ``Fn::If`` against what the local stack
+    created; ``conditions`` are the template's Conditions, already evaluated (:meth:`evaluate_conditions`)."""
 
-    def __init__(self, parameters: dict[str, str], refs: dict[str, str], attributes: dict[str, str]) -> None:
+    def __init__(
+        self,
+        parameters: dict[str, str],
+        refs: dict[str, str],
+        attributes: dict[str, str],
+        conditions: dict[str, bool] | None = None,
+    ) -> None:
         self.parameters = parameters
         self.refs = refs
         self.attributes = attributes
+        self.conditions = conditions or {}
+
+    def evaluate_conditions(self, template: dict[str, Any]) -> dict[str, bool]:
+        """The template's Conditions (``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``, ``Condition``) over the
+        parameters, remembered for ``Fn::If`` and resources' ``Condition``."""
+        declared = template.get("Conditions", {})
+        for name in declared:
+            self.conditions[name] = self._truth(declared[name], declared)
+        return self.conditions
+
+    def _truth(self, value: Any, declared: dict[str, Any]) -> bool:
+        ((key, argument),) = value.items()
+        if key == "Condition":
+            return self._truth(declared[argument], declared)
+        if key == "Fn::Equals":
+            left, right = (self.resolve(item) for item in argument)
+            return bool(left == right)
+        if key == "Fn::Not":
+            return not self._truth(argument[0], declared)
+        if key == "Fn::And":
+            return all(self._truth(item, declared) for item in argument)
+        if key == "Fn::Or":
+            return any(self._truth(item, declared) for item in argument)
+        raise ValueError(f"unsupported condition function {key}")
+
+    def holds(self, resource: dict[str, Any]) -> bool:
+        """Whether a resource (or anything with a ``Condition`` key) exists with these parameters."""
+        condition = resource.get("Condition")
+        return condition is None or self.conditions[condition]
 
     def _ref(self, name: str) -> str:
         for table in (self.parameters, self.refs):
@@ -79,9 +115,11 @@ class Intrinsics:
                 return table[name]
         raise KeyError(f"cannot resolve Ref {name}")
 
-    def _sub(self, text: str) -> str:
+    def _sub(self, text: str, variables: dict[str, Any] | None = None) -> str:
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
+            if variables and name in variables:
+                return str(self.resolve(variables[name]))
             if "." in name and not name.startswith("AWS::"):
                 return self.attributes[name]
             return self._ref(name)
@@ -101,7 +139,12 @@ class Intrinsics:
                 name = ".".join(argument) if isinstance(argument, list) else argument
                 return self.attributes[name]
             if key == "Fn::Sub":
-                return self._sub(argument if isinstance(argument, str) else argument[0])
+                if isinstance(argument, str):
+                    return self._sub(argument)
+                return self._sub(argument[0], argument[1] if len(argument) > 1 else None)
+            if key == "Fn::If":
+                condition, when_true, when_false = argument
+                return self.resolve(when_true if self.conditions[condition] else when_false)
             if key == "Fn::Join":
                 separator, items = argument
                 return separator.join(str(self.resolve(item)) for item in items)

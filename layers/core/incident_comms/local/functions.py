@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -12,6 +13,15 @@ from typing import Any
 
 from incident_comms.local.aws import ACCOUNT_ID, REGION
 from incident_comms.local.cfn import Intrinsics, resources_of_type
+
+_running: ContextVar[str | None] = ContextVar("running_function", default=None)
+
+
+def running_function() -> str | None:
+    """The logical id of the template function this thread is running, None outside one: in Lambda each function
+    has a container and a role of its own, here they share one process, so a recorder of AWS calls asks this whose
+    call it is (the IAM-usage test holds each call against that function's role)."""
+    return _running.get()
 
 
 @dataclass
@@ -58,7 +68,11 @@ class LocalFunction:
     def invoke(self, event: Any) -> Any:
         """Call the handler with ``event`` and a Lambda-like context; exceptions propagate like a failed invoke."""
         handler = getattr(self._load(), self.handler.rpartition(".")[2])
-        return handler(event, LambdaContext(self.name, self.arn))
+        token = _running.set(self.logical_id)
+        try:
+            return handler(event, LambdaContext(self.name, self.arn))
+        finally:
+            _running.reset(token)
 
 
 def functions_of(template: dict[str, Any], root: Path, intrinsics: Intrinsics) -> dict[str, LocalFunction]:

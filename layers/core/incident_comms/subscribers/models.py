@@ -157,8 +157,9 @@ def plan_topics(plan: Plan) -> list[TopicSpec]:
     topics += [TopicSpec(locale_topic(locale), locale, f"locale {locale}") for locale in plan.definition.locales]
     if len(topics) > MAX_TOPICS:
         raise BadInput(
-            f"the plan needs {len(topics)} contact list topics (components + audiences + locales); "
-            f"SES allows {MAX_TOPICS}"
+            f"the plan needs {len(topics)} contact list topics ({len(plan.definition.components)} components + "
+            f"{len(plan.channels.audiences)} audiences + {len(plan.definition.locales)} locales); "
+            f"SES allows {MAX_TOPICS} per contact list"
         )
     return topics
 

@@ -1,0 +1,217 @@
+"""Every AWS call each template function makes in the sample flow, as IAM sees it (issue 15, part 4).
+
+Run as ``python -m tests.e2e.iam_calls OUT.json``: in a process of its own, because the flow runs the template's
+functions in-process (:class:`tests.faults_matrix.flow.MatrixStack`) and they leave Powertools' process-wide logger
+and metrics state behind. Each function runs as in its own Lambda container: its own services (clients, cached
+secrets, plan) built from *its* environment only, so a secret one function read is not read for another, and a
+setting only another function has is missing, as on AWS. Each call is recorded against the function running it
+(:func:`incident_comms.local.functions.running_function`) as the IAM actions it needs:
+
+- ``dynamodb.TransactWriteItems`` needs the item actions of its items (``Put`` → ``dynamodb:PutItem``…), and a
+  query on an index is recorded as on the index;
+- ``sqs.SendMessageBatch`` is ``sqs:SendMessage``; sesv2's actions are ``ses:``; secrets manager's
+  ``secretsmanager:``;
+- a scheduler call is recorded with the schedule's name, and creating or updating one also passes its role
+  (``iam:PassRole`` on that role).
+
+The flow is the fault matrix's (alarm → approval → delivery → 15 minutes on), then the incident's reminders and
+recovery: the promised update due and overdue, the alarm back to OK, the clock on until the quiet period has
+resolved it and the postmortem reminder fired; then a customer's one-click unsubscribe, a new subscriber's double
+opt-in, an incident declared by hand from the declare page and an Alertmanager webhook (kept, queued, applied).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+from urllib.error import HTTPError
+from urllib.parse import urlencode, urlsplit
+from urllib.request import Request, urlopen
+
+import boto3
+
+from incident_comms.composition import Services, Settings, use_services
+from incident_comms.local.functions import LocalFunction, running_function
+from incident_comms.local.server import LocalStack
+from incident_comms.team.console_links import declare_url
+from tests.conftest import REPO
+from tests.e2e.conftest import suite_clock
+from tests.faults_matrix.flow import MatrixStack, _http, customer_emails
+from tests.forms import FormReader
+
+TRANSACTION_ITEM_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+RENAMED = {"sqs:SendMessageBatch": "sqs:SendMessage", "dynamodb:TransactGetItems": "dynamodb:GetItem"}
+PASSES_ROLE = {"CreateSchedule", "UpdateSchedule"}
+UNSUBSCRIBE_LINK = re.compile(r"https?://\S+/unsubscribe/[A-Za-z0-9_.%-]+")
+CONFIRM_LINK = re.compile(r"https?://\S+/subscribe/confirm/[A-Za-z0-9_.%-]+")
+RECOVERY = "cloudwatch-eventbridge-ok.json"
+WEBHOOK = "alertmanager-firing.json"
+NEW_SUBSCRIBER = "nuevo.cliente@example.com"
+DECLARER = "lucia.navarro@nubeteca.example"
+"""The plan's incident commander, who may declare by hand (``plan/roles.yaml``)."""
+DECLARATION = {
+    "component": "storage",
+    "severity": "SEV2",
+    "impact_es": "Algunos clientes no pueden subir archivos.",
+    "impact_en": "Some customers cannot upload files.",
+    "customer_action_es": "",
+    "customer_action_en": "",
+    "confirm": "yes",
+}
+PROMPTS = timedelta(minutes=20)
+LATER = timedelta(hours=30)
+"""From the recovery on: settle and quiet periods, the resolved draft's approval timeout, the postmortem reminder
+and the update reminders (``plan/incident-definition.yaml``) all fall within it."""
+
+Call = tuple[str, str]
+"""(IAM action, resource: the schedule's name, the passed role's name, ``index`` for a query on an index, or "")."""
+
+
+class Recorder:
+    """The IAM actions each function's AWS calls need, recorded by a botocore hook on the functions' session."""
+
+    def __init__(self, session: Any) -> None:
+        self.calls: dict[str, set[Call]] = defaultdict(set)
+        self.outside: set[Call] = set()
+        session.get_component("event_emitter").register("before-parameter-build", self._record)
+
+    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        function = running_function()
+        found = self.calls[function] if function is not None else self.outside
+        found.update(iam_calls(model.service_model.signing_name, model.name, params))
+
+
+def iam_calls(prefix: str, operation: str, params: dict[str, Any]) -> set[Call]:
+    """What IAM evaluates for one API call (see the module's docstring)."""
+    if operation == "TransactWriteItems":
+        return {(TRANSACTION_ITEM_ACTIONS[verb], "") for item in params["TransactItems"] for verb in item}
+    action = RENAMED.get(f"{prefix}:{operation}", f"{prefix}:{operation}")
+    if prefix == "scheduler":
+        found = {(action, params.get("Name", ""))}
+        if operation in PASSES_ROLE:
+            found.add(("iam:PassRole", params["Target"]["RoleArn"].rpartition("/")[2]))
+        return found
+    if prefix == "dynamodb" and params.get("IndexName"):
+        return {(action, "index")}
+    return {(action, "")}
+
+
+class Containers:
+    """One set of services per function, built from that function's environment as Lambda would give it."""
+
+    def __init__(self, matrix: MatrixStack) -> None:
+        stack = matrix.stack
+        self._stack = stack
+        own = {key for function in stack.functions.values() for key in function.environment}
+        self._base = {key: value for key, value in matrix._inside.items() if key not in own}
+        self._local = {key: matrix._inside[key] for key in ("INCIDENT_COMMS_PLAN_DIR", "APPROVALS_BASE_URL")}
+        self._services: dict[str, Services] = {}
+
+    def services_of(self, function: LocalFunction) -> Services:
+        if function.logical_id not in self._services:
+            environment = {**self._base, **function.environment, **self._local}
+            with mock.patch.dict(os.environ, environment, clear=True):
+                settings = Settings.from_env()
+            self._services[function.logical_id] = Services(settings, self._stack.clock, self._stack.sleep)
+        return self._services[function.logical_id]
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """While on, each invoke runs on its function's services; the stack's own go back in between."""
+        from incident_comms import composition
+
+        original = LocalFunction.invoke
+        containers = self
+
+        def invoke(function: LocalFunction, event: Any) -> Any:
+            outside = composition._current
+            use_services(containers.services_of(function))
+            try:
+                return original(function, event)
+            finally:
+                use_services(outside)
+
+        LocalFunction.invoke = invoke  # type: ignore[method-assign,assignment]
+        try:
+            yield
+        finally:
+            LocalFunction.invoke = original  # type: ignore[method-assign]
+
+
+def run_flow(matrix: MatrixStack) -> None:
+    """The fault matrix's flow, then recovery, reminders, an unsubscribe and a subscription."""
+    cell = matrix.run()
+    emails = customer_emails(cell)
+    with matrix._borrowed() as stack:
+        for _ in range(2):  # the promised update falls due, then overdue: the prompter drafts, then escalates
+            stack.move(PROMPTS)
+            matrix._drain(stack)
+        stack.handle_event((REPO / "events" / RECOVERY).read_bytes())
+        matrix._drain(stack)
+        for _ in range(int(LATER / timedelta(minutes=30))):
+            stack.move(timedelta(minutes=30))
+            matrix._drain(stack)
+        links = [link for item in emails for link in UNSUBSCRIBE_LINK.findall(item["text"])]
+        if links:
+            path = urlsplit(links[0]).path
+            _http(stack, "POST", path, urlencode(FormReader(_http(stack, "GET", path)[1]).fields).encode())
+        asked = {"email": NEW_SUBSCRIBER, "component": ["api"], "locale": "es"}
+        _post(stack, "/subscribe", urlencode(asked, doseq=True).encode())
+        matrix._drain(stack)
+        confirmations = [
+            link
+            for item in (stack.outbox.emails() if stack.outbox else [])
+            if NEW_SUBSCRIBER in item["to"]
+            for link in CONFIRM_LINK.findall(item["text"])
+        ]
+        if confirmations:
+            path = urlsplit(confirmations[-1]).path
+            _post(stack, path, b"confirm=yes")
+        key = matrix._services.approval_key
+        path = urlsplit(declare_url(stack.url, key, DECLARER, stack.clock.now())).path
+        _post(stack, path, urlencode(DECLARATION).encode())
+        matrix._drain(stack)
+        stack.handle_event((REPO / "events" / WEBHOOK).read_bytes())
+        matrix._drain(stack)
+
+
+def _post(stack: LocalStack, path: str, body: bytes) -> int:
+    """A form posted from the stack's own pages, as a browser does it (with its Origin)."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": stack.url}
+    try:
+        with urlopen(Request(stack.url + path, data=body, method="POST", headers=headers), timeout=60) as response:
+            return int(response.status)
+    except HTTPError as error:
+        return error.code
+
+
+def main(out: Path) -> None:
+    matrix = MatrixStack(REPO, suite_clock())
+    assert matrix._session is not None, "the stack's functions make their clients from its boto3 session"
+    recorder = Recorder(matrix._session._session)
+    try:
+        with Containers(matrix).installed():
+            run_flow(matrix)
+    finally:
+        matrix.stop()
+    calls = {function: sorted(found) for function, found in sorted(recorder.calls.items())}
+    out.write_text(json.dumps(calls, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    boto3.set_stream_logger("botocore", level=40)
+    main(Path(sys.argv[1]))
