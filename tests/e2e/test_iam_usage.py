@@ -66,6 +66,15 @@ UNREACHED: dict[tuple[str, str, str], str] = {
         "IncidentStore",
         "dynamodb:DeleteItem",
     ): "a report whose email failed releases its claim",
+    ("AlertWorkerFunction", "IncidentStore", "dynamodb:GetItem"): (
+        "a group whose incident closed is applied alarm by alarm: the component lock and a redelivered alarm's event"
+        " are read by key (the incident itself, with its alarms, is a query)"
+    ),
+    ("LifecycleTimerFunction", "IncidentStore", "dynamodb:GetItem"): (
+        "a published message is read by key to learn whether it was the postmortem that closes the incident"
+        " (lifecycle/transitions.py message_published); the flow publishes no postmortem. The incident itself, with"
+        " its alarms, is a query"
+    ),
 }
 """(function, statement id, action) granted for a path the sample flow does not take, and why it is needed there
 (``*``: any)."""
