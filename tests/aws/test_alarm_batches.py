@@ -96,28 +96,29 @@ def item_bytes(item: dict[str, Any]) -> int:
     return sum(len(name.encode()) + len(str(value).encode()) for name, value in item.items())
 
 
-def test_an_incident_of_a_thousand_long_named_alarms_stays_one_small_item_and_reads_whole(
+def test_an_incident_of_many_long_named_alarms_stays_one_small_item_and_reads_whole(
     store: DynamoIncidentStore, plan: Any
 ) -> None:
-    """Issue 14: 1,000 alarms with 256-character names and ids made the incident item about 424 KB, past DynamoDB's
-    400 KB. Each alarm is now an item of its own; the incident is read back with every one of them."""
+    """Issue 14: alarms with 256-character names and ids took about 800 bytes each in the incident item, so 600 of
+    them (about 480 KB) passed DynamoDB's 400 KB. Each alarm is now an item of its own; the incident is read back
+    with every one of them. (600, not more: moto copies the whole table once per item of a transaction.)"""
     incident, _ = stored_incident(store, plan, make_alarm(), at=OPENED)
     batches = DynamoAlarmBatches(store._client, store._table)
     long = [
         make_alarm(f"{'x' * 240}-{n:05d}", OPENED + timedelta(minutes=1)).model_copy(
             update={"id": f"{'i' * 240}-{n:05d}", "name": f"{'N' * 240}-{n:05d}"}
         )
-        for n in range(1000)
+        for n in range(600)
     ]
 
     result = batches.apply_alarms(incident.id, long, NOW)
 
-    assert set(result.applied.values()) == {Applied.JOINED} and len(result.applied) == 1000
+    assert set(result.applied.values()) == {Applied.JOINED} and len(result.applied) == 600
     meta = store._client.get_item(
         TableName=store._table, Key={"pk": {"S": f"INCIDENT#{incident.id}"}, "sk": {"S": "META"}}
     )["Item"]
     assert item_bytes(meta) < 20_000
     stored = store.get_incident(incident.id)
-    assert stored is not None and len(stored.alarms) == 1001
+    assert stored is not None and len(stored.alarms) == 601
     assert {alarm.id for alarm in long} <= set(stored.alarms)
     assert [listed.alarms for listed in store.list_incidents() if listed.id == incident.id] == [{}]

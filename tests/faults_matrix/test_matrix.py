@@ -26,13 +26,14 @@ from tests.faults_matrix.flow import APPROVAL_NEEDED, KINDS, Cell, MatrixStack, 
 CALL_SITES: dict[str, tuple[str, ...]] = {
     "alarm": (
         "dynamodb.GetItem",
+        "dynamodb.Query",
         "dynamodb.TransactWriteItems",
         "dynamodb.PutItem",
         "secrets-manager.GetSecretValue",
         "sesv2.SendEmail",
         "scheduler.CreateSchedule",
     ),
-    "approve": ("dynamodb.GetItem", "dynamodb.TransactWriteItems", "sqs.SendMessage"),
+    "approve": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.TransactWriteItems", "sqs.SendMessage"),
     "delivery": (
         "dynamodb.GetItem",
         "dynamodb.Query",
