@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from incident_comms.cli.common import load_plan_or_refuse, plan_dir, read_input
 from incident_comms.cli.declare import add_declare_command
+from incident_comms.cli.deploy_check import add_deploy_command
 from incident_comms.cli.lint import add_lint_command
 from incident_comms.cli.subscribers import add_subscribers_command
 from incident_comms.errors import BadInput, PlanError
@@ -186,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_subscribers_command(commands)
     add_lint_command(commands)
     add_declare_command(commands)
+    add_deploy_command(commands)
 
     local = commands.add_parser("local", help="run the whole system on this machine over an embedded AWS")
     local.add_argument("--port", type=int, default=8377, help="HTTP port on 127.0.0.1 (0: any free port)")
