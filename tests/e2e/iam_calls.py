@@ -56,6 +56,8 @@ TRANSACTION_ITEM_ACTIONS = {
 }
 RENAMED = {"sqs:SendMessageBatch": "sqs:SendMessage", "dynamodb:TransactGetItems": "dynamodb:GetItem"}
 PASSES_ROLE = {"CreateSchedule", "UpdateSchedule"}
+LOCAL_SETTINGS = ("INCIDENT_COMMS_PLAN_DIR", "APPROVALS_BASE_URL", "STATUS_PAGE_URL")
+"""What the local stack sets over the template's environment: the plan, its own URL, the plan's status page."""
 UNSUBSCRIBE_LINK = re.compile(r"https?://\S+/unsubscribe/[A-Za-z0-9_.%-]+")
 CONFIRM_LINK = re.compile(r"https?://\S+/subscribe/confirm/[A-Za-z0-9_.%-]+")
 RECOVERY = "cloudwatch-eventbridge-ok.json"
@@ -118,7 +120,7 @@ class Containers:
         self._stack = stack
         own = {key for function in stack.functions.values() for key in function.environment}
         self._base = {key: value for key, value in matrix._inside.items() if key not in own}
-        self._local = {key: matrix._inside[key] for key in ("INCIDENT_COMMS_PLAN_DIR", "APPROVALS_BASE_URL")}
+        self._local = {key: matrix._inside[key] for key in LOCAL_SETTINGS}
         self._services: dict[str, Services] = {}
 
     def services_of(self, function: LocalFunction) -> Services:

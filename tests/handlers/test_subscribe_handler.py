@@ -154,3 +154,21 @@ def test_a_forged_link_is_a_404_that_adds_nobody(deps: Services, handler: Module
     for method in ("GET", "POST"):
         assert call(handler, http_event(method, "/subscribe/confirm/abc.def"))["statusCode"] == 404
     assert contacts() == []
+
+
+def test_the_deployed_status_page_is_the_origin_a_subscription_may_come_from(
+    compose_services: ComposeServices, handler: ModuleType
+) -> None:
+    """The stack's distribution (``STATUS_PAGE_URL``) replaces the plan's address: its form is accepted, the plan's
+    example domain no longer is, and the confirmation page links where the page really is."""
+    boto3.client("sesv2").create_contact_list(ContactListName=LIST)
+    served = "https://d111111abcdef8.cloudfront.net/"
+    compose_services(approvals_base_url=BASE_URL, contact_list=LIST, status_page_url=served)
+    form = urlencode({"email": ANA, "component": "api", "locale": "en"})
+
+    old = call(handler, http_event("POST", "/subscribe", form, origin=STATUS_ORIGIN, sec_fetch_site="cross-site"))
+    new = call(handler, http_event("POST", "/subscribe", form, origin=served.rstrip("/"), sec_fetch_site="cross-site"))
+
+    assert [old["statusCode"], new["statusCode"]] == [403, 200]
+    assert served in new["body"] and STATUS_ORIGIN not in new["body"]
+    assert len(sent_emails()) == 1

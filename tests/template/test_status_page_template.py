@@ -177,7 +177,14 @@ def test_a_domain_without_its_certificate_or_the_reverse_is_refused_before_anyth
     assert _evaluate(assertion["Assert"], parameters) is accepted
 
 
-def test_the_status_page_url_is_an_output_to_set_in_the_plan(template: dict[str, Any]) -> None:
+def test_every_function_links_the_status_page_where_the_stack_serves_it(template: dict[str, Any]) -> None:
+    """The output and every function's ``STATUS_PAGE_URL`` are one address: no second deploy to copy it into the
+    plan, and no function overriding it with another."""
+    served = template["Globals"]["Function"]["Environment"]["Variables"]["STATUS_PAGE_URL"]
+
+    assert served == template["Outputs"]["StatusPageUrl"]["Value"]
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    assert all("STATUS_PAGE_URL" not in f.get("Environment", {}).get("Variables", {}) for f in functions.values())
     assert template["Outputs"]["StatusPageUrl"]["Value"] == {
         "Fn::If": [
             "HasStatusPageDomain",

@@ -79,10 +79,12 @@ class Settings:
     update_prompter_function_arn: str = ""
     lifecycle_timer_function_arn: str = ""
     update_scheduler_role_arn: str = ""
-    operators_topic_arn: str = ""
-    """Where failures our retries could not fix are told (``OperatorsTopic``); empty: told to nobody."""
     """The role the update reminders' schedules fire the prompter as: it may invoke only the prompter, so the shared
     ``scheduler_role_arn`` need not (least privilege, issue 6)."""
+    operators_topic_arn: str = ""
+    """Where failures our retries could not fix are told (``OperatorsTopic``); empty: told to nobody."""
+    status_page_url: str = ""
+    """Where the stack serves the status page (``StatusPageUrl``); it replaces the plan's when set."""
     webhook_bucket: str = ""
     """Where accepted alert webhooks' bodies wait for the worker (``WebhookIntakeBucket``)."""
     webhook_queue_url: str = ""
@@ -123,6 +125,7 @@ class Settings:
             operators_topic_arn=os.environ.get("OPERATORS_TOPIC_ARN", ""),
             webhook_bucket=os.environ.get("WEBHOOK_BUCKET", ""),
             webhook_queue_url=os.environ.get("WEBHOOK_QUEUE_URL", ""),
+            status_page_url=os.environ.get("STATUS_PAGE_URL", ""),
         )
 
 
@@ -469,7 +472,7 @@ class Services:
     def plan(self) -> Plan:
         from incident_comms.lint.plan_texts import load_checked_plan
 
-        return load_checked_plan(self.settings.plan_dir)
+        return load_checked_plan(self.settings.plan_dir).served_at(self.settings.status_page_url)
 
 
 def _duration(text: str, variable: str) -> timedelta:

@@ -325,3 +325,15 @@ def test_duplicate_yaml_key(plan_copy: Path) -> None:
     (problem,) = problems_of(plan_copy)
     assert problem.startswith("incident-definition.yaml: line ")
     assert problem.endswith(": invalid YAML: duplicate key 'quiet_period'")
+
+
+def test_the_deployed_status_page_address_replaces_the_plans_and_nothing_else(plan: Plan) -> None:
+    served = plan.served_at("https://d111111abcdef8.cloudfront.net/")
+
+    assert served.definition.organisation.status_page_url == "https://d111111abcdef8.cloudfront.net/"
+    assert plan.definition.organisation.status_page_url == "https://estado.nubeteca.example"
+    assert served.definition.organisation.model_copy(update={"status_page_url": None}) == (
+        plan.definition.organisation.model_copy(update={"status_page_url": None})
+    )
+    assert served.model_copy(update={"definition": plan.definition}) == plan
+    assert plan.served_at("") is plan

@@ -134,6 +134,12 @@ class EmbeddedAws:
         self.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         self._remember(logical_id, name, Arn=f"arn:aws:s3:::{name}", DomainName=f"{name}.s3.amazonaws.com")
 
+    def _distribution(self, logical_id: str, properties: dict[str, Any]) -> None:
+        """CloudFront is not played: the local stack serves the status page itself under ``/status/`` and keeps the
+        plan's ``status_page_url``; the distribution only answers its name for the template's references."""
+        name = self._name(logical_id).lower()
+        self._remember(logical_id, name, DomainName=f"{name}.cloudfront.net")
+
     def _secret(self, logical_id: str, properties: dict[str, Any]) -> None:
         import secrets
 
@@ -211,6 +217,7 @@ _CREATORS: dict[str, Callable[[EmbeddedAws, str, dict[str, Any]], None]] = {
     "AWS::SNS::Topic": EmbeddedAws._topic,
     "AWS::SQS::Queue": EmbeddedAws._queue,
     "AWS::S3::Bucket": EmbeddedAws._bucket,
+    "AWS::CloudFront::Distribution": EmbeddedAws._distribution,
     "AWS::SecretsManager::Secret": EmbeddedAws._secret,
     "AWS::Scheduler::ScheduleGroup": EmbeddedAws._schedule_group,
     "AWS::SES::EmailIdentity": EmbeddedAws._email_identity,

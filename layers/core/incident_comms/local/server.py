@@ -102,6 +102,7 @@ class LocalStack:
             {
                 "INCIDENT_COMMS_PLAN_DIR": str(self.plan_dir),
                 "APPROVALS_BASE_URL": self.url,
+                "STATUS_PAGE_URL": "",
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("INCIDENT_COMMS_LOCAL_LOG_LEVEL", "WARNING"),
             }
         )

@@ -390,6 +390,16 @@ class Plan(BaseModel):
     values: Values
     templates: dict[str, str] = Field(description="template path relative to templates/ -> source")
 
+    def served_at(self, status_page_url: str) -> Plan:
+        """The plan as deployed: the stack's status page address (its CloudFront distribution or custom domain)
+        replaces ``organisation.status_page_url``, because that is where customers find the page; empty keeps the
+        plan's own (the local stack, the command line)."""
+        if not status_page_url:
+            return self
+        organisation = self.definition.organisation.model_copy(update={"status_page_url": status_page_url})
+        definition = self.definition.model_copy(update={"organisation": organisation})
+        return self.model_copy(update={"definition": definition})
+
     def severity(self, severity_id: str) -> Severity:
         return next(s for s in self.definition.severities if s.id == severity_id)
 
