@@ -11,10 +11,6 @@ its own environment as in its own container, and records every AWS call each fun
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
@@ -22,7 +18,6 @@ from typing import Any
 import pytest
 
 from incident_comms.local.aws import LOGICAL_NAME_PREFIX
-from tests.conftest import REPO
 
 Grant = tuple[str, str]
 """(IAM action, scope): the schedule-name pattern, the role's logical id, ``index``, or "" for the resource."""
@@ -109,22 +104,9 @@ leaves this list, and no grant may join it."""
 
 
 @pytest.fixture(scope="module")
-def calls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[Grant]]:
-    """The IAM actions each function needed in the sample flow (a process of its own, the suite's clock)."""
-    out = tmp_path_factory.mktemp("iam") / "calls.json"
-    environment = {**os.environ, "POWERTOOLS_LOG_LEVEL": "ERROR", "INCIDENT_COMMS_LOCAL_LOG_LEVEL": "ERROR"}
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.e2e.iam_calls", str(out)],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    found = json.loads(out.read_text(encoding="utf-8"))
-    return {function: {(action, scope) for action, scope in pairs} for function, pairs in found.items()}
+def calls(iam_recorded: dict[str, Any]) -> dict[str, set[Grant]]:
+    """The IAM actions each function needed in the sample flow."""
+    return {function: {(action, scope) for action, scope in pairs} for function, pairs in iam_recorded["calls"].items()}
 
 
 def as_list(value: Any) -> list[Any]:
