@@ -23,6 +23,8 @@ Grant = tuple[str, str]
 """(IAM action, scope): the schedule-name pattern, the role's logical id, ``index``, or "" for the resource."""
 SCHEDULES = "schedule/${IncidentScheduleGroup}/"
 QUERIES = {"dynamodb:Query", "dynamodb:Scan"}
+LEADING_KEYS_OPERATOR = "ForAllValues:StringLike"
+LEADING_KEYS = "dynamodb:LeadingKeys"
 
 ANY = "*"
 RETRIED_CREATE = "a create that meets ConflictException (a retried call, a redelivered event) reads the schedule back"
@@ -61,9 +63,16 @@ UNREACHED: dict[tuple[str, str, str], str] = {
         "IncidentStore",
         "dynamodb:DeleteItem",
     ): "a report whose email failed releases its claim",
-    ("AlertWorkerFunction", "IncidentStore", "dynamodb:GetItem"): (
+    ("AlertWorkerFunction", ANY, "dynamodb:GetItem"): (
         "a group whose incident closed is applied alarm by alarm: the component lock and a redelivered alarm's event"
-        " are read by key (the incident itself, with its alarms, is a query)"
+        " are read by key (the incident itself, with its alarms, is a query), and a refused transaction reads back"
+        " the items it writes (per partition key: UNREACHED_KEYS)"
+    ),
+    ("AlertWorkerFunction", "ComponentLocks", "dynamodb:ConditionCheckItem"): (
+        "an alarm joining an open incident checks its component's lock in the same transaction"
+    ),
+    ("DeclareFunction", "ComponentLocks", "dynamodb:GetItem"): (
+        "a declaration on a component whose incident is already open reads the lock to answer with that incident"
     ),
     ("LifecycleTimerFunction", "IncidentStore", "dynamodb:GetItem"): (
         "a published message is read by key to learn whether it was the postmortem that closes the incident"
@@ -76,7 +85,7 @@ UNREACHED: dict[tuple[str, str, str], str] = {
 
 UNJUDGED: set[tuple[str, str, str]] = {
     ("AlertWorkerFunction", "IncidentStore", "dynamodb:ConditionCheckItem"),
-    ("AlertWorkerFunction", "IncidentStore", "dynamodb:Query"),
+    ("AlertWorkerFunction", "IncidentList", "dynamodb:Query"),
     ("AlertWorkerFunction", "LifecycleTimerSchedules", "scheduler:CreateSchedule"),
     ("ApprovalsApiFunction", "ApprovalRequestEmail", "ses:SendEmail"),
     ("ApprovalsApiFunction", "ApprovalTimeoutSchedule", "scheduler:CreateSchedule"),
@@ -87,7 +96,7 @@ UNJUDGED: set[tuple[str, str, str]] = {
     ("ApprovalsApiFunction", "StopUpdateSchedules", "scheduler:DeleteSchedule"),
     ("DeclareFunction", "IncidentStore", "dynamodb:GetItem"),
     ("DeclareFunction", "IncidentStore", "dynamodb:Query"),
-    ("IngestAlarmFunction", "IncidentStore", "dynamodb:Query"),
+    ("IngestAlarmFunction", "IncidentList", "dynamodb:Query"),
     ("IngestAlarmFunction", "LifecycleTimerSchedules", "scheduler:CreateSchedule"),
     ("LifecycleTimerFunction", "ApprovalTimeoutSchedule", "scheduler:CreateSchedule"),
     ("LifecycleTimerFunction", "IncidentStore", "dynamodb:ConditionCheckItem"),
@@ -126,25 +135,34 @@ def scope_of(action: str, resource: Any) -> str | None:
     return ""
 
 
-def statements(template: dict[str, Any]) -> Iterator[tuple[str, str, Grant]]:
-    """(function, statement id, granted (action, scope)) for every grant of every function's inline policies."""
+def leading_keys(statement: dict[str, Any]) -> tuple[str, ...] | None:
+    """The partition-key patterns a statement's ``dynamodb:LeadingKeys`` condition allows; None without one."""
+    condition = statement.get("Condition", {}).get(LEADING_KEYS_OPERATOR, {})
+    patterns = condition.get(LEADING_KEYS)
+    return None if patterns is None else tuple(as_list(patterns))
+
+
+def statements(template: dict[str, Any]) -> Iterator[tuple[str, str, Grant, tuple[str, ...] | None]]:
+    """(function, statement id, granted (action, scope), its LeadingKeys patterns or None) for every grant of every
+    function's inline policies."""
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         for policy in resource["Properties"].get("Policies", []):
             for statement in as_list(policy["Statement"]):
                 assert statement["Effect"] == "Allow", f"{logical_id}: {statement.get('Sid')}"
+                patterns = leading_keys(statement)
                 for action in as_list(statement["Action"]):
                     for item in as_list(statement["Resource"]):
                         scope = scope_of(action, item)
                         if scope is not None:
-                            yield logical_id, statement["Sid"], (action, scope)
+                            yield logical_id, statement["Sid"], (action, scope), patterns
 
 
 def grants(template: dict[str, Any]) -> dict[str, set[Grant]]:
     """Each function's granted (action, scope) pairs."""
-    found: dict[str, set[Grant]] = {str(logical_id): set() for logical_id, _, _ in statements(template)}
-    for logical_id, _, grant in statements(template):
+    found: dict[str, set[Grant]] = {str(logical_id): set() for logical_id, _, _, _ in statements(template)}
+    for logical_id, _, grant, _ in statements(template):
         found[logical_id].add(grant)
     return found
 
@@ -175,7 +193,7 @@ def unused(calls: dict[str, set[Grant]], template: dict[str, Any]) -> list[tuple
     return sorted(
         {
             (function, sid, *grant)
-            for function, sid, grant in statements(template)
+            for function, sid, grant, _ in statements(template)
             if not any(covers(grant, call) for call in calls.get(function, set()))
         }
     )
