@@ -9,8 +9,10 @@ transaction item and batch request on its own, as IAM authorises them); here the
 - an item outside its function's granted prefixes fails (AccessDenied on deploy day, which moto never answers);
 - a granted prefix no item of the flow needed fails unless :data:`UNREACHED_KEYS` says which path needs it;
 - every item statement on the table carries the condition, and only actions whose every request names a partition
-  key: ``ForAllValues`` holds for an empty set of keys, so a Scan would pass any pattern. The index's query stays in
-  a statement of its own, unconditioned: its partition key is ``gsi1pk`` (``INCIDENTS``), not the table's.
+  key: ``ForAllValues`` holds for an empty set of keys (IAM user guide, multivalued context keys), and a Scan "returns
+  all items regardless of the leading keys" (DynamoDB developer guide, *Using IAM policy conditions for fine-grained
+  access control*). The index's query stays in a statement of its own, unconditioned: LeadingKeys is the table's
+  partition key, and a query on the index names ``gsi1pk`` (always ``INCIDENTS``) instead.
 """
 
 from __future__ import annotations
