@@ -217,3 +217,22 @@ def approved_sample_stack() -> Iterator[RunningStack]:
     published(running, incident["id"])
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def iam_recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What :mod:`tests.e2e.iam_calls` recorded in the sample flow (a process of its own, the suite's clock)."""
+    out = tmp_path_factory.mktemp("iam") / "calls.json"
+    environment = {**os.environ, "POWERTOOLS_LOG_LEVEL": "ERROR", "INCIDENT_COMMS_LOCAL_LOG_LEVEL": "ERROR"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.iam_calls", str(out)],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    found: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return found

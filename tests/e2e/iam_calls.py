@@ -14,6 +14,11 @@ setting only another function has is missing, as on AWS. Each call is recorded a
 - a scheduler call is recorded with the schedule's name, and creating or updating one also passes its role
   (``iam:PassRole`` on that role).
 
+Each item action on the table is also recorded with the prefix of the partition key it names (its text up to and
+including the first ``#``), as ``dynamodb:LeadingKeys`` sees it: a get, put, update or delete by its item's key, a
+query on the table by its key condition's partition value, each item of a transaction under its own action, each
+request of a batch. A query on an index names none of the table's keys and is not recorded there.
+
 The flow is the fault matrix's (alarm → approval → delivery → 15 minutes on), then the incident's reminders and
 recovery: the promised update due and overdue, the alarm back to OK, the clock on until the quiet period has
 resolved it and the postmortem reminder fired; then a customer's one-click unsubscribe, a new subscriber's double
@@ -40,6 +45,7 @@ from urllib.request import Request, urlopen
 import boto3
 
 from incident_comms.composition import Services, Settings, use_services
+from incident_comms.local.cfn import load_template
 from incident_comms.local.functions import LocalFunction, running_function
 from incident_comms.local.server import LocalStack
 from incident_comms.team.console_links import declare_url
@@ -79,22 +85,32 @@ LATER = timedelta(hours=30)
 """From the recovery on: settle and quiet periods, the resolved draft's approval timeout, the postmortem reminder
 and the update reminders (``plan/incident-definition.yaml``) all fall within it."""
 
+KEY_CONDITION = re.compile(r"([#\w]+)\s*=\s*(:\w+)")
+TABLE = "IncidentsTable"
+
 Call = tuple[str, str]
 """(IAM action, resource: the schedule's name, the passed role's name, ``index`` for a query on an index, or "")."""
+Key = tuple[str, str]
+"""(IAM item action, the prefix of the partition key it names: ``INCIDENT#``, ``TOKEN#``…)."""
 
 
 class Recorder:
     """The IAM actions each function's AWS calls need, recorded by a botocore hook on the functions' session."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, partition_key: str) -> None:
         self.calls: dict[str, set[Call]] = defaultdict(set)
+        self.keys: dict[str, set[Key]] = defaultdict(set)
         self.outside: set[Call] = set()
+        self._partition_key = partition_key
         session.get_component("event_emitter").register("before-parameter-build", self._record)
 
     def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         function = running_function()
         found = self.calls[function] if function is not None else self.outside
-        found.update(iam_calls(model.service_model.signing_name, model.name, params))
+        prefix = model.service_model.signing_name
+        found.update(iam_calls(prefix, model.name, params))
+        if function is not None and prefix == "dynamodb":
+            self.keys[function].update(leading_keys(model.name, params, self._partition_key))
 
 
 def iam_calls(prefix: str, operation: str, params: dict[str, Any]) -> set[Call]:
@@ -110,6 +126,64 @@ def iam_calls(prefix: str, operation: str, params: dict[str, Any]) -> set[Call]:
     if prefix == "dynamodb" and params.get("IndexName"):
         return {(action, "index")}
     return {(action, "")}
+
+
+def partition_key_of(template: dict[str, Any]) -> str:
+    """The name of the table's partition (``HASH``) key attribute."""
+    schema = template["Resources"][TABLE]["Properties"]["KeySchema"]
+    return next(str(key["AttributeName"]) for key in schema if key["KeyType"] == "HASH")
+
+
+def key_prefix(value: str) -> str:
+    """A partition key's text up to and including its first ``#`` (all of it when it has none)."""
+    head, mark, _ = value.partition("#")
+    return head + mark
+
+
+def leading_keys(operation: str, params: dict[str, Any], partition_key: str) -> set[Key]:
+    """(item action, partition-key prefix) of every item one DynamoDB call names on the table, as IAM authorises it.
+
+    Raises KeyError or ValueError for a keyed call whose partition key cannot be read, so that a new shape of call
+    fails the recording instead of passing unseen."""
+
+    def prefix(key: dict[str, Any]) -> str:
+        return key_prefix(str(key[partition_key]["S"]))
+
+    if operation in ("GetItem", "UpdateItem", "DeleteItem"):
+        return {(f"dynamodb:{operation}", prefix(params["Key"]))}
+    if operation == "PutItem":
+        return {("dynamodb:PutItem", prefix(params["Item"]))}
+    if operation == "Query":
+        return set() if params.get("IndexName") else {("dynamodb:Query", queried_prefix(params, partition_key))}
+    if operation == "TransactWriteItems":
+        return {
+            (TRANSACTION_ITEM_ACTIONS[verb], prefix(body.get("Key") or body["Item"]))
+            for item in params["TransactItems"]
+            for verb, body in item.items()
+        }
+    if operation == "TransactGetItems":
+        return {("dynamodb:GetItem", prefix(body["Key"])) for item in params["TransactItems"] for body in item.values()}
+    if operation == "BatchWriteItem":
+        return {
+            ("dynamodb:BatchWriteItem", prefix(body.get("Key") or body["Item"]))
+            for requests in params["RequestItems"].values()
+            for request in requests
+            for body in request.values()
+        }
+    if operation == "BatchGetItem":
+        return {
+            ("dynamodb:BatchGetItem", prefix(key)) for asked in params["RequestItems"].values() for key in asked["Keys"]
+        }
+    return set()
+
+
+def queried_prefix(params: dict[str, Any], partition_key: str) -> str:
+    """The prefix of the partition value a query's key condition names (``pk = :pk``, or ``#name = :pk``)."""
+    names = params.get("ExpressionAttributeNames", {})
+    for name, value in KEY_CONDITION.findall(params["KeyConditionExpression"]):
+        if names.get(name, name) == partition_key:
+            return key_prefix(str(params["ExpressionAttributeValues"][value]["S"]))
+    raise ValueError(f"no partition key in {params['KeyConditionExpression']!r}")
 
 
 class Containers:
@@ -204,14 +278,15 @@ def _post(stack: LocalStack, path: str, body: bytes) -> int:
 def main(out: Path) -> None:
     matrix = MatrixStack(REPO, suite_clock())
     assert matrix._session is not None, "the stack's functions make their clients from its boto3 session"
-    recorder = Recorder(matrix._session._session)
+    recorder = Recorder(matrix._session._session, partition_key_of(load_template(REPO / "template.yaml")))
     try:
         with Containers(matrix).installed():
             run_flow(matrix)
     finally:
         matrix.stop()
     calls = {function: sorted(found) for function, found in sorted(recorder.calls.items())}
-    out.write_text(json.dumps(calls, indent=1), encoding="utf-8")
+    keys = {function: sorted(found) for function, found in sorted(recorder.keys.items())}
+    out.write_text(json.dumps({"calls": calls, "keys": keys}, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

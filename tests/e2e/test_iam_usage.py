@@ -11,10 +11,6 @@ its own environment as in its own container, and records every AWS call each fun
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
@@ -22,12 +18,13 @@ from typing import Any
 import pytest
 
 from incident_comms.local.aws import LOGICAL_NAME_PREFIX
-from tests.conftest import REPO
 
 Grant = tuple[str, str]
 """(IAM action, scope): the schedule-name pattern, the role's logical id, ``index``, or "" for the resource."""
 SCHEDULES = "schedule/${IncidentScheduleGroup}/"
 QUERIES = {"dynamodb:Query", "dynamodb:Scan"}
+LEADING_KEYS_OPERATOR = "ForAllValues:StringLike"
+LEADING_KEYS = "dynamodb:LeadingKeys"
 
 ANY = "*"
 RETRIED_CREATE = "a create that meets ConflictException (a retried call, a redelivered event) reads the schedule back"
@@ -66,9 +63,16 @@ UNREACHED: dict[tuple[str, str, str], str] = {
         "IncidentStore",
         "dynamodb:DeleteItem",
     ): "a report whose email failed releases its claim",
-    ("AlertWorkerFunction", "IncidentStore", "dynamodb:GetItem"): (
+    ("AlertWorkerFunction", ANY, "dynamodb:GetItem"): (
         "a group whose incident closed is applied alarm by alarm: the component lock and a redelivered alarm's event"
-        " are read by key (the incident itself, with its alarms, is a query)"
+        " are read by key (the incident itself, with its alarms, is a query), and a refused transaction reads back"
+        " the items it writes (per partition key: UNREACHED_KEYS)"
+    ),
+    ("AlertWorkerFunction", "ComponentLocks", "dynamodb:ConditionCheckItem"): (
+        "an alarm joining an open incident checks its component's lock in the same transaction"
+    ),
+    ("DeclareFunction", "ComponentLocks", "dynamodb:GetItem"): (
+        "a declaration on a component whose incident is already open reads the lock to answer with that incident"
     ),
     ("LifecycleTimerFunction", "IncidentStore", "dynamodb:GetItem"): (
         "a published message is read by key to learn whether it was the postmortem that closes the incident"
@@ -81,7 +85,7 @@ UNREACHED: dict[tuple[str, str, str], str] = {
 
 UNJUDGED: set[tuple[str, str, str]] = {
     ("AlertWorkerFunction", "IncidentStore", "dynamodb:ConditionCheckItem"),
-    ("AlertWorkerFunction", "IncidentStore", "dynamodb:Query"),
+    ("AlertWorkerFunction", "IncidentList", "dynamodb:Query"),
     ("AlertWorkerFunction", "LifecycleTimerSchedules", "scheduler:CreateSchedule"),
     ("ApprovalsApiFunction", "ApprovalRequestEmail", "ses:SendEmail"),
     ("ApprovalsApiFunction", "ApprovalTimeoutSchedule", "scheduler:CreateSchedule"),
@@ -92,7 +96,7 @@ UNJUDGED: set[tuple[str, str, str]] = {
     ("ApprovalsApiFunction", "StopUpdateSchedules", "scheduler:DeleteSchedule"),
     ("DeclareFunction", "IncidentStore", "dynamodb:GetItem"),
     ("DeclareFunction", "IncidentStore", "dynamodb:Query"),
-    ("IngestAlarmFunction", "IncidentStore", "dynamodb:Query"),
+    ("IngestAlarmFunction", "IncidentList", "dynamodb:Query"),
     ("IngestAlarmFunction", "LifecycleTimerSchedules", "scheduler:CreateSchedule"),
     ("LifecycleTimerFunction", "ApprovalTimeoutSchedule", "scheduler:CreateSchedule"),
     ("LifecycleTimerFunction", "IncidentStore", "dynamodb:ConditionCheckItem"),
@@ -109,22 +113,9 @@ leaves this list, and no grant may join it."""
 
 
 @pytest.fixture(scope="module")
-def calls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[Grant]]:
-    """The IAM actions each function needed in the sample flow (a process of its own, the suite's clock)."""
-    out = tmp_path_factory.mktemp("iam") / "calls.json"
-    environment = {**os.environ, "POWERTOOLS_LOG_LEVEL": "ERROR", "INCIDENT_COMMS_LOCAL_LOG_LEVEL": "ERROR"}
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.e2e.iam_calls", str(out)],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    found = json.loads(out.read_text(encoding="utf-8"))
-    return {function: {(action, scope) for action, scope in pairs} for function, pairs in found.items()}
+def calls(iam_recorded: dict[str, Any]) -> dict[str, set[Grant]]:
+    """The IAM actions each function needed in the sample flow."""
+    return {function: {(action, scope) for action, scope in pairs} for function, pairs in iam_recorded["calls"].items()}
 
 
 def as_list(value: Any) -> list[Any]:
@@ -144,25 +135,34 @@ def scope_of(action: str, resource: Any) -> str | None:
     return ""
 
 
-def statements(template: dict[str, Any]) -> Iterator[tuple[str, str, Grant]]:
-    """(function, statement id, granted (action, scope)) for every grant of every function's inline policies."""
+def leading_keys(statement: dict[str, Any]) -> tuple[str, ...] | None:
+    """The partition-key patterns a statement's ``dynamodb:LeadingKeys`` condition allows; None without one."""
+    condition = statement.get("Condition", {}).get(LEADING_KEYS_OPERATOR, {})
+    patterns = condition.get(LEADING_KEYS)
+    return None if patterns is None else tuple(as_list(patterns))
+
+
+def statements(template: dict[str, Any]) -> Iterator[tuple[str, str, Grant, tuple[str, ...] | None]]:
+    """(function, statement id, granted (action, scope), its LeadingKeys patterns or None) for every grant of every
+    function's inline policies."""
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         for policy in resource["Properties"].get("Policies", []):
             for statement in as_list(policy["Statement"]):
                 assert statement["Effect"] == "Allow", f"{logical_id}: {statement.get('Sid')}"
+                patterns = leading_keys(statement)
                 for action in as_list(statement["Action"]):
                     for item in as_list(statement["Resource"]):
                         scope = scope_of(action, item)
                         if scope is not None:
-                            yield logical_id, statement["Sid"], (action, scope)
+                            yield logical_id, statement["Sid"], (action, scope), patterns
 
 
 def grants(template: dict[str, Any]) -> dict[str, set[Grant]]:
     """Each function's granted (action, scope) pairs."""
-    found: dict[str, set[Grant]] = {str(logical_id): set() for logical_id, _, _ in statements(template)}
-    for logical_id, _, grant in statements(template):
+    found: dict[str, set[Grant]] = {str(logical_id): set() for logical_id, _, _, _ in statements(template)}
+    for logical_id, _, grant, _ in statements(template):
         found[logical_id].add(grant)
     return found
 
@@ -193,7 +193,7 @@ def unused(calls: dict[str, set[Grant]], template: dict[str, Any]) -> list[tuple
     return sorted(
         {
             (function, sid, *grant)
-            for function, sid, grant in statements(template)
+            for function, sid, grant, _ in statements(template)
             if not any(covers(grant, call) for call in calls.get(function, set()))
         }
     )
