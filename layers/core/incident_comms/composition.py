@@ -470,9 +470,16 @@ class Services:
 
     @cached_property
     def plan(self) -> Plan:
-        from incident_comms.lint.plan_texts import load_checked_plan
+        """The plan layer's checked snapshot (:mod:`incident_comms.plan.snapshot`) when it matches the plan's files;
+        otherwise the plan checked here, which imports the renderer and the draft checks and takes far longer."""
+        from incident_comms.plan.snapshot import read_snapshot
 
-        return load_checked_plan(self.settings.plan_dir).served_at(self.settings.status_page_url)
+        plan = read_snapshot(self.settings.plan_dir)
+        if plan is None:
+            from incident_comms.lint.plan_texts import load_checked_plan
+
+            plan = load_checked_plan(self.settings.plan_dir)
+        return plan.served_at(self.settings.status_page_url)
 
 
 def _duration(text: str, variable: str) -> timedelta:
