@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 
 DEFAULT_SENDER_ADDRESS = "incidents@example.com"
+TRACED_MODULES = ("botocore",)
+"""What each handler's Tracer patches: the AWS calls, the only I/O the functions do. Patching every library the X-Ray
+SDK knows imports each one that is installed on every cold start."""
 
 _Schedules = TypeVar("_Schedules", bound="FunctionSchedules")
 
