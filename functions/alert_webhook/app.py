@@ -9,12 +9,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from incident_comms.composition import services
+from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.intake.ingest import record_report
 from incident_comms.intake.webhooks import accept_webhook
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics()
 app = APIGatewayHttpResolver()
 

@@ -7,10 +7,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.approvals.timeout import approval_timed_out, record_outcome
-from incident_comms.composition import services
+from incident_comms.composition import TRACED_MODULES, services
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics()
 
 

@@ -12,13 +12,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.approvals.pages import PAGE_HEADERS, Page, record_page
 from incident_comms.approvals.use_cases import review, submit
-from incident_comms.composition import services
+from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.console.pages import ConsolePage, record_console
 from incident_comms.console.use_cases import act_on_console, show_console
 from incident_comms.web import HttpRequest
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics()
 app = APIGatewayHttpResolver(debug=False)
 

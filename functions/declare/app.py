@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from incident_comms.composition import services
+from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.intake.declare_api import JSON_HEADERS, caller_of, declare_from_json, record_answer
 from incident_comms.intake.declare_pages import (
     DeclarePage,
@@ -22,7 +22,7 @@ from incident_comms.intake.declare_pages import (
 from incident_comms.web import HttpRequest
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics()
 app = APIGatewayHttpResolver(debug=False)
 

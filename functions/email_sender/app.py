@@ -9,11 +9,11 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from incident_comms.composition import services
+from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.delivery.email.batches.use_cases import MAX_RECEIVES, BatchInFlight, BatchThrottled, record_outcome
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 """A throttled batch is expected, not an error: it is reported as an item failure and SQS delivers it again."""

@@ -8,11 +8,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.approvals.rearm import rearm_approval_timeouts, record_rearm
-from incident_comms.composition import services
+from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.delivery.sweeper import record_sweep, resend_stalled_publications, resume_deliveries
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics()
 
 

@@ -8,13 +8,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from incident_comms.composition import services
+from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.delivery.publishing import publish_message, record_report
 from incident_comms.delivery.report.use_cases import record_scheduling, schedule_report
 from incident_comms.lifecycle.transitions import record_step
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 

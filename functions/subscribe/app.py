@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.approvals.pages import PAGE_HEADERS
-from incident_comms.composition import services
+from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.subscribers.subscribe import (
     confirm_subscription,
     record_subscribe_page,
@@ -22,7 +22,7 @@ from incident_comms.subscribers.subscribe_pages import SubscribePage
 from incident_comms.web import HttpRequest
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics()
 app = APIGatewayHttpResolver(debug=False)
 

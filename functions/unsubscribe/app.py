@@ -9,11 +9,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.approvals.pages import PAGE_HEADERS
-from incident_comms.composition import services
+from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.subscribers.unsubscribe import UnsubscribePage, confirm_unsubscribe, show_unsubscribe
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics()
 app = APIGatewayHttpResolver(debug=False)
 

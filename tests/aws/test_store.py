@@ -147,3 +147,25 @@ def test_ok_without_open_incident_is_not_applied(store: DynamoIncidentStore) -> 
 
     assert result.applied == Applied.NO_OPEN_INCIDENT
     assert store.list_incidents() == []
+
+
+def calls_of(store: DynamoIncidentStore) -> list[str]:
+    """The names of the AWS calls the store's client makes from now on."""
+    made: list[str] = []
+    store._client.meta.events.register("before-call", lambda model, **_: made.append(model.name))
+    return made
+
+
+def test_a_redelivered_alarm_is_answered_by_its_refused_write_alone(store: DynamoIncidentStore) -> None:
+    """The refusal returns the event's record (``ReturnValuesOnConditionCheckFailure``): no read-back, no second
+    read for the incident it went to (issue 16: a redelivery in one call)."""
+    first = attempt_open(store, make_alarm())
+    joined = attempt_open(store, make_alarm("prod-api-latency"), at=T0 + timedelta(minutes=1))
+    made = calls_of(store)
+
+    again = attempt_open(store, make_alarm(), at=T0 + timedelta(seconds=5))
+    rejoined = attempt_open(store, make_alarm("prod-api-latency"), at=T0 + timedelta(minutes=2))
+
+    assert (again.applied, again.incident_id) == (Applied.DUPLICATE, first.incident_id)
+    assert (rejoined.applied, rejoined.incident_id) == (Applied.DUPLICATE, joined.incident_id)
+    assert made == ["TransactWriteItems", "TransactWriteItems"]

@@ -76,14 +76,27 @@ def test_an_opening_whose_answer_was_lost_is_opened_not_a_duplicate(store: Dynam
 def test_the_read_back_falls_back_to_one_read_per_item_when_a_transaction_cancels_it(
     store: DynamoIncidentStore, plan: Plan
 ) -> None:
-    alarm = make_alarm(changed_at=NOW)
-    incident, message = opened_incident(plan, alarm, at=NOW)
+    incident, message = opened_incident(plan, None, at=NOW)
     faults = lose(store._client, TRANSACT).refuse("TransactGetItems", 1, "TransactionCanceledException")
 
-    result = store.open_or_join(incident, alarm, *opening(incident.id, NOW), message)
+    result = store.open_declared(incident, opening(incident.id, NOW)[0], message)
 
     assert faults.injected["TransactGetItems"] == 1 and faults.tried["GetItem"] >= 1
     assert result.applied == Applied.OPENED
+
+
+def test_an_alarm_whose_answer_was_lost_is_known_as_ours_from_the_refusal_alone(
+    store: DynamoIncidentStore, plan: Plan
+) -> None:
+    """The re-sent transaction's refusal returns the event's record, stamped with our attempt: opened, no read-back."""
+    alarm = make_alarm(changed_at=NOW)
+    incident, message = opened_incident(plan, alarm, at=NOW)
+    faults = lose(store._client, TRANSACT)
+
+    result = store.open_or_join(incident, alarm, *opening(incident.id, NOW), message)
+
+    assert faults.injected[TRANSACT] == 1 and faults.tried["TransactGetItems"] == faults.tried["GetItem"] == 0
+    assert (result.applied, result.incident_id) == (Applied.OPENED, incident.id)
 
 
 def test_the_same_alarm_from_another_writer_is_still_a_duplicate(store: DynamoIncidentStore, plan: Plan) -> None:

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 
 DEFAULT_SENDER_ADDRESS = "incidents@example.com"
+TRACED_MODULES = ("botocore",)
+"""What each handler's Tracer patches: the AWS calls, the only I/O the functions do. Patching every library the X-Ray
+SDK knows imports each one that is installed on every cold start."""
 
 _Schedules = TypeVar("_Schedules", bound="FunctionSchedules")
 
@@ -470,9 +473,16 @@ class Services:
 
     @cached_property
     def plan(self) -> Plan:
-        from incident_comms.lint.plan_texts import load_checked_plan
+        """The plan layer's checked snapshot (:mod:`incident_comms.plan.snapshot`) when it matches the plan's files;
+        otherwise the plan checked here, which imports the renderer and the draft checks and takes far longer."""
+        from incident_comms.plan.snapshot import read_snapshot
 
-        return load_checked_plan(self.settings.plan_dir).served_at(self.settings.status_page_url)
+        plan = read_snapshot(self.settings.plan_dir)
+        if plan is None:
+            from incident_comms.lint.plan_texts import load_checked_plan
+
+            plan = load_checked_plan(self.settings.plan_dir)
+        return plan.served_at(self.settings.status_page_url)
 
 
 def _duration(text: str, variable: str) -> timedelta:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,23 @@ def test_plan_check_accepts_a_plan_that_fills_the_contact_list_exactly(tmp_path:
 
     assert result.returncode == 0, result.stderr.decode()
     assert f"{fits} components" in result.stdout.decode()
+
+
+def test_plan_check_saves_the_checked_plan_for_the_functions(tmp_path: Path) -> None:
+    from incident_comms.plan.snapshot import read_snapshot
+
+    plan = tmp_path / "plan"
+    shutil.copytree(REPO / "plan", plan)
+
+    result = run("plan", "check", "--plan", str(plan), "--snapshot", str(plan / "plan.snapshot.json"))
+
+    assert result.returncode == 0, result.stderr.decode()
+    assert read_snapshot(plan) is not None
+
+
+def test_plan_check_saves_nothing_for_a_plan_it_refuses(tmp_path: Path) -> None:
+    snapshot = tmp_path / "plan.snapshot.json"
+
+    result = run("plan", "check", "--plan", str(_plan_with_components(tmp_path, 21)), "--snapshot", str(snapshot))
+
+    assert result.returncode == 2 and not snapshot.exists()

@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 
 from incident_comms.adapters.client_errors import error_code
 from incident_comms.adapters.dynamodb_attempts import (
+    carries,
     new_attempt,
     put_required,
     stamped_transaction,
@@ -126,17 +127,31 @@ class DynamoIncidentStore(DynamoIncidentReads):
         return self._put(model_attrs(publication, pk=f"INCIDENT#{publication.incident_id}", sk=sort))
 
     def _transact(self, items: list[TransactWriteItemTypeDef]) -> list[str] | None:
-        """Run one transaction; None when it committed, else the cancellation reason code of every item.
+        """Run one transaction; None when it committed, else the cancellation reason code of every item
+        (:meth:`_transact_returning`)."""
+        return self._transact_returning(items)[0]
+
+    def _transact_returning(
+        self, items: list[TransactWriteItemTypeDef], decisive: int | None = None
+    ) -> tuple[list[str] | None, dict[str, Any] | None]:
+        """Run one transaction; (None, None) when it committed, else the cancellation reason code of every item and,
+        when item ``decisive`` failed its condition, the item it met.
 
         It is one attempt (:mod:`incident_comms.adapters.dynamodb_attempts`) for all its tries: its id is the
         ``ClientRequestToken`` and is stamped on every item it puts or updates, so when DynamoDB committed it but the
-        answer was lost and the SDK (or this loop) sent it again, the refusal that meets our own commit is read back
-        and answered as the commit it is, never as someone else's write. A cancellation caused only by a concurrent
-        transaction (``TransactionConflict``, or the same token still in progress) is tried again after a jittered
-        wait, up to :data:`TRANSACTION_ATTEMPTS` in all; a failed condition is answered at once.
+        answer was lost and the SDK (or this loop) sent it again, the refusal that meets our own commit is answered
+        as the commit it is, never as someone else's write. ``decisive`` names a create-only item nobody changes
+        afterwards (an event's record): its old value comes back with the refusal
+        (``ReturnValuesOnConditionCheckFailure``) and alone says whose it is, so a redelivered event costs this one
+        call; otherwise the items are read back. A cancellation caused only by a concurrent transaction
+        (``TransactionConflict``, or the same token still in progress) is tried again after a jittered wait, up to
+        :data:`TRANSACTION_ATTEMPTS` in all; a failed condition is answered at once.
         """
         attempt = new_attempt()
         items = stamped_transaction(items, attempt)
+        if decisive is not None:
+            returning: Any = {**items[decisive]["Put"], "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+            items[decisive] = {"Put": returning}
         reasons: list[str] = []
         for tried in range(TRANSACTION_ATTEMPTS):
             if tried:
@@ -153,11 +168,14 @@ class DynamoIncidentStore(DynamoIncidentReads):
                 reasons = [str(reason.get("Code", "None")) for reason in found] or ["Unknown"] * len(items)
                 if "TransactionConflict" in reasons and all(r in ("None", "TransactionConflict") for r in reasons):
                     continue
+                met = found[decisive].get("Item") if decisive is not None and len(found) > decisive else None
+                if met is not None:
+                    return (None, None) if carries(dict(met), attempt) else (reasons, dict(met))
                 if "ConditionalCheckFailed" in reasons and transaction_committed(self._client, items, attempt):
-                    return None
-                return reasons
-            return None
-        return reasons
+                    return None, None
+                return reasons, None
+            return None, None
+        return reasons, None
 
     def _saved(self, items: list[TransactWriteItemTypeDef], what: str) -> bool:
         """Run one transaction whose first item guards it: True when it committed, False when that guard failed
@@ -183,11 +201,11 @@ class DynamoIncidentStore(DynamoIncidentReads):
             candidate = candidate.model_copy(update={"message_sequence": 1})
         for _ in range(_JOIN_ATTEMPTS):
             items = [self._event_put(alarm, candidate.id, now_epoch), *self._opening_items(candidate, opening, message)]
-            reasons = self._transact(items)
+            reasons, event = self._transact_returning(items, decisive=0)
             if reasons is None:
                 return StoreResult(Applied.OPENED, candidate.id)
             if reasons[0] == "ConditionalCheckFailed":
-                return StoreResult(Applied.DUPLICATE, self._event_incident(alarm))
+                return StoreResult(Applied.DUPLICATE, self._incident_of_event(alarm, event))
             open_id = self.open_incident_id(candidate.component_id)
             if open_id is None:
                 continue
@@ -298,11 +316,11 @@ class DynamoIncidentStore(DynamoIncidentReads):
             lock_held,
             self._entry_put(entry),
         ]
-        reasons = self._transact(items)
+        reasons, event = self._transact_returning(items, decisive=0)
         if reasons is None:
             return StoreResult(applied, incident_id)
         if reasons[0] == "ConditionalCheckFailed":
-            return StoreResult(Applied.DUPLICATE, self._event_incident(alarm))
+            return StoreResult(Applied.DUPLICATE, self._incident_of_event(alarm, event))
         if "ConditionalCheckFailed" not in (reasons[1], reasons[2]):
             return None
         ignored = entry.model_copy(
@@ -326,11 +344,11 @@ class DynamoIncidentStore(DynamoIncidentReads):
             lock_held,
             self._entry_put(ignored),
         ]
-        reasons = self._transact(outdated)
+        reasons, event = self._transact_returning(outdated, decisive=0)
         if reasons is None:
             return StoreResult(Applied.OUTDATED, incident_id)
         if reasons[0] == "ConditionalCheckFailed":
-            return StoreResult(Applied.DUPLICATE, self._event_incident(alarm))
+            return StoreResult(Applied.DUPLICATE, self._incident_of_event(alarm, event))
         return None
 
     def add_timeline_entry(self, entry: TimelineEntry) -> None:

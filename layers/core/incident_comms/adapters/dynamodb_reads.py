@@ -43,6 +43,12 @@ class DynamoIncidentReads:
         item = self._client.get_item(TableName=self._table, Key=lock_key(component_id), ConsistentRead=True).get("Item")
         return item["incident_id"]["S"] if item else None
 
+    def _incident_of_event(self, alarm: Alarm, event: dict[str, Any] | None) -> str | None:
+        """The incident a recorded event went to: from its record when the refusal returned it, else read."""
+        if event is not None:
+            return str(event["incident_id"]["S"]) if "incident_id" in event else None
+        return self._event_incident(alarm)
+
     def _event_incident(self, alarm: Alarm) -> str | None:
         item = self._client.get_item(
             TableName=self._table,

@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from incident_comms.adapters.retries import Verdict, verdict, with_retries
 from incident_comms.delivery.manual import fit_text, printable
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
-from incident_comms.drafting.render import SNS_SUBJECT_MAX
+from incident_comms.drafting.models import SNS_SUBJECT_MAX
 from incident_comms.plan.models import Phase, Plan, localized
 from incident_comms.text import one_line, truncate
 

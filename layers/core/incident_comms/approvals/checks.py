@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from incident_comms.drafting.render import ChannelDraft
+from incident_comms.drafting.models import ChannelDraft
 from incident_comms.errors import BadInput
 from incident_comms.incidents.models import Message
 from incident_comms.lint.runner import Finding, facts_findings, lint_draft, segments, supports_locale

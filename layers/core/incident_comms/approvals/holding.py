@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 
 from incident_comms.cadence.facts import draft_promise
 from incident_comms.drafting.holding import render_holding
-from incident_comms.drafting.render import MessageFacts, build_context, draft_from_text, render_block
+from incident_comms.drafting.models import MessageFacts
+from incident_comms.drafting.render import build_context, draft_from_text, render_block
 from incident_comms.incidents.models import Incident, Message, MessageStatus
 from incident_comms.incidents.promises import DuePromise
 from incident_comms.plan.models import TEMPLATE_BLOCKS, Channel, HoldingText, Plan, template_key

@@ -22,7 +22,8 @@ from typing import Any
 from incident_comms.approvals.checks import draft_checks, error_checks
 from incident_comms.approvals.forms import MIN_OVERRIDE_REASON_CHARS, DecisionForm
 from incident_comms.approvals.tokens import ApprovalAction, TokenClaims
-from incident_comms.drafting.render import ChannelDraft, draft_from_text
+from incident_comms.drafting.models import ChannelDraft
+from incident_comms.drafting.render import draft_from_text
 from incident_comms.incidents.models import (
     Approval,
     Message,

@@ -19,7 +19,7 @@ from typing import Any
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmState
 from incident_comms.cadence.due import next_update_due, promise_audiences
-from incident_comms.drafting.render import MessageFacts
+from incident_comms.drafting.models import MessageFacts
 from incident_comms.incidents.facts import draft_values
 from incident_comms.incidents.models import (
     AlarmSnapshot,

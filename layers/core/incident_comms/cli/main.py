@@ -46,6 +46,10 @@ def _plan_check(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return 1
     plan_topics(plan)
+    if args.snapshot:
+        from incident_comms.plan.snapshot import write_snapshot
+
+        write_snapshot(plan, plan_dir(args), Path(args.snapshot))
     definition = plan.definition
     print(
         f"ok: {len(definition.severities)} severities, {len(definition.components)} components, "
@@ -164,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = plan_commands.add_parser("check", help="validate the plan; exit 1 with file: field: message lines")
     check.add_argument("plan_dir", nargs="?", help="plan folder (same as --plan)")
     check.add_argument("--plan", help="plan folder (default: $INCIDENT_COMMS_PLAN_DIR or ./plan)")
+    check.add_argument("--snapshot", metavar="FILE", help="save the checked plan there for the functions' cold start")
     check.set_defaults(run=_plan_check)
     render = plan_commands.add_parser("render", help="print the plan as Markdown for the team wiki")
     render.add_argument("plan_dir", nargs="?", help="plan folder (same as --plan)")

@@ -37,7 +37,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from incident_comms.cadence.keeping import PromiseOutcome, UpdateSchedules, record_published_promise
-from incident_comms.drafting.render import ChannelDraft
+from incident_comms.drafting.models import ChannelDraft
 from incident_comms.incidents.models import (
     Delivery,
     DeliveryState,

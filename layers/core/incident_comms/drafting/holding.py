@@ -25,7 +25,8 @@ from typing import Any
 from jinja2 import Template, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from incident_comms.drafting.render import MessageFacts, build_context
+from incident_comms.drafting.models import MessageFacts
+from incident_comms.drafting.render import build_context
 from incident_comms.errors import PlanError
 from incident_comms.plan.models import Channel, ChannelFormat, HoldingText, LocalizedText, Phase, Plan
 from incident_comms.plan.templates import plan_environment

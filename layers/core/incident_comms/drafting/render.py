@@ -34,18 +34,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, Template, TemplateSyntaxError
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from incident_comms.alarms import Alarm
+from incident_comms.drafting.models import (
+    ALARM_TEXT_MAX,
+    HTML_FORMATS,
+    SNS_SUBJECT_MAX,
+    ChannelDraft,
+    MessageFacts,
+)
 from incident_comms.errors import PlanError
 from incident_comms.plan.models import (
     TEMPLATE_BLOCKS,
     Channel,
-    ChannelFormat,
     ChannelKind,
     LocalizedText,
     Phase,
@@ -55,68 +60,6 @@ from incident_comms.plan.models import (
 )
 from incident_comms.plan.templates import plan_environment
 from incident_comms.text import clean_text, format_datetime, format_elapsed, format_time, one_line, truncate
-
-SNS_SUBJECT_MAX = 99
-ALARM_TEXT_MAX = 200
-HTML_FORMATS = frozenset({ChannelFormat.EMAIL, ChannelFormat.STATUS_PAGE})
-
-
-class MessageFacts(BaseModel):
-    """What a draft is written from: the incident as known now, plus what the responder has said."""
-
-    incident_id: str
-    component_id: str
-    severity_id: str
-    started_at: datetime
-    now: datetime
-    next_update_at: datetime | None = None
-    next_update_by_audience: dict[str, datetime] = Field(
-        default_factory=dict, description="audience id -> its own next update; others read next_update_at"
-    )
-    resolved_at: datetime | None = None
-    data_loss: Literal["yes", "no", "unknown"] = "unknown"
-    impact: LocalizedText | None = None
-    data_lost: LocalizedText | None = None
-    customer_action: LocalizedText | None = None
-    cause: LocalizedText | None = None
-    actions_taken: LocalizedText | None = None
-    actions_planned: LocalizedText | None = None
-    root_cause: LocalizedText | None = None
-    lessons: LocalizedText | None = None
-    alarms: list[Alarm] = Field(default_factory=list)
-
-    @field_validator("started_at", "now", "next_update_at", "resolved_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("must be timezone-aware")
-        return value
-
-    @field_validator("next_update_by_audience")
-    @classmethod
-    def _all_aware(cls, value: dict[str, datetime]) -> dict[str, datetime]:
-        if any(due.tzinfo is None for due in value.values()):
-            raise ValueError("must be timezone-aware")
-        return value
-
-    def next_update_for(self, audience_id: str) -> datetime | None:
-        """The next update the channels of ``audience_id`` promise: its own due time, else the message's."""
-        return self.next_update_by_audience.get(audience_id, self.next_update_at)
-
-
-class ChannelDraft(BaseModel):
-    """One channel's message, ready for approval and publishing."""
-
-    model_config = ConfigDict(frozen=True)
-
-    channel_id: str
-    kind: ChannelKind
-    format: ChannelFormat
-    locale: str
-    subject: str | None = Field(description="email subject / status page title: one line")
-    text: str = Field(description="plain text as the channel will show it")
-    html: str | None = Field(description="email and status page only: the text in an autoescaped HTML layout")
-
 
 _HTML_LAYOUT = """\
 <!DOCTYPE html>

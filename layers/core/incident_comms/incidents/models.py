@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from incident_comms.alarms import Alarm, AlarmSource, AlarmState
-from incident_comms.drafting.render import ChannelDraft
+from incident_comms.drafting.models import ChannelDraft
 from incident_comms.incidents.facts import IncidentFacts
 from incident_comms.incidents.promises import DuePromise
 from incident_comms.plan.models import Phase

@@ -12,7 +12,8 @@ from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.approvals.requests import ApprovalRequest, ApprovalRequests, request_approval
 from incident_comms.cadence.due import audience_dues, next_update_due, promise_audiences
 from incident_comms.clock import Clock
-from incident_comms.drafting.render import MessageFacts, render_drafts
+from incident_comms.drafting.models import MessageFacts
+from incident_comms.drafting.render import render_drafts
 from incident_comms.errors import BadInput
 from incident_comms.incidents.facts import IncidentFacts, draft_values
 from incident_comms.incidents.machine_models import LifecycleState, Outcome

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, MetricRef
 from incident_comms.drafting.holding import holding_source, render_holding
-from incident_comms.drafting.render import MessageFacts, render_draft
+from incident_comms.drafting.models import MessageFacts
+from incident_comms.drafting.render import render_draft
 from incident_comms.errors import PlanError
 from incident_comms.lint.runner import DraftText, lint, supports_locale
-from incident_comms.plan.loader import CHANNELS, PHASES, TEMPLATES_DIR, load_plan
+from incident_comms.plan.files import CHANNELS, PHASES, TEMPLATES_DIR
+from incident_comms.plan.loader import load_plan
 from incident_comms.plan.models import (
     TEMPLATE_BLOCKS,
     Phase,

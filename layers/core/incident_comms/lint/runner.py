@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from incident_comms.drafting.render import ChannelDraft
+from incident_comms.drafting.models import ChannelDraft
 from incident_comms.errors import BadInput
 from incident_comms.lint.channel_fit import fits_channel
 from incident_comms.lint.checks import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from incident_comms.drafting.render import ALARM_TEXT_MAX
+from incident_comms.drafting.models import ALARM_TEXT_MAX
 from incident_comms.incidents.models import Incident, Message
 from incident_comms.plan.models import Channel, Plan, localized
 from incident_comms.team.emails import approval_subject, team_texts, team_zone

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from incident_comms.drafting.render import ALARM_TEXT_MAX
+from incident_comms.drafting.models import ALARM_TEXT_MAX
 from incident_comms.incidents.models import Incident
 from incident_comms.plan.models import Person, Phase, Plan, Role, localized
 from incident_comms.team.emails import SUBJECT_MAX, Email, email_environment, team_texts, team_zone

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from incident_comms.delivery.status_page.logic import HISTORY_DAYS, severity_rank
 from incident_comms.delivery.status_page.models import PublishedUpdate, ShownIncident
 from incident_comms.delivery.status_page.texts import LANGUAGE_NAMES, site_texts
-from incident_comms.drafting.render import ChannelDraft
+from incident_comms.drafting.models import ChannelDraft
 from incident_comms.errors import BadInput
 from incident_comms.incidents.models import Incident, IncidentStatus, Message
 from incident_comms.plan.models import ChannelKind, Phase, Plan, localized

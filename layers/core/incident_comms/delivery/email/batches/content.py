@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from incident_comms.drafting.render import ChannelDraft
+from incident_comms.drafting.models import ChannelDraft
 from incident_comms.team.emails import email_environment
 from incident_comms.text import one_line, truncate
 

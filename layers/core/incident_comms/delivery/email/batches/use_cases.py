@@ -54,7 +54,7 @@ from incident_comms.delivery.email.batches.models import (
 from incident_comms.delivery.email.batches.pacing import Pacer
 from incident_comms.delivery.email.batches.store import BatchLedger, BulkEmailSender, SesRefused, SesThrottled
 from incident_comms.delivery.email.tags import mail_tags
-from incident_comms.drafting.render import ChannelDraft
+from incident_comms.drafting.models import ChannelDraft
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
 from incident_comms.incidents.store import IncidentStore

@@ -1,0 +1,188 @@
+"""Cold start of each Lambda handler (import and the services its first invocation builds) as a ratio to
+``import boto3`` plus the same clients, both measured in the same run (issue 16: goal ≤ 1.3×).
+
+Run: ``.venv/bin/python -m tests.bench.cold_start [runs]``. Each sample is a fresh interpreter, as in a cold start,
+with tracing on as in Lambda (``LAMBDA_TASK_ROOT`` set, so Powertools' Tracer patches what it patches there), the
+handler's and the baseline's samples interleaved so that noise falls on both. The handler's sample imports
+``functions/<name>/app.py``, then builds what its code reads from ``services()`` (every ``deps.<property>`` in the
+file: the plan, the store, senders, the approval key…) against a moto server, and reports the AWS clients that
+building made; the baseline imports boto3 and makes those same clients. Clients are counted, not guessed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+GOAL = 1.3
+HANDLER = """
+import json, sys, time
+t = time.perf_counter()
+import importlib.util
+spec = importlib.util.spec_from_file_location("app", sys.argv[1])
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+imported = time.perf_counter() - t
+import botocore.session
+made = []
+create = botocore.session.Session.create_client
+def counted(self, service_name, *args, **kwargs):
+    made.append(service_name)
+    return create(self, service_name, *args, **kwargs)
+botocore.session.Session.create_client = counted
+from incident_comms.composition import services
+deps = services()
+for name in json.loads(sys.argv[2]):
+    getattr(deps, name)
+print(json.dumps({"seconds": time.perf_counter() - t, "imported": imported, "clients": made}))
+"""
+BASELINE = """
+import json, sys, time
+t = time.perf_counter()
+import boto3
+for service in json.loads(sys.argv[1]):
+    boto3.client(service)
+print(json.dumps({"seconds": time.perf_counter() - t}))
+"""
+SECRETS = {
+    "APPROVAL_KEY_SECRET_ARN": {"key": "k" * 48},
+    "WEBHOOK_TOKEN_SECRET_ARN": {"token": "t" * 32},
+    "CHAT_WEBHOOKS_SECRET_ARN": {},
+}
+
+
+def properties_read(app: Path) -> list[str]:
+    """The ``deps.<name>`` a handler reads that are services' properties (methods are called with arguments)."""
+    from incident_comms.composition import Services
+
+    names = {
+        node.attr
+        for node in ast.walk(ast.parse(app.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "deps"
+    }
+    return sorted(name for name in names if not callable(getattr(Services, name, None)) and name != "clock")
+
+
+def plan_layer(folder: Path) -> Path:
+    """The plan layer as ``sam build`` makes it (``plan/Makefile``): the plan's files and its checked snapshot."""
+    import shutil
+
+    from incident_comms.lint.plan_texts import load_checked_plan
+    from incident_comms.plan.snapshot import SNAPSHOT, write_snapshot
+
+    layer = folder / "opt"
+    shutil.copytree(REPO / "plan", layer)
+    write_snapshot(load_checked_plan(layer), layer, layer / SNAPSHOT)
+    return layer
+
+
+def environment(endpoint: str, plan_dir: Path) -> dict[str, str]:
+    """A function's environment: every setting the template gives, pointing at the moto server."""
+    import boto3
+
+    secrets = boto3.client(
+        "secretsmanager",
+        endpoint_url=endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    arns = {
+        variable: secrets.create_secret(Name=variable.lower(), SecretString=json.dumps(value))["ARN"]
+        for variable, value in SECRETS.items()
+    }
+    queue = f"{endpoint}/123456789012/queue"
+    return {
+        **{key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))},
+        **arns,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "LAMBDA_TASK_ROOT": str(REPO),
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "POWERTOOLS_SERVICE_NAME": "incident-comms",
+        "POWERTOOLS_METRICS_NAMESPACE": "IncidentComms",
+        "TABLE_NAME": "incidents",
+        "INCIDENT_COMMS_PLAN_DIR": str(plan_dir),
+        "SENDER_ADDRESS": "incidents@example.com",
+        "APPROVALS_BASE_URL": "https://api.example.com",
+        "PUBLISH_QUEUE_URL": queue,
+        "EMAIL_BATCH_QUEUE_URL": queue,
+        "WEBHOOK_QUEUE_URL": queue,
+        "WEBHOOK_BUCKET": "webhooks",
+        "STATUS_PAGE_BUCKET": "status",
+        "CUSTOMER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:customers",
+        "OPERATORS_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:operators",
+        "CONTACT_LIST_NAME": "subscribers",
+        "SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/scheduler",
+        "UPDATE_SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/updates",
+        "APPROVAL_TIMEOUT_FUNCTION_ARN": "arn:aws:lambda:eu-west-1:123456789012:function:timeout",
+        "DELIVERY_REPORT_FUNCTION_ARN": "arn:aws:lambda:eu-west-1:123456789012:function:report",
+        "UPDATE_PROMPTER_FUNCTION_ARN": "arn:aws:lambda:eu-west-1:123456789012:function:prompter",
+        "LIFECYCLE_TIMER_FUNCTION_ARN": "arn:aws:lambda:eu-west-1:123456789012:function:timer",
+        "SCHEDULE_GROUP_NAME": "incidents",
+    }
+
+
+def run(code: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False, cwd=REPO
+    )
+    if done.returncode:
+        raise RuntimeError(done.stderr[-2000:])
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+def measure(app: Path, env: dict[str, str], runs: int) -> tuple[float, float, float, list[str]]:
+    """Median seconds of the handler's cold start, of its import alone, and of its baseline; its clients."""
+    wanted = json.dumps(properties_read(app))
+    handler, imported, baseline, clients = [], [], [], []
+    for _ in range(runs):
+        sample = run(HANDLER, env, str(app), wanted)
+        clients = sorted(sample["clients"])
+        handler.append(sample["seconds"])
+        imported.append(sample["imported"])
+        baseline.append(run(BASELINE, env, json.dumps(clients))["seconds"])
+    return statistics.median(handler), statistics.median(imported), statistics.median(baseline), clients
+
+
+def main(runs: int = 5) -> int:
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    server = ThreadedMotoServer(port=0, verbose=False)
+    server.start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            host, port = server.get_host_and_port()
+            env = environment(f"http://{host}:{port}", plan_layer(Path(folder)))
+            run(BASELINE, env, "[]")
+            print(f"{'handler':22s} {'cold start':>10s} {'import':>8s} {'baseline':>9s} {'ratio':>6s}  clients")
+            worst = 0.0
+            for app in sorted(REPO.glob("functions/*/app.py")):
+                seconds, imported, baseline, clients = measure(app, env, runs)
+                worst = max(worst, seconds / baseline)
+                print(
+                    f"{app.parent.name:22s} {seconds * 1000:8.0f}ms {imported * 1000:6.0f}ms {baseline * 1000:7.0f}ms"
+                    f" {seconds / baseline:5.2f}x  {','.join(clients) or '-'}"
+                )
+            print(f"worst ratio {worst:.2f}x (goal ≤ {GOAL}x)")
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 5))
