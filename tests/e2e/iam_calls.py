@@ -21,8 +21,10 @@ request of a batch. A query on an index names none of the table's keys and is no
 
 The flow is the fault matrix's (alarm → approval → delivery → 15 minutes on), then the incident's reminders and
 recovery: the promised update due and overdue, the alarm back to OK, the clock on until the quiet period has
-resolved it and the postmortem reminder fired; then a customer's one-click unsubscribe, a new subscriber's double
-opt-in, an incident declared by hand from the declare page and an Alertmanager webhook (kept, queued, applied).
+resolved it (its monitoring and resolved messages approved as they come, the resolved one stopping the reminders);
+then a customer's one-click unsubscribe, a new subscriber's double opt-in, and what responders and other alarm
+sources do (:mod:`tests.e2e.iam_flow`): the alarm firing again, an incident declared by hand twice that Grafana's
+alerts join, an Alertmanager webhook's incident worked from the console to its published postmortem.
 """
 
 from __future__ import annotations
@@ -38,20 +40,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
-from urllib.error import HTTPError
 from urllib.parse import urlencode, urlsplit
-from urllib.request import Request, urlopen
 
 import boto3
 
 from incident_comms.composition import Services, Settings, use_services
 from incident_comms.local.cfn import load_template
 from incident_comms.local.functions import LocalFunction, running_function
-from incident_comms.local.server import LocalStack
 from incident_comms.team.console_links import declare_url
 from tests.conftest import REPO
 from tests.e2e.conftest import suite_clock
-from tests.faults_matrix.flow import MatrixStack, _http, customer_emails
+from tests.e2e.iam_flow import alarm_again, approve_since, declared_and_joined, post_form, webhook_incident
+from tests.faults_matrix.flow import MatrixStack, _http, _outbox_marks, customer_emails
 from tests.forms import FormReader
 
 TRANSACTION_ITEM_ACTIONS = {
@@ -67,7 +67,6 @@ LOCAL_SETTINGS = ("INCIDENT_COMMS_PLAN_DIR", "APPROVALS_BASE_URL", "STATUS_PAGE_
 UNSUBSCRIBE_LINK = re.compile(r"https?://\S+/unsubscribe/[A-Za-z0-9_.%-]+")
 CONFIRM_LINK = re.compile(r"https?://\S+/subscribe/confirm/[A-Za-z0-9_.%-]+")
 RECOVERY = "cloudwatch-eventbridge-ok.json"
-WEBHOOK = "alertmanager-firing.json"
 NEW_SUBSCRIBER = "nuevo.cliente@example.com"
 DECLARER = "lucia.navarro@nubeteca.example"
 """The plan's incident commander, who may declare by hand (``plan/roles.yaml``)."""
@@ -229,7 +228,7 @@ class Containers:
 
 
 def run_flow(matrix: MatrixStack) -> None:
-    """The fault matrix's flow, then recovery, reminders, an unsubscribe and a subscription."""
+    """The fault matrix's flow, then recovery, reminders, an unsubscribe, a subscription and the responders' steps."""
     cell = matrix.run()
     emails = customer_emails(cell)
     with matrix._borrowed() as stack:
@@ -239,14 +238,17 @@ def run_flow(matrix: MatrixStack) -> None:
         stack.handle_event((REPO / "events" / RECOVERY).read_bytes())
         matrix._drain(stack)
         for _ in range(int(LATER / timedelta(minutes=30))):
+            seen = _outbox_marks(stack)
             stack.move(timedelta(minutes=30))
             matrix._drain(stack)
+            approve_since(matrix, stack, seen)  # monitoring, then resolved: its publication stops the reminders
+        alarm_again(matrix, stack)
         links = [link for item in emails for link in UNSUBSCRIBE_LINK.findall(item["text"])]
         if links:
             path = urlsplit(links[0]).path
             _http(stack, "POST", path, urlencode(FormReader(_http(stack, "GET", path)[1]).fields).encode())
         asked = {"email": NEW_SUBSCRIBER, "component": ["api"], "locale": "es"}
-        _post(stack, "/subscribe", urlencode(asked, doseq=True).encode())
+        post_form(stack, "/subscribe", urlencode(asked, doseq=True).encode())
         matrix._drain(stack)
         confirmations = [
             link
@@ -256,23 +258,11 @@ def run_flow(matrix: MatrixStack) -> None:
         ]
         if confirmations:
             path = urlsplit(confirmations[-1]).path
-            _post(stack, path, b"confirm=yes")
+            post_form(stack, path, b"confirm=yes")
         key = matrix._services.approval_key
         path = urlsplit(declare_url(stack.url, key, DECLARER, stack.clock.now())).path
-        _post(stack, path, urlencode(DECLARATION).encode())
-        matrix._drain(stack)
-        stack.handle_event((REPO / "events" / WEBHOOK).read_bytes())
-        matrix._drain(stack)
-
-
-def _post(stack: LocalStack, path: str, body: bytes) -> int:
-    """A form posted from the stack's own pages, as a browser does it (with its Origin)."""
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": stack.url}
-    try:
-        with urlopen(Request(stack.url + path, data=body, method="POST", headers=headers), timeout=60) as response:
-            return int(response.status)
-    except HTTPError as error:
-        return error.code
+        declared_and_joined(matrix, stack, path, DECLARATION)
+        webhook_incident(matrix, stack)
 
 
 def main(out: Path) -> None:

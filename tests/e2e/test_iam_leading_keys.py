@@ -62,38 +62,11 @@ JOINED = (
     "an alarm joining the open incident of its component reads the lock for the incident's id and checks it in the"
     " same transaction (open_or_join, record_alarm_state, intake/groups.py)"
 )
-NO_PATH = (
-    "no path found: only ingest (IncidentStore._apply_to_open) and the approval timeout (save_holding) write a"
-    " ConditionCheck; the action waits in UNJUDGED to be removed or justified, held to incidents meanwhile"
-)
-POSTMORTEM = "a published postmortem closes its incident (IncidentLifecycle.message_published); the flow has none"
 UNREACHED_KEYS: dict[tuple[str, str, str], str] = {
     ("IngestAlarmFunction", "dynamodb:GetItem", "INCIDENT#*"): READ_BACK,
     ("IngestAlarmFunction", "dynamodb:GetItem", "EVENT#*"): DUPLICATE_EVENT,
     ("IngestAlarmFunction", "dynamodb:ConditionCheckItem", "INCIDENT#*"): OUTDATED_ALARM,
-    ("AlertWorkerFunction", "dynamodb:GetItem", "INCIDENT#*"): READ_BACK,
-    ("AlertWorkerFunction", "dynamodb:GetItem", "EVENT#*"): DUPLICATE_EVENT,
-    ("AlertWorkerFunction", "dynamodb:GetItem", "COMPONENT#*"): JOINED,
-    ("AlertWorkerFunction", "dynamodb:ConditionCheckItem", "COMPONENT#*"): JOINED,
     ("AlertWorkerFunction", "dynamodb:ConditionCheckItem", "INCIDENT#*"): OUTDATED_ALARM,
-    ("ApprovalsApiFunction", "dynamodb:ConditionCheckItem", "INCIDENT#*"): NO_PATH,
-    ("ApprovalsApiFunction", "dynamodb:DeleteItem", "COMPONENT#*"): (
-        "an incident moved to resolved from the console releases its component's lock (IncidentStore.save_lifecycle)"
-    ),
-    ("DeclareFunction", "dynamodb:GetItem", "COMPONENT#*"): (
-        "a declaration on a component whose incident is already open reads the lock to answer with that incident"
-        " (IncidentStore.open_declared)"
-    ),
-    ("DeclareFunction", "dynamodb:GetItem", "INCIDENT#*"): READ_BACK,
-    ("DeclareFunction", "dynamodb:Query", "INCIDENT#*"): (
-        "a declaration on a component whose incident is already open shows that incident (declare_pages._already_open)"
-    ),
-    ("LifecycleTimerFunction", "dynamodb:GetItem", "INCIDENT#*"): (
-        "a published message is read by key to learn whether it was the postmortem (lifecycle/transitions.py)"
-    ),
-    ("LifecycleTimerFunction", "dynamodb:ConditionCheckItem", "INCIDENT#*"): NO_PATH,
-    ("PublisherFunction", "dynamodb:UpdateItem", "INCIDENT#*"): POSTMORTEM,
-    ("UpdatePrompterFunction", "dynamodb:ConditionCheckItem", "INCIDENT#*"): NO_PATH,
     ("DeliveryReportFunction", "dynamodb:DeleteItem", "INCIDENT#*"): "a report whose email failed releases its claim",
     ("PublicationSweeperFunction", "dynamodb:GetItem", "INCIDENT#*"): (
         "a stalled delivery's message is read by key to resume it (delivery/sweeper.py)"
