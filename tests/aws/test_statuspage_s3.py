@@ -36,6 +36,8 @@ SITE = {
     "en/index.html": "text/html; charset=utf-8",
     "en/index.json": "application/json",
     "en/feed.atom": "application/atom+xml",
+    "404.html": "text/html; charset=utf-8",
+    "en/404.html": "text/html; charset=utf-8",
 }
 
 
@@ -96,7 +98,7 @@ def test_publishing_writes_the_whole_site_with_content_types_and_cache_header(
 
     assert report.result == PublishResult.PUBLISHED
     (page,) = [d for d in store.deliveries(incident.id) if d.channel_id == "status-page"]
-    assert (page.attempted, page.delivered, page.failed, page.complete) == (6, 6, 0, True)
+    assert (page.attempted, page.delivered, page.failed, page.complete) == (8, 8, 0, True)
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
     assert keys == set(SITE)
     for key, content_type in SITE.items():
@@ -111,6 +113,21 @@ def test_publishing_writes_the_whole_site_with_content_types_and_cache_header(
     assert (feed.bozo, len(feed.entries)) == (0, 1)
 
 
+def test_the_not_found_page_is_written_in_every_locale_as_a_page_a_minute_fresh(
+    store: DynamoIncidentStore, plan: Plan, s3: Any
+) -> None:
+    _, _, publication = open_and_approve(store, plan, "api", "INC-api", OPENED)
+
+    publish(store, plan, s3, publication)
+
+    for key, language, words in [("404.html", "es", "No encontramos esta página"), ("en/404.html", "en", "not find")]:
+        found = s3.get_object(Bucket=BUCKET, Key=key)
+        assert (found["ContentType"], found["CacheControl"]) == ("text/html; charset=utf-8", SHORT_CACHE)
+        html = found["Body"].read().decode()
+        assert f'<html lang="{language}">' in html and words in html
+        assert "Investigando" not in html and "<script" not in html
+
+
 def test_a_second_publish_overwrites_the_site_with_everything_published_so_far(
     store: DynamoIncidentStore, plan: Plan, s3: Any
 ) -> None:
@@ -123,7 +140,10 @@ def test_a_second_publish_overwrites_the_site_with_everything_published_so_far(
 
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
     assert keys == set(SITE)
-    assert all(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() != before[key] for key in SITE)
+    after = {key: s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() for key in SITE}
+    not_found = {"404.html", "en/404.html"}  # says nothing about incidents: the same bytes every time
+    assert all(after[key] != before[key] for key in set(SITE) - not_found)
+    assert all(after[key] == before[key] for key in not_found)
     data = read_json(s3, "index.json")
     assert {item["id"] for item in data["incidents"]} == {"INC-api", "INC-storage"}
     statuses = {component["id"]: component["status"] for component in data["components"]}
@@ -141,7 +161,7 @@ def test_a_bucket_s3_refuses_is_a_failed_delivery_on_the_timeline(
     publish(store, plan, s3, publication, bucket="no-such-bucket")
 
     (page,) = [d for d in store.deliveries(incident.id) if d.channel_id == "status-page"]
-    assert (page.attempted, page.delivered, page.failed) == (6, 0, 6)
+    assert (page.attempted, page.delivered, page.failed) == (8, 0, 8)
     assert page.detail is not None and "NoSuchBucket" in page.detail
     failures = [e for e in store.timeline(incident.id) if e.kind == TimelineKind.DELIVERY_FAILED]
     assert [entry.data["channel_id"] for entry in failures] == ["status-page"]

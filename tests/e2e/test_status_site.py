@@ -49,3 +49,12 @@ def test_a_locale_folder_without_its_slash_redirects_so_its_relative_links_stay_
     assert approved_sample_stack.request("GET", "/status/en/").body == (
         approved_sample_stack.request("GET", "/status/en/index.html").body
     )
+
+
+def test_a_missing_path_answers_404_with_the_published_not_found_page(approved_sample_stack: RunningStack) -> None:
+    answer = approved_sample_stack.request("GET", "/status/en/old-incident.html")
+
+    assert answer.status == 404
+    assert (answer.headers["Content-Type"], answer.headers["Cache-Control"]) == ("text/html; charset=utf-8", SHORT)
+    assert '<html lang="es">' in answer.body.decode() and "No encontramos esta página" in answer.body.decode()
+    assert answer.body == approved_sample_stack.request("GET", "/status/404.html").body

@@ -206,6 +206,19 @@ def test_every_alarm_tells_the_operators_when_it_fires_and_when_it_clears(templa
         assert len(properties["AlarmDescription"]) <= 1024, f"{logical_id}: CloudWatch keeps 1024 characters"
 
 
+def test_a_single_probe_of_the_public_webhook_url_pages_nobody_but_a_stale_sender_does(
+    template: dict[str, Any],
+) -> None:
+    properties = alarms(template)["WebhookUnauthorizedAlarm"]
+    refused_in_five_minutes = {1: False, 4: False, 5: True, 30: True}
+
+    assert (properties["Period"], properties["EvaluationPeriods"], properties["Statistic"]) == (300, 1, "Sum")
+    assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    for refused, fires in refused_in_five_minutes.items():
+        assert (refused >= properties["Threshold"]) is fires, refused
+    assert "first refusal" in properties["AlarmDescription"]
+
+
 def test_the_metric_collector_finds_what_the_code_emits() -> None:
     pipeline = {"AlarmsReceived", "ApprovalsApproved", "HoldingPublished", "EmailBouncesRecorded"}
     assert REQUIRED | pipeline <= emitted_metrics()

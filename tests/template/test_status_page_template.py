@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from incident_comms.delivery.status_page.serving import VIEWER_REQUEST_JS
+from incident_comms.delivery.status_page.serving import NOT_FOUND_PAGE, VIEWER_REQUEST_JS
 from incident_comms.local.cfn import resources_of_type
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -192,3 +192,17 @@ def test_every_function_links_the_status_page_where_the_stack_serves_it(template
             {"Fn::Sub": "https://${StatusPageDistribution.DomainName}/"},
         ]
     }
+
+
+def test_a_missing_path_gets_the_publishers_not_found_page_with_404_not_s3s_access_denied(
+    template: dict[str, Any],
+) -> None:
+    responses = distribution(template)["CustomErrorResponses"]
+
+    # No s3:ListBucket for CloudFront: S3 answers a missing object 403, so 403 must become the page too.
+    assert sorted(response["ErrorCode"] for response in responses) == [403, 404]
+    for response in responses:
+        assert response["ResponseCode"] == 404
+        assert response["ResponsePagePath"] == "/" + NOT_FOUND_PAGE
+        assert 0 < response["ErrorCachingMinTTL"] <= 300  # a page published a moment later is not hidden for long
+    assert "s3:ListBucket" not in str(template["Resources"]["StatusPageBucketPolicy"])

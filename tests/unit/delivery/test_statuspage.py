@@ -36,6 +36,7 @@ from tests.factories import OPENED, opened_incident
 
 NOW = OPENED + timedelta(hours=2)
 SITE_FILES = {"index.html", "index.json", "feed.atom", "en/index.html", "en/index.json", "en/feed.atom"}
+SITE_FILES |= {"404.html", "en/404.html"}
 
 
 # --- builders -------------------------------------------------------------------------------------------------------
@@ -210,6 +211,8 @@ def test_content_types_per_file(plan: Plan) -> None:
         "en/index.html": HTML_TYPE,
         "en/index.json": JSON_TYPE,
         "en/feed.atom": ATOM_TYPE,
+        "404.html": HTML_TYPE,
+        "en/404.html": HTML_TYPE,
     }
     assert HTML_TYPE == "text/html; charset=utf-8"
     assert ATOM_TYPE == "application/atom+xml"
@@ -666,7 +669,7 @@ def test_the_channel_writes_every_file_with_its_type_and_cache_header(plan: Plan
         job_for(plan, owner, item)
     )
 
-    assert (result.attempted, result.delivered, result.failed, result.detail) == (6, 6, 0, None)
+    assert (result.attempted, result.delivered, result.failed, result.detail) == (8, 8, 0, None)
     assert set(bucket.objects) == SITE_FILES
     assert {o["CacheControl"] for o in bucket.objects.values()} == {SHORT_CACHE}
     assert SHORT_CACHE == "public, max-age=60, stale-while-revalidate=30"
@@ -700,8 +703,8 @@ def test_something_published_while_writing_is_written_too(plan: Plan) -> None:
 
     ids = [i["id"] for i in json.loads(bucket.objects["index.json"]["Body"])["incidents"]]
     assert ids == ["INC-1", "INC-2"]
-    assert len(bucket.puts) == 12  # written twice: the second read found the new publication
-    assert (result.attempted, result.delivered) == (6, 6)
+    assert len(bucket.puts) == 16  # written twice: the second read found the new publication
+    assert (result.attempted, result.delivered) == (8, 8)
 
 
 def test_a_refused_file_is_counted_and_named_and_the_others_are_still_written(plan: Plan) -> None:
@@ -713,7 +716,7 @@ def test_a_refused_file_is_counted_and_named_and_the_others_are_still_written(pl
         job_for(plan, owner, item)
     )
 
-    assert (result.attempted, result.delivered, result.failed) == (6, 5, 1)
+    assert (result.attempted, result.delivered, result.failed) == (8, 7, 1)
     assert result.detail == "en/feed.atom: PermissionError: AccessDenied: not allowed"
     assert set(bucket.objects) == SITE_FILES - {"en/feed.atom"}
 

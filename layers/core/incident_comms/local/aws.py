@@ -104,7 +104,17 @@ class EmbeddedAws:
             creator = _CREATORS.get(resource.get("Type", ""))
             if creator is not None and self.intrinsics.holds(resource):
                 creator(self, logical_id, resource.get("Properties", {}))
+        self._existing_contact_list(params.get("ExistingContactListName", ""))
         return self.intrinsics
+
+    def _existing_contact_list(self, name: str) -> None:
+        """``ExistingContactListName`` names a list the stack does not create: in an account the operator already
+        has it, so the embedded account gets it too (once), and the stack runs with either setting."""
+        if not name:
+            return
+        sesv2 = self.client("sesv2")
+        if name not in {item["ContactListName"] for item in sesv2.list_contact_lists().get("ContactLists", [])}:
+            sesv2.create_contact_list(ContactListName=name)
 
     def _name(self, logical_id: str) -> str:
         return f"{LOGICAL_NAME_PREFIX}-{logical_id}"

@@ -7,7 +7,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,8 +60,11 @@ class LocalStack:
         port: int = 0,
         clock: ManualClock | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        parameters: Mapping[str, str] | None = None,
     ) -> None:
         self.root = root
+        self.parameters = dict(parameters or {})
+        """Template parameters, as ``sam deploy --parameter-overrides`` gives them (``ExistingContactListName``)."""
         self.plan_dir = plan_dir
         self.clock = clock or ManualClock(datetime.now(UTC).replace(microsecond=0))
         self.sleep = sleep
@@ -94,7 +97,9 @@ class LocalStack:
         self.faults = faults_on_default_session()
         os.environ.update({**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint})
         template = load_template(self.root / "template.yaml")
-        intrinsics = self.aws.provision(template, {"ApprovalsBaseUrl": self.url, "SesSendRate": "100000"})
+        intrinsics = self.aws.provision(
+            template, {**self.parameters, "ApprovalsBaseUrl": self.url, "SesSendRate": "100000"}
+        )
         self.functions = functions_of(template, self.root, intrinsics)
         for function in self.functions.values():
             os.environ.update(function.environment)

@@ -5,9 +5,10 @@ Why whole and static: the page is what customers open when everything else is br
 the system that may be failing (no API, no script, any CDN in front of a bucket serves it); and regenerating all of
 it from the store on each publish means there is no incremental state that could drift from what was approved.
 
-The plan's main locale sits at the root (``index.html``, ``index.json``, ``feed.atom``), every other locale under
-``<locale>/``. Every text that came from an incident is escaped by Jinja2 autoescape (HTML and Atom) or the json
-module, so alarm-derived text can never become markup or break the feed. Pure and deterministic: the same inputs
+The plan's main locale sits at the root (``index.html``, ``index.json``, ``feed.atom``, and ``404.html``, the page
+a missing path is answered with), every other locale under ``<locale>/``. Every text that came from an incident is
+escaped by Jinja2 autoescape (HTML and Atom) or the json module, so alarm-derived text can never become markup or
+break the feed. Pure and deterministic: the same inputs
 build the same bytes.
 """
 
@@ -23,7 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from incident_comms.delivery.status_page.logic import HISTORY_DAYS, severity_rank, shown_incident
 from incident_comms.delivery.status_page.models import SiteIncident
-from incident_comms.delivery.status_page.serving import ATOM_TYPE, HTML_TYPE, JSON_TYPE
+from incident_comms.delivery.status_page.serving import ATOM_TYPE, HTML_TYPE, JSON_TYPE, NOT_FOUND_PAGE
 from incident_comms.delivery.status_page.view import LocaleView, locale_prefix
 from incident_comms.plan.models import Plan
 
@@ -58,6 +59,7 @@ def build_site(
         site[f"{prefix}index.html"] = (_render("status_page.html.j2", view.html_context()), HTML_TYPE)
         site[f"{prefix}index.json"] = (_json(view.json_document()), JSON_TYPE)
         site[f"{prefix}feed.atom"] = (_render("status_feed.atom.j2", view.atom_context()), ATOM_TYPE)
+        site[f"{prefix}{NOT_FOUND_PAGE}"] = (_render("status_not_found.html.j2", view.not_found_context()), HTML_TYPE)
     return site
 
 

@@ -8,6 +8,8 @@ names. The same rules hold behind CloudFront and on the local stack, so what a l
 - An S3 REST origin has no index documents: ``/en/`` is fetched as ``en/index.html``, and ``/en`` is redirected to
   ``/en/`` (served as ``/en/index.html`` directly, its relative links would resolve against ``/`` and reach the
   main locale's feed). ``viewer_request.js`` beside this module is the CloudFront Function doing the same.
+- A path nothing was published at answers 404 with the main locale's :data:`NOT_FOUND_PAGE`, never S3's
+  ``AccessDenied`` XML.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ ASSET_TYPES = {
 }
 
 UNKNOWN_TYPE = "application/octet-stream"
+
+NOT_FOUND_PAGE = "404.html"
+"""Each locale's not-found page (``404.html``, ``en/404.html``). The bucket is private and CloudFront has no
+``s3:ListBucket``, so a missing object answers 403, not 404: the distribution answers both with the main locale's
+page and status 404 (its ``CustomErrorResponses``), and the local stack does the same."""
 
 CONTENT_HASHED = re.compile(r"\.[0-9a-f]{8,}\.[a-z0-9]+$")
 """``logo.3f9a0c1e.svg``: at least 8 hex digits between the name and its extension."""

@@ -45,6 +45,10 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "subscribe_components": "Servicios",
         "subscribe_button": "Suscribirme",
         "feed_title": "Estado de {organisation}: incidencias",
+        "not_found_title": "Página no encontrada · Estado de {organisation}",
+        "not_found_heading": "No encontramos esta página",
+        "not_found_lead": "La dirección no corresponde a ninguna página del estado del servicio.",
+        "not_found_home": "Ver el estado actual del servicio",
         "phases": {
             Phase.INVESTIGATING: "Investigando",
             Phase.IDENTIFIED: "Causa identificada",
@@ -87,6 +91,10 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "subscribe_components": "Services",
         "subscribe_button": "Subscribe",
         "feed_title": "{organisation} status: incidents",
+        "not_found_title": "Page not found · {organisation} status",
+        "not_found_heading": "We could not find this page",
+        "not_found_lead": "This address is not a page of the service status site.",
+        "not_found_home": "See the current service status",
         "phases": {
             Phase.INVESTIGATING: "Investigating",
             Phase.IDENTIFIED: "Identified",

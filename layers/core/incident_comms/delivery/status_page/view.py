@@ -298,6 +298,28 @@ class LocaleView:
         }
         return context
 
+    def not_found_context(self) -> dict[str, Any]:
+        """The not-found page: answered at whatever path was missing, so its links are absolute under the plan's
+        status page URL, else from the site's root (where CloudFront serves it), never relative to that path."""
+        organisation = _clean(self.organisation.name)
+
+        def home(locale: str) -> str:
+            return f"{self.base_url or ''}/{locale_prefix(self.plan, locale)}"
+
+        return {
+            "locale": self.locale,
+            "organisation": organisation,
+            "title": self.texts["not_found_title"].format(organisation=organisation),
+            "heading": self.texts["not_found_heading"],
+            "texts": self.texts,
+            "home": home(self.locale),
+            "others": [
+                {"code": other["code"], "name": other["name"], "home": home(other["code"])}
+                for other in self._locales()
+                if not other["current"]
+            ],
+        }
+
     def atom_context(self) -> dict[str, Any]:
         context = self._common()
         entries = [
