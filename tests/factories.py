@@ -13,9 +13,11 @@ from types import ModuleType
 from typing import Any
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
+from incident_comms.delivery.status_page.models import SiteIncident
 from incident_comms.incidents.models import (
     AlarmSnapshot,
     Incident,
+    IncidentStatus,
     Message,
     MessageStatus,
     Publication,
@@ -201,3 +203,27 @@ def stored_incidents(store: IncidentStore) -> list[Incident]:
     """Every listed incident read whole: a listing leaves out the alarms, :meth:`get_incident` has them."""
     found = [store.get_incident(listed.id) for listed in store.list_incidents()]
     return [incident for incident in found if incident is not None]
+
+
+def published_record(
+    plan: Plan, incident_id: str, at: datetime, *, component: str = "api", resolved_at: datetime | None = None
+) -> SiteIncident:
+    """A status page record: the incident opened ``at`` on ``component``, its first message approved and handed off
+    ``at``; resolved (by the store) ``resolved_at`` when given."""
+    incident, message = opened_incident(plan, make_alarm(f"{incident_id}-alarm", changed_at=at), at=at)
+    incident = incident.model_copy(update={"id": incident_id, "component_id": component})
+    if resolved_at is not None:
+        incident = incident.model_copy(
+            update={"status": IncidentStatus.RESOLVED, "resolved_at": resolved_at, "updated_at": resolved_at}
+        )
+    message = message.model_copy(
+        update={"incident_id": incident_id, "status": MessageStatus.APPROVED, "revision": 1, "decided_at": at}
+    )
+    publication = Publication(
+        incident_id=incident_id,
+        message_id=message.id,
+        version=message.version,
+        requested_at=at,
+        reason=PublicationReason.APPROVED,
+    )
+    return SiteIncident(incident, [message], [publication])

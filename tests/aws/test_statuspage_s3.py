@@ -12,6 +12,7 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
+from incident_comms.adapters.dynamodb_status_view import DynamoStatusView
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult, PublishRequest, PublishResult, publish_message
 from incident_comms.delivery.status_page.channel import StatusPageChannel
 from incident_comms.delivery.status_page.serving import SHORT_CACHE
@@ -79,7 +80,8 @@ def open_and_approve(
 
 def publish(store: DynamoIncidentStore, plan: Plan, s3: Any, publication: Publication, bucket: str = BUCKET) -> Any:
     publishers: dict[ChannelKind, Any] = {kind: Delivered() for kind in ChannelKind}
-    publishers[ChannelKind.STATUS_PAGE] = StatusPageChannel(store, s3, bucket)
+    view = DynamoStatusView(boto3.client("dynamodb"), "incidents-test")
+    publishers[ChannelKind.STATUS_PAGE] = StatusPageChannel(store, s3, bucket, view=view)
     body = PublishRequest.of(publication).model_dump()
     return publish_message(body, plan, store, publishers, publication.requested_at + timedelta(minutes=1))
 

@@ -62,6 +62,10 @@ JOINED = (
     "an alarm joining the open incident of its component reads the lock for the incident's id and checks it in the"
     " same transaction (open_or_join, record_alarm_state, intake/groups.py)"
 )
+STATUS_PAGE_RESUMED = (
+    "a resumed status page delivery reads and keeps the page's view as the publisher does (delivery/sweeper.py,"
+    " status_page/channel.py)"
+)
 UNREACHED_KEYS: dict[tuple[str, str, str], str] = {
     ("IngestAlarmFunction", "dynamodb:GetItem", "INCIDENT#*"): READ_BACK,
     ("IngestAlarmFunction", "dynamodb:GetItem", "EVENT#*"): DUPLICATE_EVENT,
@@ -75,6 +79,13 @@ UNREACHED_KEYS: dict[tuple[str, str, str], str] = {
         "a resumed delivery is advanced and finished (IncidentStore.advance_delivery)"
     ),
     ("SubscribeFunction", "dynamodb:DeleteItem", "SUBSCRIBE#*"): "a refused confirmation email releases its claim",
+    ("PublisherFunction", "dynamodb:GetItem", "STATUSPAGE#*"): (
+        "a status page view record put refused on its condition is read back to tell a lost commit of ours from a"
+        " newer record (dynamodb_status_view.DynamoStatusView.keep, put_once)"
+    ),
+    ("PublicationSweeperFunction", "dynamodb:Query", "STATUSPAGE#*"): STATUS_PAGE_RESUMED,
+    ("PublicationSweeperFunction", "dynamodb:PutItem", "STATUSPAGE#*"): STATUS_PAGE_RESUMED,
+    ("PublicationSweeperFunction", "dynamodb:GetItem", "STATUSPAGE#*"): STATUS_PAGE_RESUMED,
 }
 """(function, item action, LeadingKeys pattern) granted for a path the sample flow does not take, and why."""
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
 
     from incident_comms.adapters.dynamodb_alarms import DynamoAlarmBatches
+    from incident_comms.adapters.dynamodb_status_view import DynamoStatusView
     from incident_comms.adapters.email_ledgers import DynamoBounceLedger
     from incident_comms.adapters.scheduler import FunctionSchedules
     from incident_comms.approvals.requests import ApprovalRequests, ApprovalTimeouts
@@ -153,6 +154,13 @@ class Services:
         return DynamoIncidentStore(self.dynamodb, self.settings.table_name)
 
     @cached_property
+    def status_view(self) -> DynamoStatusView:
+        """The status page's materialised view: a publication reads it in one query, whatever the table holds."""
+        from incident_comms.adapters.dynamodb_status_view import DynamoStatusView
+
+        return DynamoStatusView(self.dynamodb, self.settings.table_name)
+
+    @cached_property
     def alarm_batches(self) -> DynamoAlarmBatches:
         """Many alarm changes of one component written onto its open incident in a few transactions."""
         from incident_comms.adapters.dynamodb_alarms import DynamoAlarmBatches
@@ -262,7 +270,11 @@ class Services:
             ChannelKind.SNS: SnsChannel(self.sns, settings.customer_topic_arn, self.sleep),
             ChannelKind.WEBHOOK: WebhookChannel(lambda: self.chat_webhook_urls),
             ChannelKind.STATUS_PAGE: StatusPageChannel(
-                self.store, self.s3, settings.status_page_bucket, subscribe_base_url=settings.approvals_base_url
+                self.store,
+                self.s3,
+                settings.status_page_bucket,
+                subscribe_base_url=settings.approvals_base_url,
+                view=self.status_view,
             ),
             ChannelKind.MANUAL: ManualChannel(self.email_sender),
         }

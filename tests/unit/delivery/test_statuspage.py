@@ -21,6 +21,7 @@ from incident_comms.delivery.status_page.build import build_site
 from incident_comms.delivery.status_page.channel import StatusPageChannel
 from incident_comms.delivery.status_page.logic import published_updates
 from incident_comms.delivery.status_page.models import SiteIncident
+from incident_comms.delivery.status_page.records import MemoryStatusView, ViewSnapshot
 from incident_comms.delivery.status_page.serving import ATOM_TYPE, HTML_TYPE, JSON_TYPE, SHORT_CACHE
 from incident_comms.drafting.render import draft_from_text
 from incident_comms.incidents.models import (
@@ -620,24 +621,30 @@ def test_the_build_is_deterministic_and_needs_an_aware_now(plan: Plan) -> None:
 
 
 class FakeStore:
-    """The reads the channel makes; ``after_read`` runs once after the first full read (a concurrent publish)."""
+    """The reads the channel makes of the job's incident."""
 
     def __init__(self, records: list[SiteIncident]) -> None:
         self.records = {record.incident.id: record for record in records}
-        self.after_read: Any = None
-        self.reads = 0
-
-    def list_incidents(self, limit: int = 100) -> list[Incident]:
-        self.reads += 1
-        if self.reads == 2 and self.after_read is not None:
-            self.after_read(self)
-        return [record.incident for record in self.records.values()][:limit]
 
     def messages(self, incident_id: str) -> list[Message]:
         return list(self.records[incident_id].messages) if incident_id in self.records else []
 
     def publications(self, incident_id: str) -> list[Publication]:
         return list(self.records[incident_id].publications) if incident_id in self.records else []
+
+
+class RacedView(MemoryStatusView):
+    """A view another publisher writes ``late`` into right after our first read (a concurrent publish)."""
+
+    def __init__(self, late: SiteIncident) -> None:
+        super().__init__()
+        self.late = late
+
+    def read(self, since: datetime) -> ViewSnapshot:
+        snapshot = super().read(since)
+        if self.reads == 1:
+            self.records[self.late.incident.id] = self.late
+        return snapshot
 
 
 class FakeBucket:
@@ -696,14 +703,15 @@ def test_something_published_while_writing_is_written_too(plan: Plan) -> None:
     other = incident(plan, incident_id="INC-2", component="storage", severity="SEV2")
     late = message(plan, other, "m-late")
     store = FakeStore([published(owner, (item, OPENED))])
-    store.after_read = lambda s: s.records.update({"INC-2": published(other, (late, NOW))})
+    view = RacedView(published(other, (late, NOW)))
     bucket = FakeBucket()
 
-    result = StatusPageChannel(store, bucket, "status-bucket").publish(job_for(plan, owner, item))
+    result = StatusPageChannel(store, bucket, "status-bucket", view=view).publish(job_for(plan, owner, item))
 
     ids = [i["id"] for i in json.loads(bucket.objects["index.json"]["Body"])["incidents"]]
     assert ids == ["INC-1", "INC-2"]
-    assert len(bucket.puts) == 16  # written twice: the second read found the new publication
+    assert len(bucket.puts) == 14  # written twice but the 404 pages: the second read found the new publication
+    assert view.reads == 3  # and the third read found nothing newer
     assert (result.attempted, result.delivered) == (8, 8)
 
 

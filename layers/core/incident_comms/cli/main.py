@@ -159,6 +159,21 @@ def _local(args: argparse.Namespace) -> int:
     return run_local(root, folder, args.port, sample=not args.no_sample, clock=args.clock)
 
 
+def _status_page_backfill(args: argparse.Namespace) -> int:
+    import boto3
+
+    from incident_comms.adapters.dynamodb import DynamoIncidentStore
+    from incident_comms.adapters.dynamodb_status_view import backfill
+
+    table = (args.table or os.environ.get("TABLE_NAME") or "").strip()
+    if not table:
+        raise BadInput("no table: give --table NAME or set TABLE_NAME")
+    client = boto3.client("dynamodb")
+    kept = backfill(client, table, DynamoIncidentStore(client, table))
+    print(f"status page view: {kept} incidents kept")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="incident-comms", description="Incident communication, from the plan to the customer.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -193,6 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_lint_command(commands)
     add_declare_command(commands)
     add_deploy_command(commands)
+
+    status_page = commands.add_parser("status-page", help="the status page's materialised view")
+    status_commands = status_page.add_subparsers(dest="status_page_command", required=True, parser_class=_Parser)
+    fill = status_commands.add_parser(
+        "backfill", help="once, after upgrading: put the incidents published before the view into it (safe to rerun)"
+    )
+    fill.add_argument("--table", help="the stack's DynamoDB table (default: $TABLE_NAME)")
+    fill.set_defaults(run=_status_page_backfill)
 
     local = commands.add_parser("local", help="run the whole system on this machine over an embedded AWS")
     local.add_argument("--port", type=int, default=8377, help="HTTP port on 127.0.0.1 (0: any free port)")

@@ -1,38 +1,45 @@
-"""The ``status_page`` channel: gathers the site's inputs from the store, builds the site and writes every file
-to the bucket with the content type and cache lifetime :func:`~.serving.object_headers` gives its path, regenerated
-whole on every publish.
+"""The ``status_page`` channel: keeps the job's incident in the status page's view, gathers the site's inputs from
+the view, builds the site and writes every file whose bytes changed to the bucket with the content type and cache
+lifetime :func:`~.serving.object_headers` gives its path.
 
-It then reads the store again and rewrites if something was published in the meantime, so two publishers running
+Why a view (:mod:`.records`): reading every incident with its messages and publications cost two queries per
+incident, and at a few hundred incidents a publication outlived the function. Now a publication reads the job's own
+incident from the store (two queries) and the view in one query, whatever the number of incidents in the table.
+Incidents published before the view existed are not in it until the backfill
+(:func:`incident_comms.adapters.dynamodb_status_view.backfill`) has run; the job's own incident always is.
+
+It then reads the view again and rewrites if something was published in the meantime, so two publishers running
 at once cannot leave the older site in the bucket. The message being published is put in as the job has it, so
-the page shows it even when an eventually consistent read missed it. A file S3 refuses is counted and named,
-and does not keep the others from being written.
+the page shows it even when an eventually consistent read missed it. A file whose bytes are those last written
+there (the digests kept in the view) is not written again. A file S3 refuses is counted and named, and does not
+keep the others from being written.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Protocol
 
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
 from incident_comms.delivery.status_page.build import build_site
+from incident_comms.delivery.status_page.logic import HISTORY_DAYS, shown_incident
 from incident_comms.delivery.status_page.models import SiteIncident
+from incident_comms.delivery.status_page.records import MemoryStatusView, StatusView, ViewSnapshot, newest, trimmed
 from incident_comms.delivery.status_page.serving import object_headers
-from incident_comms.incidents.models import Incident, Message, Publication, PublicationReason
+from incident_comms.incidents.models import Message, Publication, PublicationReason
 from incident_comms.text import error_text, truncate
 
-INCIDENT_LIMIT = 500
-"""How many of the most recently opened incidents the channel reads: far more than 90 days hold."""
-
 MAX_ROUNDS = 3
-"""Write, read the store again, rewrite if it changed: at most this many writes per publish."""
+"""Write, read the view again, rewrite if it changed: at most this many writes per publish."""
 
 ERROR_TEXT_MAX = 300
 
 
 class StoreReader(Protocol):
-    """The reads the channel makes (an :class:`~incident_comms.incidents.store.IncidentStore` has them all)."""
-
-    def list_incidents(self, limit: int = 100) -> list[Incident]: ...
+    """The reads the channel makes of the job's incident (an :class:`~incident_comms.incidents.store.IncidentStore`
+    has them)."""
 
     def messages(self, incident_id: str) -> list[Message]: ...
 
@@ -53,8 +60,16 @@ class StatusPageChannel:
     being written; reading the store failing raises (the publisher records it as a failed delivery).
     """
 
-    def __init__(self, store: StoreReader, s3_client: ObjectWriter, bucket: str, subscribe_base_url: str = "") -> None:
+    def __init__(
+        self,
+        store: StoreReader,
+        s3_client: ObjectWriter,
+        bucket: str,
+        subscribe_base_url: str = "",
+        view: StatusView | None = None,
+    ) -> None:
         self._store = store
+        self._view: StatusView = view if view is not None else MemoryStatusView()
         self._s3 = s3_client
         self._bucket = bucket
         self._subscribe_url = f"{subscribe_base_url.rstrip('/')}/subscribe" if subscribe_base_url else None
@@ -63,46 +78,55 @@ class StatusPageChannel:
         if not self._bucket:
             return ChannelResult(attempted=1, failed=1, detail="STATUS_PAGE_BUCKET is not set: no bucket to write to")
         written: dict[str, str | None] = {}  # each file's latest write: None when S3 accepted it, else why not
-        site = build_site(job.plan, self.gather(job), job.now, self._subscribe_url)
-        self._write(site, written)
+        own = self.own_record(job)
+        snapshot = self._view.read(job.now - timedelta(days=HISTORY_DAYS))
+        shown = shown_incident(own)
+        if shown is not None:
+            self._view.keep(own, shown)
+        digests = dict(snapshot.digests)
+        site = build_site(job.plan, self.gather(own, snapshot), job.now, self._subscribe_url)
+        self._write(site, written, digests)
         for _ in range(MAX_ROUNDS - 1):
-            # Another publisher may have read the store before our update and written after us: read again and
-            # rewrite until what is in the bucket is what the store holds (the last writer always checks last).
-            fresh = build_site(job.plan, self.gather(job), job.now, self._subscribe_url)
+            # Another publisher may have read the view before our update and written after us: read again and
+            # rewrite until what is in the bucket is what the view holds (the last writer always checks last).
+            snapshot = self._view.read(job.now - timedelta(days=HISTORY_DAYS))
+            fresh = build_site(job.plan, self.gather(own, snapshot), job.now, self._subscribe_url)
             if fresh == site:
                 break
             site = fresh
-            self._write(site, written)
+            self._write(site, written, digests)
+        accepted = {path: digests[path] for path, error in written.items() if error is None}
+        if accepted:
+            self._view.remember_files(accepted)
         failed = {path: error for path, error in written.items() if error is not None}
         detail = None
         if failed:
             detail = truncate("; ".join(f"{path}: {error}" for path, error in sorted(failed.items())), ERROR_TEXT_MAX)
         return ChannelResult(attempted=len(site), delivered=len(site) - len(failed), failed=len(failed), detail=detail)
 
-    def gather(self, job: ChannelJob) -> list[SiteIncident]:
-        """Every incident of the store with its messages and publications, plus the one being published.
+    def own_record(self, job: ChannelJob) -> SiteIncident:
+        """The job's incident as the store has it, with the job's message put in as the job has it (approved, at
+        the version being published now), so the page shows it even when a read missed it."""
+        messages, publications = _with_job(
+            job, self._store.messages(job.incident.id), self._store.publications(job.incident.id)
+        )
+        return trimmed(SiteIncident(job.incident, messages, publications))
 
-        The job's incident and message are put in as the job has them (the message approved, at the version being
-        published now), so the page shows them even when a read missed them: the incident list is a secondary
-        index, eventually consistent, and a new incident may not be in it yet.
-        """
-        records = []
-        incidents = list(self._store.list_incidents(limit=INCIDENT_LIMIT))
-        if all(incident.id != job.incident.id for incident in incidents):
-            incidents.append(job.incident)
-        for incident in incidents:
-            messages = self._store.messages(incident.id)
-            publications = self._store.publications(incident.id)
-            if incident.id == job.incident.id:
-                messages, publications = _with_job(job, messages, publications)
-            records.append(SiteIncident(incident, messages, publications))
-        return records
+    def gather(self, own: SiteIncident, snapshot: ViewSnapshot) -> list[SiteIncident]:
+        """Every incident of the view, newest record of each, with the job's own one unless the view has newer."""
+        return newest([*(entry.record for entry in snapshot.entries), own])
 
-    def _write(self, site: Mapping[str, tuple[bytes, str]], written: dict[str, str | None]) -> None:
+    def _write(
+        self, site: Mapping[str, tuple[bytes, str]], written: dict[str, str | None], digests: dict[str, str]
+    ) -> None:
         # Pages last: by the time a page links to the feed and the JSON, they are already there.
         order = sorted(site, key=lambda path: (path.endswith(".html"), path))
         for path in order:
             body, content_type = site[path]
+            digest = hashlib.sha256(body).hexdigest()
+            if digests.get(path) == digest:
+                written.setdefault(path, None)
+                continue
             try:
                 self._s3.put_object(
                     Bucket=self._bucket,
@@ -113,8 +137,10 @@ class StatusPageChannel:
                 )
             except Exception as error:  # noqa: BLE001 - a refused file is counted and named, the others still go
                 written[path] = error_text(error, ERROR_TEXT_MAX)
+                digests.pop(path, None)
             else:
                 written[path] = None
+                digests[path] = digest
 
 
 def _with_job(
