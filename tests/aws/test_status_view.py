@@ -98,6 +98,10 @@ def test_publishing_keeps_the_incident_in_the_view(plan: Plan, store: DynamoInci
         "en/feed.atom",
         "404.html",
         "en/404.html",
+        "history/2026-11.html",  # the incident's month, and the list of months
+        "history/index.html",
+        "en/history/2026-11.html",
+        "en/history/index.html",
     }
 
 
@@ -129,7 +133,7 @@ def test_a_lost_answer_on_the_view_write_ends_with_one_correct_record(
 
     view.keep(record, shown(record))
 
-    assert faults.injected["PutItem"] == 1 and faults.committed["PutItem"] == 3  # lost, re-sent, then OPEN#
+    assert faults.injected["PutItem"] == 1 and faults.committed["PutItem"] == 4  # lost, re-sent, OPEN#, its month
     items = view_items(dynamodb, "incidents-test")
     assert sorted(item["sk"]["S"].split("#")[0] for item in items) == ["ACTIVE", "OPEN"]
     entries = view.read(NOW - timedelta(days=90)).entries
@@ -180,8 +184,8 @@ def test_files_whose_bytes_did_not_change_are_not_written_again(
     first = channel.publish(job_for(plan, record))
     again = channel.publish(job_for(plan, record))  # a redelivery: the same site
 
-    assert len(bucket.puts) == 8
-    assert (first.delivered, again.delivered, again.failed) == (8, 8, 0)
+    assert len(bucket.puts) == 12
+    assert (first.delivered, again.delivered, again.failed) == (12, 12, 0)
 
 
 def test_backfill_puts_incidents_published_before_the_view_into_it(
@@ -211,3 +215,30 @@ def test_the_backfill_command_reports_what_it_kept(
     assert main(["status-page", "backfill", "--table", "incidents-test"]) == 0
     assert capsys.readouterr().out == "status page view: 1 incidents kept\n"
     assert [entry.record.incident.id for entry in view.read(OPENED).entries] == ["INC-api", "INC-api"]
+
+
+def test_an_incident_is_kept_in_its_month_for_good_and_only_a_newer_record_replaces_it(
+    plan: Plan, view: Any, dynamodb: Any
+) -> None:
+    first = published_record(plan, "INC-1", OPENED)
+    later = published_record(plan, "INC-1", OPENED, resolved_at=OPENED + timedelta(hours=2))
+
+    view.keep(later, shown(later))
+    view.keep(first, shown(first))  # an older publication arriving late
+
+    (kept,) = view.month("2026-11")
+    assert kept.incident.resolved_at == OPENED + timedelta(hours=2)
+    item = dynamodb.get_item(
+        TableName="incidents-test", Key={"pk": {"S": "STATUSPAGE#MONTH#2026-11"}, "sk": {"S": "INC-1"}}
+    )["Item"]
+    assert "expires_at" not in item  # the history by month outlives the 90 days
+    assert view.month("2026-10") == []
+
+
+def test_the_files_remembered_are_merged_across_publications(view: Any) -> None:
+    view.remember_files({"history/2026-03.html": "a", "index.html": "b", "en/feed.atom": "c"})
+
+    view.remember_files({"index.html": "d", "history/2026-11.html": "e", "en/feed.atom": None})  # refused: forgotten
+
+    digests = view.read(NOW - timedelta(days=90)).digests
+    assert digests == {"history/2026-03.html": "a", "index.html": "d", "history/2026-11.html": "e"}

@@ -39,6 +39,10 @@ SITE = {
     "en/feed.atom": "application/atom+xml",
     "404.html": "text/html; charset=utf-8",
     "en/404.html": "text/html; charset=utf-8",
+    "history/index.html": "text/html; charset=utf-8",
+    "history/2026-11.html": "text/html; charset=utf-8",
+    "en/history/index.html": "text/html; charset=utf-8",
+    "en/history/2026-11.html": "text/html; charset=utf-8",
 }
 
 
@@ -100,7 +104,7 @@ def test_publishing_writes_the_whole_site_with_content_types_and_cache_header(
 
     assert report.result == PublishResult.PUBLISHED
     (page,) = [d for d in store.deliveries(incident.id) if d.channel_id == "status-page"]
-    assert (page.attempted, page.delivered, page.failed, page.complete) == (8, 8, 0, True)
+    assert (page.attempted, page.delivered, page.failed, page.complete) == (12, 12, 0, True)
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
     assert keys == set(SITE)
     for key, content_type in SITE.items():
@@ -143,9 +147,10 @@ def test_a_second_publish_overwrites_the_site_with_everything_published_so_far(
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
     assert keys == set(SITE)
     after = {key: s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() for key in SITE}
-    not_found = {"404.html", "en/404.html"}  # says nothing about incidents: the same bytes every time
-    assert all(after[key] != before[key] for key in set(SITE) - not_found)
-    assert all(after[key] == before[key] for key in not_found)
+    # the not-found pages say nothing about incidents, and the list of months has the same one month
+    unchanged = {"404.html", "en/404.html", "history/index.html", "en/history/index.html"}
+    assert all(after[key] != before[key] for key in set(SITE) - unchanged)
+    assert all(after[key] == before[key] for key in unchanged)
     data = read_json(s3, "index.json")
     assert {item["id"] for item in data["incidents"]} == {"INC-api", "INC-storage"}
     statuses = {component["id"]: component["status"] for component in data["components"]}
@@ -163,7 +168,7 @@ def test_a_bucket_s3_refuses_is_a_failed_delivery_on_the_timeline(
     publish(store, plan, s3, publication, bucket="no-such-bucket")
 
     (page,) = [d for d in store.deliveries(incident.id) if d.channel_id == "status-page"]
-    assert (page.attempted, page.delivered, page.failed) == (8, 0, 8)
+    assert (page.attempted, page.delivered, page.failed) == (12, 0, 12)
     assert page.detail is not None and "NoSuchBucket" in page.detail
     failures = [e for e in store.timeline(incident.id) if e.kind == TimelineKind.DELIVERY_FAILED]
     assert [entry.data["channel_id"] for entry in failures] == ["status-page"]

@@ -90,3 +90,22 @@ def test_the_status_page_renders_the_published_update_in_a_browser(
     assert title in dom
     assert "<script" not in dom
     assert 'name="viewport"' in dom
+
+
+def test_the_history_by_month_is_reached_from_the_status_page_in_a_browser(
+    chromium: str, approved_sample_stack: RunningStack, tmp_path: Path
+) -> None:
+    (incident,) = state(approved_sample_stack)
+    after = published(approved_sample_stack, incident["id"])
+    (message,) = [message for message in after["messages"] if message["status"] == "approved"]
+    title = next(draft["subject"] for draft in message["drafts"] if draft["kind"] == "status_page")
+    status = approved_sample_stack.url + "/status/"
+
+    page = rendered_dom(chromium, status, tmp_path / "profile")
+    (listing,) = re.findall(r'href="(history/index\.html)"', page)
+    months = rendered_dom(chromium, status + listing, tmp_path / "profile")
+    (month,) = re.findall(r'href="(\d{4}-\d{2}\.html)"', months)
+    archived = rendered_dom(chromium, status + "history/" + month, tmp_path / "profile")
+
+    assert title in archived and "<script" not in archived
+    assert 'href="../index.html"' in archived

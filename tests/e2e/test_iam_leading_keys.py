@@ -86,6 +86,7 @@ UNREACHED_KEYS: dict[tuple[str, str, str], str] = {
     ("PublicationSweeperFunction", "dynamodb:Query", "STATUSPAGE#*"): STATUS_PAGE_RESUMED,
     ("PublicationSweeperFunction", "dynamodb:PutItem", "STATUSPAGE#*"): STATUS_PAGE_RESUMED,
     ("PublicationSweeperFunction", "dynamodb:GetItem", "STATUSPAGE#*"): STATUS_PAGE_RESUMED,
+    ("PublicationSweeperFunction", "dynamodb:UpdateItem", "STATUSPAGE#*"): STATUS_PAGE_RESUMED,
 }
 """(function, item action, LeadingKeys pattern) granted for a path the sample flow does not take, and why."""
 

@@ -36,8 +36,10 @@ from incident_comms.plan.models import Phase, Plan
 from tests.factories import OPENED, opened_incident
 
 NOW = OPENED + timedelta(hours=2)
-SITE_FILES = {"index.html", "index.json", "feed.atom", "en/index.html", "en/index.json", "en/feed.atom"}
-SITE_FILES |= {"404.html", "en/404.html"}
+MAIN_FILES = {"index.html", "index.json", "feed.atom", "en/index.html", "en/index.json", "en/feed.atom"}
+MAIN_FILES |= {"404.html", "en/404.html"}
+ARCHIVE_FILES = {"history/2026-11.html", "history/index.html", "en/history/2026-11.html", "en/history/index.html"}
+SITE_FILES = MAIN_FILES | ARCHIVE_FILES
 
 
 # --- builders -------------------------------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ def test_an_incident_nothing_was_published_about_is_not_on_the_page(plan: Plan) 
 def test_with_nothing_published_every_component_is_operational_in_every_locale(plan: Plan) -> None:
     site = build_site(plan, [], NOW)
 
-    assert set(site) == SITE_FILES
+    assert set(site) == MAIN_FILES
     for path in ("index.json", "en/index.json"):
         assert document(site, path)["status"] == "operational"
         assert [c["id"] for c in document(site, path)["components"]] == [c.id for c in plan.definition.components]
@@ -676,7 +678,7 @@ def test_the_channel_writes_every_file_with_its_type_and_cache_header(plan: Plan
         job_for(plan, owner, item)
     )
 
-    assert (result.attempted, result.delivered, result.failed, result.detail) == (8, 8, 0, None)
+    assert (result.attempted, result.delivered, result.failed, result.detail) == (12, 12, 0, None)
     assert set(bucket.objects) == SITE_FILES
     assert {o["CacheControl"] for o in bucket.objects.values()} == {SHORT_CACHE}
     assert SHORT_CACHE == "public, max-age=60, stale-while-revalidate=30"
@@ -710,9 +712,9 @@ def test_something_published_while_writing_is_written_too(plan: Plan) -> None:
 
     ids = [i["id"] for i in json.loads(bucket.objects["index.json"]["Body"])["incidents"]]
     assert ids == ["INC-1", "INC-2"]
-    assert len(bucket.puts) == 14  # written twice but the 404 pages: the second read found the new publication
+    assert len(bucket.puts) == 18  # the 12 files, then the main pages again: the second read found the new publication
     assert view.reads == 3  # and the third read found nothing newer
-    assert (result.attempted, result.delivered) == (8, 8)
+    assert (result.attempted, result.delivered) == (12, 12)
 
 
 def test_a_refused_file_is_counted_and_named_and_the_others_are_still_written(plan: Plan) -> None:
@@ -724,7 +726,7 @@ def test_a_refused_file_is_counted_and_named_and_the_others_are_still_written(pl
         job_for(plan, owner, item)
     )
 
-    assert (result.attempted, result.delivered, result.failed) == (8, 7, 1)
+    assert (result.attempted, result.delivered, result.failed) == (12, 11, 1)
     assert result.detail == "en/feed.atom: PermissionError: AccessDenied: not allowed"
     assert set(bucket.objects) == SITE_FILES - {"en/feed.atom"}
 

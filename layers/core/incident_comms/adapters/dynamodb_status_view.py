@@ -15,11 +15,17 @@ reads the recent records, the file digests and every open incident, and nothing 
   tombstone (its stamp, no record: a hundred bytes, so that even before TTL deletes it a query reads thousands per
   page) that expires with the ``ACTIVE#`` record; not deleted at once, so that a late redelivery of an older
   publication cannot put the incident back as open
-- ``FILES``                             ``file:<path>`` = sha256 of the bytes last written to that site path
+- ``FILES``                             ``file:<path>`` = sha256 of the bytes last written to that site path,
+  merged by ``UpdateItem`` (each publication names only the paths it wrote; the history by month adds paths)
+
+and, in a partition per month (``pk = STATUSPAGE#MONTH#<YYYY-MM>``, the month the incident opened in, one query for the
+month's history page), ``sk = <incident id>``: the newest record of each incident, put only over an older stamp,
+never expiring.
 
 Records are put through :func:`~incident_comms.adapters.dynamodb_attempts.put_once`: a lost answer re-sent is
-recognised as our own commit. Only ``Query``, ``PutItem`` and ``GetItem`` (the read-back of a refused put): the
-grants the publisher and the publication sweeper have on this partition (``StatusPageView`` in ``template.yaml``).
+recognised as our own commit. Only ``Query``, ``PutItem``, ``UpdateItem`` and ``GetItem`` (the read-back of a refused
+put): the grants the publisher and the publication sweeper have on these partitions (``StatusPageView`` in
+``template.yaml``).
 """
 
 from __future__ import annotations
@@ -32,7 +38,15 @@ from incident_comms.adapters.dynamodb_attempts import put_once
 from incident_comms.adapters.dynamodb_items import item_values, string_attr
 from incident_comms.delivery.status_page.logic import HISTORY_DAYS, shown_incident
 from incident_comms.delivery.status_page.models import SiteIncident
-from incident_comms.delivery.status_page.records import ViewEntry, ViewSnapshot, decode, encode, stamp, trimmed
+from incident_comms.delivery.status_page.records import (
+    ViewEntry,
+    ViewSnapshot,
+    decode,
+    encode,
+    month_of,
+    stamp,
+    trimmed,
+)
 from incident_comms.incidents.models import Incident
 
 if TYPE_CHECKING:
@@ -42,6 +56,7 @@ if TYPE_CHECKING:
     from incident_comms.incidents.store import IncidentStore
 
 PARTITION = "STATUSPAGE#VIEW"
+MONTH_PARTITION = "STATUSPAGE#MONTH#"
 ACTIVE = "ACTIVE#"
 OPEN = "OPEN#"
 FILES = "FILES"
@@ -89,27 +104,68 @@ class DynamoStatusView:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def keep(self, record: SiteIncident, shown: ShownIncident) -> None:
-        active, still_open = record_items(record, shown)
+        active, still_open, in_month = record_items(record, shown)
         put_once(self._client, self._table, active, "attribute_not_exists(pk)")
-        put_once(
-            self._client,
-            self._table,
-            still_open,
-            "attribute_not_exists(pk) OR #stamp < :stamp",
-            ExpressionAttributeNames={"#stamp": "stamp"},
-            ExpressionAttributeValues={":stamp": still_open["stamp"]},
+        for item in (still_open, in_month):
+            put_once(
+                self._client,
+                self._table,
+                item,
+                "attribute_not_exists(pk) OR #stamp < :stamp",
+                ExpressionAttributeNames={"#stamp": "stamp"},
+                ExpressionAttributeValues={":stamp": item["stamp"]},
+            )
+
+    def remember_files(self, digests: Mapping[str, str | None]) -> None:
+        # Merged, path by path, into what other publications remembered (a month page one of them wrote stays
+        # known). Unconditional: the same update twice is harmless, and two publishers writing one path at once
+        # both wrote the bytes of a view read after the other's keep (the channel's rounds).
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        sets, removes = [], []
+        for index, (path, digest) in enumerate(sorted(digests.items())):
+            names[f"#f{index}"] = FILE_PREFIX + path
+            if digest is None:
+                removes.append(f"#f{index}")
+            else:
+                values[f":f{index}"] = string_attr(digest)
+                sets.append(f"#f{index} = :f{index}")
+        if not names:
+            return
+        expression = " ".join(
+            part
+            for part in (f"SET {', '.join(sets)}" if sets else "", f"REMOVE {', '.join(removes)}" if removes else "")
+            if part
         )
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _key(FILES),
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+        }
+        if values:
+            request["ExpressionAttributeValues"] = values
+        self._client.update_item(**request)
 
-    def remember_files(self, digests: Mapping[str, str]) -> None:
-        # The whole site is written on each publication: its digests replace the last ones (a path whose write S3
-        # refused is left out, so the next publication writes it). Unconditional: the same put twice is harmless.
-        item = {**_key(FILES), **{FILE_PREFIX + path: string_attr(digest) for path, digest in digests.items()}}
-        self._client.put_item(TableName=self._table, Item=item)
+    def month(self, month: str) -> list[SiteIncident]:
+        records: list[SiteIncident] = []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": string_attr(MONTH_PARTITION + month)},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._client.query(**request)
+            records += [decode(item["record"]["B"]) for item in page.get("Items", []) if "record" in item]
+            if "LastEvaluatedKey" not in page:
+                return records
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def record_items(record: SiteIncident, shown: ShownIncident) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The items that keep ``record``: its ``ACTIVE#`` item and its ``OPEN#`` item, a tombstone once it is resolved
-    (also what a bulk loader, such as the benchmark's, writes)."""
+def record_items(record: SiteIncident, shown: ShownIncident) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The items that keep ``record``: its ``ACTIVE#`` item, its ``OPEN#`` item (a tombstone once it is resolved)
+    and its item in its month (also what a bulk loader, such as the benchmark's, writes)."""
     mark = stamp(record)
     data = {"B": encode(record)}
     expires = {"N": str(int((shown.last_activity + timedelta(days=HISTORY_DAYS + 1)).timestamp()))}
@@ -120,7 +176,13 @@ def record_items(record: SiteIncident, shown: ShownIncident) -> tuple[dict[str, 
         still_open["record"] = data
     else:
         still_open["expires_at"] = expires
-    return active, still_open
+    in_month = {
+        "pk": string_attr(MONTH_PARTITION + month_of(record.incident)),
+        "sk": string_attr(record.incident.id),
+        "stamp": string_attr(mark),
+        "record": data,
+    }
+    return active, still_open, in_month
 
 
 def backfill(client: DynamoDBClient, table: str, store: IncidentStore) -> int:

@@ -30,12 +30,18 @@ from incident_comms.plan.models import Plan
 
 
 def build_site(
-    plan: Plan, incidents: Sequence[SiteIncident], now: datetime, subscribe_url: str | None = None
+    plan: Plan,
+    incidents: Sequence[SiteIncident],
+    now: datetime,
+    subscribe_url: str | None = None,
+    archived: bool = False,
 ) -> dict[str, tuple[bytes, str]]:
     """Every file of the status site: ``path -> (content, content type)``, in every plan locale.
 
     ``subscribe_url`` (the approvals API's ``/subscribe``) adds the subscribe form to every locale a customer email
     channel of the plan is in; without it the page has no form.
+
+    ``archived`` links each locale's page to its history by month (:mod:`.archive`, built apart).
 
     Deterministic for the same inputs (the channel relies on it to tell whether the store changed meanwhile).
     """
@@ -54,12 +60,12 @@ def build_site(
     )
     site: dict[str, tuple[bytes, str]] = {}
     for locale in plan.definition.locales:
-        view = LocaleView(plan, locale, now, open_incidents, history, subscribe_url)
+        view = LocaleView(plan, locale, now, open_incidents, history, subscribe_url, archived)
         prefix = locale_prefix(plan, locale)
-        site[f"{prefix}index.html"] = (_render("status_page.html.j2", view.html_context()), HTML_TYPE)
+        site[f"{prefix}index.html"] = (render("status_page.html.j2", view.html_context()), HTML_TYPE)
         site[f"{prefix}index.json"] = (_json(view.json_document()), JSON_TYPE)
-        site[f"{prefix}feed.atom"] = (_render("status_feed.atom.j2", view.atom_context()), ATOM_TYPE)
-        site[f"{prefix}{NOT_FOUND_PAGE}"] = (_render("status_not_found.html.j2", view.not_found_context()), HTML_TYPE)
+        site[f"{prefix}feed.atom"] = (render("status_feed.atom.j2", view.atom_context()), ATOM_TYPE)
+        site[f"{prefix}{NOT_FOUND_PAGE}"] = (render("status_not_found.html.j2", view.not_found_context()), HTML_TYPE)
     return site
 
 
@@ -76,7 +82,8 @@ def _environment() -> Environment:
     )
 
 
-def _render(name: str, context: Mapping[str, Any]) -> bytes:
+def render(name: str, context: Mapping[str, Any]) -> bytes:
+    """One of the package's status templates, autoescaped, as UTF-8 bytes (what is written to the bucket)."""
     return _environment().get_template(name).render(context).encode("utf-8")
 
 

@@ -23,10 +23,18 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
+from incident_comms.delivery.status_page.archive import ARCHIVE_FOLDER, archived_months, build_archive
 from incident_comms.delivery.status_page.build import build_site
 from incident_comms.delivery.status_page.logic import HISTORY_DAYS, shown_incident
 from incident_comms.delivery.status_page.models import SiteIncident
-from incident_comms.delivery.status_page.records import MemoryStatusView, StatusView, ViewSnapshot, newest, trimmed
+from incident_comms.delivery.status_page.records import (
+    MemoryStatusView,
+    StatusView,
+    ViewSnapshot,
+    month_of,
+    newest,
+    trimmed,
+)
 from incident_comms.delivery.status_page.serving import object_headers
 from incident_comms.incidents.models import Message, Publication, PublicationReason
 from incident_comms.text import error_text, truncate
@@ -84,25 +92,35 @@ class StatusPageChannel:
         if shown is not None:
             self._view.keep(own, shown)
         digests = dict(snapshot.digests)
-        site = build_site(job.plan, self.gather(own, snapshot), job.now, self._subscribe_url)
+        site = self._site(job, own, snapshot)
         self._write(site, written, digests)
         for _ in range(MAX_ROUNDS - 1):
             # Another publisher may have read the view before our update and written after us: read again and
             # rewrite until what is in the bucket is what the view holds (the last writer always checks last).
             snapshot = self._view.read(job.now - timedelta(days=HISTORY_DAYS))
-            fresh = build_site(job.plan, self.gather(own, snapshot), job.now, self._subscribe_url)
+            fresh = self._site(job, own, snapshot)
             if fresh == site:
                 break
             site = fresh
             self._write(site, written, digests)
-        accepted = {path: digests[path] for path, error in written.items() if error is None}
-        if accepted:
-            self._view.remember_files(accepted)
+        remembered = {path: digests.get(path) for path in written}
+        if any(snapshot.digests.get(path) != digest for path, digest in remembered.items()):
+            self._view.remember_files(remembered)
         failed = {path: error for path, error in written.items() if error is not None}
         detail = None
         if failed:
             detail = truncate("; ".join(f"{path}: {error}" for path, error in sorted(failed.items())), ERROR_TEXT_MAX)
         return ChannelResult(attempted=len(site), delivered=len(site) - len(failed), failed=len(failed), detail=detail)
+
+    def _site(self, job: ChannelJob, own: SiteIncident, snapshot: ViewSnapshot) -> dict[str, tuple[bytes, str]]:
+        """The main pages from the view, and the history page of the month the job's incident opened in."""
+        month = month_of(own.incident)
+        months = archived_months(snapshot.digests)
+        archive = build_archive(job.plan, month, newest([*self._view.month(month), own]), months, job.now)
+        main = build_site(
+            job.plan, self.gather(own, snapshot), job.now, self._subscribe_url, archived=bool(archive or months)
+        )
+        return {**main, **archive}
 
     def own_record(self, job: ChannelJob) -> SiteIncident:
         """The job's incident as the store has it, with the job's message put in as the job has it (approved, at
@@ -119,8 +137,8 @@ class StatusPageChannel:
     def _write(
         self, site: Mapping[str, tuple[bytes, str]], written: dict[str, str | None], digests: dict[str, str]
     ) -> None:
-        # Pages last: by the time a page links to the feed and the JSON, they are already there.
-        order = sorted(site, key=lambda path: (path.endswith(".html"), path))
+        # Pages last: by the time a page links to the feed, the JSON or the history by month, they are already there.
+        order = sorted(site, key=_write_order)
         for path in order:
             body, content_type = site[path]
             digest = hashlib.sha256(body).hexdigest()
@@ -141,6 +159,15 @@ class StatusPageChannel:
             else:
                 written[path] = None
                 digests[path] = digest
+
+
+def _write_order(path: str) -> tuple[int, bool, str]:
+    """Feeds and JSON, then the history by month (months before their list), then the main pages."""
+    if not path.endswith(".html"):
+        return (0, False, path)
+    if ARCHIVE_FOLDER in path:
+        return (1, path.endswith("/index.html"), path)
+    return (2, False, path)
 
 
 def _with_job(

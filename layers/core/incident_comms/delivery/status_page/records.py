@@ -51,8 +51,14 @@ class StatusView(Protocol):
         """Store ``record`` (shown as ``shown``); the page keeps using a newer record of the incident if any."""
         ...
 
-    def remember_files(self, digests: Mapping[str, str]) -> None:
-        """Remember what was written to each path (only paths S3 accepted)."""
+    def remember_files(self, digests: Mapping[str, str | None]) -> None:
+        """Remember what was written to each path, merged into what other publications remembered: ``None`` forgets
+        a path (S3 refused its last write, so the next publication writes it whatever its bytes)."""
+        ...
+
+    def month(self, month: str) -> list[SiteIncident]:
+        """The newest record of every incident opened in ``month`` (:func:`month_of`) that was ever kept: the
+        history by month, kept without expiry."""
         ...
 
 
@@ -65,6 +71,12 @@ def stamp(record: SiteIncident) -> str:
     newest = max((publication.requested_at for publication in record.publications), default=None)
     handed = _utc(newest) if newest else "0"
     return f"{handed}|{len(record.publications):06d}|{_utc(record.incident.updated_at)}"
+
+
+def month_of(incident: Incident) -> str:
+    """The month (``YYYY-MM``, UTC) whose history page lists the incident: the one it opened in, which never
+    changes, so an incident is on one month's page however long it lasts."""
+    return incident.opened_at.astimezone(UTC).strftime("%Y-%m")
 
 
 def trimmed(record: SiteIncident) -> SiteIncident:
@@ -114,6 +126,7 @@ class MemoryStatusView:
         self.records: dict[str, SiteIncident] = {}
         self.digests: dict[str, str] = {}
         self.reads = 0
+        self.month_reads = 0
 
     def read(self, since: datetime) -> ViewSnapshot:
         self.reads += 1
@@ -124,8 +137,16 @@ class MemoryStatusView:
     def keep(self, record: SiteIncident, shown: ShownIncident) -> None:
         (self.records[record.incident.id],) = newest([*self._current(record.incident.id), record])
 
-    def remember_files(self, digests: Mapping[str, str]) -> None:
-        self.digests.update(digests)
+    def remember_files(self, digests: Mapping[str, str | None]) -> None:
+        for path, digest in digests.items():
+            if digest is None:
+                self.digests.pop(path, None)
+            else:
+                self.digests[path] = digest
+
+    def month(self, month: str) -> list[SiteIncident]:
+        self.month_reads += 1
+        return [record for record in self.records.values() if month_of(record.incident) == month]
 
     def _current(self, incident_id: str) -> list[SiteIncident]:
         return [self.records[incident_id]] if incident_id in self.records else []

@@ -31,6 +31,9 @@ from incident_comms.plan.models import ChannelKind, Phase, Plan, localized
 from incident_comms.subscribers.models import default_audience
 from incident_comms.text import format_datetime, format_elapsed, one_line, truncate
 
+ARCHIVE_INDEX = "history/index.html"
+"""The history by month (:mod:`.archive`), under each locale's folder."""
+
 _FEED_NAMESPACE = uuid.UUID("5b0f2f4e-6f1d-4b57-9a55-3c1f4a8e2d10")
 """Fixed namespace for the feed's ``urn:uuid`` ids: the same message version always gets the same id."""
 
@@ -106,8 +109,10 @@ class LocaleView:
         open_incidents: list[ShownIncident],
         history: list[ShownIncident],
         subscribe_url: str | None = None,
+        archived: bool = False,
     ) -> None:
         self.subscribe_url = _web_url(subscribe_url)
+        self.archived = archived
         self.plan = plan
         self.locale = locale
         self.now = now
@@ -236,7 +241,12 @@ class LocaleView:
             components.append(entry)
         return components
 
-    def _locales(self) -> list[dict[str, Any]]:
+    @property
+    def organisation_name(self) -> str:
+        return _clean(self.organisation.name)
+
+    def locales(self) -> list[dict[str, Any]]:
+        """Every plan locale with links to its main page and feed (``current``: this one)."""
         return [
             {
                 "code": locale,
@@ -269,7 +279,7 @@ class LocaleView:
             "history": self.history,
             "postmortems": [incident for incident in self.history if incident["postmortem"]],
             "worst_rank": min((incident["severity_rank"] for incident in self.open), default=None),
-            "locales": self._locales(),
+            "locales": self.locales(),
         }
 
     def _subscribe_form(self) -> dict[str, Any] | None:
@@ -295,6 +305,7 @@ class LocaleView:
             "canonical": self.absolute(f"{self.prefix}index.html"),
             "feed": self.relative(f"{self.prefix}feed.atom"),
             "json": self.relative(f"{self.prefix}index.json"),
+            "archive": self.relative(f"{self.prefix}{ARCHIVE_INDEX}") if self.archived else None,
         }
         return context
 
@@ -315,7 +326,7 @@ class LocaleView:
             "home": home(self.locale),
             "others": [
                 {"code": other["code"], "name": other["name"], "home": home(other["code"])}
-                for other in self._locales()
+                for other in self.locales()
                 if not other["current"]
             ],
         }
@@ -373,6 +384,6 @@ class LocaleView:
             "links": {
                 "html": self.absolute(f"{self.prefix}index.html"),
                 "atom": self.absolute(f"{self.prefix}feed.atom"),
-                "locales": {locale["code"]: locale["absolute"] for locale in self._locales()},
+                "locales": {locale["code"]: locale["absolute"] for locale in self.locales()},
             },
         }
