@@ -110,30 +110,10 @@ def expired(item: dict[str, Any]) -> bool:
 
 
 def published_job(store: Any, plan: Any) -> ChannelJob:
-    from incident_comms.incidents.models import (
-        MessageStatus,
-        Publication,
-        PublicationReason,
-        TimelineEntry,
-        TimelineKind,
-    )
-    from tests.factories import make_alarm, opened_incident
+    """The incident being published: opened and approved through the store half an hour before :data:`NOW`."""
+    from tests.aws.test_statuspage_s3 import open_and_approve
 
-    at = NOW - timedelta(minutes=30)
-    alarm = make_alarm("prod-api-alarm", changed_at=at)
-    incident, message = opened_incident(plan, alarm, at=at, incident_id="INC-now")
-    opened = TimelineEntry(incident_id=incident.id, at=at, kind=TimelineKind.OPENED, text="opened")
-    joining = TimelineEntry(incident_id="", at=at, kind=TimelineKind.ALARM_JOINED, text="joined")
-    store.open_or_join(incident, alarm, [opened], joining, message)
-    after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": 1, "decided_at": at})
-    publication = Publication(
-        incident_id=incident.id,
-        message_id=message.id,
-        version=message.version,
-        requested_at=at,
-        reason=PublicationReason.APPROVED,
-    )
-    store.save_decision(message, after, "fp-now", at + timedelta(hours=1), [], publication)
+    incident, after, _ = open_and_approve(store, plan, "api", "INC-now", NOW - timedelta(minutes=30))
     draft = next(d for d in after.drafts if d.kind == "status_page")
     channel = next(c for c in plan.channels.channels if c.id == draft.channel_id)
     return ChannelJob(plan, incident, after, draft, channel, NOW)

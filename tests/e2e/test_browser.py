@@ -77,13 +77,18 @@ def test_a_browser_opening_an_approval_link_sees_the_form_and_approves_nothing(
     assert sample_stack.request("GET", "/local/incidents").json() == before
 
 
+def published_title(stack: RunningStack) -> str:
+    """The title of the sample incident's approved status page update, once it is published."""
+    (incident,) = state(stack)
+    after = published(stack, incident["id"])
+    (message,) = [message for message in after["messages"] if message["status"] == "approved"]
+    return str(next(draft["subject"] for draft in message["drafts"] if draft["kind"] == "status_page"))
+
+
 def test_the_status_page_renders_the_published_update_in_a_browser(
     chromium: str, approved_sample_stack: RunningStack, tmp_path: Path
 ) -> None:
-    (incident,) = state(approved_sample_stack)
-    after = published(approved_sample_stack, incident["id"])
-    (message,) = [message for message in after["messages"] if message["status"] == "approved"]
-    title = next(draft["subject"] for draft in message["drafts"] if draft["kind"] == "status_page")
+    title = published_title(approved_sample_stack)
 
     dom = rendered_dom(chromium, approved_sample_stack.url + "/status/", tmp_path / "profile")
 
@@ -95,10 +100,7 @@ def test_the_status_page_renders_the_published_update_in_a_browser(
 def test_the_history_by_month_is_reached_from_the_status_page_in_a_browser(
     chromium: str, approved_sample_stack: RunningStack, tmp_path: Path
 ) -> None:
-    (incident,) = state(approved_sample_stack)
-    after = published(approved_sample_stack, incident["id"])
-    (message,) = [message for message in after["messages"] if message["status"] == "approved"]
-    title = next(draft["subject"] for draft in message["drafts"] if draft["kind"] == "status_page")
+    title = published_title(approved_sample_stack)
     status = approved_sample_stack.url + "/status/"
 
     page = rendered_dom(chromium, status, tmp_path / "profile")
