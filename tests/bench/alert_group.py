@@ -23,7 +23,6 @@ one-by-one path beside it.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import io
 import itertools
@@ -44,6 +43,7 @@ import tests.conftest as suite  # noqa: F401 - sets the test AWS environment bef
 from incident_comms.adapters.dynamodb_alarms import CHUNK
 from tests.bench.webhook_groups import fresh_table
 from tests.conftest import APPROVAL_KEY, REPO, FakeLambdaContext, load_handler_module
+from tests.factories import alert_webhook_request
 from tests.factories import alertmanager_group as group
 
 GOAL_ACCEPT_SECONDS = 2.0
@@ -118,21 +118,7 @@ class Intake:
     calls: Counter[str]
 
     def post(self, body: bytes) -> dict[str, Any]:
-        event = {
-            "version": "2.0",
-            "routeKey": "POST /webhooks/alerts",
-            "rawPath": "/webhooks/alerts",
-            "rawQueryString": "",
-            "headers": {"authorization": f"Bearer {TOKEN}", "content-type": "application/json"},
-            "requestContext": {
-                "http": {"method": "POST", "path": "/webhooks/alerts", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1"},
-                "requestId": "bench",
-                "routeKey": "POST /webhooks/alerts",
-                "stage": "$default",
-            },
-            "body": base64.b64encode(body).decode(),
-            "isBase64Encoded": True,
-        }
+        event = alert_webhook_request(body, TOKEN)
         answer: dict[str, Any] = self.webhook.lambda_handler(event, FakeLambdaContext())
         if answer["statusCode"] != 202:
             raise RuntimeError(f"the webhook answered {answer['statusCode']}: {answer.get('body')}")
