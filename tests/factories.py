@@ -6,6 +6,7 @@ The incident is the one the sample CloudWatch alarm opens with the repo's plan: 
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from datetime import UTC, datetime, timedelta
@@ -156,6 +157,25 @@ def stored_newer(store: IncidentStore, message: Message, phase: Phase, at: datet
     added = store.add_message(draft, [])
     assert added is not None
     return added.message
+
+
+def alert_webhook_request(body: bytes, token: str) -> dict[str, Any]:
+    """The HTTP API event of a POST of ``body`` to the alert webhook with a bearer ``token``, as Alertmanager sends."""
+    return {
+        "version": "2.0",
+        "routeKey": "POST /webhooks/alerts",
+        "rawPath": "/webhooks/alerts",
+        "rawQueryString": "",
+        "headers": {"authorization": f"Bearer {token}", "content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": "POST", "path": "/webhooks/alerts", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7"},
+            "requestId": "webhook-1",
+            "routeKey": "POST /webhooks/alerts",
+            "stage": "$default",
+        },
+        "body": base64.b64encode(body).decode(),
+        "isBase64Encoded": True,
+    }
 
 
 def invoke(handler: ModuleType, event: Any, context: FakeLambdaContext) -> dict[str, Any]:

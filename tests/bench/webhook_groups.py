@@ -26,8 +26,8 @@ NOW = datetime(2026, 11, 22, 10, 20, tzinfo=UTC)
 class Silent:
     """An email sender that sends nothing: SES is not what is measured."""
 
-    def send(self, email: Any) -> None:
-        return None
+    def send(self, email: Any) -> str:
+        return "silent"
 
 
 def fresh_table() -> Any:
@@ -90,7 +90,7 @@ def grouped(payload: Any, plan: Any, store: Any, batches: Any, clock: Any, appro
     from incident_comms.intake.groups import ingest_group
     from incident_comms.intake.payloads import alarms_from_payload
 
-    return ingest_group(alarms_from_payload(payload), plan, store, batches, clock, approvals, lifecycle)
+    return ingest_group(alarms_from_payload(payload, clock.now()), plan, store, batches, clock, approvals, lifecycle)
 
 
 def one_by_one(payload: Any, plan: Any, store: Any, batches: Any, clock: Any, approvals: Any, lifecycle: Any) -> Any:

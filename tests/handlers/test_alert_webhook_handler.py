@@ -3,7 +3,6 @@ queued, and once the queue drains every alert is applied, once."""
 
 from __future__ import annotations
 
-import base64
 import json
 from types import ModuleType
 from typing import Any
@@ -14,8 +13,8 @@ import pytest
 from incident_comms.composition import Services
 from incident_comms.incidents.models import TimelineKind
 from tests.conftest import FakeLambdaContext, load_handler_module
+from tests.factories import alert_webhook_request, invoke, sent_emails, stored_incidents
 from tests.factories import alertmanager_group as group
-from tests.factories import invoke, sent_emails, stored_incidents
 from tests.handlers.conftest import ComposeServices
 
 TOKEN = "webhook-token-of-enough-length-0123456789"
@@ -47,22 +46,7 @@ def deps(compose_services: ComposeServices) -> Services:
 
 
 def post(webhook: ModuleType, body: bytes, token: str = TOKEN) -> dict[str, Any]:
-    event = {
-        "version": "2.0",
-        "routeKey": "POST /webhooks/alerts",
-        "rawPath": "/webhooks/alerts",
-        "rawQueryString": "",
-        "headers": {"authorization": f"Bearer {token}", "content-type": "application/json"},
-        "requestContext": {
-            "http": {"method": "POST", "path": "/webhooks/alerts", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7"},
-            "requestId": "webhook-1",
-            "routeKey": "POST /webhooks/alerts",
-            "stage": "$default",
-        },
-        "body": base64.b64encode(body).decode(),
-        "isBase64Encoded": True,
-    }
-    return invoke(webhook, event, FakeLambdaContext())
+    return invoke(webhook, alert_webhook_request(body, token), FakeLambdaContext())
 
 
 def queued(deps: Services) -> list[dict[str, Any]]:

@@ -10,7 +10,9 @@ alarm_groups.alarms_changed`). A component with no open incident and no ALARM in
 one-by-one way (they may open the next incident).
 
 A redelivered group applies nothing twice: its opening alarm meets its event item, the rest are no newer than what
-is stored (DUPLICATE). Outcomes come back in the order of the alerts.
+is stored (DUPLICATE). Those duplicates are still fed to the state machine, which ignores what it knows: a delivery
+that failed after writing some chunks leaves none of their changes unseen by it. Outcomes come back in the order of
+the alerts.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ def _apply_component(
         return outcomes
     now = clock.now()
     batch = batches.apply_alarms(incident_id, [alarm for _, alarm, _, _ in rest], now)
-    written: list[tuple[int, Alarm, str, str | None]] = []
+    recorded: list[tuple[int, Alarm, str, str | None]] = []
+    written: set[int] = set()
     for index, member in enumerate(rest):
         position, alarm, _, rule = member
         applied = batch.applied.get(index)
@@ -100,11 +103,17 @@ def _apply_component(
             outcomes[position] = apply_alarm(alarm, plan, store, clock, approvals, one_by_one)
             continue
         outcomes[position] = AlarmOutcome(alarm.name, alarm.state, True, rule, applied, incident_id)
+        recorded.append(member)
         if applied != Applied.DUPLICATE:
-            written.append(member)
-    if lifecycle is not None and written:
-        steps = alarms_changed(lifecycle, incident_id, [(alarm, severity) for _, alarm, severity, _ in written], now)
-        for (position, *_), step in zip(written, steps, strict=True):
+            written.add(position)
+    if lifecycle is not None and recorded:
+        # The duplicates go to the state machine too: a delivery that failed after writing a chunk (a throttled
+        # write, a timeout) never folded it, and its redelivery finds the chunk written. The machine ignores a change
+        # it already knows, so a plain redelivery costs one read of the incident and writes nothing.
+        steps = alarms_changed(lifecycle, incident_id, [(alarm, severity) for _, alarm, severity, _ in recorded], now)
+        for (position, *_), step in zip(recorded, steps, strict=True):
+            if position not in written:
+                continue
             state = step.outcome.value if step.outcome else "failed"
             outcome = outcomes[position]
             outcomes[position] = AlarmOutcome(
