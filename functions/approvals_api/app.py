@@ -10,12 +10,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from incident_comms.approvals.pages import PAGE_HEADERS, Page, record_page
+from incident_comms.approvals.pages import Page, record_page
 from incident_comms.approvals.use_cases import review, submit
 from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.console.pages import ConsolePage, record_console
 from incident_comms.console.use_cases import act_on_console, show_console
-from incident_comms.web import HttpRequest
+from incident_comms.web import PAGE_HEADERS, HttpRequest
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)

@@ -9,7 +9,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from incident_comms.approvals.pages import PAGE_HEADERS
 from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.subscribers.subscribe import (
     confirm_subscription,
@@ -19,7 +18,7 @@ from incident_comms.subscribers.subscribe import (
     show_form,
 )
 from incident_comms.subscribers.subscribe_pages import SubscribePage
-from incident_comms.web import HttpRequest
+from incident_comms.web import PAGE_HEADERS, HttpRequest
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)

@@ -8,9 +8,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from incident_comms.approvals.pages import PAGE_HEADERS
 from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.subscribers.unsubscribe import UnsubscribePage, confirm_unsubscribe, show_unsubscribe
+from incident_comms.web import PAGE_HEADERS
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)

@@ -5,8 +5,9 @@ Run: ``.venv/bin/python -m tests.bench.cold_start [runs]``. Each sample is a fre
 with tracing on as in Lambda (``LAMBDA_TASK_ROOT`` set, so Powertools' Tracer patches what it patches there), the
 handler's and the baseline's samples interleaved so that noise falls on both. The handler's sample imports
 ``functions/<name>/app.py``, then builds what its code reads from ``services()`` (every ``deps.<property>`` in the
-file: the plan, the store, senders, the approval key…) against a moto server, and reports the AWS clients that
-building made; the baseline imports boto3 and makes those same clients. Clients are counted, not guessed.
+file: the plan, the store, senders, the approval key…, and what ``deps.<name>_for`` builds for the function's own ARN)
+against a moto server, and reports the AWS clients that building made; the baseline imports boto3 and makes those
+same clients. Clients are counted, not guessed.
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ botocore.session.Session.create_client = counted
 from incident_comms.composition import services
 deps = services()
 for name in json.loads(sys.argv[2]):
-    getattr(deps, name)
+    if name.endswith("()"):
+        getattr(deps, name[:-2])("arn:aws:lambda:eu-west-1:123456789012:function:bench")
+    else:
+        getattr(deps, name)
 print(json.dumps({"seconds": time.perf_counter() - t, "imported": imported, "clients": made}))
 """
 BASELINE = """
@@ -59,7 +63,10 @@ SECRETS = {
 
 
 def properties_read(app: Path) -> list[str]:
-    """The ``deps.<name>`` a handler reads that are services' properties (methods are called with arguments)."""
+    """The ``deps.<name>`` a handler reads that are services' properties, and, as ``name()``, the services it builds
+    for its own function ARN (``deps.lifecycle_for(context.invoked_function_arn)``: the lifecycle timer and the
+    update prompter build their lifecycle or schedules that way, and their first invocation makes those clients).
+    Other methods are called with arguments the file computes per event, and are left out."""
     from incident_comms.composition import Services
 
     names = {
@@ -67,7 +74,9 @@ def properties_read(app: Path) -> list[str]:
         for node in ast.walk(ast.parse(app.read_text(encoding="utf-8")))
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "deps"
     }
-    return sorted(name for name in names if not callable(getattr(Services, name, None)) and name != "clock")
+    properties = [name for name in names if not callable(getattr(Services, name, None)) and name != "clock"]
+    own_arn = [f"{name}()" for name in names if name.endswith("_for") and callable(getattr(Services, name, None))]
+    return sorted(properties + own_arn)
 
 
 def plan_layer(folder: Path) -> Path:

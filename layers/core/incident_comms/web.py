@@ -29,6 +29,22 @@ USER_AGENT_MAX = 300
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
+PAGE_HEADERS: dict[str, str] = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Robots-Tag": "noindex",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+"""Every page a person opens from a link (approval, console, declare, subscribe, unsubscribe) goes out with these
+headers. The token is in the URL: nothing may cache the page or send it on as a referrer, no script may run, and no
+other site may frame the page or receive its form. Kept here, beside the requests the pages read, so the subscribe
+and unsubscribe functions load no approval code (draft checks, word lists, the draft renderer) to send them."""
+
+
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 

@@ -4,7 +4,8 @@ logs and metrics say about each.
 A refusal tells nothing: whoever holds a bad, stale or foreign link learns only the generic reason, so no incident
 id, component or text is on a 4xx page. The pages render from the package templates ``approval_page.html.j2`` and
 ``approval_outcome.html.j2`` with autoescaping, so draft text (partly from alarms) and edited text can never become
-markup; every page goes out with :data:`PAGE_HEADERS`. Logs carry the token's fingerprint, never the token.
+markup; every page goes out with :data:`~incident_comms.web.PAGE_HEADERS`. Logs carry the token's fingerprint, never
+the token.
 """
 
 from __future__ import annotations
@@ -35,20 +36,6 @@ from incident_comms.team.context import incident_context
 from incident_comms.team.emails import email_environment, team_texts, team_zone
 from incident_comms.text import format_datetime
 from incident_comms.web import FormProblem, LinkRefused, Refusal
-
-PAGE_HEADERS: dict[str, str] = {
-    "Content-Type": "text/html; charset=utf-8",
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Robots-Tag": "noindex",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
-"""Every approval page's headers. The token is in the URL: nothing may cache the page or send it on as a
-referrer, no script may run, and no other site may frame the page or receive its form."""
-
 
 REFUSAL_STATUS: dict[Refusal, HTTPStatus] = {
     Refusal.INVALID: HTTPStatus.NOT_FOUND,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from incident_comms.approvals.checks import checks_context, draft_checks
 from incident_comms.approvals.links import ApprovalLinks
 from incident_comms.cadence.conformance import Conformance
 from incident_comms.incidents.facts import missing_facts
@@ -40,6 +39,11 @@ def approval_request_email(
 
     Written in the plan's main locale (the team's language).
     """
+    # The draft checks (both languages' word lists) load here, not with the module: the functions that import the
+    # approval requests mostly never send one (a repeat alarm, a publication, a sweep), and paid for them on every
+    # cold start (issue 16).
+    from incident_comms.approvals.checks import checks_context, draft_checks
+
     locale = plan.main_locale
     texts = team_texts(plan)
     zone = team_zone(plan)

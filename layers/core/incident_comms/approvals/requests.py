@@ -26,7 +26,6 @@ from incident_comms.approvals.tokens import expiry_for
 from incident_comms.cadence.conformance import Conformance, conformance_of
 from incident_comms.cadence.due import audience_dues, promise_audiences
 from incident_comms.cadence.facts import draft_facts, draft_promise
-from incident_comms.drafting.render import render_drafts
 from incident_comms.incidents.models import (
     Incident,
     Message,
@@ -289,6 +288,10 @@ def draft_and_request(
     appears is the one failure the team could not see. Raises ValueError for a bad ``facts_update`` (a caller
     bug), before anything is stored.
     """
+    # The renderer (Jinja) loads with the first draft, not with the module: most invocations of the functions that
+    # import the requests draft nothing (issue 16).
+    from incident_comms.drafting.render import render_drafts
+
     promise = draft_promise(plan, incident, phase, now)
     dues = audience_dues(plan.severity(incident.severity_id), promise_audiences(plan, incident.severity_id), now)
     facts = draft_facts(incident, now, promise, facts_update, dues)

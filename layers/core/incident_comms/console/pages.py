@@ -1,7 +1,7 @@
 """The console's pages: the console itself (with a notice after a POST), every refusal, and what logs and metrics say.
 
 Pages render from the package template ``console.html.j2`` with autoescaping, so facts, drafts and alarm names can
-never become markup, and go out with the approval pages' headers (:data:`incident_comms.approvals.pages.
+never become markup, and go out with the link pages' headers (:data:`incident_comms.web.
 PAGE_HEADERS`: no cache, no referrer, no script, no framing). A refusal page of the link (404, 410, 403, 413) names
 nothing about the incident. Logs carry the link's fingerprint, never the token.
 """

@@ -24,7 +24,6 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
-from incident_comms.approvals.pages import PAGE_HEADERS
 from incident_comms.approvals.requests import ApprovalRequests
 from incident_comms.incidents.facts import MAX_FACT_CHARS
 from incident_comms.incidents.store import IncidentStore
@@ -50,7 +49,7 @@ from incident_comms.team.console_links import (
     verify_console_token,
 )
 from incident_comms.team.emails import email_environment
-from incident_comms.web import BadForm, HttpRequest, LinkRefused
+from incident_comms.web import PAGE_HEADERS, BadForm, HttpRequest, LinkRefused
 
 REFUSAL_STATUS: dict[DeclareRefusal, HTTPStatus] = {
     DeclareRefusal.INVALID: HTTPStatus.NOT_FOUND,

@@ -9,14 +9,16 @@ become markup, and subjects are kept to one line of :data:`SUBJECT_MAX` characte
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.text import one_line, truncate
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 SUBJECT_MAX = 99
 
@@ -229,7 +231,13 @@ def team_zone(plan: Plan) -> ZoneInfo:
 
 @lru_cache(maxsize=1)
 def email_environment() -> Environment:
-    """The package's own email templates: HTML (and anything unknown) autoescaped; text is never read as markup."""
+    """The package's own email templates: HTML (and anything unknown) autoescaped; text is never read as markup.
+
+    Jinja loads here, on the first email or page rendered: every function imports this module for :class:`Email`
+    and :class:`EmailSender`, and those that render nothing (the email feedback, most sends) need no template
+    engine at their cold start (issue 16)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     return Environment(
         loader=PackageLoader("incident_comms", "templates"),
         autoescape=select_autoescape(

@@ -1,0 +1,69 @@
+"""What a handler's cold start must not load (issue 16, part 1): each module below costs tens of milliseconds on every
+cold start of a function that does not use it. The time is measured in ``tests/bench/cold_start.py``; here, in a fresh
+interpreter with tracing on as in Lambda, only what is loaded, so the test cannot be flaky."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+APPS = sorted(REPO.glob("functions/*/app.py"))
+HEAVY = {
+    "jinja2": "the template engine: loaded by the first render (team.emails, drafting.render), not by an import",
+    "incident_comms.lint.words": "both languages' word lists: loaded by the draft checks an approval shows",
+    "incident_comms.lint.runner": "the draft checks: loaded by the approval pages and the approval request email",
+    "yaml": "the plan's YAML: functions read the plan layer's checked snapshot (JSON)",
+    "incident_comms.plan.loader": "the plan check: run at build (plan/Makefile), not at cold start",
+}
+NEEDS: dict[str, set[str]] = {
+    "approvals_api": {"jinja2", "incident_comms.lint.words", "incident_comms.lint.runner"},
+    # Ingest, the alert webhooks and declarations import intake.ingest, which imports the draft renderer; the
+    # approval timeout's holding text is a Jinja template.
+    "alert_webhook": {"jinja2"},
+    "alert_worker": {"jinja2"},
+    "approval_timeout": {"jinja2"},
+    "declare": {"jinja2"},
+    "ingest_alarm": {"jinja2"},
+}
+"""What each function may load at import; the others load none of :data:`HEAVY`."""
+LOADED = (
+    "import importlib.util, json, sys\n"
+    "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
+    "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+    "print(json.dumps(sorted(sys.modules)))\n"
+)
+
+
+def loaded_by(app: Path) -> set[str]:
+    env = {
+        **os.environ,
+        "LAMBDA_TASK_ROOT": str(REPO),
+        "AWS_LAMBDA_FUNCTION_NAME": app.parent.name,
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
+    env.pop("POWERTOOLS_TRACE_DISABLED", None)
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, str(app)], capture_output=True, text=True, env=env, timeout=60, check=True
+    )
+    return set(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize("app", APPS, ids=[app.parent.name for app in APPS])
+def test_a_handler_imports_no_heavy_module_it_does_not_need(app: Path) -> None:
+    unneeded = set(HEAVY) - NEEDS.get(app.parent.name, set())
+
+    found = sorted(unneeded & loaded_by(app))
+
+    assert not found, {name: HEAVY[name] for name in found}
+
+
+def test_every_function_named_in_the_table_exists() -> None:
+    """A renamed function would otherwise keep an exemption nobody checks."""
+    assert set(NEEDS) <= {app.parent.name for app in APPS}
