@@ -117,6 +117,7 @@ def published_job(store: Any, plan: Any) -> ChannelJob:
         TimelineEntry,
         TimelineKind,
     )
+    from incident_comms.incidents.store import Opening
     from tests.factories import make_alarm, opened_incident
 
     at = NOW - timedelta(minutes=30)
@@ -124,7 +125,7 @@ def published_job(store: Any, plan: Any) -> ChannelJob:
     incident, message = opened_incident(plan, alarm, at=at, incident_id="INC-now")
     opened = TimelineEntry(incident_id=incident.id, at=at, kind=TimelineKind.OPENED, text="opened")
     joining = TimelineEntry(incident_id="", at=at, kind=TimelineKind.ALARM_JOINED, text="joined")
-    store.open_or_join(incident, alarm, [opened], joining, message)
+    store.open_or_join(incident, alarm, lambda: Opening([opened], message), joining)
     after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": 1, "decided_at": at})
     publication = Publication(
         incident_id=incident.id,
