@@ -8,6 +8,11 @@ message counter and each superseded message's revision make a new draft and a de
 and the incident's published sequence keeps anything older from being handed to publishing after it
 (:mod:`incident_comms.incidents.ordering`).
 
+An alarm reads before it writes all the same, for cost, not correctness: one consistent ``TransactGetItems`` of its
+event's record and its component's lock answers a redelivery (one call, the storm's commonest delivery) and sends a
+join straight to the open incident, so only an opening renders its first draft; the transaction after it keeps every
+condition, so a race lost between the read and the write is still caught there (issue 16).
+
 A condition can also be failed by our own write: when a transaction commits and its answer is lost, the SDK sends it
 again and the re-send meets what the first one wrote. So every transaction is one attempt
 (:mod:`incident_comms.adapters.dynamodb_attempts`): its id is the ``ClientRequestToken`` (which real DynamoDB honours
