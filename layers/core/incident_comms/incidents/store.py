@@ -87,7 +87,9 @@ class IncidentStore(Protocol):
         ...
 
     def record_alarm_state(self, component_id: str, alarm: Alarm, entry: TimelineEntry) -> StoreResult:
-        """Record a non-ALARM state (OK, INSUFFICIENT_DATA) on the component's open incident, at most once.
+        """Record a non-ALARM state (OK, INSUFFICIENT_DATA) on the component's open incident, at most once: a
+        redelivered event answers DUPLICATE (naming the incident it went to, even once that incident closed), without
+        writing anything.
 
         Alarm changes apply monotonically by ``changed_at``: one older than the change the incident holds for that
         alarm leaves the alarm as it is and answers OUTDATED (its event and a timeline entry saying so are written,
