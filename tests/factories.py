@@ -26,7 +26,7 @@ from incident_comms.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
-from incident_comms.incidents.store import IncidentStore
+from incident_comms.incidents.store import IncidentStore, Opening
 from incident_comms.intake.ingest import first_message
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.team.emails import Email
@@ -105,7 +105,7 @@ def store_opening(store: IncidentStore, incident: Incident, alarm: Alarm, messag
     """Write ``incident`` and its first ``message`` through the store's one opening transaction."""
     opened = TimelineEntry(incident_id=incident.id, at=incident.opened_at, kind=TimelineKind.OPENED, text="opened")
     joining = TimelineEntry(incident_id="", at=incident.opened_at, kind=TimelineKind.ALARM_JOINED, text="joined")
-    store.open_or_join(incident, alarm, [opened], joining, message)
+    store.open_or_join(incident, alarm, lambda: Opening([opened], message), joining)
 
 
 class RecordingSender:

@@ -30,6 +30,7 @@ from incident_comms.delivery.email.fanout import EmailFanOutChannel
 from incident_comms.delivery.publishing import ChannelJob
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.incidents.operators import NoOperators
+from incident_comms.incidents.store import Opening
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
 from incident_comms.plan.models import Plan
 from incident_comms.subscribers.tokens import verify_unsubscribe_token
@@ -133,7 +134,7 @@ def store_approved(store: DynamoIncidentStore, plan: Plan, **draft_changes: str)
     message = message.model_copy(update={"status": MessageStatus.APPROVED, "drafts": drafts})
     opened = TimelineEntry(incident_id=incident.id, at=incident.opened_at, kind=TimelineKind.OPENED, text="opened")
     joining = TimelineEntry(incident_id="", at=incident.opened_at, kind=TimelineKind.ALARM_JOINED, text="joined")
-    store.open_or_join(incident, alarm, [opened], joining, message)
+    store.open_or_join(incident, alarm, lambda: Opening([opened], message), joining)
     return message
 
 

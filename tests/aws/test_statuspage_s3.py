@@ -25,6 +25,7 @@ from incident_comms.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from incident_comms.incidents.store import Opening
 from incident_comms.plan.models import ChannelKind, Plan
 from tests.factories import OPENED, make_alarm, opened_incident
 
@@ -69,7 +70,7 @@ def open_and_approve(
     incident = incident.model_copy(update={"component_id": component})
     opened = TimelineEntry(incident_id=incident.id, at=at, kind=TimelineKind.OPENED, text="opened")
     joining = TimelineEntry(incident_id="", at=at, kind=TimelineKind.ALARM_JOINED, text="joined")
-    store.open_or_join(incident, alarm, [opened], joining, message)
+    store.open_or_join(incident, alarm, lambda: Opening([opened], message), joining)
     after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": 1, "decided_at": at})
     publication = Publication(
         incident_id=incident.id,

@@ -11,7 +11,7 @@ import pytest
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
 from incident_comms.incidents.models import AlarmSnapshot, Incident, TimelineEntry, TimelineKind, new_incident_id
-from incident_comms.incidents.store import Applied
+from incident_comms.incidents.store import Applied, Opening
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
@@ -38,7 +38,7 @@ def attempt_open(store: DynamoIncidentStore, alarm: Alarm, component: str = "api
     )
     opened = TimelineEntry(incident_id=incident.id, at=at, kind=TimelineKind.OPENED, text=f"opened by {alarm.name}")
     joining = TimelineEntry(incident_id="", at=at, kind=TimelineKind.ALARM_JOINED, text=f"{alarm.name} joined")
-    return store.open_or_join(incident, alarm, [opened], joining, None)
+    return store.open_or_join(incident, alarm, lambda: Opening([opened]), joining)
 
 
 def test_first_alarm_opens_an_incident_with_its_timeline(store: DynamoIncidentStore) -> None:
@@ -156,9 +156,9 @@ def calls_of(store: DynamoIncidentStore) -> list[str]:
     return made
 
 
-def test_a_redelivered_alarm_is_answered_by_its_refused_write_alone(store: DynamoIncidentStore) -> None:
-    """The refusal returns the event's record (``ReturnValuesOnConditionCheckFailure``): no read-back, no second
-    read for the incident it went to (issue 16: a redelivery in one call)."""
+def test_a_redelivered_alarm_is_answered_by_one_read_alone(store: DynamoIncidentStore) -> None:
+    """The read that comes before any write finds the event's record, which names the incident it went to: no
+    write, no second read (issue 16: a redelivery in one call)."""
     first = attempt_open(store, make_alarm())
     joined = attempt_open(store, make_alarm("prod-api-latency"), at=T0 + timedelta(minutes=1))
     made = calls_of(store)
@@ -168,4 +168,4 @@ def test_a_redelivered_alarm_is_answered_by_its_refused_write_alone(store: Dynam
 
     assert (again.applied, again.incident_id) == (Applied.DUPLICATE, first.incident_id)
     assert (rejoined.applied, rejoined.incident_id) == (Applied.DUPLICATE, joined.incident_id)
-    assert made == ["TransactWriteItems", "TransactWriteItems"]
+    assert made == ["TransactGetItems", "TransactGetItems"]

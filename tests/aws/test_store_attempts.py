@@ -4,6 +4,7 @@ negative: a genuinely different writer's item is still a refusal."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from incident_comms.alarms import AlarmState
 from incident_comms.composition import Services
 from incident_comms.incidents.models import Delivery, Message, TimelineEntry, TimelineKind
 from incident_comms.incidents.promises import PromiseLedger
-from incident_comms.incidents.store import Applied, DecisionSaved
+from incident_comms.incidents.store import Applied, DecisionSaved, Opening
 from incident_comms.intake.ingest import ingest_event
 from incident_comms.lifecycle.logic import incident_after, initial_lifecycle, state_of
 from incident_comms.plan.models import Phase, Plan
@@ -51,6 +52,12 @@ def opening(incident_id: str, at: datetime) -> tuple[list[TimelineEntry], Timeli
     return [opened], joining
 
 
+def drafting(incident_id: str, at: datetime, message: Message) -> tuple[Callable[[], Opening], TimelineEntry]:
+    """What ``open_or_join`` takes: the opening (built only if it opens) and the joining entry."""
+    opened, joining = opening(incident_id, at)
+    return (lambda: Opening(opened, message)), joining
+
+
 def entry(incident_id: str, text: str, at: datetime = NOW) -> TimelineEntry:
     return TimelineEntry(incident_id=incident_id, at=at, kind=TimelineKind.DELIVERY_REPORT, text=text)
 
@@ -63,7 +70,7 @@ def test_an_opening_whose_answer_was_lost_is_opened_not_a_duplicate(store: Dynam
     incident, message = opened_incident(plan, alarm, at=NOW)
     faults = lose(store._client, TRANSACT)
 
-    result = store.open_or_join(incident, alarm, *opening(incident.id, NOW), message)
+    result = store.open_or_join(incident, alarm, *drafting(incident.id, NOW, message))
 
     assert sent_twice(faults, TRANSACT)
     assert result.applied == Applied.OPENED and result.incident_id == incident.id
@@ -88,24 +95,39 @@ def test_the_read_back_falls_back_to_one_read_per_item_when_a_transaction_cancel
 def test_an_alarm_whose_answer_was_lost_is_known_as_ours_from_the_refusal_alone(
     store: DynamoIncidentStore, plan: Plan
 ) -> None:
-    """The re-sent transaction's refusal returns the event's record, stamped with our attempt: opened, no read-back."""
+    """The re-sent transaction's refusal returns the event's record, stamped with our attempt: opened, no read-back
+    (the one ``TransactGetItems`` is the read that decides to open, before the write)."""
     alarm = make_alarm(changed_at=NOW)
     incident, message = opened_incident(plan, alarm, at=NOW)
     faults = lose(store._client, TRANSACT)
 
-    result = store.open_or_join(incident, alarm, *opening(incident.id, NOW), message)
+    result = store.open_or_join(incident, alarm, *drafting(incident.id, NOW, message))
 
-    assert faults.injected[TRANSACT] == 1 and faults.tried["TransactGetItems"] == faults.tried["GetItem"] == 0
+    assert faults.injected[TRANSACT] == 1 and faults.tried["TransactGetItems"] == 1 and faults.tried["GetItem"] == 0
     assert (result.applied, result.incident_id) == (Applied.OPENED, incident.id)
+
+
+def after_the_read(store: DynamoIncidentStore, write: Callable[[DynamoIncidentStore], object]) -> None:
+    """Another writer (its own client) lands ``write`` once, right after the store's next read of the event and
+    the lock: the read found nothing, so the store goes on to write and meets it there."""
+    other = DynamoIncidentStore(boto3.client("dynamodb"), store._table)
+    done: list[object] = []
+
+    def race(**_: Any) -> None:
+        if not done:
+            done.append(write(other))
+
+    store._client.meta.events.register("after-call.dynamodb.TransactGetItems", race)
 
 
 def test_the_same_alarm_from_another_writer_is_still_a_duplicate(store: DynamoIncidentStore, plan: Plan) -> None:
     alarm = make_alarm(changed_at=NOW)
-    first, _ = stored_incident(store, plan, alarm, at=NOW)
+    first, _ = opened_incident(plan, alarm, at=NOW)
+    after_the_read(store, lambda other: stored_incident(other, plan, alarm, at=NOW))
     again, message = opened_incident(plan, alarm, at=NOW, incident_id="INC-again")
     faults = lose(store._client, TRANSACT)
 
-    result = store.open_or_join(again, alarm, *opening(again.id, NOW), message)
+    result = store.open_or_join(again, alarm, *drafting(again.id, NOW, message))
 
     assert faults.injected[TRANSACT] == 1
     assert result.applied == Applied.DUPLICATE and result.incident_id == first.id
@@ -141,6 +163,25 @@ def test_a_join_whose_answer_was_lost_is_joined(store: DynamoIncidentStore, plan
     incident, _ = stored_incident(store, plan, make_alarm(changed_at=NOW), at=NOW)
     other = make_alarm("prod-api-latency", changed_at=NOW + timedelta(minutes=1))
     candidate, message = opened_incident(plan, other, at=other.changed_at, incident_id="INC-second")
+    faults = lose(store._client, TRANSACT)
+
+    result = store.open_or_join(candidate, other, *drafting(candidate.id, other.changed_at, message))
+
+    assert sent_twice(faults, TRANSACT), "the read found the lock: the join is the one write, sent twice"
+    assert result.applied == Applied.JOINED and result.incident_id == incident.id
+    stored = store.get_incident(incident.id)
+    assert stored is not None and set(stored.alarms) == {make_alarm().id, other.id}
+    assert [found.kind for found in store.timeline(incident.id)].count(TimelineKind.ALARM_JOINED) == 1
+
+
+def test_an_opening_refused_by_an_incident_opened_meanwhile_joins_it(store: DynamoIncidentStore, plan: Plan) -> None:
+    """Another alarm opens the component's incident between the read and the opening: the refusal returns the lock
+    it met, so the alarm joins that incident with no read again; the join's answer lost too, it still joins once."""
+    first = make_alarm(changed_at=NOW)
+    incident, _ = opened_incident(plan, first, at=NOW)
+    after_the_read(store, lambda other: stored_incident(other, plan, first, at=NOW))
+    alarm = make_alarm("prod-api-latency", changed_at=NOW + timedelta(minutes=1))
+    candidate, message = opened_incident(plan, alarm, at=alarm.changed_at, incident_id="INC-second")
     faults = Faults(store._client)
 
     def lose_the_join(**_: Any) -> None:  # the opening is refused (the component is taken); the join comes next
@@ -149,12 +190,14 @@ def test_a_join_whose_answer_was_lost_is_joined(store: DynamoIncidentStore, plan
 
     store._client.meta.events.register("after-call.dynamodb.TransactWriteItems", lose_the_join)
 
-    result = store.open_or_join(candidate, other, *opening(candidate.id, other.changed_at), message)
+    result = store.open_or_join(candidate, alarm, *drafting(candidate.id, alarm.changed_at, message))
 
     assert faults.injected[TRANSACT] == 1 and faults.committed[TRANSACT] == 3, "opening, join, join re-sent"
+    assert (faults.tried["TransactGetItems"], faults.tried["GetItem"]) == (1, 0), "the lock came with the refusal"
     assert result.applied == Applied.JOINED and result.incident_id == incident.id
+    assert [found.id for found in store.list_incidents()] == [incident.id]
     stored = store.get_incident(incident.id)
-    assert stored is not None and set(stored.alarms) == {make_alarm().id, other.id}
+    assert stored is not None and set(stored.alarms) == {first.id, alarm.id}
 
 
 def test_a_decision_whose_answer_was_lost_is_saved_not_token_used(store: DynamoIncidentStore, plan: Plan) -> None:

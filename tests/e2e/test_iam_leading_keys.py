@@ -53,7 +53,6 @@ READ_BACK = (
     "a transaction refused on a condition reads back, by key, every item it puts or updates, to tell its own lost"
     " commit from someone else's write (dynamodb_attempts.transaction_committed); the flow's transactions commit"
 )
-DUPLICATE_EVENT = "a redelivered alarm meets its applied event and reads it for the incident it went to"
 OUTDATED_ALARM = (
     "an alarm state older than the one recorded is checked, not written: the incident still open and the newer"
     " alarm item, under the incident (IncidentStore._apply_to_open)"
@@ -68,7 +67,7 @@ STATUS_PAGE_RESUMED = (
 )
 UNREACHED_KEYS: dict[tuple[str, str, str], str] = {
     ("IngestAlarmFunction", "dynamodb:GetItem", "INCIDENT#*"): READ_BACK,
-    ("IngestAlarmFunction", "dynamodb:GetItem", "EVENT#*"): DUPLICATE_EVENT,
+    ("AlertWorkerFunction", "dynamodb:GetItem", "INCIDENT#*"): READ_BACK,
     ("IngestAlarmFunction", "dynamodb:ConditionCheckItem", "INCIDENT#*"): OUTDATED_ALARM,
     ("AlertWorkerFunction", "dynamodb:ConditionCheckItem", "INCIDENT#*"): OUTDATED_ALARM,
     ("DeliveryReportFunction", "dynamodb:DeleteItem", "INCIDENT#*"): "a report whose email failed releases its claim",

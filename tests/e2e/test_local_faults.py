@@ -79,22 +79,25 @@ def test_a_lost_answer_commits_and_the_sdk_sends_the_call_again(faults: RunningS
 def test_a_refused_call_reaches_the_function_as_the_aws_error_and_nothing_else_is_tried(
     faults: RunningStack,
 ) -> None:
-    before = counters(faults, "dynamodb.TransactWriteItems")
+    """The alarm's first call is the read of its event and its component's lock (``TransactGetItems``)."""
+    before = counters(faults, "dynamodb.TransactGetItems")
+    writes = counters(faults, "dynamodb.TransactWriteItems")
     faults.request(
         "POST",
         "/local/faults",
-        {"service": "dynamodb", "operation": "TransactWriteItems", "fault": "refuse", "times": "always"},
+        {"service": "dynamodb", "operation": "TransactGetItems", "fault": "refuse", "times": "always"},
     )
 
     answer = faults.post_event(ALARM)
 
     assert answer.status == 500
     assert "ThrottlingException" in answer.json()["ran"][0]["error"]
-    assert difference(counters(faults, "dynamodb.TransactWriteItems"), before) == {
+    assert difference(counters(faults, "dynamodb.TransactGetItems"), before) == {
         "tried": 1,
         "committed": 0,
         "injected": 1,
     }
+    assert difference(counters(faults, "dynamodb.TransactWriteItems"), writes) == dict.fromkeys(writes, 0)
 
 
 @pytest.mark.parametrize(

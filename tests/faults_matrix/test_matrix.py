@@ -27,6 +27,7 @@ CALL_SITES: dict[str, tuple[str, ...]] = {
     "alarm": (
         "dynamodb.GetItem",
         "dynamodb.Query",
+        "dynamodb.TransactGetItems",
         "dynamodb.TransactWriteItems",
         "dynamodb.PutItem",
         "secrets-manager.GetSecretValue",

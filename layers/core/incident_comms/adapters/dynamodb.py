@@ -8,6 +8,11 @@ message counter and each superseded message's revision make a new draft and a de
 and the incident's published sequence keeps anything older from being handed to publishing after it
 (:mod:`incident_comms.incidents.ordering`).
 
+An alarm reads before it writes all the same, for cost, not correctness: one consistent ``TransactGetItems`` of its
+event's record and its component's lock answers a redelivery (one call, the storm's commonest delivery) and sends a
+join straight to the open incident, so only an opening renders its first draft; the transaction after it keeps every
+condition, so a race lost between the read and the write is still caught there (issue 16).
+
 A condition can also be failed by our own write: when a transaction commits and its answer is lost, the SDK sends it
 again and the re-send meets what the first one wrote. So every transaction is one attempt
 (:mod:`incident_comms.adapters.dynamodb_attempts`): its id is the ``ClientRequestToken`` (which real DynamoDB honours
@@ -66,7 +71,7 @@ from incident_comms.incidents.models import (
 )
 from incident_comms.incidents.ordering import retire, supersede
 from incident_comms.incidents.promises import PromiseLedger
-from incident_comms.incidents.store import Applied, DecisionSaved, MessageAdded, StoreResult
+from incident_comms.incidents.store import Applied, DecisionSaved, Drafting, MessageAdded, Opening, StoreResult
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -132,10 +137,10 @@ class DynamoIncidentStore(DynamoIncidentReads):
         return self._transact_returning(items)[0]
 
     def _transact_returning(
-        self, items: list[TransactWriteItemTypeDef], decisive: int | None = None
-    ) -> tuple[list[str] | None, dict[str, Any] | None]:
-        """Run one transaction; (None, None) when it committed, else the cancellation reason code of every item and,
-        when item ``decisive`` failed its condition, the item it met.
+        self, items: list[TransactWriteItemTypeDef], decisive: int | None = None, returning: tuple[int, ...] = ()
+    ) -> tuple[list[str] | None, dict[int, dict[str, Any]]]:
+        """Run one transaction; (None, {}) when it committed, else the cancellation reason code of every item and,
+        by position, the item each of ``decisive`` and ``returning`` met when it failed its condition.
 
         It is one attempt (:mod:`incident_comms.adapters.dynamodb_attempts`) for all its tries: its id is the
         ``ClientRequestToken`` and is stamped on every item it puts or updates, so when DynamoDB committed it but the
@@ -143,15 +148,17 @@ class DynamoIncidentStore(DynamoIncidentReads):
         as the commit it is, never as someone else's write. ``decisive`` names a create-only item nobody changes
         afterwards (an event's record): its old value comes back with the refusal
         (``ReturnValuesOnConditionCheckFailure``) and alone says whose it is, so a redelivered event costs this one
-        call; otherwise the items are read back. A cancellation caused only by a concurrent transaction
-        (``TransactionConflict``, or the same token still in progress) is tried again after a jittered wait, up to
-        :data:`TRANSACTION_ATTEMPTS` in all; a failed condition is answered at once.
+        call; and when its condition held, the item did not exist, so this transaction never committed and nothing
+        is read back. Otherwise the items are read back. ``returning`` items (a component's lock) come back too, for
+        the caller to act on what it met without reading it again. A cancellation caused only by a concurrent
+        transaction (``TransactionConflict``, or the same token still in progress) is tried again after a jittered
+        wait, up to :data:`TRANSACTION_ATTEMPTS` in all; a failed condition is answered at once.
         """
         attempt = new_attempt()
         items = stamped_transaction(items, attempt)
-        if decisive is not None:
-            returning: Any = {**items[decisive]["Put"], "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
-            items[decisive] = {"Put": returning}
+        for position in {*returning, *(() if decisive is None else (decisive,))}:
+            old: Any = {**items[position]["Put"], "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+            items[position] = {"Put": old}
         reasons: list[str] = []
         for tried in range(TRANSACTION_ATTEMPTS):
             if tried:
@@ -168,14 +175,20 @@ class DynamoIncidentStore(DynamoIncidentReads):
                 reasons = [str(reason.get("Code", "None")) for reason in found] or ["Unknown"] * len(items)
                 if "TransactionConflict" in reasons and all(r in ("None", "TransactionConflict") for r in reasons):
                     continue
-                met = found[decisive].get("Item") if decisive is not None and len(found) > decisive else None
-                if met is not None:
-                    return (None, None) if carries(dict(met), attempt) else (reasons, dict(met))
+                met = {
+                    position: dict(found[position]["Item"])
+                    for position in {*returning, *(() if decisive is None else (decisive,))}
+                    if position < len(found) and found[position].get("Item")
+                }
+                if decisive is not None and decisive in met:
+                    return (None, {}) if carries(met[decisive], attempt) else (reasons, met)
+                if decisive is not None and len(reasons) > decisive and reasons[decisive] == "None":
+                    return reasons, met
                 if "ConditionalCheckFailed" in reasons and transaction_committed(self._client, items, attempt):
-                    return None, None
-                return reasons, None
-            return None, None
-        return reasons, None
+                    return None, {}
+                return reasons, met
+            return None, {}
+        return reasons, {}
 
     def _saved(self, items: list[TransactWriteItemTypeDef], what: str) -> bool:
         """Run one transaction whose first item guards it: True when it committed, False when that guard failed
@@ -187,28 +200,37 @@ class DynamoIncidentStore(DynamoIncidentReads):
             return False
         raise RuntimeError(f"{what} not saved: {', '.join(reasons)}")
 
-    def open_or_join(
-        self,
-        candidate: Incident,
-        alarm: Alarm,
-        opening: list[TimelineEntry],
-        joining: TimelineEntry,
-        message: Message | None,
-    ) -> StoreResult:
+    def open_or_join(self, candidate: Incident, alarm: Alarm, opening: Drafting, joining: TimelineEntry) -> StoreResult:
+        """One consistent read of the event's record and the component's lock decides first (:meth:`_event_and_lock`):
+        a redelivery is answered by it alone, a join goes straight to the open incident, and only an opening calls
+        ``opening`` (renders) and writes. The opening transaction still carries the event and the lock, each
+        conditioned on not existing, so an alarm racing this one, or its own redelivery, between the read and the
+        write is caught there: the refusal returns what each met (the event's record, the lock naming the incident
+        now open), and no further read is needed to answer DUPLICATE or to join."""
         now_epoch = int(candidate.opened_at.timestamp())
-        if message is not None:
-            message = message.model_copy(update={"sequence": 1})
-            candidate = candidate.model_copy(update={"message_sequence": 1})
+        drafted: Opening | None = None
         for _ in range(_JOIN_ATTEMPTS):
-            items = [self._event_put(alarm, candidate.id, now_epoch), *self._opening_items(candidate, opening, message)]
-            reasons, event = self._transact_returning(items, decisive=0)
-            if reasons is None:
-                return StoreResult(Applied.OPENED, candidate.id)
-            if reasons[0] == "ConditionalCheckFailed":
+            event, open_id = self._event_and_lock(alarm, candidate.component_id)
+            if event is not None:
                 return StoreResult(Applied.DUPLICATE, self._incident_of_event(alarm, event))
-            open_id = self.open_incident_id(candidate.component_id)
             if open_id is None:
-                continue
+                drafted = drafted or opening()
+                message = drafted.message
+                sequenced = candidate
+                if message is not None:
+                    message = message.model_copy(update={"sequence": 1})
+                    sequenced = candidate.model_copy(update={"message_sequence": 1})
+                items = [self._event_put(alarm, candidate.id, now_epoch)]
+                items += self._opening_items(sequenced, drafted.entries, message)
+                reasons, met = self._transact_returning(items, decisive=0, returning=(1,))
+                if reasons is None:
+                    return StoreResult(Applied.OPENED, candidate.id)
+                if reasons[0] == "ConditionalCheckFailed":
+                    return StoreResult(Applied.DUPLICATE, self._incident_of_event(alarm, met.get(0)))
+                lock = met.get(1)
+                open_id = str(lock["incident_id"]["S"]) if lock and "incident_id" in lock else None
+                if open_id is None:
+                    continue
             entry = joining.model_copy(update={"incident_id": open_id})
             result = self._apply_to_open(candidate.component_id, open_id, alarm, entry, now_epoch, Applied.JOINED)
             if result is not None:
@@ -253,7 +275,9 @@ class DynamoIncidentStore(DynamoIncidentReads):
 
     def record_alarm_state(self, component_id: str, alarm: Alarm, entry: TimelineEntry) -> StoreResult:
         for _ in range(_JOIN_ATTEMPTS):
-            open_id = self.open_incident_id(component_id)
+            event, open_id = self._event_and_lock(alarm, component_id)
+            if event is not None:
+                return StoreResult(Applied.DUPLICATE, self._incident_of_event(alarm, event))
             if open_id is None:
                 return StoreResult(Applied.NO_OPEN_INCIDENT)
             located = entry.model_copy(update={"incident_id": open_id})
@@ -316,11 +340,11 @@ class DynamoIncidentStore(DynamoIncidentReads):
             lock_held,
             self._entry_put(entry),
         ]
-        reasons, event = self._transact_returning(items, decisive=0)
+        reasons, met = self._transact_returning(items, decisive=0)
         if reasons is None:
             return StoreResult(applied, incident_id)
         if reasons[0] == "ConditionalCheckFailed":
-            return StoreResult(Applied.DUPLICATE, self._incident_of_event(alarm, event))
+            return StoreResult(Applied.DUPLICATE, self._incident_of_event(alarm, met.get(0)))
         if "ConditionalCheckFailed" not in (reasons[1], reasons[2]):
             return None
         ignored = entry.model_copy(
@@ -344,11 +368,11 @@ class DynamoIncidentStore(DynamoIncidentReads):
             lock_held,
             self._entry_put(ignored),
         ]
-        reasons, event = self._transact_returning(outdated, decisive=0)
+        reasons, met = self._transact_returning(outdated, decisive=0)
         if reasons is None:
             return StoreResult(Applied.OUTDATED, incident_id)
         if reasons[0] == "ConditionalCheckFailed":
-            return StoreResult(Applied.DUPLICATE, self._incident_of_event(alarm, event))
+            return StoreResult(Applied.DUPLICATE, self._incident_of_event(alarm, met.get(0)))
         return None
 
     def add_timeline_entry(self, entry: TimelineEntry) -> None:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
+    from incident_comms.alarms import Alarm
     from incident_comms.incidents.models import Message
 
 _serializer = TypeSerializer()
@@ -128,6 +129,10 @@ def incident_of(items: list[dict[str, Any]]) -> Incident | None:
     if meta is None:
         return None
     return Incident.model_validate({**meta, "alarms": {**(meta.get("alarms") or {}), **alarms}})
+
+
+def event_key(alarm: Alarm) -> dict[str, Any]:
+    return {"pk": string_attr(f"EVENT#{alarm.event_key}"), "sk": string_attr("EVENT")}
 
 
 def lock_key(component_id: str) -> dict[str, Any]:

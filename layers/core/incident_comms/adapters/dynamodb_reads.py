@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
+from incident_comms.adapters.client_errors import error_code
 from incident_comms.adapters.dynamodb_items import (
     META,
+    event_key,
     incident_items,
     incident_of,
     item_values,
@@ -43,6 +47,24 @@ class DynamoIncidentReads:
         item = self._client.get_item(TableName=self._table, Key=lock_key(component_id), ConsistentRead=True).get("Item")
         return item["incident_id"]["S"] if item else None
 
+    def _event_and_lock(self, alarm: Alarm, component_id: str) -> tuple[dict[str, Any] | None, str | None]:
+        """The alarm event's record (None: not applied yet) and the component's open incident (None: none), in one
+        consistent ``TransactGetItems`` (IAM governs it as ``GetItem``): what decides, before anything is rendered or
+        written, whether an alarm is a redelivery, joins or opens. A read cancelled by a concurrent transaction on
+        either item falls back to one consistent ``GetItem`` each; the two need not be one snapshot, since every
+        write that follows is conditioned on both (the event item is created once, the lock is checked)."""
+        keys = [event_key(alarm), lock_key(component_id)]
+        try:
+            found: Any = self._client.transact_get_items(
+                TransactItems=[{"Get": {"TableName": self._table, "Key": key}} for key in keys]
+            )["Responses"]
+        except ClientError as error:
+            if error_code(error) != "TransactionCanceledException":
+                raise
+            found = [self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True) for key in keys]
+        event, lock = (response.get("Item") for response in found)
+        return (dict(event) if event else None), (str(lock["incident_id"]["S"]) if lock else None)
+
     def _incident_of_event(self, alarm: Alarm, event: dict[str, Any] | None) -> str | None:
         """The incident a recorded event went to: from its record when the refusal returned it, else read."""
         if event is not None:
@@ -50,11 +72,7 @@ class DynamoIncidentReads:
         return self._event_incident(alarm)
 
     def _event_incident(self, alarm: Alarm) -> str | None:
-        item = self._client.get_item(
-            TableName=self._table,
-            Key={"pk": string_attr(f"EVENT#{alarm.event_key}"), "sk": string_attr("EVENT")},
-            ConsistentRead=True,
-        ).get("Item")
+        item = self._client.get_item(TableName=self._table, Key=event_key(alarm), ConsistentRead=True).get("Item")
         return item["incident_id"]["S"] if item else None
 
     def get_incident(self, incident_id: str) -> Incident | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -44,6 +45,19 @@ class StoreResult:
 
 
 @dataclass(frozen=True)
+class Opening:
+    """What an incident opens with: its timeline (why it opened, its first draft) and its first message, if any."""
+
+    entries: list[TimelineEntry]
+    message: Message | None = None
+
+
+Drafting = Callable[[], Opening]
+"""Builds an :class:`Opening` (renders the first draft): called only when the incident is about to be written, so a
+redelivered or joining alarm renders nothing."""
+
+
+@dataclass(frozen=True)
 class MessageAdded:
     """A new draft as stored (with its sequence), and the waiting messages it superseded, as stored (SUPERSEDED)."""
 
@@ -54,18 +68,15 @@ class MessageAdded:
 class IncidentStore(Protocol):
     """Incidents with one open incident per component; every inbound event applied at most once."""
 
-    def open_or_join(
-        self,
-        candidate: Incident,
-        alarm: Alarm,
-        opening: list[TimelineEntry],
-        joining: TimelineEntry,
-        message: Message | None,
-    ) -> StoreResult:
-        """Open ``candidate`` (with its timeline and first message, sequence 1) unless the component already has an
-        open incident, in which case the alarm joins that one with ``joining`` on its timeline (``incident_id`` in
-        the entry is replaced). A redelivered alarm event changes nothing and answers DUPLICATE; a join older than
-        the state the incident holds for that alarm answers OUTDATED (see :meth:`record_alarm_state`)."""
+    def open_or_join(self, candidate: Incident, alarm: Alarm, opening: Drafting, joining: TimelineEntry) -> StoreResult:
+        """Open ``candidate`` (with the timeline and first message ``opening`` builds, sequence 1) unless the
+        component already has an open incident, in which case the alarm joins that one with ``joining`` on its
+        timeline (``incident_id`` in the entry is replaced). A redelivered alarm event changes nothing and answers
+        DUPLICATE; a join older than the state the incident holds for that alarm answers OUTDATED (see
+        :meth:`record_alarm_state`).
+
+        ``opening`` is called at most once, and only when no open incident and no record of the event were found:
+        rendering drafts is most of an alarm's cost, and a storm is mostly redeliveries and joins."""
         ...
 
     def open_declared(self, candidate: Incident, opening: list[TimelineEntry], message: Message) -> StoreResult:
@@ -76,7 +87,9 @@ class IncidentStore(Protocol):
         ...
 
     def record_alarm_state(self, component_id: str, alarm: Alarm, entry: TimelineEntry) -> StoreResult:
-        """Record a non-ALARM state (OK, INSUFFICIENT_DATA) on the component's open incident, at most once.
+        """Record a non-ALARM state (OK, INSUFFICIENT_DATA) on the component's open incident, at most once: a
+        redelivered event answers DUPLICATE (naming the incident it went to, even once that incident closed), without
+        writing anything.
 
         Alarm changes apply monotonically by ``changed_at``: one older than the change the incident holds for that
         alarm leaves the alarm as it is and answers OUTDATED (its event and a timeline entry saying so are written,

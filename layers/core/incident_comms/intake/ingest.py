@@ -28,7 +28,7 @@ from incident_comms.incidents.models import (
     notification_failed,
 )
 from incident_comms.incidents.operators import NoOperators, OperatorAlerts, record_or_tell, report_failure
-from incident_comms.incidents.store import Applied, IncidentStore
+from incident_comms.incidents.store import Applied, IncidentStore, Opening
 from incident_comms.intake.classify import classify_alarm
 from incident_comms.intake.common import Rejection
 from incident_comms.intake.payloads import read_alarms
@@ -149,7 +149,9 @@ def apply_alarm(
     relapse and escalation; what it made of it is in the outcome.
 
     Only the alarm that opens the incident asks for approval: the store's conditional writes decide which
-    one that is, so a redelivered event or a second alarm at once never sends a second request.
+    one that is, so a redelivered event or a second alarm at once never sends a second request. The first draft is
+    rendered only for that alarm too (the store calls ``draft`` only when it opens): a storm of redeliveries and
+    joins renders nothing.
     """
     classification = classify_alarm(alarm, plan)
     if not classification.incident or classification.component is None or classification.severity is None:
@@ -174,10 +176,15 @@ def apply_alarm(
             alarms={alarm.id: AlarmSnapshot.of(alarm)},
             rule_id=classification.rule,
         )
-        message = first_message(incident, alarm, plan)
         why = f"{severity} incident opened on {component} by alarm {alarm.name} (rule {classification.rule})"
         data = {"alarm_id": alarm.id, "rule": classification.rule, "changed_at": alarm.changed_at.isoformat()}
-        opening = opening_entries(incident, message, why, data)
+        drafted: list[Message] = []
+
+        def draft() -> Opening:
+            """Rendered only when the store is about to open the incident: never for a redelivery or a join."""
+            drafted.append(first_message(incident, alarm, plan))
+            return Opening(opening_entries(incident, drafted[-1], why, data), drafted[-1])
+
         joining = TimelineEntry(
             incident_id="",
             at=now,
@@ -185,9 +192,9 @@ def apply_alarm(
             text=f"Alarm {alarm.name} joined the incident",
             data={"alarm_id": alarm.id, "severity": severity, "changed_at": alarm.changed_at.isoformat()},
         )
-        result = store.open_or_join(incident, alarm, opening, joining, message)
+        result = store.open_or_join(incident, alarm, draft, joining)
         if result.applied == Applied.OPENED:
-            request, error = start_pipeline(plan, store, approvals, incident, message, now)
+            request, error = start_pipeline(plan, store, approvals, incident, drafted[-1], now)
             opened = AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, incident.id)
             return replace(opened, approval_request=request, notification_error=error)
     outcome = AlarmOutcome(alarm.name, alarm.state, True, classification.rule, result.applied, result.incident_id)
