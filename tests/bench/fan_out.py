@@ -109,6 +109,7 @@ def counted(client: Any, calls: Counter[str]) -> Any:
 def approved_message(store: Any, plan: Any) -> Any:
     """The sample SEV1 incident with its first message approved (as ``tests/aws/test_email_batches.py`` stores it)."""
     from incident_comms.incidents.models import MessageStatus, TimelineEntry, TimelineKind
+    from incident_comms.incidents.store import Opening
     from tests.factories import make_alarm, opened_incident
 
     alarm = make_alarm()
@@ -116,7 +117,7 @@ def approved_message(store: Any, plan: Any) -> Any:
     message = message.model_copy(update={"status": MessageStatus.APPROVED})
     opened = TimelineEntry(incident_id=incident.id, at=incident.opened_at, kind=TimelineKind.OPENED, text="opened")
     joining = TimelineEntry(incident_id="", at=incident.opened_at, kind=TimelineKind.ALARM_JOINED, text="joined")
-    store.open_or_join(incident, alarm, [opened], joining, message)
+    store.open_or_join(incident, alarm, lambda: Opening([opened], message), joining)
     return incident, message
 
 

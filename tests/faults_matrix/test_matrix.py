@@ -40,6 +40,7 @@ CALL_SITES: dict[str, tuple[str, ...]] = {
         "dynamodb.Query",
         "dynamodb.TransactWriteItems",
         "dynamodb.PutItem",
+        "dynamodb.UpdateItem",
         "secrets-manager.GetSecretValue",
         "sesv2.ListContacts",
         "sesv2.GetContact",
