@@ -94,7 +94,17 @@ def build_plan_layer(into: Path) -> Path:
         shutil.copy(plan / name, into / name)
     shutil.copytree(plan / "templates", into / "templates")
     subprocess.run(
-        [sys.executable, "-m", "incident_comms", "plan", "check", "--plan", str(into), "--snapshot", str(into / "plan.snapshot.json")],
+        [
+            sys.executable,
+            "-m",
+            "incident_comms",
+            "plan",
+            "check",
+            "--plan",
+            str(into),
+            "--snapshot",
+            str(into / "plan.snapshot.json"),
+        ],
         check=True,
         capture_output=True,
         env=_environment({}, into),
@@ -142,14 +152,19 @@ def measure(quick: bool, only: list[str] | None = None) -> Figure:
         for folder in folders:
             logical_id, clients = table[folder]
             lambda_env = _environment(
-                {"AWS_LAMBDA_FUNCTION_NAME": f"local-{logical_id}", "LAMBDA_TASK_ROOT": str(REPO / "functions" / folder)},
+                {
+                    "AWS_LAMBDA_FUNCTION_NAME": f"local-{logical_id}",
+                    "LAMBDA_TASK_ROOT": str(REPO / "functions" / folder),
+                },
                 plan_dir,
             )
             handler_times: list[float] = []
             import_times: list[float] = []
             baseline_times: list[float] = []
             for _ in range(runs):
-                measured = _child(HANDLER_CHILD, [str(REPO / "functions" / folder / "app.py"), ",".join(clients)], lambda_env)
+                measured = _child(
+                    HANDLER_CHILD, [str(REPO / "functions" / folder / "app.py"), ",".join(clients)], lambda_env
+                )
                 handler_times.append(measured["init"])
                 import_times.append(measured["import"])
                 baseline_times.append(_child(BASELINE_CHILD, [",".join(clients)], lambda_env)["init"])
@@ -157,7 +172,8 @@ def measure(quick: bool, only: list[str] | None = None) -> Figure:
             ratio = handler / baseline
             figure.details.append(
                 f"{folder:<20} {handler * 1000:7.1f} ms (import alone {median(import_times) * 1000:6.1f} ms) vs "
-                f"{baseline * 1000:6.1f} ms boto3+[{','.join(clients)}]  {ratio:.2f}x {'MET' if ratio <= GOAL else 'NOT MET'}"
+                f"{baseline * 1000:6.1f} ms boto3+[{','.join(clients)}]  "
+                f"{ratio:.2f}x {'MET' if ratio <= GOAL else 'NOT MET'}"
             )
             worst = max(worst, (ratio, folder))
     figure.ratio = worst[0]

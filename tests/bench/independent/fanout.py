@@ -29,7 +29,9 @@ def one(subscribers: int) -> dict[str, Any]:
 
     with BenchStack() as bench:
         rows = [
-            Subscriber(email=f"reader{n:05d}@bench.example", components=(COMPONENT,), locale="es", audience="customers_es")
+            Subscriber(
+                email=f"reader{n:05d}@bench.example", components=(COMPONENT,), locale="es", audience="customers_es"
+            )
             for n in range(subscribers)
         ]
         services().subscribers.import_csv(rows)
@@ -65,7 +67,7 @@ def measure(quick: bool, sizes: list[int] | None = None) -> Figure:
     for run in runs:
         expected = math.ceil(run["subscribers"] / 50)
         figure.details.append(
-            f"N={run['subscribers']:>6}: {run['calls']} calls ({', '.join(f'{k} {v}' for k, v in sorted(run['by_function'].items()))}), "
+            f"N={run['subscribers']:>6}: {run['calls']} calls ({_listed(run['by_function'])}), "
             f"{run['bulk_sends']} batches sent to SES (ceil(N/50) = {expected}), {run['seconds']:.1f} s"
         )
         figure.details.append(f"          {describe(_counter(run['operations']))}")
@@ -76,7 +78,8 @@ def measure(quick: bool, sizes: list[int] | None = None) -> Figure:
         return figure
     marginal = (high["calls"] - low["calls"]) / extra_batches
     constant = low["calls"] - marginal * low["bulk_sends"]
-    figure.figure = f"{marginal:.2f} AWS calls per extra batch of 50 (N {low['subscribers']} -> {high['subscribers']}), constant ~{constant:.0f}"
+    span = f"N {low['subscribers']} -> {high['subscribers']}"
+    figure.figure = f"{marginal:.2f} AWS calls per extra batch of 50 ({span}), constant ~{constant:.0f}"
     figure.baseline = f"{extra_batches} extra batches handed to SES (SendBulkEmail), measured"
     figure.ratio = marginal / GOAL_PER_BATCH
     all_sent = all(run["bulk_sends"] == math.ceil(run["subscribers"] / 50) for run in runs)
@@ -84,6 +87,10 @@ def measure(quick: bool, sizes: list[int] | None = None) -> Figure:
     if not all_sent:
         figure.details.append("not every batch of 50 reached SES: see the counts above")
     return figure
+
+
+def _listed(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
 
 
 def _counter(values: dict[str, int]) -> Any:

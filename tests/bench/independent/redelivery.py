@@ -26,7 +26,9 @@ def _delivered(bench: BenchStack, event: dict[str, Any]) -> tuple[int, str, int,
 
 
 def measure(quick: bool) -> Figure:
-    figure = Figure("redelivery", f"a duplicate ALARM and a duplicate OK: {GOAL_CALLS} AWS call each, no drafts rendered")
+    figure = Figure(
+        "redelivery", f"a duplicate ALARM and a duplicate OK: {GOAL_CALLS} AWS call each, no drafts rendered"
+    )
     worst = 0
     firsts = []
     with BenchStack() as bench:

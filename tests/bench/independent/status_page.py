@@ -8,9 +8,9 @@ items, and the status page view's items made by the view's own ``record_items``)
 whose ``expires_at`` has passed is not written (AWS deletes those within days; moto never does). At each H the
 sample's incident is published on the status page channel (``composition.services().channel_publishers``) five
 times, a minute apart, after one publication that also rewrites the history pages the added history changed
-(its calls are reported apart), and the calls and the median time are kept. Baseline: the same publication at H = 1, in the
-same table, before any history was added. Last, the expired items are written too (TTL not run yet) and the
-largest H is measured again, for the record."""
+(its calls are reported apart), and the calls and the median time are kept. Baseline: the same publication at
+H = 1, in the same table, before any history was added. Last, the expired items are written too (TTL not run
+yet) and the largest H is measured again, for the record."""
 
 from __future__ import annotations
 
@@ -66,13 +66,11 @@ class History:
             copy = json.loads(shifted(document, source_id, new_id, delta))
             incident = copy["incident"]
             opened = datetime.fromisoformat(incident["opened_at"].replace("Z", "+00:00"))
-            incident.update(
-                status="resolved", phase="resolved", resolved_at=(opened + timedelta(hours=1)).isoformat()
-            )
+            incident.update(status="resolved", phase="resolved", resolved_at=(opened + timedelta(hours=1)).isoformat())
             record = decode(zlib.compress(json.dumps(copy).encode("utf-8")))
             shown = shown_incident(record)
             assert shown is not None and shown.resolved_at is not None, "a history incident must show as resolved"
-            items += [item for item in record_items(record, shown)]
+            items += list(record_items(record, shown))
             items += [json.loads(shifted(json.dumps(raw), source_id, new_id, delta)) for raw in self.raw_items]
         self._write(items)
 
@@ -153,7 +151,14 @@ def one(sizes: list[int]) -> dict[str, Any]:
                 calls.append(log.total())
                 detail = describe(log.by_operation(functions_only=False))
             results.append(
-                {"h": h, "label": label, "seconds": median(seconds), "calls": calls, "operations": detail, "first": first}
+                {
+                    "h": h,
+                    "label": label,
+                    "seconds": median(seconds),
+                    "calls": calls,
+                    "operations": detail,
+                    "first": first,
+                }
             )
 
         for h in sizes:
@@ -185,5 +190,7 @@ def measure(quick: bool, sizes: list[int] | None = None) -> Figure:
     figure.ratio = last["seconds"] / base["seconds"]
     figure.met = same_calls
     if len(played) > 2:
-        figure.details.append(f"seconds H={played[-1]['h']} / H={played[1]['h']}: {played[-1]['seconds'] / played[1]['seconds']:.2f}")
+        figure.details.append(
+            f"seconds H={played[-1]['h']} / H={played[1]['h']}: {played[-1]['seconds'] / played[1]['seconds']:.2f}"
+        )
     return figure

@@ -43,7 +43,11 @@ def change(alarm: int, state: str, at: datetime) -> dict[str, Any]:
     detail = event["detail"]
     detail["alarmName"] = name
     previous = "OK" if state == "ALARM" else "ALARM"
-    detail["previousState"] = {**detail["previousState"], "value": previous, "timestamp": _stamp(at - timedelta(minutes=1))}
+    detail["previousState"] = {
+        **detail["previousState"],
+        "value": previous,
+        "timestamp": _stamp(at - timedelta(minutes=1)),
+    }
     detail["state"] = {**detail["state"], "value": state, "timestamp": _stamp(at)}
     if metric:
         detail["configuration"]["metrics"][0]["metricStat"]["metric"]["name"] = metric
@@ -54,9 +58,15 @@ def deliveries(alarms: int, seed: int = 16) -> list[tuple[bool, dict[str, Any]]]
     """(first delivery?, event) in delivery order: every alarm fires, one in three recovers; each change is delivered
     once, then 2 to 5 more times a little later, interleaved with the others."""
     rng = random.Random(seed)
-    changes = [(STORM_START + timedelta(seconds=2 * alarm), change(alarm, "ALARM", STORM_START + timedelta(seconds=2 * alarm))) for alarm in range(alarms)]
+    changes = [
+        (STORM_START + timedelta(seconds=2 * alarm), change(alarm, "ALARM", STORM_START + timedelta(seconds=2 * alarm)))
+        for alarm in range(alarms)
+    ]
     changes += [
-        (STORM_START + timedelta(minutes=10, seconds=alarm), change(alarm, "OK", STORM_START + timedelta(minutes=10, seconds=alarm)))
+        (
+            STORM_START + timedelta(minutes=10, seconds=alarm),
+            change(alarm, "OK", STORM_START + timedelta(minutes=10, seconds=alarm)),
+        )
         for alarm in range(0, alarms, 3)
     ]
     changes.sort(key=lambda pair: pair[0])
@@ -112,13 +122,16 @@ def measure(quick: bool, alarms: int | None = None) -> Figure:
                 floor_seconds += time.perf_counter() - started
         incidents = len(bench.incidents())
     rate, floor = len(plan) / storm_seconds, transactions / floor_seconds
-    figure.figure = f"{rate:.1f} deliveries/s ({len(plan)} deliveries, {duplicates} duplicates, {alarms} alarms, {incidents} incidents)"
+    figure.figure = (
+        f"{rate:.1f} deliveries/s ({len(plan)} deliveries, {duplicates} duplicates, {alarms} alarms, "
+        f"{incidents} incidents)"
+    )
     figure.baseline = f"{floor:.1f} transactions/s ({transactions} bare 2-item TransactWriteItems, interleaved)"
     figure.ratio = rate / floor
     figure.met = figure.ratio >= GOAL
     firsts = len(plan) - duplicates
     figure.details.append(
-        f"AWS calls: {calls_first / firsts:.2f} per first delivery, {calls_again / max(1, duplicates):.2f} per duplicate; "
-        f"drafts rendered for duplicates: {drafts_again}"
+        f"AWS calls: {calls_first / firsts:.2f} per first delivery, "
+        f"{calls_again / max(1, duplicates):.2f} per duplicate; drafts rendered for duplicates: {drafts_again}"
     )
     return figure

@@ -62,7 +62,9 @@ def measure(quick: bool, alerts: int = 1000) -> Figure:
             floor.append(time.perf_counter() - started)
             _take_back(sqs, intake)
         seconds, baseline = median(accepted), median(floor)
-        figure.details.append(f"answers {statuses}; body {size / 1e6:.2f} MB; calls of the handler: {describe(log.by_operation())}")
+        figure.details.append(
+            f"answers {statuses}; body {size / 1e6:.2f} MB; calls of the handler: {describe(log.by_operation())}"
+        )
         figure.details.append(f"each run: {', '.join(f'{s * 1000:.0f} ms' for s in accepted)}")
         worker = "" if quick else _worker(bench, alerts)
         if worker:
