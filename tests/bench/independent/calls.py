@@ -59,7 +59,7 @@ class CallLog:
 
 
 _log: CallLog | None = None
-_original = BaseClient._make_api_call
+_original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
 
 def _counted(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
@@ -75,13 +75,13 @@ def counting() -> Iterator[CallLog]:
     log = CallLog()
     previous = _log
     _log = log
-    BaseClient._make_api_call = _counted  # type: ignore[method-assign]
+    BaseClient._make_api_call = _counted  # type: ignore[attr-defined]
     try:
         yield log
     finally:
         _log = previous
         if previous is None:
-            BaseClient._make_api_call = _original  # type: ignore[method-assign]
+            BaseClient._make_api_call = _original  # type: ignore[attr-defined]
 
 
 def describe(counts: Counter[str]) -> str:

@@ -99,6 +99,7 @@ def measure(quick: bool, alarms: int | None = None) -> Figure:
     storm_seconds = floor_seconds = 0.0
     transactions = 0
     calls_first = calls_again = drafts_again = 0
+    seconds_first = seconds_again = 0.0
     with BenchStack() as bench:
         dynamodb = bench.client("dynamodb")
         with counting() as log, counting_drafts() as drafts:
@@ -107,12 +108,16 @@ def measure(quick: bool, alarms: int | None = None) -> Figure:
                 started = time.perf_counter()
                 for first, event in chunk:
                     before, rendered = log.functions_total(), drafts.rendered
+                    one_started = time.perf_counter()
                     bench.event(event)
+                    took = time.perf_counter() - one_started
                     if first:
                         calls_first += log.functions_total() - before
+                        seconds_first += took
                     else:
                         calls_again += log.functions_total() - before
                         drafts_again += drafts.rendered - rendered
+                        seconds_again += took
                 bench.drain()
                 storm_seconds += time.perf_counter() - started
                 started = time.perf_counter()
@@ -133,5 +138,10 @@ def measure(quick: bool, alarms: int | None = None) -> Figure:
     figure.details.append(
         f"AWS calls: {calls_first / firsts:.2f} per first delivery, "
         f"{calls_again / max(1, duplicates):.2f} per duplicate; drafts rendered for duplicates: {drafts_again}"
+    )
+    figure.details.append(
+        f"time: {seconds_first / firsts * 1000:.0f} ms per first delivery, "
+        f"{seconds_again / max(1, duplicates) * 1000:.0f} ms per duplicate; "
+        f"a bare transaction {floor_seconds / transactions * 1000:.0f} ms"
     )
     return figure
