@@ -202,7 +202,8 @@ def test_backfill_puts_incidents_published_before_the_view_into_it(
     channel.publish(job_for(plan, record, NOW + timedelta(minutes=1)))
 
     after = {i["id"] for i in json.loads(s3.get_object(Bucket=BUCKET, Key="index.json")["Body"].read())["incidents"]}
-    assert (before, kept, after) == ({"INC-storage"}, 2, {"INC-api", "INC-storage"})
+    assert (before, after) == ({"INC-storage"}, {"INC-api", "INC-storage"})
+    assert kept == {"INC-api": "2026-11", "INC-storage": "2026-11"}
 
 
 def test_the_backfill_command_reports_what_it_kept(
@@ -213,8 +214,50 @@ def test_the_backfill_command_reports_what_it_kept(
     open_and_approve(store, plan, "api", "INC-api", OPENED)
 
     assert main(["status-page", "backfill", "--table", "incidents-test"]) == 0
-    assert capsys.readouterr().out == "status page view: 1 incidents kept\n"
+    assert capsys.readouterr().out == (
+        "status page view: 1 incidents kept\n"
+        "history by month: not written (give --bucket NAME or set STATUS_PAGE_BUCKET)\n"
+    )
     assert [entry.record.incident.id for entry in view.read(OPENED).entries] == ["INC-api", "INC-api"]
+
+
+def test_the_backfill_writes_the_history_of_months_nobody_will_publish_about_again(
+    plan: Plan, store: DynamoIncidentStore, s3: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from incident_comms.cli.main import main
+
+    march = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    open_and_approve(store, plan, "api", "INC-march", march)
+    open_and_approve(store, plan, "storage", "INC-november", OPENED)
+    command = ["status-page", "backfill", "--table", "incidents-test", "--bucket", BUCKET, "--clock", NOW.isoformat()]
+
+    assert main(command) == 0
+    assert main(command) == 0  # again: nothing new to write
+
+    first, again = capsys.readouterr().out.strip().split("\n")[1::2]
+    assert (first, again) == (
+        "history by month: 6 of 6 files written or already current",
+        "history by month: 6 of 6 files written or already current",
+    )
+    keys = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert keys == {
+        f"{prefix}history/{page}.html" for prefix in ("", "en/") for page in ("index", "2026-03", "2026-11")
+    }
+    march_page = s3.get_object(Bucket=BUCKET, Key="history/2026-03.html")["Body"].read().decode()
+    assert "INC-march" in march_page and "INC-november" not in march_page
+    listing = s3.get_object(Bucket=BUCKET, Key="en/history/index.html")["Body"].read().decode()
+    assert listing.index("2026-11.html") < listing.index("2026-03.html")
+
+
+def test_the_backfill_refuses_a_clock_without_an_offset_before_touching_the_table(
+    capsys: pytest.CaptureFixture[str], table_name: str
+) -> None:
+    from incident_comms.cli.main import main
+
+    code = main(["status-page", "backfill", "--table", table_name, "--bucket", BUCKET, "--clock", "2026-11-23T10:00"])
+
+    assert code == 2
+    assert capsys.readouterr().err.startswith("error: --clock:")
 
 
 def test_an_incident_is_kept_in_its_month_for_good_and_only_a_newer_record_replaces_it(

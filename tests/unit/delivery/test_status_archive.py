@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from incident_comms.delivery.status_page.archive import archived_months, build_archive
 from incident_comms.delivery.status_page.build import build_site
 from incident_comms.delivery.status_page.channel import StatusPageChannel
+from incident_comms.delivery.status_page.logic import shown_incident
 from incident_comms.delivery.status_page.records import MemoryStatusView
 from incident_comms.plan.models import Plan
 from tests.aws.test_status_view import job_for
@@ -126,3 +127,27 @@ def test_an_old_month_is_not_written_again_when_a_newer_month_is_published(plan:
     months = [h for h in Links(bucket.objects["history/index.html"]).hrefs if h.startswith("2026")]
     assert months == ["2026-11.html", "2026-03.html"]
     assert "INC-old" in march_page.decode() and "INC-new" not in march_page.decode()
+
+
+class RefusingBucket(Bucket):
+    def put_object(self, *, Key: str, Body: bytes, **rest: str) -> dict[str, str]:
+        if Key == "en/history/2026-03.html":
+            raise PermissionError("AccessDenied")
+        return super().put_object(Key=Key, Body=Body, **rest)
+
+
+def test_writing_the_history_again_writes_nothing_and_a_refused_page_is_written_next_time(plan: Plan) -> None:
+    view = MemoryStatusView()
+    record = resolved(plan, "INC-old", MARCH)
+    shown = shown_incident(record)
+    assert shown is not None
+    view.keep(record, shown)
+    refusing, bucket = RefusingBucket(), Bucket()
+
+    refused = StatusPageChannel(NoStore(), refusing, "status", view=view).write_history(plan, {"2026-03"}, NOW)  # type: ignore[arg-type]
+    first = StatusPageChannel(NoStore(), bucket, "status", view=view).write_history(plan, {"2026-03"}, NOW)  # type: ignore[arg-type]
+    again = StatusPageChannel(NoStore(), bucket, "status", view=view).write_history(plan, {"2026-03"}, NOW)  # type: ignore[arg-type]
+
+    assert (refused.attempted, refused.failed) == (4, 1) and "en/history/2026-03.html" in (refused.detail or "")
+    assert bucket.puts == ["en/history/2026-03.html"]  # only what S3 refused the first time
+    assert (first.delivered, again.delivered, again.failed) == (4, 4, 0)

@@ -185,13 +185,13 @@ def record_items(record: SiteIncident, shown: ShownIncident) -> tuple[dict[str, 
     return active, still_open, in_month
 
 
-def backfill(client: DynamoDBClient, table: str, store: IncidentStore) -> int:
+def backfill(client: DynamoDBClient, table: str, store: IncidentStore) -> dict[str, str]:
     """One-off (``incident-comms status-page backfill``): put every incident of the table the page would show into
     the view, for incidents published before the view existed. Safe to run again and beside publications: a record
     never wins over a newer one. Reads every incident (a paginated query of ``gsi1``), so it costs what a publication
-    used to; answers how many incidents it kept."""
+    used to; answers the incidents it kept, by id, with the month whose history page lists each."""
     view = DynamoStatusView(client, table)
-    kept = 0
+    kept: dict[str, str] = {}
     request: dict[str, Any] = {
         "TableName": table,
         "IndexName": "gsi1",
@@ -206,7 +206,7 @@ def backfill(client: DynamoDBClient, table: str, store: IncidentStore) -> int:
             shown = shown_incident(record)
             if shown is not None:
                 view.keep(record, shown)
-                kept += 1
+                kept[incident.id] = month_of(incident)
         if "LastEvaluatedKey" not in page:
             return kept
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

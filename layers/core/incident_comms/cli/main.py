@@ -160,17 +160,41 @@ def _local(args: argparse.Namespace) -> int:
 
 
 def _status_page_backfill(args: argparse.Namespace) -> int:
+    """Fill the status page's view, then write the history page of every month it found: a publication writes only
+    its own incident's month, so older months would otherwise never get theirs."""
     import boto3
 
     from incident_comms.adapters.dynamodb import DynamoIncidentStore
-    from incident_comms.adapters.dynamodb_status_view import backfill
+    from incident_comms.adapters.dynamodb_status_view import DynamoStatusView, backfill
+    from incident_comms.delivery.status_page.channel import StatusPageChannel
 
     table = (args.table or os.environ.get("TABLE_NAME") or "").strip()
     if not table:
         raise BadInput("no table: give --table NAME or set TABLE_NAME")
+    bucket = (args.bucket or os.environ.get("STATUS_PAGE_BUCKET") or "").strip()
+    now = None
+    if args.clock:
+        from incident_comms.local.clock_requests import parse_instant
+
+        try:
+            now = parse_instant(args.clock)
+        except ValueError as error:
+            raise BadInput(f"--clock: {error}") from None
+    plan = load_plan_or_refuse(args) if bucket else None
     client = boto3.client("dynamodb")
-    kept = backfill(client, table, DynamoIncidentStore(client, table))
-    print(f"status page view: {kept} incidents kept")
+    store = DynamoIncidentStore(client, table)
+    kept = backfill(client, table, store)
+    print(f"status page view: {len(kept)} incidents kept")
+    if plan is None:
+        print("history by month: not written (give --bucket NAME or set STATUS_PAGE_BUCKET)")
+        return 0
+    from datetime import UTC, datetime
+
+    channel = StatusPageChannel(store, boto3.client("s3"), bucket, view=DynamoStatusView(client, table))
+    result = channel.write_history(plan, set(kept.values()), now or datetime.now(UTC))
+    print(f"history by month: {result.delivered} of {result.attempted} files written or already current")
+    if result.failed:
+        raise BadInput(f"history by month: {result.failed} files not written: {result.detail}")
     return 0
 
 
@@ -215,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
         "backfill", help="once, after upgrading: put the incidents published before the view into it (safe to rerun)"
     )
     fill.add_argument("--table", help="the stack's DynamoDB table (default: $TABLE_NAME)")
+    fill.add_argument("--bucket", help="the status page bucket, to write the history by month ($STATUS_PAGE_BUCKET)")
+    fill.add_argument("--plan", help="plan folder (default: $INCIDENT_COMMS_PLAN_DIR or ./plan)")
+    fill.add_argument("--clock", metavar="INSTANT", help="the time the pages are written at (default: now)")
     fill.set_defaults(run=_status_page_backfill)
 
     local = commands.add_parser("local", help="run the whole system on this machine over an embedded AWS")

@@ -18,8 +18,8 @@ keep the others from being written.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
@@ -37,6 +37,7 @@ from incident_comms.delivery.status_page.records import (
 )
 from incident_comms.delivery.status_page.serving import object_headers
 from incident_comms.incidents.models import Message, Publication, PublicationReason
+from incident_comms.plan.models import Plan
 from incident_comms.text import error_text, truncate
 
 MAX_ROUNDS = 3
@@ -109,7 +110,7 @@ class StatusPageChannel:
         failed = {path: error for path, error in written.items() if error is not None}
         detail = None
         if failed:
-            detail = truncate("; ".join(f"{path}: {error}" for path, error in sorted(failed.items())), ERROR_TEXT_MAX)
+            detail = "; ".join(f"{path}: {error}" for path, error in sorted(failed.items()))
         return ChannelResult(attempted=len(site), delivered=len(site) - len(failed), failed=len(failed), detail=detail)
 
     def _site(self, job: ChannelJob, own: SiteIncident, snapshot: ViewSnapshot) -> dict[str, tuple[bytes, str]]:
@@ -121,6 +122,31 @@ class StatusPageChannel:
             job.plan, self.gather(own, snapshot), job.now, self._subscribe_url, archived=bool(archive or months)
         )
         return {**main, **archive}
+
+    def write_history(self, plan: Plan, months: Iterable[str], now: datetime) -> ChannelResult:
+        """Write the history page of each of ``months`` and the list of months, from the view alone.
+
+        What the backfill runs after an upgrade: a publication writes only its own incident's month, so a month whose
+        incidents are never published again would otherwise never get its page. Files whose bytes are those already
+        written are skipped, as on a publication."""
+        snapshot = self._view.read(now - timedelta(days=HISTORY_DAYS))
+        digests = dict(snapshot.digests)
+        every = archived_months(digests) | set(months)
+        site: dict[str, tuple[bytes, str]] = {}
+        for month in sorted(set(months)):
+            site.update(build_archive(plan, month, self._view.month(month), every, now))
+        written: dict[str, str | None] = {}
+        self._write(site, written, digests)
+        if written:
+            self._view.remember_files({path: digests.get(path) for path in written})
+        failed = {path: error for path, error in written.items() if error is not None}
+        detail = "; ".join(f"{path}: {error}" for path, error in sorted(failed.items()))
+        return ChannelResult(
+            attempted=len(site),
+            delivered=len(site) - len(failed),
+            failed=len(failed),
+            detail=truncate(detail, ERROR_TEXT_MAX) or None,
+        )
 
     def own_record(self, job: ChannelJob) -> SiteIncident:
         """The job's incident as the store has it, with the job's message put in as the job has it (approved, at
