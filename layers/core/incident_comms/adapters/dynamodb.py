@@ -156,7 +156,8 @@ class DynamoIncidentStore(DynamoIncidentReads):
         """
         attempt = new_attempt()
         items = stamped_transaction(items, attempt)
-        for position in {*returning, *(() if decisive is None else (decisive,))}:
+        returned = {*returning, *(() if decisive is None else (decisive,))}
+        for position in returned:
             old: Any = {**items[position]["Put"], "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
             items[position] = {"Put": old}
         reasons: list[str] = []
@@ -177,7 +178,7 @@ class DynamoIncidentStore(DynamoIncidentReads):
                     continue
                 met = {
                     position: dict(found[position]["Item"])
-                    for position in {*returning, *(() if decisive is None else (decisive,))}
+                    for position in returned
                     if position < len(found) and found[position].get("Item")
                 }
                 if decisive is not None and decisive in met:

@@ -30,7 +30,7 @@ put): the grants the publisher and the publication sweeper have on these partiti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -81,27 +81,25 @@ class DynamoStatusView:
     def read(self, since: datetime) -> ViewSnapshot:
         entries: list[ViewEntry] = []
         digests: dict[str, str] = {}
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND sk >= :from",
-            "ExpressionAttributeValues": {":pk": string_attr(PARTITION), ":from": string_attr(ACTIVE + _when(since))},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._client.query(**request)
-            for item in page.get("Items", []):
-                sk = item["sk"]["S"]
-                if sk == FILES:
-                    digests = {
-                        name.removeprefix(FILE_PREFIX): value["S"]
-                        for name, value in item.items()
-                        if name.startswith(FILE_PREFIX)
-                    }
-                elif "record" in item:
-                    entries.append(ViewEntry(decode(item["record"]["B"]), sk))
-            if "LastEvaluatedKey" not in page:
-                return ViewSnapshot(entries, digests)
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        recent = "pk = :pk AND sk >= :from"
+        bounds = {":pk": string_attr(PARTITION), ":from": string_attr(ACTIVE + _when(since))}
+        for item in _queried(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression=recent,
+            ExpressionAttributeValues=bounds,
+            ConsistentRead=True,
+        ):
+            sk = item["sk"]["S"]
+            if sk == FILES:
+                digests = {
+                    name.removeprefix(FILE_PREFIX): value["S"]
+                    for name, value in item.items()
+                    if name.startswith(FILE_PREFIX)
+                }
+            elif "record" in item:
+                entries.append(ViewEntry(decode(item["record"]["B"]), sk))
+        return ViewSnapshot(entries, digests)
 
     def keep(self, record: SiteIncident, shown: ShownIncident) -> None:
         active, still_open, in_month = record_items(record, shown)
@@ -120,27 +118,20 @@ class DynamoStatusView:
         # Merged, path by path, into what other publications remembered (a month page one of them wrote stays
         # known). Unconditional: the same update twice is harmless, and two publishers writing one path at once
         # both wrote the bytes of a view read after the other's keep (the channel's rounds).
-        names: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        sets, removes = [], []
-        for index, (path, digest) in enumerate(sorted(digests.items())):
-            names[f"#f{index}"] = FILE_PREFIX + path
-            if digest is None:
-                removes.append(f"#f{index}")
-            else:
-                values[f":f{index}"] = string_attr(digest)
-                sets.append(f"#f{index} = :f{index}")
-        if not names:
+        if not digests:
             return
-        expression = " ".join(
-            part
-            for part in (f"SET {', '.join(sets)}" if sets else "", f"REMOVE {', '.join(removes)}" if removes else "")
-            if part
-        )
+        kept = sorted((path, digest) for path, digest in digests.items() if digest is not None)
+        forgotten = sorted(path for path, digest in digests.items() if digest is None)
+        names = {f"#k{index}": FILE_PREFIX + path for index, (path, _) in enumerate(kept)}
+        names |= {f"#r{index}": FILE_PREFIX + path for index, path in enumerate(forgotten)}
+        values = {f":k{index}": string_attr(digest) for index, (_, digest) in enumerate(kept)}
+        sets = [f"#k{index} = :k{index}" for index in range(len(kept))]
+        removes = [f"#r{index}" for index in range(len(forgotten))]
+        clauses = ([f"SET {', '.join(sets)}"] if sets else []) + ([f"REMOVE {', '.join(removes)}"] if removes else [])
         request: dict[str, Any] = {
             "TableName": self._table,
             "Key": _key(FILES),
-            "UpdateExpression": expression,
+            "UpdateExpression": " ".join(clauses),
             "ExpressionAttributeNames": names,
         }
         if values:
@@ -148,19 +139,20 @@ class DynamoStatusView:
         self._client.update_item(**request)
 
     def month(self, month: str) -> list[SiteIncident]:
-        records: list[SiteIncident] = []
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": string_attr(MONTH_PARTITION + month)},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._client.query(**request)
-            records += [decode(item["record"]["B"]) for item in page.get("Items", []) if "record" in item]
-            if "LastEvaluatedKey" not in page:
-                return records
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = _queried(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": string_attr(MONTH_PARTITION + month)},
+            ConsistentRead=True,
+        )
+        return [decode(item["record"]["B"]) for item in items if "record" in item]
+
+
+def _queried(client: DynamoDBClient, **request: Any) -> Iterator[dict[str, Any]]:
+    """Every item a query finds, page by page (boto3's paginator)."""
+    for page in client.get_paginator("query").paginate(**request):
+        yield from page.get("Items", [])
 
 
 def record_items(record: SiteIncident, shown: ShownIncident) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -192,21 +184,18 @@ def backfill(client: DynamoDBClient, table: str, store: IncidentStore) -> dict[s
     used to; answers the incidents it kept, by id, with the month whose history page lists each."""
     view = DynamoStatusView(client, table)
     kept: dict[str, str] = {}
-    request: dict[str, Any] = {
-        "TableName": table,
-        "IndexName": "gsi1",
-        "KeyConditionExpression": "gsi1pk = :all",
-        "ExpressionAttributeValues": {":all": string_attr("INCIDENTS")},
-    }
-    while True:
-        page = client.query(**request)
-        for item in page.get("Items", []):
-            incident = Incident.model_validate(item_values(item))
-            record = trimmed(SiteIncident(incident, store.messages(incident.id), store.publications(incident.id)))
-            shown = shown_incident(record)
-            if shown is not None:
-                view.keep(record, shown)
-                kept[incident.id] = month_of(incident)
-        if "LastEvaluatedKey" not in page:
-            return kept
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    every = {":all": string_attr("INCIDENTS")}
+    for item in _queried(
+        client,
+        TableName=table,
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :all",
+        ExpressionAttributeValues=every,
+    ):
+        incident = Incident.model_validate(item_values(item))
+        record = trimmed(SiteIncident(incident, store.messages(incident.id), store.publications(incident.id)))
+        shown = shown_incident(record)
+        if shown is not None:
+            view.keep(record, shown)
+            kept[incident.id] = month_of(incident)
+    return kept

@@ -104,14 +104,7 @@ class StatusPageChannel:
                 break
             site = fresh
             self._write(site, written, digests)
-        remembered = {path: digests.get(path) for path in written}
-        if any(snapshot.digests.get(path) != digest for path, digest in remembered.items()):
-            self._view.remember_files(remembered)
-        failed = {path: error for path, error in written.items() if error is not None}
-        detail = None
-        if failed:
-            detail = "; ".join(f"{path}: {error}" for path, error in sorted(failed.items()))
-        return ChannelResult(attempted=len(site), delivered=len(site) - len(failed), failed=len(failed), detail=detail)
+        return self._finish(site, written, digests, snapshot.digests)
 
     def _site(self, job: ChannelJob, own: SiteIncident, snapshot: ViewSnapshot) -> dict[str, tuple[bytes, str]]:
         """The main pages from the view, and the history page of the month the job's incident opened in."""
@@ -137,16 +130,24 @@ class StatusPageChannel:
             site.update(build_archive(plan, month, self._view.month(month), every, now))
         written: dict[str, str | None] = {}
         self._write(site, written, digests)
-        if written:
-            self._view.remember_files({path: digests.get(path) for path in written})
+        return self._finish(site, written, digests, snapshot.digests)
+
+    def _finish(
+        self,
+        site: Mapping[str, tuple[bytes, str]],
+        written: Mapping[str, str | None],
+        digests: Mapping[str, str],
+        before: Mapping[str, str],
+    ) -> ChannelResult:
+        """Remember what was written (when it differs from what the view held ``before``) and count the files."""
+        remembered = {path: digests.get(path) for path in written}
+        if any(before.get(path) != digest for path, digest in remembered.items()):
+            self._view.remember_files(remembered)
         failed = {path: error for path, error in written.items() if error is not None}
-        detail = "; ".join(f"{path}: {error}" for path, error in sorted(failed.items()))
-        return ChannelResult(
-            attempted=len(site),
-            delivered=len(site) - len(failed),
-            failed=len(failed),
-            detail=truncate(detail, ERROR_TEXT_MAX) or None,
-        )
+        detail = None
+        if failed:
+            detail = truncate("; ".join(f"{path}: {error}" for path, error in sorted(failed.items())), ERROR_TEXT_MAX)
+        return ChannelResult(attempted=len(site), delivered=len(site) - len(failed), failed=len(failed), detail=detail)
 
     def own_record(self, job: ChannelJob) -> SiteIncident:
         """The job's incident as the store has it, with the job's message put in as the job has it (approved, at
