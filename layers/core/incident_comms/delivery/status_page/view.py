@@ -260,7 +260,7 @@ class LocaleView:
         ]
 
     def _common(self) -> dict[str, Any]:
-        organisation = _clean(self.organisation.name)
+        organisation = self.organisation_name
         texts = self.texts
         return {
             "locale": self.locale,
@@ -312,7 +312,7 @@ class LocaleView:
     def not_found_context(self) -> dict[str, Any]:
         """The not-found page: answered at whatever path was missing, so its links are absolute under the plan's
         status page URL, else from the site's root (where CloudFront serves it), never relative to that path."""
-        organisation = _clean(self.organisation.name)
+        organisation = self.organisation_name
 
         def home(locale: str) -> str:
             return f"{self.base_url or ''}/{locale_prefix(self.plan, locale)}"
@@ -372,7 +372,7 @@ class LocaleView:
         return {
             "version": 1,
             "organisation": {
-                "name": _clean(self.organisation.name),
+                "name": self.organisation_name,
                 "status_page_url": self.base_url,
                 "support_url": _web_url(self.organisation.support_url),
             },
