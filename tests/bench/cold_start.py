@@ -45,7 +45,9 @@ for name in json.loads(sys.argv[2]):
         getattr(deps, name[:-2])("arn:aws:lambda:eu-west-1:123456789012:function:bench")
     else:
         getattr(deps, name)
-print(json.dumps({"seconds": time.perf_counter() - t, "imported": imported, "clients": made}))
+seconds = time.perf_counter() - t
+import incident_comms
+print(json.dumps({"seconds": seconds, "imported": imported, "clients": made, "package": incident_comms.__file__}))
 """
 BASELINE = """
 import json, sys, time
@@ -92,7 +94,23 @@ def plan_layer(folder: Path) -> Path:
     return layer
 
 
-def environment(endpoint: str, plan_dir: Path) -> dict[str, str]:
+def core_layer(folder: Path) -> Path:
+    """The incident_comms package as ``sam build`` puts it in the core layer (``layers/core/Makefile``): compiled to
+    bytecode that checks its source by hash. The dependencies are the environment's, compiled when pip installed
+    them, as the layer's are by its build."""
+    import compileall
+    import py_compile
+    import shutil
+
+    layer = folder / "core"
+    shutil.copytree(
+        REPO / "layers/core/incident_comms", layer / "incident_comms", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    compileall.compile_dir(layer, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    return layer
+
+
+def environment(endpoint: str, plan_dir: Path, core_dir: Path) -> dict[str, str]:
     """A function's environment: every setting the template gives, pointing at the moto server."""
     import boto3
 
@@ -121,6 +139,7 @@ def environment(endpoint: str, plan_dir: Path) -> dict[str, str]:
         "POWERTOOLS_METRICS_NAMESPACE": "IncidentComms",
         "TABLE_NAME": "incidents",
         "INCIDENT_COMMS_PLAN_DIR": str(plan_dir),
+        "PYTHONPATH": str(core_dir),
         "SENDER_ADDRESS": "incidents@example.com",
         "APPROVALS_BASE_URL": "https://api.example.com",
         "PUBLISH_QUEUE_URL": queue,
@@ -157,6 +176,8 @@ def measure(app: Path, env: dict[str, str], runs: int) -> tuple[float, float, fl
     handler, imported, baseline, clients = [], [], [], []
     for _ in range(runs):
         sample = run(HANDLER, env, str(app), wanted)
+        if not sample["package"].startswith(env["PYTHONPATH"]):
+            raise RuntimeError(f"incident_comms came from {sample['package']}, not the built core layer")
         clients = sorted(sample["clients"])
         handler.append(sample["seconds"])
         imported.append(sample["imported"])
@@ -176,7 +197,7 @@ def main(runs: int = 5) -> int:
     try:
         with tempfile.TemporaryDirectory() as folder:
             host, port = server.get_host_and_port()
-            env = environment(f"http://{host}:{port}", plan_layer(Path(folder)))
+            env = environment(f"http://{host}:{port}", plan_layer(Path(folder)), core_layer(Path(folder)))
             run(BASELINE, env, "[]")
             print(f"{'handler':22s} {'cold start':>10s} {'import':>8s} {'baseline':>9s} {'ratio':>6s}  clients")
             worst = 0.0

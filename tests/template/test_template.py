@@ -64,6 +64,21 @@ def test_layer_requirements_equal_the_runtime_dependencies() -> None:
     assert not any(re.match(r"moto\b", requirement) for requirement in layer), "moto never goes in the layer"
 
 
+
+def test_core_layer_is_compiled_for_the_functions_runtime_and_platform(template: dict[str, Any]) -> None:
+    """Bytecode is valid only for the Python that wrote it: a runtime bump in the template without the layer's
+    Makefile would ship bytecode the functions ignore, and every cold start would compile from source again."""
+    makefile = (REPO / "layers/core/Makefile").read_text()
+    settings = dict(re.findall(r"^([A-Z]+) :?= (\S+)$", makefile, re.MULTILINE))
+    globals_ = template["Globals"]["Function"]
+    layer = template["Resources"]["CoreLayer"]
+
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert globals_["Runtime"] == f"python{settings['RUNTIME']}"
+    assert layer["Properties"]["CompatibleRuntimes"] == [globals_["Runtime"]]
+    assert globals_["Architectures"] == ["arm64"] and settings["PLATFORM"].endswith("_aarch64")
+    assert "--invalidation-mode checked-hash" in makefile, "SAM zips files dated 1980: timestamp .pyc never validate"
+
 def _statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for logical_id, properties in functions(template).items():
