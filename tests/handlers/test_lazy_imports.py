@@ -39,14 +39,21 @@ LOADED = (
     "import importlib.util, json, sys\n"
     "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
     "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
-    "print(json.dumps(sorted(sys.modules)))\n"
+    "from pydantic import BaseModel\n"
+    "def models(cls):\n"
+    "    for sub in cls.__subclasses__():\n"
+    "        yield sub\n"
+    "        yield from models(sub)\n"
+    "built = {f'{m.__module__}.{m.__qualname__}' for m in models(BaseModel)\n"
+    "         if m.__module__.startswith('incident_comms.') and m.__pydantic_complete__}\n"
+    "print(json.dumps({'modules': sorted(sys.modules), 'built': sorted(built)}))\n"
 )
 
 
 @cache
-def loaded_by(app: Path) -> frozenset[str]:
-    """Every module ``app`` leaves in ``sys.modules`` once imported (one fresh interpreter per function, shared by the
-    tests of this file)."""
+def imported(app: Path) -> dict[str, list[str]]:
+    """Every module ``app`` leaves in ``sys.modules`` once imported, and our models whose validators that import
+    built (one fresh interpreter per function, shared by the tests of this file)."""
     env = {
         **os.environ,
         "LAMBDA_TASK_ROOT": str(REPO),
@@ -57,7 +64,12 @@ def loaded_by(app: Path) -> frozenset[str]:
     done = subprocess.run(
         [sys.executable, "-c", LOADED, str(app)], capture_output=True, text=True, env=env, timeout=60, check=True
     )
-    return frozenset(json.loads(done.stdout))
+    found: dict[str, list[str]] = json.loads(done.stdout)
+    return found
+
+
+def loaded_by(app: Path) -> frozenset[str]:
+    return frozenset(imported(app)["modules"])
 
 
 @pytest.mark.parametrize("app", APPS, ids=[app.parent.name for app in APPS])
@@ -81,3 +93,10 @@ def test_the_tracer_patches_only_the_aws_calls(app: Path) -> None:
 def test_every_function_named_in_the_table_exists() -> None:
     """A renamed function would otherwise keep an exemption nobody checks."""
     assert set(NEEDS) <= {app.parent.name for app in APPS}
+
+
+@pytest.mark.parametrize("app", APPS, ids=[app.parent.name for app in APPS])
+def test_importing_a_handler_builds_no_model_validator(app: Path) -> None:
+    """Every model defers its validator (``defer_build``) to its first use: building them all at import cost each cold
+    start about 100 ms, for dozens of models a function never validates."""
+    assert imported(app)["built"] == []

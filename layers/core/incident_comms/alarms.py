@@ -33,7 +33,7 @@ class AlarmKind(StrEnum):
 class MetricRef(BaseModel):
     """One metric an alarm watches; a metric-math alarm watches several."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     namespace: str | None = None
     name: str
@@ -46,7 +46,7 @@ class Alarm(BaseModel):
     Every text field is untrusted: it came from outside and is escaped wherever it is rendered.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     source: AlarmSource
     kind: AlarmKind

@@ -33,7 +33,7 @@ class DecisionForm(BaseModel):
     rejection's; an approval's or an edit's when the drafts have errors), for an edit ``subject.<channel id>``,
     ``text.<channel id>`` and ``certain=yes`` (the editor vouches for the fix time or outcome promised)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     decision: ApprovalAction
     confirm: Literal["yes"]

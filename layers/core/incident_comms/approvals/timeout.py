@@ -61,7 +61,7 @@ class ApprovalTimeoutEvent(BaseModel):
     timeout during a deployment.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     kind: Literal["approval_timeout"]
     incident_id: str = Field(pattern=_ID_PATTERN)

@@ -93,7 +93,7 @@ _Address = Annotated[str, Field(max_length=254, pattern=rf"^{_ADDRESS_CHAR}+@{_A
 class TokenClaims(BaseModel):
     """What a token says: who may do what to which version of which message, until when."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     incident_id: _Id
     message_id: _Id

@@ -28,7 +28,7 @@ from incident_comms.text import format_elapsed
 class ChannelReach(BaseModel):
     """What one channel delivered over the incident."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     channel_id: str
     audience_id: str | None
@@ -39,7 +39,7 @@ class ChannelReach(BaseModel):
 
 
 class Conformance(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     incident_id: str
     first_alarm_at: datetime

@@ -57,7 +57,7 @@ class PromptEvent(BaseModel):
     """The Input of an update schedule, written and read by this model: which incident, which promise (its due
     time identifies it: a firing for any other promise is stale), and what to check."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     incident_id: str = Field(min_length=1, max_length=128)
     due_at: datetime

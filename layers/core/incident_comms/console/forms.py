@@ -76,7 +76,7 @@ _Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 class PhaseChange(BaseModel):
     """``action=phase`` (or ``resolve``): move to ``phase``; ``cause`` (locale -> text) for ``identified`` only."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     action: Literal["phase", "resolve"]
     phase: Literal[Phase.IDENTIFIED, Phase.MONITORING, Phase.RESOLVED]
@@ -86,7 +86,7 @@ class PhaseChange(BaseModel):
 class SeverityChange(BaseModel):
     """``action=severity``: a plan severity id and the reason, required."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     action: Literal["severity"] = "severity"
     severity_id: str
@@ -96,7 +96,7 @@ class SeverityChange(BaseModel):
 class ComponentAdded(BaseModel):
     """``action=component``: a plan component id, added to the affected components."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     action: Literal["component"] = "component"
     component_id: str
@@ -105,7 +105,7 @@ class ComponentAdded(BaseModel):
 class CloseIncident(BaseModel):
     """``action=close``: close a resolved incident."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     action: Literal["close"] = "close"
 
@@ -114,7 +114,7 @@ class FactsChange(BaseModel):
     """``action=facts``: the facts to change (as :func:`incident_comms.incidents.facts.set_facts` takes them) and
     whether to draft a message that tells customers."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     action: Literal["facts"] = "facts"
     changes: dict[str, Any]

@@ -60,7 +60,7 @@ from incident_comms.text import error_text
 class PublishRequest(BaseModel):
     """The body of a publish queue message: which message version to publish. Written and read by this model."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     incident_id: str = Field(min_length=1, max_length=128)
     message_id: str = Field(min_length=1, max_length=128)

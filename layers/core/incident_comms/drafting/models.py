@@ -19,6 +19,8 @@ HTML_FORMATS = frozenset({ChannelFormat.EMAIL, ChannelFormat.STATUS_PAGE})
 class MessageFacts(BaseModel):
     """What a draft is written from: the incident as known now, plus what the responder has said."""
 
+    model_config = ConfigDict(defer_build=True)
+
     incident_id: str
     component_id: str
     severity_id: str
@@ -62,7 +64,7 @@ class MessageFacts(BaseModel):
 class ChannelDraft(BaseModel):
     """One channel's message, ready for approval and publishing."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     channel_id: str
     kind: ChannelKind

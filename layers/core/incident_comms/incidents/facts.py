@@ -48,7 +48,7 @@ class IncidentFacts(BaseModel):
     """What customers are told. Empty texts and components mean "not said": the impact then reads the plan's
     components' ``impact``, the components the incident's own."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     impact: dict[str, str] = Field(default_factory=dict, description="locale -> what customers notice")
     data_loss: DataLoss = DataLoss.UNKNOWN

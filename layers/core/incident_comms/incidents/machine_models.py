@@ -34,7 +34,7 @@ def _utc(value: datetime) -> datetime:
 class AlarmMark(BaseModel):
     """The last known state of one alarm of the incident, and when the alarm says it changed."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     state: AlarmState
     changed_at: datetime
@@ -48,7 +48,7 @@ class AlarmMark(BaseModel):
 class LifecycleState(BaseModel):
     """What the state machine knows of one incident. Constructing one checks its invariants (see ``_valid``)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     phase: Phase = Phase.INVESTIGATING
     status: IncidentStatus = IncidentStatus.OPEN
@@ -140,7 +140,7 @@ def all_ok_since(alarms: dict[str, AlarmMark], before: datetime | None, changed_
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     at: datetime
 
@@ -226,7 +226,7 @@ class TimerKind(StrEnum):
 class Timer(BaseModel):
     """A check to schedule at ``at``; when it fires, feed :func:`timer_event` of it back to :func:`advance`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: TimerKind
     at: datetime
@@ -254,7 +254,7 @@ class Outcome(StrEnum):
 class Transition(BaseModel):
     """What one event does. ``state`` is the state after it (the same one when ignored or refused)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     outcome: Outcome
     reason: str

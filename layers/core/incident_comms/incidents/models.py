@@ -26,7 +26,7 @@ class IncidentStatus(StrEnum):
 class AlarmSnapshot(BaseModel):
     """The last known state of one alarm that is part of an incident."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     name: str
@@ -40,7 +40,7 @@ class AlarmSnapshot(BaseModel):
 
 
 class Incident(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     component_id: str
@@ -138,7 +138,7 @@ def entry_key() -> str:
 class TimelineEntry(BaseModel):
     """One thing that happened to an incident, in the order it happened."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     incident_id: str
     at: datetime
@@ -173,7 +173,7 @@ class MessageStatus(StrEnum):
 class Approval(BaseModel):
     """One role's yes to one version of a message: who said it, when, and from where (the audit trail)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     recipient: str = Field(description="the address the approval link was sent to")
     at: datetime
@@ -192,7 +192,7 @@ class Message(BaseModel):
     rejection): decisions are written on the condition that it is still the one they were computed from.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     incident_id: str
@@ -241,7 +241,7 @@ class Delivery(BaseModel):
     written before states existed reads as ``sending``: whether it sent is not known).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     incident_id: str
     message_id: str
@@ -276,7 +276,7 @@ class Publication(BaseModel):
     """The hand-off to publishing: one per message version, written in the same transaction as the decision
     that makes the version publishable, so an approval can never be recorded without it (or twice)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     incident_id: str
     message_id: str

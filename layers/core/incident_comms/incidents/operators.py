@@ -20,7 +20,7 @@ from incident_comms.text import error_text
 class OperatorAlert(BaseModel):
     """What operators are told: which incident, what failed, why (never a token or a recipient's address)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     incident_id: str
     subject: str

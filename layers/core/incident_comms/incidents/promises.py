@@ -36,7 +36,7 @@ class DueReason(StrEnum):
 class DuePromise(BaseModel):
     """The next update's due time, the audience whose rules set it, and which rule."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     due_at: datetime
     audience_id: str
@@ -69,7 +69,7 @@ PROMISE_TEXT = {
 class Promise(BaseModel):
     """One ledger entry: the update ``message_id`` (published at ``promised_at``) promised the next by ``due_at``."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     incident_id: str
     message_id: str = Field(description="the published update that made the promise")
@@ -114,7 +114,7 @@ class Promise(BaseModel):
 class PromiseTally(BaseModel):
     """The conformance counts of one ledger at one instant."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     made: int
     kept_on_time: int
@@ -237,7 +237,7 @@ class PromiseLedger(BaseModel):
     """An incident's ledger as stored: its promises, the due times the prompter already handled (so a duplicate
     firing does nothing), and the ``revision`` every write is conditioned on (0: never written)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     incident_id: str
     promises: list[Promise] = Field(default_factory=list)

@@ -6,7 +6,7 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from incident_comms.alarms import Alarm, MetricRef
 from incident_comms.errors import BadInput
@@ -15,6 +15,8 @@ from incident_comms.plan.models import Plan, Rule, RuleWhen
 
 class Classification(BaseModel):
     """What the plan says about one alarm. The alarm's state never changes it: the lifecycle decides what OK means."""
+
+    model_config = ConfigDict(defer_build=True)
 
     incident: bool
     severity: str | None = None

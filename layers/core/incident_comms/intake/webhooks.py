@@ -54,7 +54,7 @@ function. About 12,000 Alertmanager alerts."""
 class WebhookReference(BaseModel):
     """What the queue carries for one accepted webhook: where its body is kept, and what the webhook saw of it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     key: str
     received_at: datetime

@@ -29,7 +29,7 @@ class BadInput(ValueError):
 class TimerFiring(BaseModel):
     """What a lifecycle timer's schedule hands the lifecycle timer function: which incident, which timer."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     incident_id: str = Field(min_length=1, max_length=128)
     timer: Timer

@@ -46,7 +46,7 @@ def localized(text: LocalizedText, locale: str, fallback: str | None = None) -> 
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Phase(StrEnum):
@@ -381,7 +381,7 @@ class Values(_Strict):
 class Plan(BaseModel):
     """The whole plan, cross-checked. Build it with :func:`incident_comms.plan.loader.load_plan`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     definition: IncidentDefinition
     roles: Roles

@@ -63,7 +63,7 @@ class Subscriber(BaseModel):
     ``locale`` or ``audience`` is empty only for a contact someone else put in the list without them.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     email: str
     components: tuple[str, ...] = Field(min_length=1)

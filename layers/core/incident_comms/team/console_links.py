@@ -59,7 +59,7 @@ _Address = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s\x
 class ConsoleClaims(BaseModel):
     """Who may use the console of which incident (``incident_id`` None for a declare link), until when."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     scope: ConsoleScope
     incident_id: str | None = Field(None, min_length=1, max_length=128)

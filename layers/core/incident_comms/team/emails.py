@@ -173,7 +173,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
 class Email(BaseModel):
     """One email as the system sends it, whatever carries it (SES in AWS, moto locally)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     sender: str | None = Field(None, description="From address; None: the sender's configured address")
     to: list[str] = Field(min_length=1)

@@ -25,7 +25,7 @@ class FeedbackKind(StrEnum):
 class BounceRecord(BaseModel):
     """One recipient's bounce or complaint about one message version on one email channel."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     incident_id: str
     message_id: str

@@ -59,7 +59,7 @@ MAX_NOTIFICATION_BYTES = 256 * 1024
 
 
 class _SesModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class SesMail(_SesModel):

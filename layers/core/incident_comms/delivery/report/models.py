@@ -175,7 +175,7 @@ class ReportRequest(BaseModel):
     Fields it does not know are ignored, so a newer scheduler adding one cannot make this function drop a report
     during a deployment."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     incident_id: str = Field(pattern=_ID_PATTERN)
     message_id: str = Field(pattern=_ID_PATTERN)
@@ -202,7 +202,7 @@ class ReportState(StrEnum):
 class ReportClaim(BaseModel):
     """The one report of a message version: claimed before the email goes out, marked sent after."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     incident_id: str
     message_id: str

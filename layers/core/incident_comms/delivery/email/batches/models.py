@@ -25,7 +25,7 @@ MAX_BATCH = 50
 class EmailBatch(BaseModel):
     """The body of an email batch queue message, written by the email channel and read by the batch sender."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     incident_id: str = Field(min_length=1, max_length=128)
     message_id: str = Field(min_length=1, max_length=128)
@@ -60,7 +60,7 @@ class BatchState(StrEnum):
 
 
 class EntryFailure(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     address: str
     status: str
@@ -70,7 +70,7 @@ class EntryFailure(BaseModel):
 class BatchRecord(BaseModel):
     """What sending one batch did: claimed once, then finished (or released for a retry)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     incident_id: str
     message_id: str
