@@ -64,7 +64,6 @@ def test_layer_requirements_equal_the_runtime_dependencies() -> None:
     assert not any(re.match(r"moto\b", requirement) for requirement in layer), "moto never goes in the layer"
 
 
-
 def test_core_layer_is_compiled_for_the_functions_runtime_and_platform(template: dict[str, Any]) -> None:
     """Bytecode is valid only for the Python that wrote it: a runtime bump in the template without the layer's
     Makefile would ship bytecode the functions ignore, and every cold start would compile from source again."""
@@ -78,6 +77,7 @@ def test_core_layer_is_compiled_for_the_functions_runtime_and_platform(template:
     assert layer["Properties"]["CompatibleRuntimes"] == [globals_["Runtime"]]
     assert globals_["Architectures"] == ["arm64"] and settings["PLATFORM"].endswith("_aarch64")
     assert "--invalidation-mode checked-hash" in makefile, "SAM zips files dated 1980: timestamp .pyc never validate"
+
 
 def _statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = []
