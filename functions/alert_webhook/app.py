@@ -10,8 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import TRACED_MODULES, services
-from incident_comms.intake.ingest import record_report
-from incident_comms.intake.webhooks import accept_webhook
+from incident_comms.intake.webhooks import accept_webhook, record_answer
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
@@ -36,9 +35,7 @@ def alerts() -> Response[dict[str, Any]]:
         deps.webhook_queue,
         deps.clock,
     )
-    record_report(answer.report, logger, metrics, MetricUnit.Count)
-    metrics.add_metric(name="WebhookUnauthorized", unit=MetricUnit.Count, value=int(answer.unauthorized))
-    metrics.add_metric(name="WebhooksQueued", unit=MetricUnit.Count, value=int(answer.status == 202))
+    record_answer(answer, logger, metrics, MetricUnit.Count)
     return Response(status_code=answer.status, content_type=content_types.APPLICATION_JSON, body=answer.body)
 
 

@@ -10,8 +10,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import TRACED_MODULES, services
+from incident_comms.intake.groups import apply_queued_webhook
 from incident_comms.intake.ingest import record_report
-from incident_comms.intake.webhooks import apply_queued_webhook
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)

@@ -23,16 +23,16 @@ HEAVY = {
     "incident_comms.lint.runner": "the draft checks: loaded by the approval pages and the approval request email",
     "yaml": "the plan's YAML: functions read the plan layer's checked snapshot (JSON)",
     "incident_comms.plan.loader": "the plan check: run at build (plan/Makefile), not at cold start",
+    "incident_comms.intake.ingest": "applying alarms (store, lifecycle, drafts): not what accepting a webhook takes",
 }
 NEEDS: dict[str, set[str]] = {
     "approvals_api": {"jinja2", "incident_comms.lint.words", "incident_comms.lint.runner"},
-    # Ingest, the alert webhooks and declarations import intake.ingest, which imports the draft renderer; the
-    # approval timeout's holding text is a Jinja template.
-    "alert_webhook": {"jinja2"},
-    "alert_worker": {"jinja2"},
+    # Ingest, the alert worker and declarations import intake.ingest, which imports the draft renderer; the approval
+    # timeout's holding text is a Jinja template. The alert webhook only checks, keeps and queues.
+    "alert_worker": {"jinja2", "incident_comms.intake.ingest"},
     "approval_timeout": {"jinja2"},
-    "declare": {"jinja2"},
-    "ingest_alarm": {"jinja2"},
+    "declare": {"jinja2", "incident_comms.intake.ingest"},
+    "ingest_alarm": {"jinja2", "incident_comms.intake.ingest"},
 }
 """What each function may load at import; the others load none of :data:`HEAVY`."""
 LOADED = (

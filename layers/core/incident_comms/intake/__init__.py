@@ -14,5 +14,5 @@ open one incident (the store's conditional writes).
 - ``ingest``       the use case the ingest function calls (``ingest_event``)
 - ``groups``       a webhook group applied per component in a few writes (``ingest_group``)
 - ``webhooks``     Alertmanager and Grafana webhooks, bearer token first, kept and queued (``accept_webhook``), then
-  applied by the worker (``apply_queued_webhook``); bodies up to 6 MB
+  applied by the worker (``groups.apply_queued_webhook``); bodies up to 6 MB
 """

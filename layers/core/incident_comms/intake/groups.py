@@ -23,9 +23,12 @@ from typing import Protocol
 from incident_comms.alarms import Alarm, AlarmState
 from incident_comms.approvals.requests import ApprovalRequests
 from incident_comms.clock import Clock
+from incident_comms.errors import BadInput
 from incident_comms.incidents.store import Applied, IncidentStore
 from incident_comms.intake.classify import classify_alarm
 from incident_comms.intake.ingest import AlarmLifecycle, AlarmOutcome, IngestReport, apply_alarm
+from incident_comms.intake.payloads import parse_payload, read_alarms
+from incident_comms.intake.webhooks import WEBHOOK_MAX_BYTES, WebhookBodies, WebhookReference
 from incident_comms.lifecycle.alarm_groups import alarms_changed
 from incident_comms.lifecycle.transitions import IncidentLifecycle
 from incident_comms.plan.models import Plan
@@ -127,3 +130,33 @@ def _apply_component(
                 lifecycle_reason=step.reason,
             )
     return outcomes
+
+
+def apply_queued_webhook(
+    message: str,
+    bodies: WebhookBodies,
+    plan: Plan,
+    store: IncidentStore,
+    batches: AlarmBatches,
+    clock: Clock,
+    approvals: ApprovalRequests,
+    lifecycle: IncidentLifecycle | None = None,
+) -> IngestReport:
+    """Apply the webhook a queue message refers to. What no retry can fix (a message or body we cannot read, a body
+    gone) is reported as rejected, not raised; a store failure is raised, so the queue delivers it again (and after
+    its receive limit, to its dead-letter queue)."""
+    try:
+        reference = WebhookReference.model_validate_json(message)
+    except ValueError as error:
+        return IngestReport(rejected=[f"queue message is not a webhook reference: {str(error).splitlines()[0]}"])
+    try:
+        raw = bodies.get(reference.key)
+    except LookupError:
+        return IngestReport(rejected=[f"webhook body {reference.key} is gone (expired or never kept)"])
+    try:
+        read = read_alarms(parse_payload(raw, limit=WEBHOOK_MAX_BYTES), reference.received_at)
+    except BadInput as error:
+        return IngestReport(rejected=[str(error)])
+    report = ingest_group(read.alarms, plan, store, batches, clock, approvals, lifecycle)
+    report.rejected_alerts.extend(read.rejected)
+    return report

@@ -11,8 +11,11 @@ So the webhook only checks, keeps and hands over; the worker applies:
 3. **Kept, then queued, then 202.** The raw body goes to the body store (S3, expiring), a small
    :class:`WebhookReference` to the queue, and the answer is 202 with that reference. A failure of either is raised
    (a 5xx, which Alertmanager retries): a group is never answered 2xx unless it is queued.
-4. **Applied once.** The worker (:func:`apply_queued_webhook`) reads the body and applies the group
-   (:func:`incident_comms.intake.groups.ingest_group`); a redelivered message or a retried post applies nothing twice.
+4. **Applied once.** The worker (:func:`incident_comms.intake.groups.apply_queued_webhook`) reads the body and
+   applies the group; a redelivered message or a retried post applies nothing twice.
+
+This module imports nothing of the stages that apply alarms (store, lifecycle, drafting): the webhook function's
+cold start loads what accepting takes, no more (issue 16).
 
 One path for every size: a group of one is queued too, so "accepted" means the same thing whatever the size, and
 the worker is the only code that applies webhooks.
@@ -22,28 +25,17 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from incident_comms.approvals.requests import ApprovalRequests
 from incident_comms.clock import Clock
 from incident_comms.errors import BadInput
-from incident_comms.incidents.store import IncidentStore
-from incident_comms.intake.groups import AlarmBatches, ingest_group
-from incident_comms.intake.ingest import IngestReport
-from incident_comms.intake.payloads import (
-    SHAPE_ALERTMANAGER,
-    SHAPE_GRAFANA,
-    detect_shape,
-    parse_payload,
-    read_alarms,
-)
-from incident_comms.lifecycle.transitions import IncidentLifecycle
-from incident_comms.plan.models import Plan
+from incident_comms.intake.payloads import SHAPE_ALERTMANAGER, SHAPE_GRAFANA, detect_shape, parse_payload
+from incident_comms.observability import Logger, Metrics, add_counts
 
 WEBHOOK_SHAPES = (SHAPE_ALERTMANAGER, SHAPE_GRAFANA)
 WEBHOOK_MAX_BYTES = 6 * 1024 * 1024
@@ -78,11 +70,12 @@ class WebhookQueue(Protocol):
         ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class WebhookAnswer:
     status: int
     body: dict[str, Any]
-    report: IngestReport = field(default_factory=IngestReport)
+    rejected: str | None = None
+    """Why a payload was refused (a 400): logged and counted as ``EventsRejected``, like any inbound event's."""
     unauthorized: bool = False
 
 
@@ -113,7 +106,7 @@ def accept_webhook(
         if shape not in WEBHOOK_SHAPES:
             raise BadInput(f"this endpoint takes Alertmanager or Grafana webhooks, not a {shape} payload")
     except BadInput as error:
-        return WebhookAnswer(HTTPStatus.BAD_REQUEST, {"error": str(error)}, IngestReport(rejected=[str(error)]))
+        return WebhookAnswer(HTTPStatus.BAD_REQUEST, {"error": str(error)}, rejected=str(error))
     now = clock.now()
     alerts = payload.get("alerts")
     reference = WebhookReference(
@@ -127,31 +120,13 @@ def accept_webhook(
     return WebhookAnswer(HTTPStatus.ACCEPTED, {"accepted": reference.model_dump(mode="json")})
 
 
-def apply_queued_webhook(
-    message: str,
-    bodies: WebhookBodies,
-    plan: Plan,
-    store: IncidentStore,
-    batches: AlarmBatches,
-    clock: Clock,
-    approvals: ApprovalRequests,
-    lifecycle: IncidentLifecycle | None = None,
-) -> IngestReport:
-    """Apply the webhook a queue message refers to. What no retry can fix (a message or body we cannot read, a body
-    gone) is reported as rejected, not raised; a store failure is raised, so the queue delivers it again (and after
-    its receive limit, to its dead-letter queue)."""
-    try:
-        reference = WebhookReference.model_validate_json(message)
-    except ValueError as error:
-        return IngestReport(rejected=[f"queue message is not a webhook reference: {str(error).splitlines()[0]}"])
-    try:
-        raw = bodies.get(reference.key)
-    except LookupError:
-        return IngestReport(rejected=[f"webhook body {reference.key} is gone (expired or never kept)"])
-    try:
-        read = read_alarms(parse_payload(raw, limit=WEBHOOK_MAX_BYTES), reference.received_at)
-    except BadInput as error:
-        return IngestReport(rejected=[str(error)])
-    report = ingest_group(read.alarms, plan, store, batches, clock, approvals, lifecycle)
-    report.rejected_alerts.extend(read.rejected)
-    return report
+def record_answer(answer: WebhookAnswer, logger: Logger, metrics: Metrics, unit: Any) -> None:
+    """Log a refused payload's reason (never the payload) and count what the webhook did, zeros included."""
+    if answer.rejected:
+        logger.warning("inbound event rejected", extra={"reason": answer.rejected})
+    counts = {
+        "EventsRejected": int(answer.rejected is not None),
+        "WebhookUnauthorized": int(answer.unauthorized),
+        "WebhooksQueued": int(answer.status == HTTPStatus.ACCEPTED),
+    }
+    add_counts(metrics, counts, unit)
