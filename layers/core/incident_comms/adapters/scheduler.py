@@ -41,7 +41,7 @@ from botocore.exceptions import ClientError
 
 from incident_comms.adapters.client_errors import error_code
 from incident_comms.adapters.retries import with_retries
-from incident_comms.approvals.timeout import TIMEOUT_EVENT_KIND, ApprovalTimeoutEvent
+from incident_comms.approvals.timeout_event import TIMEOUT_EVENT_KIND, ApprovalTimeoutEvent
 from incident_comms.clock import Clock
 from incident_comms.delivery.report.models import ReportRequest
 from incident_comms.incidents.machine_models import Timer, TimerKind

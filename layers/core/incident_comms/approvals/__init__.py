@@ -13,5 +13,6 @@ the timeline, told to the operators, and armed again by the sweeper.
 - ``use_cases``      look and decide (``review``, ``decide``, ``submit``); ``logic`` the decision, pure
 - ``forms``, ``pages``, ``texts``  the decision form, the pages, their wording
 - ``timeout``, ``holding``       nobody approved in time: publish the pre-approved holding text
+- ``timeout_event``  what a timeout schedule hands its function (light: the scheduler adapter writes it)
 - ``rearm``          arm again the approval timeouts that could not be armed (called by the publication sweeper)
 """

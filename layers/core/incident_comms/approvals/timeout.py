@@ -24,11 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from incident_comms.approvals.holding import holding_message, holding_published_email
+from incident_comms.approvals.timeout_event import TIMEOUT_EVENT_KIND, ApprovalTimeoutEvent
 from incident_comms.delivery.publishing import PublishQueue, hand_off
 from incident_comms.errors import BadInput
 from incident_comms.incidents.models import (
@@ -48,24 +49,6 @@ from incident_comms.observability import Logger, Metrics, add_counts, present
 from incident_comms.plan.models import Plan
 from incident_comms.team.emails import EmailSender, approver_addresses
 from incident_comms.text import error_text, format_elapsed
-
-TIMEOUT_EVENT_KIND: Final = "approval_timeout"
-"""The ``kind`` of the event the approval timeout schedule hands the function."""
-_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
-
-
-class ApprovalTimeoutEvent(BaseModel):
-    """What the approval timeout schedule hands the function; the scheduler adapter writes it from this model.
-
-    Fields it does not know are ignored: a newer scheduler adding one must not make this function drop a
-    timeout during a deployment.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
-
-    kind: Literal["approval_timeout"]
-    incident_id: str = Field(pattern=_ID_PATTERN)
-    message_id: str = Field(pattern=_ID_PATTERN)
 
 
 class TimeoutResult(StrEnum):
