@@ -75,18 +75,17 @@ def table_name(aws: None, template: dict[str, Any]) -> str:
 
 
 APPROVAL_KEY = "k" * 64
-"""The approval link key tests store in their secret (as the template's ApprovalKeySecret holds one)."""
+"""The approval link key tests store in their parameter (as the template's approval-key parameter holds one)."""
 
 
 @pytest.fixture
-def approval_key_secret(aws: None) -> str:
-    """A Secrets Manager secret shaped like the template's ApprovalKeySecret; answers its ARN."""
+def approval_key_parameter(aws: None) -> str:
+    """A SecureString parameter like the template's approval key; answers its name."""
     import boto3
 
-    secret = boto3.client("secretsmanager").create_secret(
-        Name="approval-key-test", SecretString=json.dumps({"key": APPROVAL_KEY})
-    )
-    return str(secret["ARN"])
+    name = "/incident-comms/test/approval-key"
+    boto3.client("ssm").put_parameter(Name=name, Value=APPROVAL_KEY, Type="SecureString")
+    return name
 
 
 @pytest.fixture

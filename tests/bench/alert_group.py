@@ -169,24 +169,25 @@ def intake(table: str) -> Iterator[Intake]:
         Bucket=f"intake-{stamp}", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
     queue = boto3.client("sqs").create_queue(QueueName=f"intake-{stamp}")["QueueUrl"]
-    secrets = boto3.client("secretsmanager")
-    token = secrets.create_secret(Name=f"webhook-token-{stamp}", SecretString=json.dumps({"token": TOKEN}))["ARN"]
-    key = secrets.create_secret(Name=f"approval-key-{stamp}", SecretString=json.dumps({"key": APPROVAL_KEY}))["ARN"]
+    ssm = boto3.client("ssm")
+    token, key = f"/incident-comms/bench-{stamp}/webhook-token", f"/incident-comms/bench-{stamp}/approval-key"
+    ssm.put_parameter(Name=token, Value=TOKEN, Type="SecureString")
+    ssm.put_parameter(Name=key, Value=APPROVAL_KEY, Type="SecureString")
     services = Services(
         Settings(
             table_name=table,
             plan_dir=REPO / "plan",
             sender_address=SENDER,
-            approval_key_secret=key,
+            approval_key_parameter=key,
             webhook_bucket=f"intake-{stamp}",
             webhook_queue_url=queue,
-            webhook_token_secret=token,
+            webhook_token_parameter=token,
             approvals_base_url="https://incidents.example.com",
         ),
         ManualClock(STARTED),
     )
     calls: Counter[str] = Counter()
-    for client in (services.dynamodb, services.s3, services.sqs, services.sesv2, services.secretsmanager):
+    for client in (services.dynamodb, services.s3, services.sqs, services.sesv2, services.ssm):
         client.meta.events.register(
             "before-call", lambda model, **_: calls.update([f"{model.service_model.service_name}.{model.name}"])
         )

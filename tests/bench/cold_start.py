@@ -79,10 +79,10 @@ print(json.dumps({"seconds": time.perf_counter() - t}))
 """The stack's floor: what a handler of the same libraries costs with none of our code (its own third-party imports,
 pydantic, Powertools' logger, metrics and botocore-only tracer, and the same clients). ``floor / baseline`` is the
 part of the ratio no change of ours can remove; ``cold start / floor`` is ours."""
-SECRETS = {
-    "APPROVAL_KEY_SECRET_ARN": {"key": "k" * 48},
-    "WEBHOOK_TOKEN_SECRET_ARN": {"token": "t" * 32},
-    "CHAT_WEBHOOKS_SECRET_ARN": {},
+PARAMETERS = {
+    "APPROVAL_KEY_PARAMETER": ("/incident-comms/bench/approval-key", "k" * 64),
+    "WEBHOOK_TOKEN_PARAMETER": ("/incident-comms/bench/webhook-token", "t" * 48),
+    "CHAT_WEBHOOKS_PARAMETER": ("/incident-comms/bench/chat-webhooks", "{}"),
 }
 
 
@@ -136,21 +136,19 @@ def environment(endpoint: str, plan_dir: Path, core_dir: Path) -> dict[str, str]
     """A function's environment: every setting the template gives, pointing at the moto server."""
     import boto3
 
-    secrets = boto3.client(
-        "secretsmanager",
+    ssm = boto3.client(
+        "ssm",
         endpoint_url=endpoint,
         region_name="eu-west-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    arns = {
-        variable: secrets.create_secret(Name=variable.lower(), SecretString=json.dumps(value))["ARN"]
-        for variable, value in SECRETS.items()
-    }
+    for name, value in PARAMETERS.values():
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
     queue = f"{endpoint}/123456789012/queue"
     return {
         **{key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))},
-        **arns,
+        **{variable: name for variable, (name, _) in PARAMETERS.items()},
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_DEFAULT_REGION": "eu-west-1",
         "AWS_ACCESS_KEY_ID": "testing",

@@ -3,14 +3,13 @@
 Run as ``python -m tests.e2e.iam_calls OUT.json``: in a process of its own, because the flow runs the template's
 functions in-process (:class:`tests.faults_matrix.flow.MatrixStack`) and they leave Powertools' process-wide logger
 and metrics state behind. Each function runs as in its own Lambda container: its own services (clients, cached
-secrets, plan) built from *its* environment only, so a secret one function read is not read for another, and a
+parameters, plan) built from *its* environment only, so a parameter one function read is not read for another, and a
 setting only another function has is missing, as on AWS. Each call is recorded against the function running it
 (:func:`incident_comms.local.functions.running_function`) as the IAM actions it needs:
 
 - ``dynamodb.TransactWriteItems`` needs the item actions of its items (``Put`` → ``dynamodb:PutItem``…), and a
   query on an index is recorded as on the index;
-- ``sqs.SendMessageBatch`` is ``sqs:SendMessage``; sesv2's actions are ``ses:``; secrets manager's
-  ``secretsmanager:``;
+- ``sqs.SendMessageBatch`` is ``sqs:SendMessage``; sesv2's actions are ``ses:``; Parameter Store's ``ssm:``;
 - a scheduler call is recorded with the schedule's name, and creating or updating one also passes its role
   (``iam:PassRole`` on that role).
 

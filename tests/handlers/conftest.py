@@ -23,9 +23,9 @@ ComposeServices = Callable[..., Services]
 
 
 @pytest.fixture
-def compose_services(table_name: str, approval_key_secret: str) -> Iterator[ComposeServices]:
+def compose_services(table_name: str, approval_key_parameter: str) -> Iterator[ComposeServices]:
     """Install the Services a handler uses: the repo's plan, the template's table, a verified sender, the approval
-    key secret and a manual clock, plus the ``Settings`` fields a test module passes. Uninstalled after the test,
+    key parameter and a manual clock, plus the ``Settings`` fields a test module passes. Uninstalled after the test,
     so no other test sees them."""
     boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
 
@@ -35,7 +35,7 @@ def compose_services(table_name: str, approval_key_secret: str) -> Iterator[Comp
                 table_name=table_name,
                 plan_dir=REPO / "plan",
                 sender_address=SENDER,
-                approval_key_secret=approval_key_secret,
+                approval_key_parameter=approval_key_parameter,
                 **settings,
             ),
             ManualClock(STARTED),
@@ -50,7 +50,7 @@ def compose_services(table_name: str, approval_key_secret: str) -> Iterator[Comp
 @pytest.fixture
 def publishing_services(compose_services: ComposeServices) -> ComposeServices:
     """``compose_services`` with what every publishing channel needs made first: the customer SNS topic, the status
-    page bucket, the email batch queue, the contact list and an empty chat-webhooks secret."""
+    page bucket, the email batch queue, the contact list and an empty chat-webhooks parameter."""
 
     def compose(**settings: Any) -> Services:
         topic = boto3.client("sns").create_topic(Name="customers")["TopicArn"]
@@ -58,14 +58,14 @@ def publishing_services(compose_services: ComposeServices) -> ComposeServices:
         s3.create_bucket(Bucket="status", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         queue = boto3.client("sqs").create_queue(QueueName="email-batches")["QueueUrl"]
         boto3.client("sesv2").create_contact_list(ContactListName="subscribers")
-        secrets = boto3.client("secretsmanager")
-        webhooks = secrets.create_secret(Name="chat-webhooks", SecretString="{}")["ARN"]
+        webhooks = "/incident-comms/test/chat-webhooks"
+        boto3.client("ssm").put_parameter(Name=webhooks, Value="{}", Type="SecureString")
         return compose_services(
             customer_topic_arn=topic,
             status_page_bucket="status",
             email_batch_queue_url=queue,
             contact_list="subscribers",
-            chat_webhooks_secret=webhooks,
+            chat_webhooks_parameter=webhooks,
             **settings,
         )
 

@@ -34,13 +34,11 @@ def worker() -> ModuleType:
 def deps(compose_services: ComposeServices) -> Services:
     boto3.client("s3").create_bucket(Bucket="intake", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     queue = boto3.client("sqs").create_queue(QueueName="intake", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
-    secret = boto3.client("secretsmanager").create_secret(
-        Name="webhook-token", SecretString=json.dumps({"token": TOKEN})
-    )
+    boto3.client("ssm").put_parameter(Name="/incident-comms/test/webhook-token", Value=TOKEN, Type="SecureString")
     return compose_services(
         webhook_bucket="intake",
         webhook_queue_url=queue,
-        webhook_token_secret=secret["ARN"],
+        webhook_token_parameter="/incident-comms/test/webhook-token",
         approvals_base_url="https://incidents.example.com",
     )
 

@@ -116,19 +116,20 @@ def worker_alerts(alertname: str, count: int, starts_at: datetime) -> list[dict[
 
 
 def webhook_token(stack: RunningStack) -> str:
-    """The bearer token Alertmanager is configured with: ``WebhookTokenSecret``, read as an operator would."""
+    """The bearer token Alertmanager is configured with: the stack's webhook-token SecureString parameter, read as an
+    operator would."""
     import boto3
 
     aws = stack.request("GET", "/local/aws").json()
-    secrets = boto3.client(
-        "secretsmanager",
+    ssm = boto3.client(
+        "ssm",
         endpoint_url=aws["endpoint"],
         region_name=aws["region"],
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
-    secret = secrets.get_secret_value(SecretId=aws["resources"]["WebhookTokenSecret"])["SecretString"]
-    return str(json.loads(secret)["token"])
+    (name,) = [name for name in aws["resources"]["SecureParameters"].split(",") if name.endswith("/webhook-token")]
+    return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
 
 
 def post_webhook(

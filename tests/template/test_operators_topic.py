@@ -81,7 +81,7 @@ def test_the_sweeper_can_send_the_deliveries_it_resumes(template: dict[str, Any]
     """A claim a publisher left before sending is sent by the sweeper: it needs every channel's address and right."""
     sweeper = functions(template)["PublicationSweeperFunction"]
     publisher = functions(template)["PublisherFunction"]
-    channels = {"CUSTOMER_TOPIC_ARN", "STATUS_PAGE_BUCKET", "CHAT_WEBHOOKS_SECRET_ARN", "EMAIL_BATCH_QUEUE_URL"}
+    channels = {"CUSTOMER_TOPIC_ARN", "STATUS_PAGE_BUCKET", "CHAT_WEBHOOKS_PARAMETER", "EMAIL_BATCH_QUEUE_URL"}
     channels |= {"CONTACT_LIST_NAME", "APPROVALS_API_URL"}
     assert channels <= set(sweeper["Environment"]["Variables"]) & set(publisher["Environment"]["Variables"])
     actions = {

@@ -25,7 +25,7 @@ def test_the_webhook_may_only_read_its_token_keep_bodies_and_queue_them(template
     granted = statements(template, "AlertWebhookFunction")
 
     assert {sid: actions(statement) for sid, statement in granted.items()} == {
-        "WebhookToken": ["secretsmanager:GetSecretValue"],
+        "WebhookToken": ["ssm:GetParameter"],
         "WebhookBodies": ["s3:PutObject"],
         "WebhookHandOff": ["sqs:SendMessage"],
     }

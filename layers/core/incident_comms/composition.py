@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
-    from mypy_boto3_secretsmanager.client import SecretsManagerClient
     from mypy_boto3_sesv2.client import SESV2Client
     from mypy_boto3_sns.client import SNSClient
     from mypy_boto3_sqs.client import SQSClient
+    from mypy_boto3_ssm.client import SSMClient
 
     from incident_comms.adapters.dynamodb_alarms import DynamoAlarmBatches
     from incident_comms.adapters.dynamodb_status_view import DynamoStatusView
@@ -63,8 +63,10 @@ class Settings:
     plan_dir: Path
     sender_address: str = DEFAULT_SENDER_ADDRESS
     approvals_base_url: str = ""
-    webhook_token_secret: str = ""
-    approval_key_secret: str = ""
+    webhook_token_parameter: str = ""
+    """The SecureString parameter holding the alert webhooks' bearer token (``SecureParameters``)."""
+    approval_key_parameter: str = ""
+    """The SecureString parameter holding the key approval links are signed with."""
     approval_timeout_function_arn: str = ""
     scheduler_role_arn: str = ""
     schedule_group: str = "default"
@@ -72,7 +74,8 @@ class Settings:
     publish_queue_url: str = ""
     customer_topic_arn: str = ""
     status_page_bucket: str = ""
-    chat_webhooks_secret: str = ""
+    chat_webhooks_parameter: str = ""
+    """The SecureString parameter holding the chat webhooks' URLs, a JSON object of channel id to URL."""
     email_batch_queue_url: str = ""
     contact_list: str = ""
     ses_send_rate: float = 14.0
@@ -106,8 +109,8 @@ class Settings:
             plan_dir=Path(os.environ.get("INCIDENT_COMMS_PLAN_DIR", "/opt")),
             sender_address=os.environ.get("SENDER_ADDRESS") or DEFAULT_SENDER_ADDRESS,
             approvals_base_url=os.environ.get("APPROVALS_BASE_URL") or os.environ.get("APPROVALS_API_URL", ""),
-            webhook_token_secret=os.environ.get("WEBHOOK_TOKEN_SECRET_ARN", ""),
-            approval_key_secret=os.environ.get("APPROVAL_KEY_SECRET_ARN", ""),
+            webhook_token_parameter=os.environ.get("WEBHOOK_TOKEN_PARAMETER", ""),
+            approval_key_parameter=os.environ.get("APPROVAL_KEY_PARAMETER", ""),
             approval_timeout_function_arn=os.environ.get("APPROVAL_TIMEOUT_FUNCTION_ARN", ""),
             scheduler_role_arn=os.environ.get("SCHEDULER_ROLE_ARN", ""),
             schedule_group=os.environ.get("SCHEDULE_GROUP_NAME") or "default",
@@ -115,7 +118,7 @@ class Settings:
             publish_queue_url=os.environ.get("PUBLISH_QUEUE_URL", ""),
             customer_topic_arn=os.environ.get("CUSTOMER_TOPIC_ARN", ""),
             status_page_bucket=os.environ.get("STATUS_PAGE_BUCKET", ""),
-            chat_webhooks_secret=os.environ.get("CHAT_WEBHOOKS_SECRET_ARN", ""),
+            chat_webhooks_parameter=os.environ.get("CHAT_WEBHOOKS_PARAMETER", ""),
             email_batch_queue_url=os.environ.get("EMAIL_BATCH_QUEUE_URL", ""),
             contact_list=os.environ.get("CONTACT_LIST_NAME", ""),
             ses_send_rate=float(os.environ.get("SES_SEND_RATE") or 14),
@@ -332,22 +335,20 @@ class Services:
 
     @cached_property
     def chat_webhook_urls(self) -> dict[str, str]:
-        """Channel id -> incoming-webhook URL, from Secrets Manager once per container (URLs are credentials)."""
+        """Channel id -> incoming-webhook URL, from its SecureString parameter once per container (URLs are
+        credentials)."""
         import json
 
-        if not self.settings.chat_webhooks_secret:
-            raise RuntimeError("CHAT_WEBHOOKS_SECRET_ARN is not set: the function runs outside its template")
-        secret = self.secretsmanager.get_secret_value(SecretId=self.settings.chat_webhooks_secret)
-        urls = json.loads(secret["SecretString"])
+        urls = json.loads(self._secure_parameter(self.settings.chat_webhooks_parameter, "CHAT_WEBHOOKS_PARAMETER"))
         if not isinstance(urls, dict):
-            raise RuntimeError("the chat webhooks secret must be a JSON object of channel id -> URL")
+            raise RuntimeError("the chat webhooks parameter must be a JSON object of channel id -> URL")
         return {str(key): str(value) for key, value in urls.items()}
 
     @cached_property
-    def secretsmanager(self) -> SecretsManagerClient:
+    def ssm(self) -> SSMClient:
         import boto3
 
-        return boto3.client("secretsmanager")
+        return boto3.client("ssm")
 
     def _schedules(self, adapter: type[_Schedules], target_arn: str, role_arn: str) -> _Schedules:
         """A one-time schedule adapter of ``adapter``'s kind in the template's schedule group, with its dead letters."""
@@ -459,28 +460,30 @@ class Services:
             operators=self.operators,
         )
 
-    def _secret_field(self, secret_id: str, name: str, variable: str, min_length: int) -> str:
-        import json
+    def _secure_parameter(self, name: str, variable: str, min_length: int = 1) -> str:
+        from incident_comms.adapters.secure_parameters import read_secure_parameter
 
-        if not secret_id:
+        if not name:
             raise RuntimeError(f"{variable} is not set: the function runs outside its template")
-        secret = self.secretsmanager.get_secret_value(SecretId=secret_id)
-        value = json.loads(secret["SecretString"]).get(name)
-        if not isinstance(value, str) or len(value) < min_length:
-            raise RuntimeError(f"the secret {variable} names holds no usable {name}")
+        value = read_secure_parameter(self.ssm, name)
+        if len(value) < min_length:
+            raise RuntimeError(
+                f"the parameter {variable} names holds no usable value (at least {min_length} characters)"
+            )
         return value
 
     @cached_property
     def webhook_token(self) -> str:
-        """The alert webhooks' bearer token, read from Secrets Manager once per container."""
-        return self._secret_field(self.settings.webhook_token_secret, "token", "WEBHOOK_TOKEN_SECRET_ARN", 16)
+        """The alert webhooks' bearer token, read from its SecureString parameter once per container."""
+        return self._secure_parameter(self.settings.webhook_token_parameter, "WEBHOOK_TOKEN_PARAMETER", 16)
 
     @cached_property
     def approval_key(self) -> bytes:
-        """The key approval links are signed with, read from Secrets Manager once per container (never logged)."""
+        """The key approval links are signed with, read from its SecureString parameter once per container (never
+        logged)."""
         from incident_comms.approvals.tokens import MIN_KEY_BYTES
 
-        value = self._secret_field(self.settings.approval_key_secret, "key", "APPROVAL_KEY_SECRET_ARN", MIN_KEY_BYTES)
+        value = self._secure_parameter(self.settings.approval_key_parameter, "APPROVAL_KEY_PARAMETER", MIN_KEY_BYTES)
         return value.encode("utf-8")
 
     @cached_property

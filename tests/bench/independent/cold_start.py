@@ -31,7 +31,7 @@ CLIENT_OF_SERVICE = {
     "sns": "sns",
     "ses": "sesv2",
     "scheduler": "scheduler",
-    "secretsmanager": "secretsmanager",
+    "ssm": "ssm",
 }
 SERVICES_ATTRIBUTE = {client: client for client in CLIENT_OF_SERVICE.values()}
 

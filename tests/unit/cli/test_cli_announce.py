@@ -52,11 +52,11 @@ DECLARERS = {
 
 
 @pytest.fixture
-def ses(approval_key_secret: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """SES on moto, with the approval key secret and approvals URL the declare links are made from."""
+def ses(approval_key_parameter: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """SES on moto, with the approval key parameter and approvals URL the declare links are made from."""
     import boto3
 
-    monkeypatch.setenv("APPROVAL_KEY_SECRET_ARN", approval_key_secret)
+    monkeypatch.setenv("APPROVAL_KEY_PARAMETER", approval_key_parameter)
     monkeypatch.setenv("APPROVALS_BASE_URL", APPROVALS_URL)
     return boto3.client("sesv2")
 
@@ -87,7 +87,7 @@ def test_each_declarer_gets_a_personal_declare_link_that_verifies(ses: Any, caps
 def test_dry_run_without_the_key_shows_where_each_declare_link_goes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("APPROVAL_KEY_SECRET_ARN", raising=False)
+    monkeypatch.delenv("APPROVAL_KEY_PARAMETER", raising=False)
     monkeypatch.delenv("APPROVALS_BASE_URL", raising=False)
 
     assert main(["plan", "announce", "--plan", PLAN_DIR, "--dry-run", "--approvals-url", APPROVALS_URL]) == 0
@@ -100,11 +100,11 @@ def test_dry_run_without_the_key_shows_where_each_declare_link_goes(
 def test_sending_without_the_key_for_the_declare_links_is_bad_input(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("APPROVAL_KEY_SECRET_ARN", raising=False)
+    monkeypatch.delenv("APPROVAL_KEY_PARAMETER", raising=False)
 
     code = main(["plan", "announce", "--plan", PLAN_DIR, "--sender", SENDER, "--approvals-url", APPROVALS_URL])
 
-    assert "--approval-key-secret" in assert_bad_input(code, capsys)
+    assert "--approval-key-parameter" in assert_bad_input(code, capsys)
 
 
 def test_dry_run_prints_one_json_line_per_person_and_sends_nothing(

@@ -254,13 +254,13 @@ def test_a_missing_or_unusable_url_is_a_failed_delivery_not_an_exception(
     assert server.requests == []
 
 
-def test_an_unreadable_secret_is_a_failed_delivery_not_an_exception(plan: Plan) -> None:
+def test_an_unreadable_parameter_is_a_failed_delivery_not_an_exception(plan: Plan) -> None:
     def unreadable() -> dict[str, str]:
-        raise RuntimeError("CHAT_WEBHOOKS_SECRET_ARN is not set")
+        raise RuntimeError("CHAT_WEBHOOKS_PARAMETER is not set")
 
     result = channel_for(unreadable, []).publish(chat_job(plan))
 
-    assert_failed(result, "secret could not be read", "CHAT_WEBHOOKS_SECRET_ARN")
+    assert_failed(result, "parameter could not be read", "CHAT_WEBHOOKS_PARAMETER")
 
 
 def test_untrusted_text_cannot_mention_everyone_or_form_a_link_on_slack(plan: Plan, server: ChatServer) -> None:

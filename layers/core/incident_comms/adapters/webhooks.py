@@ -1,8 +1,8 @@
 """``ChannelPublisher`` for chat incoming webhooks (Slack, Microsoft Teams), over ``urllib`` (no extra dependency).
 
-Each webhook channel's URL lives in the chat webhooks secret (channel id -> URL): an incoming-webhook URL is a
-credential (anyone holding it can post), so it is read only when publishing, and never written to a log, a detail
-or the timeline; results name the host only.
+Each webhook channel's URL lives in the chat webhooks SecureString parameter (channel id -> URL): an incoming-webhook
+URL is a credential (anyone holding it can post), so it is read only when publishing, and never written to a log, a
+detail or the timeline; results name the host only.
 
 The payload follows the URL's host:
 
@@ -72,9 +72,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]()<>#|])")
 
 
 class WebhookChannel:
-    """Posts each update to the incoming webhook the secret names for the channel; see the module doc.
+    """Posts each update to the incoming webhook the parameter names for the channel; see the module doc.
 
-    ``urls`` reads the secret (once per container, in composition); ``sleep``, ``jitter`` (a number in [0, 1)) and
+    ``urls`` reads the parameter (once per container, in composition); ``sleep``, ``jitter`` (a number in [0, 1)) and
     ``timeout`` are injectable so tests can run the retries without waiting.
     """
 
@@ -106,11 +106,11 @@ class WebhookChannel:
         channel_id = job.channel.id
         try:
             urls = self._urls()
-        except Exception as error:  # noqa: BLE001 - an unreadable secret is this channel's failure, reported
-            return _failed(f"the chat webhooks secret could not be read: {type(error).__name__}: {error}")
+        except Exception as error:  # noqa: BLE001 - an unreadable parameter is this channel's failure, reported
+            return _failed(f"the chat webhooks parameter could not be read: {type(error).__name__}: {error}")
         url = urls.get(channel_id)
         if not url:
-            return _failed(f"the chat webhooks secret has no URL for channel {channel_id}")
+            return _failed(f"the chat webhooks parameter has no URL for channel {channel_id}")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return _failed(f"the webhook URL of channel {channel_id} is not an http(s) URL; nothing was posted")

@@ -93,29 +93,30 @@ DECLARE_LINK_PLACEHOLDER = "<personal declare link: made when sent>"
 
 
 def _declare_links(args: argparse.Namespace, plan: Plan, *, dry_run: bool) -> Callable[[str], str] | None:
-    """How each declarer's personal link is made: signed with the approval key (read from its secret, the one the
-    stack's functions use) for the approvals API's base URL. A dry run without the secret shows a placeholder, so it
-    runs with no AWS at all; a real send without them is bad input (the links would not work)."""
+    """How each declarer's personal link is made: signed with the approval key (read from its SecureString
+    parameter, the one the stack's functions use) for the approvals API's base URL. A dry run without the parameter
+    shows a placeholder, so it runs with no AWS at all; a real send without them is bad input (the links would not
+    work)."""
     if not plan.roles.declare:
         return None
     base = (args.approvals_url or os.environ.get("APPROVALS_BASE_URL") or "").strip()
-    secret = (args.approval_key_secret or os.environ.get("APPROVAL_KEY_SECRET_ARN") or "").strip()
-    if dry_run and not secret:
+    parameter = (args.approval_key_parameter or os.environ.get("APPROVAL_KEY_PARAMETER") or "").strip()
+    if dry_run and not parameter:
         return lambda _address: f"{base.rstrip('/') or '<approvals API URL>'}/declare/{DECLARE_LINK_PLACEHOLDER}"
-    if not base or not secret:
+    if not base or not parameter:
         raise BadInput(
-            "the declare links need --approvals-url URL and --approval-key-secret ARN "
-            "(or APPROVALS_BASE_URL and APPROVAL_KEY_SECRET_ARN); use --dry-run to preview"
+            "the declare links need --approvals-url URL and --approval-key-parameter NAME "
+            "(or APPROVALS_BASE_URL and APPROVAL_KEY_PARAMETER); use --dry-run to preview"
         )
     from incident_comms.clock import SystemClock
     from incident_comms.composition import Services, Settings
     from incident_comms.team.console_links import declare_url
 
-    services = Services(Settings(table_name="", plan_dir=plan_dir(args), approval_key_secret=secret))
+    services = Services(Settings(table_name="", plan_dir=plan_dir(args), approval_key_parameter=parameter))
     try:
         key = services.approval_key
     except Exception as error:
-        raise BadInput(f"cannot read the approval key from {secret}: {_one_line(str(error))}") from error
+        raise BadInput(f"cannot read the approval key from {parameter}: {_one_line(str(error))}") from error
     issued_at = SystemClock().now()
     return lambda address: declare_url(base, key, address, issued_at)
 
@@ -219,7 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     announce.add_argument("--sender", help="From address, verified in SES (default: $SENDER_ADDRESS)")
     announce.add_argument("--approvals-url", help="approvals API base URL for declare links ($APPROVALS_BASE_URL)")
     announce.add_argument(
-        "--approval-key-secret", help="the approval key secret that signs declare links ($APPROVAL_KEY_SECRET_ARN)"
+        "--approval-key-parameter",
+        help="the stack's ApprovalKeyParameter output, the key that signs declare links ($APPROVAL_KEY_PARAMETER)",
     )
     announce.set_defaults(run=_plan_announce)
 

@@ -6,7 +6,6 @@ makes each single request atomic anyway, so concurrent handlers still race exact
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -150,18 +149,15 @@ class EmbeddedAws:
         name = self._name(logical_id).lower()
         self._remember(logical_id, name, DomainName=f"{name}.cloudfront.net")
 
-    def _secret(self, logical_id: str, properties: dict[str, Any]) -> None:
-        import secrets
+    def _secure_parameters(self, logical_id: str, properties: dict[str, Any]) -> None:
+        """What the template's ``SecureParametersFunction`` does at deploy, by the same code: each parameter created
+        as a SecureString, generated or with its starting value. Its reference lists their names, as the custom
+        resource's ``Names`` attribute does."""
+        from incident_comms.adapters.secure_parameters import ensure_parameters, parse_parameters
 
-        name = properties.get("Name") or self._name(logical_id)
-        value = self.intrinsics.resolve(properties.get("SecretString", ""))
-        generate = properties.get("GenerateSecretString") or {}
-        if not value:
-            token = secrets.token_urlsafe(32)
-            key = generate.get("GenerateStringKey")
-            value = json.dumps({**json.loads(generate.get("SecretStringTemplate", "{}")), key: token}) if key else token
-        arn = self.client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
-        self._remember(logical_id, arn, Id=arn)
+        parameters = parse_parameters({"Parameters": self.intrinsics.resolve(properties.get("Parameters"))})
+        ensure_parameters(self.client("ssm"), parameters)
+        self._remember(logical_id, ",".join(parameter.name for parameter in parameters))
 
     def _schedule_group(self, logical_id: str, properties: dict[str, Any]) -> None:
         name = properties.get("Name") or self._name(logical_id)
@@ -228,7 +224,7 @@ _CREATORS: dict[str, Callable[[EmbeddedAws, str, dict[str, Any]], None]] = {
     "AWS::SQS::Queue": EmbeddedAws._queue,
     "AWS::S3::Bucket": EmbeddedAws._bucket,
     "AWS::CloudFront::Distribution": EmbeddedAws._distribution,
-    "AWS::SecretsManager::Secret": EmbeddedAws._secret,
+    "Custom::SecureParameters": EmbeddedAws._secure_parameters,
     "AWS::Scheduler::ScheduleGroup": EmbeddedAws._schedule_group,
     "AWS::SES::EmailIdentity": EmbeddedAws._email_identity,
     "AWS::Serverless::Function": EmbeddedAws._function,

@@ -10,7 +10,7 @@
 Every try is counted in ``tried``, every call that reached AWS in ``committed``, every fault in ``injected``, so a
 test can say "sent exactly once". :class:`Faults` works on one client (keys are operation names, ``"Publish"``) or
 on a whole botocore session (:meth:`Faults.on_session`; keys are ``"service.Operation"``, ``"sns.Publish"``, with
-botocore's service id: ``sesv2``, ``dynamodb``, ``secrets-manager``). It works on in-process moto (``mock_aws``)
+botocore's service id: ``sesv2``, ``dynamodb``, ``ssm``). It works on in-process moto (``mock_aws``)
 and on moto server: the hook hands the request on itself before dropping the answer.
 
 The local stack installs one session-wide :class:`Faults` on the session its functions' clients come from, and

@@ -149,12 +149,12 @@ class LocalStack:
         from incident_comms.composition import services
         from incident_comms.plan.models import ChannelKind
 
-        secret = os.environ.get("CHAT_WEBHOOKS_SECRET_ARN")
-        if not secret:
+        name = os.environ.get("CHAT_WEBHOOKS_PARAMETER")
+        if not name:
             return
         channels = [c.id for c in services().plan.channels.channels if c.kind == ChannelKind.WEBHOOK]
         urls = {channel: f"{self.url}/local/webhooks/{channel}" for channel in channels}
-        self.aws.client("secretsmanager").put_secret_value(SecretId=secret, SecretString=json.dumps(urls))
+        self.aws.client("ssm").put_parameter(Name=name, Value=json.dumps(urls), Type="SecureString", Overwrite=True)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -206,12 +206,13 @@ class LocalStack:
         return status, {"ran": ran}
 
     def webhook_headers(self) -> dict[str, str]:
-        """What a configured Alertmanager or Grafana sends: the bearer token from the template's secret."""
-        secret = os.environ.get("WEBHOOK_TOKEN_SECRET_ARN")
-        if not secret:
+        """What a configured Alertmanager or Grafana sends: the bearer token from the template's parameter."""
+        from incident_comms.adapters.secure_parameters import read_secure_parameter
+
+        name = os.environ.get("WEBHOOK_TOKEN_PARAMETER")
+        if not name:
             return {}
-        value = self.aws.client("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
-        return {"authorization": f"Bearer {json.loads(value)['token']}"}
+        return {"authorization": f"Bearer {read_secure_parameter(self.aws.client('ssm'), name)}"}
 
     def advance(self, duration: str) -> dict[str, Any]:
         return self.move(parse_duration(duration))
