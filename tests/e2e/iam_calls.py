@@ -49,7 +49,14 @@ from incident_comms.local.functions import LocalFunction, running_function
 from incident_comms.team.console_links import declare_url
 from tests.conftest import REPO
 from tests.e2e.conftest import suite_clock
-from tests.e2e.iam_flow import alarm_again, approve_since, declared_and_joined, post_form, webhook_incident
+from tests.e2e.iam_flow import (
+    alarm_again,
+    approve_since,
+    custom_resource,
+    declared_and_joined,
+    post_form,
+    webhook_incident,
+)
 from tests.faults_matrix.flow import MatrixStack, _http, _outbox_marks, customer_emails
 from tests.forms import FormReader
 
@@ -227,10 +234,12 @@ class Containers:
 
 
 def run_flow(matrix: MatrixStack) -> None:
-    """The fault matrix's flow, then recovery, reminders, an unsubscribe, a subscription and the responders' steps."""
+    """The fault matrix's flow, then recovery, reminders, an unsubscribe, a subscription and the responders' steps;
+    the stack's parameters created by its custom resource first and deleted with it last."""
     cell = matrix.run()
     emails = customer_emails(cell)
     with matrix._borrowed() as stack:
+        custom_resource(stack, "Create")
         for _ in range(2):  # the promised update falls due, then overdue: the prompter drafts, then escalates
             stack.move(PROMPTS)
             matrix._drain(stack)
@@ -262,6 +271,7 @@ def run_flow(matrix: MatrixStack) -> None:
         path = urlsplit(declare_url(stack.url, key, DECLARER, stack.clock.now())).path
         declared_and_joined(matrix, stack, path, DECLARATION)
         webhook_incident(matrix, stack)
+        custom_resource(stack, "Delete")
 
 
 def main(out: Path) -> None:

@@ -160,3 +160,32 @@ def post_form(stack: LocalStack, path: str, body: bytes) -> int:
             return int(response.status)
     except HTTPError as error:
         return error.code
+
+
+def custom_resource(stack: LocalStack, request_type: str) -> None:
+    """CloudFormation asking ``SecureParametersFunction`` to create (at deploy) or delete (with the stack) the stack's
+    parameters, its answer PUT to a stand-in for the pre-signed URL. The local stack made them when it started, by the
+    same code, so a create finds them there."""
+    from contextlib import nullcontext
+    from unittest import mock
+
+    event = json.loads((REPO / "events" / "cloudformation" / "secure-parameters-create.json").read_text("utf-8"))
+    names = {name.rsplit("/", 1)[1]: name for name in stack.resources["SecureParameters"].split(",")}
+    parameters = [
+        {**item, "Name": names[item["Name"].rsplit("/", 1)[1]]} for item in event["ResourceProperties"]["Parameters"]
+    ]
+    event = {
+        **event,
+        "RequestType": request_type,
+        "PhysicalResourceId": f"{event['StackId']}/secure-parameters",
+        "ResourceProperties": {**event["ResourceProperties"], "Parameters": parameters},
+    }
+    answers: list[dict[str, Any]] = []
+
+    def answered(request: Request, timeout: float) -> Any:
+        answers.append(json.loads(request.data or b"{}"))  # type: ignore[arg-type]
+        return nullcontext()
+
+    with mock.patch("urllib.request.urlopen", answered):
+        stack.functions["SecureParametersFunction"].invoke(event)
+    assert [answer["Status"] for answer in answers] == ["SUCCESS"], answers
