@@ -18,15 +18,16 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from typing import TYPE_CHECKING, Any
 
 from incident_comms.delivery.status_page.logic import HISTORY_DAYS, severity_rank, shown_incident
 from incident_comms.delivery.status_page.models import SiteIncident
 from incident_comms.delivery.status_page.serving import ATOM_TYPE, HTML_TYPE, JSON_TYPE, NOT_FOUND_PAGE
 from incident_comms.delivery.status_page.view import LocaleView, locale_prefix
 from incident_comms.plan.models import Plan
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 def build_site(
@@ -71,7 +72,11 @@ def build_site(
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    """The package's status templates, autoescaped (HTML and XML alike): incident text can never become markup."""
+    """The package's status templates, autoescaped (HTML and XML alike): incident text can never become markup.
+    Jinja is imported here, on the first page built: the publisher and the sweeper build the status page channel on
+    every cold start, most of their invocations never render a page."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     return Environment(
         loader=PackageLoader("incident_comms", "templates"),
         autoescape=True,
