@@ -16,7 +16,8 @@ tracer = Tracer(patch_modules=TRACED_MODULES)
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    answer = answer_custom_resource(event, services().ssm)
+    deps = services()
+    answer = answer_custom_resource(event, deps.ssm)
     logger.info("custom resource answered", extra={"request": event.get("RequestType"), "status": answer["Status"]})
     send_custom_resource_answer(str(event.get("ResponseURL", "")), answer)
     return answer
