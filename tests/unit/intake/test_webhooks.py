@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from incident_comms.clock import ManualClock
-from incident_comms.intake.webhooks import WEBHOOK_MAX_BYTES, WebhookReference, accept_webhook, bearer_token_matches
+from incident_comms.intake.webhooks import (
+    WEBHOOK_MAX_BYTES,
+    WebhookReference,
+    accept_webhook,
+    bearer_token_matches,
+    record_answer,
+)
 from tests.conftest import EVENTS
 
 TOKEN = "s3cr3t-token-of-enough-length-0123456789"
@@ -118,3 +124,43 @@ def test_a_payload_we_cannot_take_is_400_with_a_reason_and_counted(plan: Any, bo
     assert result.body["error"]
     assert result.rejected == result.body["error"]
     assert kept.bodies == {} and kept.queued == []
+
+
+class Told:
+    """Logger and metrics at once: what was warned, and each metric's value."""
+
+    def __init__(self) -> None:
+        self.warnings: list[dict[str, Any]] = []
+        self.metrics: dict[str, float] = {}
+
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self.warnings.append({"msg": msg, **kwargs.get("extra", {})})
+
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def add_metric(self, name: str, unit: Any, value: float) -> None:
+        self.metrics[name] = value
+
+
+@pytest.mark.parametrize(
+    ("header", "body", "counted"),
+    [
+        (f"Bearer {TOKEN}", b"{nope", "EventsRejected"),
+        ("Bearer wrong", b"{}", "WebhookUnauthorized"),
+        (f"Bearer {TOKEN}", None, "WebhooksQueued"),
+    ],
+    ids=["refused", "unauthorized", "queued"],
+)
+def test_each_answer_is_counted_once_with_the_others_at_zero_and_a_refusal_logged_with_its_reason(
+    plan: Any, header: str, body: bytes | None, counted: str
+) -> None:
+    told = Told()
+    result = answer(header, body or (EVENTS / "alertmanager-firing.json").read_bytes(), plan)
+
+    record_answer(result, told, told, "Count")
+
+    assert told.metrics == {
+        name: int(name == counted) for name in ("EventsRejected", "WebhookUnauthorized", "WebhooksQueued")
+    }
+    assert told.warnings == ([{"msg": "inbound event rejected", "reason": result.rejected}] if result.rejected else [])
