@@ -18,6 +18,7 @@ from incident_comms.adapters.scheduler import (
     SchedulerApprovalTimeouts,
     SchedulerDeliveryReports,
     SchedulerLifecycleTimers,
+    SchedulerSweeps,
     SchedulerUpdateSchedules,
 )
 from incident_comms.cadence.keeping import PromptEvent, PromptKind
@@ -48,11 +49,16 @@ def delivery_report(schedules: Any) -> str:
     return str(schedules.schedule("INC-1", "investigating-1", 1, DUE))
 
 
+def sweep(schedules: Any) -> str:
+    return str(schedules.arm(DUE))
+
+
 KINDS: dict[str, tuple[type[FunctionSchedules], Callable[[Any], str]]] = {
     "approval timeout": (SchedulerApprovalTimeouts, approval_timeout),
     "lifecycle timer": (SchedulerLifecycleTimers, lifecycle_timer),
     "update prompter": (SchedulerUpdateSchedules, update_prompt),
     "delivery report": (SchedulerDeliveryReports, delivery_report),
+    "sweep": (SchedulerSweeps, sweep),
 }
 
 

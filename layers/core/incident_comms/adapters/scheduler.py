@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -44,6 +44,7 @@ from incident_comms.adapters.retries import with_retries
 from incident_comms.approvals.timeout_event import TIMEOUT_EVENT_KIND, ApprovalTimeoutEvent
 from incident_comms.clock import Clock
 from incident_comms.delivery.report.models import ReportRequest
+from incident_comms.delivery.sweeps import SweepEvent
 from incident_comms.incidents.machine_models import Timer, TimerKind
 from incident_comms.lifecycle.models import TimerFiring
 
@@ -188,6 +189,40 @@ class SchedulerDeliveryReports(FunctionSchedules):
             REPORT_MAX_EVENT_AGE,
         )
         return name
+
+
+SWEEP_NAME_PREFIX = "sweep-"
+SWEEP_MAX_EVENT_AGE = timedelta(hours=1)
+"""A sweep an hour late is overtaken by the hourly backstop; what still fails goes to the dead letters."""
+
+
+class SchedulerSweeps(FunctionSchedules):
+    """Runs the publication sweeper once at a slot (:class:`~incident_comms.delivery.sweeps.SweepSchedule`): a
+    one-time schedule per slot, named and fed from the slot alone, so every request in the same slot meets the one
+    armed first (``ConflictException``, ours) instead of arming another. A slot armed by this container is not asked
+    for again: a batch of publications costs one call, not one each."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._armed: datetime | None = None
+
+    def arm(self, slot: datetime) -> str:
+        name = sweep_schedule_name(slot)
+        if self._armed != slot:
+            self._arm(
+                name,
+                f"Publication sweep of {slot.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+                slot,
+                SweepEvent(slot=slot.astimezone(UTC)).model_dump_json(),
+                SWEEP_MAX_EVENT_AGE,
+            )
+            self._armed = slot
+        return name
+
+
+def sweep_schedule_name(slot: datetime) -> str:
+    """``sweep-20261206T063500Z``: the slot in UTC, the same name for every request in it."""
+    return f"{SWEEP_NAME_PREFIX}{slot.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 @dataclass(frozen=True)
