@@ -1,5 +1,6 @@
-"""Publication sweeper: on a schedule, asks again for approved updates whose hand-off to the publisher failed, and
-resumes channel deliveries a publisher left unfinished."""
+"""Publication sweeper: when a one-time schedule armed it (and hourly as a backstop), asks again for approved updates
+whose hand-off to the publisher failed, resumes channel deliveries a publisher left unfinished, and arms the next
+sweep while any of that is still open."""
 
 from typing import Any
 
@@ -10,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from incident_comms.approvals.rearm import rearm_approval_timeouts, record_rearm
 from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.delivery.sweeper import record_sweep, resend_stalled_publications, resume_deliveries
+from incident_comms.delivery.sweeps import arm_sweep, record_sweep_armed
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
@@ -29,4 +31,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     record_sweep(report, logger, metrics, MetricUnit.Count)
     rearmed = rearm_approval_timeouts(deps.store, deps.approval_requests, deps.clock.now())
     record_rearm(rearmed, logger, metrics, MetricUnit.Count)
+    if report.still_open or rearmed.failed:
+        record_sweep_armed(arm_sweep(deps.sweeps, now), logger, metrics, MetricUnit.Count)
     return report.counts()

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from incident_comms.composition import TRACED_MODULES, services
 from incident_comms.delivery.publishing import publish_message, record_report
 from incident_comms.delivery.report.use_cases import record_scheduling, schedule_report
+from incident_comms.delivery.sweeps import arm_sweep, record_sweep_armed
 from incident_comms.lifecycle.transitions import record_step
 
 logger = Logger()
@@ -22,6 +23,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def publish(record: SQSRecord) -> None:
     deps = services()
     now = deps.clock.now()
+    record_sweep_armed(arm_sweep(deps.sweeps, now), logger, metrics, MetricUnit.Count)
     report = publish_message(
         record.body, deps.plan, deps.store, deps.channel_publishers, now, deps.update_schedules, deps.operators
     )

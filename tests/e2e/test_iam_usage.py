@@ -30,6 +30,7 @@ ANY = "*"
 RETRIED_CREATE = "a create that meets ConflictException (a retried call, a redelivered event) reads the schedule back"
 REARMED = "a timer armed again under its name (replace=True) updates the schedule already there"
 NO_CONTACT = "for an address that is no contact the list is read, to tell a missing list from a missing contact"
+REFUSED_HAND_OFF = "only a hand-off the publish queue refused arms a sweep (the fault matrix refuses it)"
 UNREACHED: dict[tuple[str, str, str], str] = {
     (ANY, "OperatorAlerts", "sns:Publish"): "operators are told only what retries could not fix (the fault matrix)",
     (
@@ -39,6 +40,10 @@ UNREACHED: dict[tuple[str, str, str], str] = {
     ): "Lambda, not the code, sends a failed async event there, as the role",
     (ANY, "ApprovalTimeoutSchedule", "scheduler:GetSchedule"): RETRIED_CREATE,
     (ANY, "DeliveryReportSchedule", "scheduler:GetSchedule"): RETRIED_CREATE,
+    (ANY, "SweepSchedule", "scheduler:GetSchedule"): RETRIED_CREATE,
+    ("ApprovalsApiFunction", "SweepSchedule", "scheduler:CreateSchedule"): REFUSED_HAND_OFF,
+    ("ApprovalTimeoutFunction", "SweepSchedule", "scheduler:CreateSchedule"): REFUSED_HAND_OFF,
+    ("ApprovalTimeoutFunction", "PassSchedulerRole", "iam:PassRole"): REFUSED_HAND_OFF,
     (ANY, "LifecycleTimerSchedules", "scheduler:UpdateSchedule"): REARMED,
     (ANY, "ReminderAndTimeoutSchedules", "scheduler:UpdateSchedule"): REARMED,
     (ANY, "UpdateReminderSchedules", "scheduler:UpdateSchedule"): REARMED,

@@ -88,10 +88,11 @@ def test_clock_moves_forward_and_rejects_nonsense(fresh_stack: RunningStack) -> 
     moved = fresh_stack.request("POST", "/local/clock", {"advance": "PT30M"})
 
     assert moved.status == 200
-    fired = moved.json()["fired"]
-    assert [item["function"] for item in fired] == ["PublicationSweeperFunction"], "only the rate(5 minutes) sweep"
-    assert fired[0]["result"]["PublicationsResent"] == 0
+    assert moved.json()["fired"] == [], "idle, nothing runs: the sweep runs when a publication arms it"
     assert moved.json()["now"] > before
+    fired = fresh_stack.request("POST", "/local/clock", {"advance": "PT31M"}).json()["fired"]
+    assert [item["function"] for item in fired] == ["PublicationSweeperFunction"], "only the hourly backstop"
+    assert fired[0]["result"]["PublicationsResent"] == 0
     assert fresh_stack.request("POST", "/local/clock", {"advance": "soon"}).status == 400
 
 

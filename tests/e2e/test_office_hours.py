@@ -173,12 +173,12 @@ def test_the_clock_is_set_forward_only_and_refused_with_one_reason(stack: Runnin
     assert clock_now(stack) == now, "a refused move leaves the clock where it was"
     assert "only moves forward" in stack.request("POST", "/local/clock", refused[0]).json()["error"]
 
-    later = now + timedelta(minutes=7)
+    later = now + timedelta(minutes=61)
     moved = stack.request("POST", "/local/clock", {"set": later.astimezone(MADRID).isoformat()})
     assert moved.status == 200, moved.body
     assert datetime.fromisoformat(moved.json()["now"]) == later == clock_now(stack)
     sweeps = [item for item in moved.json()["fired"] if item["function"] == "PublicationSweeperFunction"]
-    assert sweeps, "a set fires the rate() schedules it crosses, as an advance does"
+    assert sweeps, "a set fires the rate() schedules it crosses (the hourly sweep), as an advance does"
 
 
 def test_the_stack_starts_at_the_clock_it_is_given() -> None:

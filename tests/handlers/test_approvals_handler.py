@@ -441,3 +441,35 @@ def test_the_token_never_reaches_the_logs(
         payload, signature = token.split(".")
         assert payload not in logged and signature not in logged
         assert token_fingerprint(token) in logged
+
+
+def test_an_approval_the_publish_queue_refused_arms_the_sweep_that_asks_again(
+    compose_services: ComposeServices, handler: ModuleType
+) -> None:
+    """The approval stands and the refusal is on the timeline; the sweep armed for five minutes later asks again."""
+    scheduler = boto3.client("scheduler")
+    scheduler.create_schedule_group(Name="incident-schedules")
+    gone = "https://sqs.eu-west-1.amazonaws.com/123456789012/no-such-queue"
+    deps = compose_services(
+        approvals_base_url=CONFIGURED_BASE_URL,
+        publish_queue_url=gone,
+        sweeper_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:stack-sweeper",
+        scheduler_role_arn="arn:aws:iam::123456789012:role/scheduler",
+        schedule_group="incident-schedules",
+    )
+    message = open_incident(deps)
+    token = links_of(MARTA)["approve"]
+    fields = FormReader(call(handler, http_event("GET", token))["body"]).fields
+
+    done = call(handler, http_event("POST", token, urlencode(fields), encode=True, origin=f"https://{API_HOST}"))
+
+    assert done["statusCode"] == 200 and "Aprobado" in done["body"]
+    failed = [e for e in deps.store.timeline(message.incident_id) if e.kind == TimelineKind.NOTIFICATION_FAILED]
+    assert [entry.data.get("message_id") for entry in failed] == [message.id]
+    now = deps.clock.now()
+    names = [summary["Name"] for summary in scheduler.list_schedules(GroupName="incident-schedules")["Schedules"]]
+    sweeps = [name for name in names if name.startswith("sweep-")]
+    assert len(sweeps) == 1
+    fires_at = scheduler.get_schedule(GroupName="incident-schedules", Name=sweeps[0])["ScheduleExpression"]
+    at = datetime.fromisoformat(fires_at.removeprefix("at(").removesuffix(")")).replace(tzinfo=UTC)
+    assert timedelta(minutes=5) <= at - now < timedelta(minutes=6)

@@ -16,7 +16,7 @@ from incident_comms.incidents.operators import NoOperators
 from incident_comms.plan.models import Phase
 from tests.conftest import FakeLambdaContext, load_handler_module
 from tests.factories import approve_stored, emitted_metrics, make_alarm, stored_incident, stored_newer
-from tests.faults import Faults
+from tests.faults import FOR_GOOD, Faults
 from tests.handlers.conftest import STARTED, ComposeServices
 
 
@@ -227,3 +227,109 @@ def test_a_claim_left_while_sending_is_not_resent_but_reported_unknown(
     assert isinstance(operators, NoOperators)
     (alert,) = operators.told
     assert "sms-customers" in alert.text
+
+
+# --- sweeps on demand --------------------------------------------------------------------------------------------
+
+SWEEPER = "arn:aws:lambda:eu-west-1:123456789012:function:stack-sweeper"
+SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/scheduler"
+GROUP = "incident-schedules"
+
+
+@pytest.fixture
+def on_demand(compose_services: ComposeServices) -> Services:
+    """The sweeper as the template builds it: with the sweeper's own ARN and the scheduler role, so it arms sweeps."""
+    queue = boto3.client("sqs").create_queue(QueueName="publish")["QueueUrl"]
+    boto3.client("scheduler").create_schedule_group(Name=GROUP)
+    return compose_services(
+        publish_queue_url=queue,
+        sweeper_function_arn=SWEEPER,
+        scheduler_role_arn=SCHEDULER_ROLE,
+        schedule_group=GROUP,
+    )
+
+
+def sweeps_armed(deps: Services) -> list[str]:
+    scheduler = boto3.client("scheduler")
+    names = [summary["Name"] for summary in scheduler.list_schedules(GroupName=GROUP)["Schedules"]]
+    assert all(
+        scheduler.get_schedule(GroupName=GROUP, Name=name)["Target"]["Arn"] == SWEEPER
+        for name in names
+        if "sweep" in name
+    )
+    return sorted(name for name in names if name.startswith("sweep-"))
+
+
+def test_a_sweep_that_finds_nothing_open_arms_no_other_and_counts_nothing(
+    on_demand: Services, handler: ModuleType, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.warns(UserWarning, match="No application metrics"):
+        answer = handler.lambda_handler({"kind": "publication_sweep"}, lambda_context)
+
+    assert answer["SweepItemsOpen"] == 0
+    assert sweeps_armed(on_demand) == [], "idle, nothing runs until something is published"
+    assert emitted_metrics(capsys.readouterr().out) == {}, "a custom metric is billed every hour it gets a point"
+
+
+def test_a_sweep_that_sees_a_publication_too_young_to_take_over_arms_the_next(
+    on_demand: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    approved_without_hand_off(on_demand)
+    move_clock(on_demand, timedelta(minutes=2))
+
+    answer = handler.lambda_handler({}, lambda_context)
+
+    assert (answer["PublicationsResent"], answer["SweepItemsOpen"]) == (0, 1)
+    assert sweeps_armed(on_demand) == ["sweep-20261122T101200Z"], "10:07 + 5 min"
+    move_clock(on_demand, timedelta(minutes=5))
+    assert handler.lambda_handler({}, lambda_context)["PublicationsResent"] == 1
+
+
+def test_a_sweep_keeps_arming_the_next_while_the_queue_refuses_and_stops_once_it_took_it(
+    on_demand: Services, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    publication = approved_without_hand_off(on_demand)
+    sqs = boto3.client("sqs")
+    sqs.delete_queue(QueueUrl=on_demand.settings.publish_queue_url)
+    move_clock(on_demand, timedelta(minutes=6))
+
+    assert handler.lambda_handler({}, lambda_context)["PublicationResendsFailed"] == 1
+    assert sweeps_armed(on_demand) == ["sweep-20261122T101600Z"], "10:11 + 5 min"
+
+    sqs.create_queue(QueueName="publish")
+    move_clock(on_demand, timedelta(minutes=5))
+    assert handler.lambda_handler({}, lambda_context)["PublicationsResent"] == 1
+    assert sweeps_armed(on_demand) == ["sweep-20261122T101600Z", "sweep-20261122T102100Z"], "until it starts"
+
+    on_demand.store.claim_delivery(
+        Delivery(
+            incident_id=publication.incident_id,
+            message_id=publication.message_id,
+            version=publication.version,
+            channel_id="status-page",
+            kind="status_page",
+            claimed_at=on_demand.clock.now(),
+            state=DeliveryState.CLAIMED,
+        )
+    )
+    move_clock(on_demand, timedelta(minutes=4, seconds=30))
+    answer = handler.lambda_handler({}, lambda_context)
+    assert answer["SweepItemsOpen"] == 1, "the claim's lease has not expired: the next sweep must see it"
+    assert sweeps_armed(on_demand)[-1] == "sweep-20261122T102600Z", "10:20:30 + 5 min, the next minute"
+
+
+def test_a_sweep_the_scheduler_will_not_arm_is_logged_and_counted_and_the_sweep_still_succeeds(
+    on_demand: Services,
+    handler: ModuleType,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    approved_without_hand_off(on_demand)
+    Faults(on_demand.scheduler).refuse("CreateSchedule", times=FOR_GOOD, code="AccessDeniedException")
+
+    answer = handler.lambda_handler({}, lambda_context)
+
+    assert answer["SweepItemsOpen"] == 1
+    assert emitted_metrics(capsys.readouterr().out)["SweepArmFailed"] == 1
+    assert "sweep not armed; the hourly backstop will sweep" in [r.message for r in caplog.records]

@@ -180,3 +180,49 @@ def test_a_lost_sms_publish_answer_is_sent_once_recorded_unknown_and_told_to_ope
     assert isinstance(operators, NoOperators)
     assert any("sms-customers" in alert.text and "not resent" in alert.text for alert in operators.told)
     assert emitted_metrics(capsys.readouterr().out)["RecipientsUnknown"] == 1
+
+
+SWEEPER = "arn:aws:lambda:eu-west-1:123456789012:function:stack-sweeper"
+GROUP = "incident-schedules"
+
+
+def test_a_publisher_arms_one_sweep_for_its_whole_batch(
+    publishing_services: ComposeServices, handler: ModuleType, lambda_context: FakeLambdaContext
+) -> None:
+    """If it stops half-way the sweep finds its claims once their lease expired; a batch shares one sweep."""
+    scheduler = boto3.client("scheduler")
+    scheduler.create_schedule_group(Name=GROUP)
+    deps = publishing_services(
+        sweeper_function_arn=SWEEPER, scheduler_role_arn="arn:aws:iam::123456789012:role/s", schedule_group=GROUP
+    )
+    asked: list[str] = []
+    deps.scheduler.meta.events.register(
+        "provide-client-params.scheduler.CreateSchedule", lambda params, **_: asked.append(params["Name"])
+    )
+    _, body = approved_request(deps)
+
+    assert handler.lambda_handler(sqs_event(body, body, body), lambda_context) == {"batchItemFailures": []}
+
+    sweeps = [
+        s["Name"] for s in scheduler.list_schedules(GroupName=GROUP)["Schedules"] if s["Name"].startswith("sweep")
+    ]
+    assert sweeps == ["sweep-20261122T101000Z"], "10:05 + 5 min"
+    assert scheduler.get_schedule(GroupName=GROUP, Name=sweeps[0])["Target"]["Arn"] == SWEEPER
+    assert [name for name in asked if name.startswith("sweep-")] == sweeps, "asked for once for the whole batch"
+
+
+def test_a_publisher_whose_sweep_is_refused_still_publishes_and_says_so(
+    publishing_services: ComposeServices,
+    handler: ModuleType,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deps = publishing_services(
+        sweeper_function_arn=SWEEPER, scheduler_role_arn="arn:aws:iam::123456789012:role/s", schedule_group="missing"
+    )
+    incident_id, body = approved_request(deps)
+
+    assert handler.lambda_handler(sqs_event(body), lambda_context) == {"batchItemFailures": []}
+
+    assert {delivery.channel_id for delivery in deps.store.deliveries(incident_id)}, "published all the same"
+    assert emitted_metrics(capsys.readouterr().out)["SweepArmFailed"] == 1

@@ -133,7 +133,7 @@ def test_a_send_whose_answer_was_lost_reaches_each_customer_once(
     approve(sample, message, before_pressing=lambda: inject(sample, service, operation, "lose_answer", 1))
     sample.wait_for(lambda: published(sample, message), seconds=30)
     quiet(sample)
-    clock(sample, advance="PT6M")  # the publication sweeper runs every 5 minutes
+    clock(sample, advance="PT6M")  # the sweep the publisher armed runs 5 to 6 minutes after it started
     quiet(sample)
 
     problems = duplicates(sample) + reach(sample, baseline)

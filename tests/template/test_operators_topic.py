@@ -65,16 +65,45 @@ def test_every_function_that_creates_a_schedule_may_read_it_back(template: dict[
             assert "scheduler:GetSchedule" in actions, f"{logical_id} {statement.get('Sid')}"
 
 
-def test_the_sweeper_may_rearm_approval_timeouts_and_only_those(template: dict[str, Any]) -> None:
+def test_the_sweeper_may_rearm_approval_timeouts_and_its_own_sweeps_and_only_those(template: dict[str, Any]) -> None:
     sweeper = functions(template)["PublicationSweeperFunction"]
     variables = sweeper["Environment"]["Variables"]
     assert {"APPROVAL_TIMEOUT_FUNCTION_ARN", "SCHEDULER_ROLE_ARN", "SCHEDULE_GROUP_NAME"} <= set(variables)
-    (rearm,) = [
-        s
+    creates = [
+        s["Resource"]["Fn::Sub"].rsplit("/", 1)[-1]
         for logical_id, s in _statements(template)
         if logical_id == "PublicationSweeperFunction" and "scheduler:CreateSchedule" in s["Action"]
     ]
-    assert rearm["Resource"]["Fn::Sub"].endswith("/approval-*")
+    assert sorted(creates) == ["approval-*", "sweep-*"]
+
+
+SWEEPS = "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${IncidentScheduleGroup}/sweep-*"
+
+
+def test_whoever_starts_or_hands_off_a_publication_may_arm_a_sweep(template: dict[str, Any]) -> None:
+    """The sweep runs on demand: the publisher arms one when it starts, a refused hand-off arms one, a sweep that
+    leaves work open arms the next. Each needs the sweeper's ARN, the scheduler role, and a grant on sweep-* only."""
+    every = functions(template)
+    arming = {
+        name
+        for name, function in every.items()
+        if "PUBLISH_QUEUE_URL" in function.get("Environment", {}).get("Variables", {})
+    }
+    arming |= {"PublisherFunction"}
+    assert {"ApprovalsApiFunction", "ApprovalTimeoutFunction", "PublicationSweeperFunction"} <= arming
+    sweeper_name = every["PublicationSweeperFunction"]["FunctionName"]["Fn::Sub"]
+    for name in arming:
+        variables = every[name]["Environment"]["Variables"]
+        assert {"SWEEPER_FUNCTION_ARN", "SCHEDULER_ROLE_ARN", "SCHEDULE_GROUP_NAME"} <= set(variables), name
+        assert variables["SWEEPER_FUNCTION_ARN"]["Fn::Sub"].endswith(f":function:{sweeper_name}"), name
+        grants = [
+            s["Resource"]
+            for logical_id, s in _statements(template)
+            if logical_id == name and "scheduler:CreateSchedule" in s["Action"]
+        ]
+        assert {"Fn::Sub": SWEEPS} in grants, name
+    events = every["PublicationSweeperFunction"]["Events"]
+    assert [event["Properties"]["Schedule"] for event in events.values()] == ["rate(1 hour)"]
 
 
 def test_the_sweeper_can_send_the_deliveries_it_resumes(template: dict[str, Any]) -> None:

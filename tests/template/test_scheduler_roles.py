@@ -96,7 +96,12 @@ def test_only_eventbridge_scheduler_of_this_account_may_assume_the_update_remind
 def test_the_shared_scheduler_role_no_longer_reaches_the_prompter(template: dict[str, Any]) -> None:
     invoked = invoked_functions(template, "SchedulerRole")
     assert PROMPTER not in invoked
-    assert invoked == {"ApprovalTimeoutFunction", "DeliveryReportFunction", "LifecycleTimerFunction"}
+    assert invoked == {
+        "ApprovalTimeoutFunction",
+        "DeliveryReportFunction",
+        "LifecycleTimerFunction",
+        "PublicationSweeperFunction",
+    }
 
 
 def functions_with_update_schedules(template: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from incident_comms.delivery.email.feedback import EmailFeedback
     from incident_comms.delivery.publishing import ChannelPublisher, PublishQueue
     from incident_comms.delivery.report.store import ReportLedger, ReportSchedules
+    from incident_comms.delivery.sweeps import SweepSchedule
     from incident_comms.incidents.operators import OperatorAlerts
     from incident_comms.incidents.store import IncidentStore
     from incident_comms.intake.webhooks import WebhookBodies, WebhookQueue
@@ -84,6 +85,8 @@ class Settings:
     delivery_report_function_arn: str = ""
     report_delay: timedelta = timedelta(minutes=15)
     update_prompter_function_arn: str = ""
+    sweeper_function_arn: str = ""
+    """The publication sweeper, run on demand by one-time schedules (:mod:`incident_comms.delivery.sweeps`)."""
     lifecycle_timer_function_arn: str = ""
     update_scheduler_role_arn: str = ""
     """The role the update reminders' schedules fire the prompter as: it may invoke only the prompter, so the shared
@@ -127,6 +130,7 @@ class Settings:
             delivery_report_function_arn=os.environ.get("DELIVERY_REPORT_FUNCTION_ARN", ""),
             report_delay=_duration(os.environ.get("REPORT_DELAY") or "15m", "REPORT_DELAY"),
             update_prompter_function_arn=os.environ.get("UPDATE_PROMPTER_FUNCTION_ARN", ""),
+            sweeper_function_arn=os.environ.get("SWEEPER_FUNCTION_ARN", ""),
             lifecycle_timer_function_arn=os.environ.get("LIFECYCLE_TIMER_FUNCTION_ARN", ""),
             update_scheduler_role_arn=os.environ.get("UPDATE_SCHEDULER_ROLE_ARN", ""),
             operators_topic_arn=os.environ.get("OPERATORS_TOPIC_ARN", ""),
@@ -255,7 +259,23 @@ class Services:
             return None
         from incident_comms.adapters.sqs import SqsPublishQueue
 
-        return SqsPublishQueue(self.sqs, self.settings.publish_queue_url)
+        queue = SqsPublishQueue(self.sqs, self.settings.publish_queue_url)
+        if self.sweeps is None:
+            return queue
+        from incident_comms.delivery.sweeps import SweptPublishQueue
+
+        return SweptPublishQueue(queue, self.sweeps, self.clock)
+
+    @cached_property
+    def sweeps(self) -> SweepSchedule | None:
+        """One-time Scheduler schedules that run the publication sweeper when work may need it; None outside a
+        template that has the sweeper."""
+        settings = self.settings
+        if not (settings.sweeper_function_arn and settings.scheduler_role_arn):
+            return None
+        from incident_comms.adapters.scheduler import SchedulerSweeps
+
+        return self._schedules(SchedulerSweeps, settings.sweeper_function_arn, settings.scheduler_role_arn)
 
     @cached_property
     def channel_publishers(self) -> dict[ChannelKind, ChannelPublisher]:

@@ -20,6 +20,10 @@ it is taken over (a conditional write: one sweeper wins) and sent now; one ``sen
 answer was lost with the publisher), so it is never resent: it is finished as "outcome unknown", put on the
 timeline and told to the operators. Either way the message's "N of M channels" is written again from the records.
 
+Each sweep counts what it must look at again (:attr:`SweepReport.still_open`): a publication requested less than
+``stall_after`` ago and not yet started, one it asked for again (or could not), a claim whose lease has not expired.
+The caller arms the next sweep while that count is not zero (:mod:`incident_comms.delivery.sweeps`).
+
 Pure: the store, the queue, the channel publishers, the operators and ``now`` come from the caller.
 """
 
@@ -38,6 +42,7 @@ from incident_comms.delivery.publishing import (
     recorded_deliveries,
     send_claimed,
 )
+from incident_comms.delivery.sweeps import STALL_AFTER
 from incident_comms.incidents.models import (
     Delivery,
     DeliveryState,
@@ -56,7 +61,6 @@ from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.plan.models import ChannelKind, Plan
 from incident_comms.text import error_text
 
-STALL_AFTER = timedelta(minutes=5)
 GIVE_UP_AFTER = timedelta(hours=24)
 INCIDENTS_PER_SWEEP = 100
 
@@ -80,6 +84,14 @@ class SweepReport:
     """Claims that never started sending, sent by the sweep."""
     unknown: list[Delivery] = field(default_factory=list)
     """Claims that were sending when their publisher stopped: finished as unknown, reported, not resent."""
+    waiting: int = 0
+    """Publications and claims too young to take over yet: a later sweep must see them."""
+
+    @property
+    def still_open(self) -> int:
+        """What a later sweep must look at again: the young ones, and the publications asked for again (or refused
+        again) until a publisher starts on them."""
+        return self.waiting + len(self.resent) + len(self.failed)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -88,6 +100,7 @@ class SweepReport:
             "PublicationResendsFailed": len(self.failed),
             "DeliveriesResumed": len(self.resumed),
             "DeliveriesUnknown": len(self.unknown),
+            "SweepItemsOpen": self.still_open,
         }
 
 
@@ -112,13 +125,17 @@ def resend_stalled_publications(
         if incident.status == IncidentStatus.RESOLVED and now - incident.updated_at > give_up_after:
             continue
         report.incidents += 1
-        publications = [p for p in store.publications(incident.id) if stall_after <= now - p.requested_at]
-        publications = [p for p in publications if now - p.requested_at <= give_up_after]
+        publications = [p for p in store.publications(incident.id) if now - p.requested_at <= give_up_after]
         if not publications:
             continue
         started = {(delivery.message_id, delivery.version) for delivery in store.deliveries(incident.id)}
         for publication in publications:
-            if (publication.message_id, publication.version) in started or not _publishable(store, publication):
+            if (publication.message_id, publication.version) in started:
+                continue
+            if now - publication.requested_at < stall_after:
+                report.waiting += 1
+                continue
+            if not _publishable(store, publication):
                 continue
             waited = now - publication.requested_at
             try:
@@ -149,11 +166,13 @@ def resume_deliveries(
     for incident in store.list_incidents(limit=INCIDENTS_PER_SWEEP):
         if incident.status == IncidentStatus.RESOLVED and now - incident.updated_at > give_up_after:
             continue
-        stale = [
+        unfinished = [
             delivery
             for delivery in store.deliveries(incident.id)
-            if delivery.finished_at is None and stall_after <= now - delivery.claimed_at <= give_up_after
+            if delivery.finished_at is None and now - delivery.claimed_at <= give_up_after
         ]
+        stale = [delivery for delivery in unfinished if stall_after <= now - delivery.claimed_at]
+        report.waiting += len(unfinished) - len(stale)
         touched: dict[tuple[str, int], Message] = {}
         for delivery in stale:
             message = store.get_message(incident.id, delivery.message_id)
@@ -234,7 +253,8 @@ def _resent(publication: Publication, waited: timedelta, now: datetime) -> Timel
 
 
 def record_sweep(report: SweepReport, logger: Logger, metrics: Metrics, unit: Any) -> None:
-    """Log what the sweep did (a still-refusing queue as a warning with its reason) and count it."""
+    """Log what the sweep did (a still-refusing queue as a warning with its reason) and count it; a sweep that saw no
+    recent incident counts nothing (see :func:`~incident_comms.observability.add_counts`)."""
     for stalled in report.failed:
         logger.warning(
             "publish request refused again",
@@ -246,4 +266,4 @@ def record_sweep(report: SweepReport, logger: Logger, metrics: Metrics, unit: An
             },
         )
     logger.info("publications swept", extra=report.counts())
-    add_counts(metrics, report.counts(), unit)
+    add_counts(metrics, report.counts(), unit, quiet_when_idle=True)
