@@ -1,19 +1,23 @@
-"""An alarm storm (issue 16): deliveries of CloudWatch alarm changes on 3 components, most of them redeliveries of
+"""An alarm storm (issue 16): deliveries of CloudWatch alarm changes on 5 components, most of them redeliveries of
 the change before, applied one event at a time as the ingest function does, in-process over moto. Printed as
 throughput against a loop of bare two-item conditional transactions measured in the same run (goal ≥ 0.5×), with the
 AWS calls a redelivery costs (goal 1) and the cost per delivery early and late in the storm (goal: flat as the
 incidents gather alarms).
 
-Run: ``.venv/bin/python -m tests.bench.alarm_storm [deliveries] [alarms]`` (default 2,000 deliveries over 198
-alarms, 66 on each of 3 components; the issue's 10,000 takes several minutes). Every fifth delivery of an alarm is a
+Run: ``.venv/bin/python -m tests.bench.alarm_storm [deliveries] [alarms]`` (default 2,000 deliveries over 200
+alarms, 40 on each of 5 components; the issue's 10,000 takes several minutes). The sample plan has four components
+and a rule by alarm-name prefix for three: the bench runs on a copy of it (:func:`storm_plan`) that adds a fifth
+component and prefix rules for the two others, so the storm opens five incidents as the issue asks. Every fifth delivery of an alarm is a
 new change (ALARM and OK in turn, a minute apart); the four between repeat it, as EventBridge and SNS redeliver.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import tests.conftest as suite  # noqa: F401 - sets the test AWS environment before boto3 is used
@@ -24,9 +28,41 @@ COMPONENTS = {
     "api": ("prod-api-latency-storm", {"namespace": "AWS/ApiGateway", "name": "Latency", "dimensions": {}}),
     "invoicing": ("prod-invoicing-error-rate-storm", {"namespace": "Nubeteca", "name": "InvoiceSubmitErrors"}),
     "storage": ("prod-storage-latency-anomaly-storm", None),
+    "web": ("prod-web-storm", None),
+    "search": ("prod-search-storm", None),
 }
-"""Components of the sample plan with an alarm name prefix and metric its rules match (plan/incident-definition.yaml);
-its fourth, ``web``, has one alarm by name and is left out."""
+"""Each component and the alarm-name prefix (and metric) a rule of :func:`storm_plan` matches: the sample plan's
+rules for the first three, added rules for ``web`` (which the sample matches by one alarm name only) and ``search``
+(a component the bench adds)."""
+ADDED_RULES = [
+    {"id": "web-storm", "when": {"source": "cloudwatch", "alarm_name": "prod-web-storm*"}, "component": "web"},
+    {"id": "search-storm", "when": {"source": "cloudwatch", "alarm_name": "prod-search-storm*"}, "component": "search"},
+]
+SEARCH = {
+    "id": "search",
+    "name": {"es": "Búsqueda", "en": "Search"},
+    "description": {"es": "La búsqueda de facturas y documentos.", "en": "Searching invoices and documents."},
+    "impact": {
+        "es": "Puede que la búsqueda no encuentre sus facturas o documentos.",
+        "en": "Search may not find your invoices or documents.",
+    },
+}
+
+
+def storm_plan(into: Path) -> Path:
+    """A copy of the sample plan in ``into`` with the ``search`` component and the two :data:`ADDED_RULES` (SEV2)."""
+    import shutil
+
+    import yaml
+
+    plan = into / "plan"
+    shutil.copytree(REPO / "plan", plan)
+    definition = plan / "incident-definition.yaml"
+    document = yaml.safe_load(definition.read_text(encoding="utf-8"))
+    document["components"].append(SEARCH)
+    document["rules"].extend({**rule, "severity": "SEV2"} for rule in ADDED_RULES)
+    definition.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return plan
 CHANGE_EVERY = 5
 
 
@@ -81,14 +117,14 @@ def main(argv: list[str]) -> None:
     from incident_comms.lint.plan_texts import load_checked_plan
 
     count = int(argv[0]) if argv else 2000
-    alarms = int(argv[1]) if len(argv) > 1 else 198
-    with mock_aws():
+    alarms = int(argv[1]) if len(argv) > 1 else 200
+    with mock_aws(), tempfile.TemporaryDirectory() as scratch:
         unit = baseline()
         client, table = fresh_table()
         calls: list[str] = []
         client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
         store = DynamoIncidentStore(client, table)
-        plan = load_checked_plan(REPO / "plan")
+        plan = load_checked_plan(storm_plan(Path(scratch)))
         approvals = ApprovalRequests(Silent(), token_key=lambda: b"k" * 64, base_url="https://incidents.example.com")
         clock = ManualClock(NOW)
         lifecycle = IncidentLifecycle(plan, store, approvals)
@@ -109,6 +145,7 @@ def main(argv: list[str]) -> None:
         elapsed = time.perf_counter() - started
         spans.append(time.perf_counter())
         incidents = store.list_incidents(limit=1000)
+        drafts = sum(len(store.messages(incident.id)) for incident in incidents)
         full = baseline(on=(client, table))
     per_delivery = elapsed / count
     first, last = spans[1] - spans[0], spans[-1] - spans[-2]
@@ -119,7 +156,7 @@ def main(argv: list[str]) -> None:
         f"  the same loop on the storm's table: {full * 1000:.1f} ms per transaction; the storm is"
         f" {full / per_delivery:.2f}x it (moto copies the table on every transaction item; AWS does not)"
     )
-    print(f"  outcomes {dict(sorted(applied.items()))}; {len(incidents)} incidents")
+    print(f"  outcomes {dict(sorted(applied.items()))}; {len(incidents)} incidents, {drafts} drafts")
     if redelivery_calls:
         print(f"  AWS calls per redelivery: max {max(redelivery_calls)}, min {min(redelivery_calls)} (goal 1)")
     print(f"  first tenth {first / tenth * 1000:.1f} ms/delivery, last tenth {last / tenth * 1000:.1f} ms/delivery")
