@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -221,11 +222,30 @@ def approved_sample_stack() -> Iterator[RunningStack]:
 
 @pytest.fixture(scope="session")
 def iam_recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """What :mod:`tests.e2e.iam_calls` recorded in the sample flow (a process of its own, the suite's clock)."""
-    out = tmp_path_factory.mktemp("iam") / "calls.json"
+    """What :mod:`tests.e2e.iam_calls` recorded in the sample flow (a process of its own, the suite's clock).
+
+    Recorded once per test run, not once per xdist worker: the flow takes about a minute, and pytest-xdist does not
+    keep a session fixture's tests on one worker. The first worker to need it records it under a lock in the run's
+    shared temporary directory; the others wait for the lock and read the file."""
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    out = shared / "iam-calls.json"
+    with (shared / "iam-calls.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not out.exists():
+            _record_iam_calls(out)
+    found: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return found
+
+
+def _record_iam_calls(out: Path) -> None:
+    written = out.with_suffix(".partial")
     environment = {**os.environ, "POWERTOOLS_LOG_LEVEL": "ERROR", "INCIDENT_COMMS_LOCAL_LOG_LEVEL": "ERROR"}
     done = subprocess.run(
-        [sys.executable, "-m", "tests.e2e.iam_calls", str(out)],
+        [sys.executable, "-m", "tests.e2e.iam_calls", str(written)],
         cwd=REPO,
         env=environment,
         capture_output=True,
@@ -234,5 +254,4 @@ def iam_recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    found: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return found
+    written.rename(out)
