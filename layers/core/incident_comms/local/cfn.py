@@ -8,9 +8,17 @@ from typing import Any
 
 import yaml
 
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that turns CloudFormation short tags (``!Ref``, ``!GetAtt``, ``!Sub``…) into their long form."""
+
+class _CfnLoader(_SafeLoader):
+    """SafeLoader that turns CloudFormation short tags (``!Ref``, ``!GetAtt``, ``!Sub``…) into their long form.
+
+    On libyaml (``CSafeLoader``) when PyYAML has it: the template is 3,000 lines, and the pure-Python parser took
+    0.8 s of every local stack's start (and of every test process that reads the template)."""
 
 
 def _short_tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
