@@ -7,8 +7,9 @@ incidents gather alarms).
 Run: ``.venv/bin/python -m tests.bench.alarm_storm [deliveries] [alarms]`` (default 2,000 deliveries over 200
 alarms, 40 on each of 5 components; the issue's 10,000 takes several minutes). The sample plan has four components
 and a rule by alarm-name prefix for three: the bench runs on a copy of it (:func:`storm_plan`) that adds a fifth
-component and prefix rules for the two others, so the storm opens five incidents as the issue asks. Every fifth delivery of an alarm is a
-new change (ALARM and OK in turn, a minute apart); the four between repeat it, as EventBridge and SNS redeliver.
+component and prefix rules for the two others, so the storm opens five incidents as the issue asks. Every fifth
+delivery of an alarm is a new change (ALARM and OK in turn, a minute apart); the four between repeat it, as
+EventBridge and SNS redeliver.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def storm_plan(into: Path) -> Path:
     document["rules"].extend({**rule, "severity": "SEV2"} for rule in ADDED_RULES)
     definition.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return plan
+
+
 CHANGE_EVERY = 5
 
 

@@ -711,7 +711,7 @@ def test_a_failed_new_approval_request_is_on_the_timeline_and_the_page_says_so(p
 # --- draft checks where the decision is made ------------------------------------------------------------------
 
 
-BLAME_SMS = "La culpa es del proveedor <script>alert('x')</script>. Estará resuelto en 10 minutos."
+BLAME_SMS = "La culpa es del proveedor <script>alert('x')</script>. Estara resuelto en 10 minutos."  # GSM-7: 1 part
 
 
 def with_sms_text(plan: Plan, message: Message, text: str) -> Message:
@@ -739,7 +739,7 @@ def test_the_page_marks_each_finding_in_the_text_and_escapes_hostile_draft_text(
     assert html.index('id="checks-summary"') < html.index("<table")
     sms = html[html.index("(sms-customers") : html.index("(status-page")]
     assert '<mark class="error" data-findings="f4-1" title="no-blame">La culpa</mark><sup>[1]</sup>' in sms
-    assert 'title="no-unsure-commitment">Estará resuelto en 10 minutos</mark>' in sms
+    assert 'title="no-unsure-commitment">Estara resuelto en 10 minutos</mark>' in sms
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in sms and "<script" not in html
     # whole-text findings (something missing) are listed above the text, with level, check, message and values
     whole = sms[sms.index("Sobre el texto entero") : sms.index("<pre>")]

@@ -99,8 +99,9 @@ def test_an_sms_in_the_plans_main_locale_by_default() -> None:
         "Próx. aviso: pronto. Info: estado.nubeteca.example"
     )
     result = report(run("--phase", "investigating", "--severity", "SEV1", "--channel", "sms", "-", stdin=sms), 1)
-    [finding] = result["findings"]
+    [parts, finding] = result["findings"]
     assert finding["check"] == "next-update-promised"
+    assert parts["check"] == "fits-channel" and "2 partes" in parts["message"] and "UCS-2" in parts["message"]
     assert sms[finding["start"] : finding["end"]] == "pronto"
     assert "no es una hora" in finding["message"]
 

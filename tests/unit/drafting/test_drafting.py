@@ -10,6 +10,7 @@ from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
 from incident_comms.drafting.render import ChannelDraft, MessageFacts, render_draft, render_drafts
 from incident_comms.errors import PlanError
 from incident_comms.plan.models import Channel, ChannelFormat, ChannelKind, Phase, Plan
+from incident_comms.sms import sms_encoding
 from incident_comms.text import format_elapsed, one_line
 
 STARTED = datetime(2026, 1, 15, 13, 5, tzinfo=UTC)  # 14:05 CET in Madrid, 07:05 CST in Mexico City
@@ -98,7 +99,8 @@ def test_default_channels_are_the_severitys(plan: Plan) -> None:
 
 @pytest.mark.parametrize("phase", list(Phase))
 @pytest.mark.parametrize("locale", ["es", "en"])
-def test_sms_fits_in_160_characters(plan: Plan, phase: Phase, locale: str) -> None:
+def test_sms_is_one_gsm7_part(plan: Plan, phase: Phase, locale: str) -> None:
+    """Accents GSM-7 lacks (``Facturación``, ``Próx.``) are written without them: one ``ó`` would bill 3 parts."""
     sms = next(c for c in plan.channels.channels if c.template_format == ChannelFormat.SMS)
     sms = sms.model_copy(update={"locale": locale})
     tomorrow = NOW + timedelta(hours=20)
@@ -116,7 +118,8 @@ def test_sms_fits_in_160_characters(plan: Plan, phase: Phase, locale: str) -> No
                 ),
                 sms,
             )
-            assert len(draft.text) <= 160, (len(draft.text), draft.text)
+            encoding = sms_encoding(draft.text)
+            assert (encoding.encoding, encoding.parts) == ("GSM-7", 1), draft.text
             assert "\n" not in draft.text
 
 

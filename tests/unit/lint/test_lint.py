@@ -62,8 +62,9 @@ def run(
     subject: str | None = None,
     internal: bool = False,
     certain: bool = False,
+    max_parts: int | None = None,
 ) -> list[Finding]:
-    draft = DraftText(text=text, format=fmt, locale=locale, subject=subject, internal=internal)
+    draft = DraftText(text=text, format=fmt, locale=locale, subject=subject, internal=internal, max_parts=max_parts)
     return lint(plan, draft, phase=phase, severity=severity, certain=certain)
 
 
@@ -443,13 +444,33 @@ def test_postmortem_names_each_missing_part(plan: Plan, remove: str, part: str) 
 # --- fits-channel -------------------------------------------------------------------------
 
 
-def test_an_sms_of_160_gsm_characters_fits_and_161_does_not(plan: Plan) -> None:
+def test_an_sms_of_160_gsm_characters_fits_and_161_is_two_billed_parts(plan: Plan) -> None:
     base = "Nubeteca: problem with Invoicing. Data lost? No. Next update: 15:00 CET. Info: estado.nubeteca.example "
     fits = base + "x" * (160 - len(base))
     assert run(plan, fits, fmt=ChannelFormat.SMS) == []
     [finding] = run(plan, fits + "y", fmt=ChannelFormat.SMS)
-    assert (finding.check, finding.start, finding.end) == ("fits-channel", 160, 161)
-    assert "161" in finding.message and "2 parts" in finding.message
+    assert (finding.check, finding.level, finding.start, finding.end) == ("fits-channel", "warning", 160, 161)
+    assert "161" in finding.message and "2 billed parts" in finding.message
+
+
+def test_an_sms_over_the_channels_max_parts_is_an_error(plan: Plan) -> None:
+    text = "Nubeteca: problem with Invoicing. Next update: 15:00 CET. " + "x" * 300
+    assert 2 * 153 < len(text) <= 3 * 153
+    [allowed] = [f for f in run(plan, text, fmt=ChannelFormat.SMS, max_parts=3) if f.check == "fits-channel"]
+    [refused] = [f for f in run(plan, text, fmt=ChannelFormat.SMS, max_parts=2) if f.check == "fits-channel"]
+    assert (allowed.level, refused.level) == ("warning", "error")
+    assert "3 billed parts" in refused.message and "at most 2" in refused.message
+
+
+def test_a_short_spanish_sms_with_accents_is_several_ucs2_parts(plan: Plan) -> None:
+    """137 characters would fit one GSM-7 part; one ``ó`` makes it UCS-2, billed as three parts of 67."""
+    text = "Nubeteca: la facturación falla para algunos clientes. Sin pérdida de datos. Próximo aviso 15:30 CET. Info "
+    text += "estado.nubeteca.example"
+    text = text + "." * (137 - len(text))
+    assert len(text) == 137
+    [finding] = run(plan, text, locale="es", fmt=ChannelFormat.SMS, phase=Phase.INVESTIGATING)
+    assert (finding.check, finding.level, finding.start) == ("fits-channel", "warning", 70)
+    assert "3 partes" in finding.message and "UCS-2" in finding.message and "ó" in finding.message
 
 
 def test_an_sms_says_when_accents_force_ucs2(plan: Plan) -> None:

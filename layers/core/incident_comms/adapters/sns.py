@@ -17,7 +17,6 @@ it is marked with "..." rather than "…" (which is not GSM-7 and alone would tr
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from incident_comms.delivery.manual import fit_text, printable
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
 from incident_comms.drafting.models import SNS_SUBJECT_MAX
 from incident_comms.plan.models import Phase, Plan, localized
+from incident_comms.sms import is_gsm7, sms_encoding
 from incident_comms.text import one_line, truncate
 
 if TYPE_CHECKING:
@@ -42,15 +42,6 @@ FULL_TEXT_MAX = 20_000
 takes at most 256 KB per publish: 2 x 20,000 characters of at most 4 UTF-8 bytes each, plus the rest, stay under."""
 
 ERROR_TEXT_MAX = 500
-
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-"""The GSM 03.38 default alphabet: one septet each."""
-
-GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
-"""The GSM 03.38 extension table: two septets each (an escape, then the character)."""
 
 _PHASES: dict[str, dict[Phase, str]] = {
     "es": {
@@ -167,22 +158,10 @@ def sms_text(text: str, limit: int = SMS_TEXT_MAX, *, url: str | None = None) ->
     return fit_text(text, limit, url=url, ellipsis=ellipsis)
 
 
-def is_gsm7(text: str) -> bool:
-    """Whether ``text`` can travel in the GSM-7 alphabet (default table plus its extension)."""
-    return all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text)
-
-
 def sms_segments(text: str) -> tuple[str, int]:
-    """How ``text`` travels as SMS: ``("GSM-7", n)`` or ``("UCS-2", n)`` segments.
-
-    GSM-7: 160 septets in one SMS, 153 per segment when concatenated (extension characters take two).
-    UCS-2: 70 UTF-16 units in one SMS, 67 per segment (an emoji takes two units).
-    """
-    if is_gsm7(text):
-        septets = sum(2 if char in GSM7_EXTENSION else 1 for char in text)
-        return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
-    units = len(text.encode("utf-16-le")) // 2
-    return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)
+    """How ``text`` travels as SMS: ``("GSM-7", n)`` or ``("UCS-2", n)`` billed parts (:mod:`incident_comms.sms`)."""
+    encoding = sms_encoding(text)
+    return encoding.encoding, encoding.parts
 
 
 def _failed(reason: str) -> ChannelResult:

@@ -30,6 +30,7 @@ from incident_comms.drafting.render import build_context
 from incident_comms.errors import PlanError
 from incident_comms.plan.models import Channel, ChannelFormat, HoldingText, LocalizedText, Phase, Plan
 from incident_comms.plan.templates import plan_environment
+from incident_comms.sms import to_gsm7
 
 HOLDING_FILE = "templates/phases.yaml"
 CERTAIN_NAMES = (
@@ -89,10 +90,11 @@ def render_holding(plan: Plan, phase: Phase, holding: HoldingText, facts: Messag
     except TemplateSyntaxError as error:
         raise PlanError([f"{HOLDING_FILE}: {where}: line {error.lineno}: {error.message}"]) from error
     try:
-        return template.render(holding_context(plan, phase, facts, channel))
+        text = template.render(holding_context(plan, phase, facts, channel))
     except Exception as error:  # a plan template may fail in any way; the team needs to know which text
         message = getattr(error, "message", None) or str(error) or type(error).__name__
         raise PlanError([f"{HOLDING_FILE}: {where}: {message} (a holding text sees only certain facts)"]) from error
+    return to_gsm7(text) if channel.template_format == ChannelFormat.SMS else text
 
 
 @lru_cache(maxsize=32)

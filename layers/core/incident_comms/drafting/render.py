@@ -51,6 +51,7 @@ from incident_comms.errors import PlanError
 from incident_comms.plan.models import (
     TEMPLATE_BLOCKS,
     Channel,
+    ChannelFormat,
     ChannelKind,
     LocalizedText,
     Phase,
@@ -59,6 +60,7 @@ from incident_comms.plan.models import (
     template_key,
 )
 from incident_comms.plan.templates import plan_environment
+from incident_comms.sms import to_gsm7
 from incident_comms.text import clean_text, format_datetime, format_elapsed, format_time, one_line, truncate
 
 _HTML_LAYOUT = """\
@@ -108,6 +110,8 @@ def render_draft(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channel
     blocks = TEMPLATE_BLOCKS[fmt]
     text = render_block(template, key, blocks[-1], context)
     subject = render_block(template, key, blocks[0], context) if len(blocks) > 1 else None
+    if fmt == ChannelFormat.SMS:
+        text = to_gsm7(text)
     return draft_from_text(plan, channel, subject, text)
 
 

@@ -1,16 +1,13 @@
-"""Whether a draft fits its channel: an SMS in one 160-character GSM-7 message (UCS-2 parts counted when a
-character forces it), a subject or title under 100 characters and on one line.
+"""Whether a draft fits its channel: an SMS in one billed part (160 GSM-7 septets, or 70 UCS-2 characters when a
+character outside GSM-7 forces it; more parts counted and priced by the network), a subject or title under 100
+characters and on one line.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Literal
-
-from incident_comms.lint.context import Context, Hit
-from incident_comms.lint.words_shared import GSM7_BASIC, GSM7_EXTENSION
+from incident_comms.lint.context import Context, Hit, Level
 from incident_comms.plan.models import ChannelFormat
+from incident_comms.sms import GSM7_EXTENSION, GSM7_SINGLE, UCS2_SINGLE, sms_encoding
 
 SMS_LIMIT = 160
 
@@ -42,42 +39,24 @@ def fits_channel(ctx: Context) -> list[Hit]:
     return hits
 
 
-@dataclass(frozen=True)
-class SmsEncoding:
-    """How an SMS text travels: GSM-7 (160 septets, 153 per part when split) or UCS-2 (70, 67 when split)."""
-
-    encoding: Literal["GSM-7", "UCS-2"]
-    length: int
-    """Characters as the network counts them: septets for GSM-7 (extension characters count two), UTF-16 code
-    units for UCS-2."""
-    parts: int
-    non_gsm: tuple[str, ...]
-    """The characters that force UCS-2, in order of first appearance."""
-
-
-def sms_encoding(text: str) -> SmsEncoding:
-    non_gsm = tuple(dict.fromkeys(c for c in text if c not in GSM7_BASIC and c not in GSM7_EXTENSION))
-    if non_gsm:
-        units = len(text.encode("utf-16-le")) // 2
-        return SmsEncoding("UCS-2", units, 1 if units <= 70 else math.ceil(units / 67), non_gsm)
-    septets = sum(2 if c in GSM7_EXTENSION else 1 for c in text)
-    return SmsEncoding("GSM-7", septets, 1 if septets <= SMS_LIMIT else math.ceil(septets / 153), ())
-
-
 def _sms_fits(ctx: Context) -> list[Hit]:
+    """An SMS in one billed part passes; more parts are a warning with the count (each part is billed), more than
+    the channel's ``max_parts`` an error. The span is what does not fit in the first part."""
     text = ctx.text
     sms = sms_encoding(text)
-    if sms.length <= SMS_LIMIT:
+    if sms.parts <= 1:
         return []
-    message = ctx.say("sms-long", count=sms.length, limit=SMS_LIMIT)
+    single = UCS2_SINGLE if sms.encoding == "UCS-2" else GSM7_SINGLE
+    message = ctx.say("sms-long", count=sms.length, limit=single, parts=sms.parts)
     if sms.encoding == "UCS-2":
-        message += ctx.say("sms-ucs2", chars=", ".join(sms.non_gsm), parts=sms.parts)
-    else:
-        message += ctx.say("sms-gsm-parts", parts=sms.parts)
-    return [Hit(message, _sms_cut(text, sms.encoding), len(text))]
+        message += ctx.say("sms-ucs2", chars=", ".join(sms.non_gsm))
+    if sms.parts > ctx.max_parts:
+        message += ctx.say("sms-over-max", max_parts=ctx.max_parts)
+    level: Level = "error" if sms.parts > ctx.max_parts else "warning"
+    return [Hit(message, _sms_cut(text, sms.encoding, single), len(text), level=level)]
 
 
-def _sms_cut(text: str, encoding: str) -> int:
+def _sms_cut(text: str, encoding: str, limit: int) -> int:
     """The offset of the first character past the limit (the part that does not fit)."""
     used = 0
     for index, char in enumerate(text):
@@ -85,6 +64,6 @@ def _sms_cut(text: str, encoding: str) -> int:
             used += 2 if char in GSM7_EXTENSION else 1
         else:
             used += 2 if ord(char) > 0xFFFF else 1
-        if used > SMS_LIMIT:
+        if used > limit:
             return index
     return len(text)

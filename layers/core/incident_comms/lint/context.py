@@ -16,6 +16,7 @@ from incident_comms.lint.words_shared import SHARED, Words
 from incident_comms.plan.models import ChannelFormat, Phase, Plan
 
 Part = Literal["subject", "text"]
+Level = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Hit:
     start: int
     end: int
     part: Part = "text"
+    level: Level | None = None
+    """A level the finding has whatever the check's (an SMS of two parts is a warning, over the plan's limit an
+    error); ``None``: the check's level."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Context:
     severity: str | None
     internal: bool
     certain: bool
+    max_parts: int
     folded: str = field(init=False)
     folded_subject: str | None = field(init=False)
 

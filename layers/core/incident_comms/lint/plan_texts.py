@@ -82,7 +82,13 @@ def holding_problems(plan: Plan) -> list[str]:
                 if severity.approval_timeout is None or not supports_locale(channel.locale):
                     continue
                 internal = plan.audience(channel.audience).internal
-                draft = DraftText(text=text, format=channel.template_format, locale=channel.locale, internal=internal)
+                draft = DraftText(
+                    text=text,
+                    format=channel.template_format,
+                    locale=channel.locale,
+                    internal=internal,
+                    max_parts=channel.max_parts,
+                )
                 _, where = holding_source(plan, phase, spec.holding, channel)
                 for finding in lint(plan, draft, phase=phase, severity=severity.id):
                     if finding.level == "error":

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 from incident_comms.drafting.models import ChannelDraft
 from incident_comms.errors import BadInput
@@ -24,12 +23,9 @@ from incident_comms.lint.checks import (
     resolved_complete,
     summary_first,
 )
-from incident_comms.lint.context import CheckFunction, Context, Part, PlanTerms, plan_terms
+from incident_comms.lint.context import CheckFunction, Context, Level, Part, PlanTerms, plan_terms
 from incident_comms.lint.words import LANGUAGES
-from incident_comms.plan.models import AnswerField, ChannelFormat, Phase, Plan
-
-Level = Literal["error", "warning"]
-
+from incident_comms.plan.models import DEFAULT_MAX_PARTS, AnswerField, ChannelFormat, Phase, Plan
 
 SUPPORTED_LANGUAGES = tuple(LANGUAGES)
 
@@ -129,6 +125,8 @@ class DraftText:
     locale: str
     subject: str | None = None
     internal: bool = False
+    max_parts: int | None = None
+    """SMS: the most billed parts the channel allows (``channels.yaml`` ``max_parts``); ``None``: the default."""
 
 
 def supports_locale(locale: str) -> bool:
@@ -181,6 +179,7 @@ def lint(
         severity=severity,
         internal=draft.internal,
         certain=certain,
+        max_parts=draft.max_parts or DEFAULT_MAX_PARTS,
     )
     answers: set[str] = set(plan.phases.phases[phase].answers)
     levels = check_levels(plan)
@@ -191,7 +190,7 @@ def lint(
         if level is None or not _applies(spec, context, answers, severity_ids):
             continue
         findings += [
-            Finding(spec.id, level, hit.message, hit.start, hit.end, hit.part, values.get(spec.id, ()))
+            Finding(spec.id, hit.level or level, hit.message, hit.start, hit.end, hit.part, values.get(spec.id, ()))
             for hit in spec.run(context)
         ]
     return sorted(findings, key=lambda f: (f.part != "subject", f.start, f.end, f.check))
@@ -222,7 +221,12 @@ def lint_draft(
     channel = next((c for c in plan.channels.channels if c.id == draft.channel_id), None)
     internal = channel is not None and plan.audience(channel.audience).internal
     target = DraftText(
-        text=draft.text, format=draft.format, locale=draft.locale, subject=draft.subject, internal=internal
+        text=draft.text,
+        format=draft.format,
+        locale=draft.locale,
+        subject=draft.subject,
+        internal=internal,
+        max_parts=channel.max_parts if channel is not None else None,
     )
     return lint(plan, target, phase=phase, severity=severity, certain=certain)
 

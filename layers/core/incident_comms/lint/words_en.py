@@ -251,10 +251,10 @@ EN: Final = Words(
             "contact-given": 'Say where customers can ask: a support address, a link, or "contact us".',
             "resolved-missing": "The resolved message does not say {part}.",
             "postmortem-missing": "The postmortem does not give {part}.",
-            "sms-long": "The SMS is {count} characters long: at most {limit} fit in one message.",
-            "sms-gsm-parts": " It would go as {parts} parts of 153.",
-            "sms-ucs2": " Its {chars} are not in the GSM-7 alphabet, so it goes as UCS-2 (70 characters per "
-            "part, 67 when split): {parts} parts.",
+            "sms-long": "The SMS is {count} characters long: it goes as {parts} billed parts (one part holds {limit}).",
+            "sms-ucs2": " Its {chars} are not in the GSM-7 alphabet, so it goes as UCS-2 (70 characters in one "
+            "part, 67 per part when split): write it without them to fit 160.",
+            "sms-over-max": " The channel allows at most {max_parts}.",
             "subject-long": "The {what} is {count} characters long: keep it under {limit}.",
             "subject-lines": "The {what} must be one line.",
             "subject-empty": "The {what} is empty.",

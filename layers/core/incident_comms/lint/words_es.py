@@ -277,10 +277,11 @@ ES: Final = Words(
             "«contacte con nosotros».",
             "resolved-missing": "El mensaje de resolución no dice {part}.",
             "postmortem-missing": "El postmortem no incluye {part}.",
-            "sms-long": "El SMS tiene {count} caracteres: en un mensaje caben {limit} como máximo.",
-            "sms-gsm-parts": " Saldría en {parts} partes de 153.",
-            "sms-ucs2": " Sus caracteres {chars} no están en el alfabeto GSM-7, así que se envía en UCS-2 (70 "
-            "caracteres por parte, 67 si se divide): {parts} partes.",
+            "sms-long": "El SMS tiene {count} caracteres: se envía en {parts} partes facturadas "
+            "(en una caben {limit}).",
+            "sms-ucs2": " Sus caracteres {chars} no están en el alfabeto GSM-7, así que va en UCS-2 (70 "
+            "caracteres en una parte, 67 por parte si se divide): sin ellos caben 160.",
+            "sms-over-max": " El canal permite {max_parts} como máximo.",
             "subject-long": "El {what} tiene {count} caracteres: que tenga menos de {limit}.",
             "subject-lines": "El {what} debe ocupar una sola línea.",
             "subject-empty": "El {what} está vacío.",

@@ -2,9 +2,9 @@
 
 :data:`SHARED` holds what does not depend on the language (clock times, dates, durations, technical tokens,
 internal details); each language module (:mod:`incident_comms.lint.words_en`, :mod:`incident_comms.lint.words_es`)
-fills in one :class:`Words` and adds the jargon both share (:data:`TECH`) to its own; :data:`GSM7_BASIC` and
-:data:`GSM7_EXTENSION` are the SMS alphabet. Patterns are written with their accents and folded when compiled (see
-:mod:`incident_comms.lint.text`), and match case-insensitively unless said otherwise.
+fills in one :class:`Words` and adds the jargon both share (:data:`TECH`) to its own. Patterns are written with
+their accents and folded when compiled (see :mod:`incident_comms.lint.text`), and match case-insensitively unless
+said otherwise.
 """
 
 from __future__ import annotations
@@ -142,15 +142,6 @@ class Shared:
 
 
 SHARED: Final = Shared()
-
-GSM7_BASIC: Final = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
-    "abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-"""The GSM 03.38 default alphabet: one septet each."""
-GSM7_EXTENSION: Final = frozenset("^{}\\[~]|€\f")
-"""Characters of the GSM 03.38 extension table: two septets each (an escape, then the character)."""
-
 
 # --- per language -------------------------------------------------------------------------------
 

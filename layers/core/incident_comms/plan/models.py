@@ -256,6 +256,10 @@ class Access(_Strict):
     notes: str | None = None
 
 
+DEFAULT_MAX_PARTS = 3
+"""An SMS of more than three billed parts is an error unless the channel allows more (SNS splits up to ten)."""
+
+
 class Channel(_Strict):
     id: Identifier
     name: LocalizedText
@@ -270,6 +274,13 @@ class Channel(_Strict):
     notify: list[EmailAddress] = Field(
         default_factory=list,
         description="manual channels: who is emailed the approved text to post by hand (one email each)",
+    )
+    max_parts: int = Field(
+        default=DEFAULT_MAX_PARTS,
+        ge=1,
+        le=10,
+        description="sms format: the most billed SMS parts one message may take (more is an error; more than one "
+        "is a warning that gives the count)",
     )
 
     @property
