@@ -23,6 +23,7 @@ from incident_comms.lint.times import (
     marker_with_time,
     sentence_of,
 )
+from incident_comms.lint.words import ALL_WORDS
 from incident_comms.lint.words_shared import SHARED
 from incident_comms.plan.models import Phase
 
@@ -40,31 +41,72 @@ first; the plan has no per-severity flag for it)."""
 
 
 def impact_stated(ctx: Context) -> list[Hit]:
-    if ctx.anywhere(ctx.words.impact):
-        return []
+    """Passes when a sentence says what customers notice: a stock phrase (*you may be unable to…*), a symptom in
+    any wording (*failing*, *no se están generando*, *work again*), or a problem (*errors*, *an outage*) of
+    something customers use (*card payments*, *los recibos*, *your exports*, a plan component). A symptom of our
+    own systems alone (*slow database servers*) is not an impact, nor is the data-loss statement."""
+    words = ctx.words
     components = ctx.terms.components
-    if components is not None:
-        for _, _, folded in ctx.parts():
-            for start, end in sentences(folded):
-                sentence = folded[start:end]
-                if components.search(sentence) and ctx.words.problem.search(sentence):
-                    return []
+    for _, _, folded in ctx.parts():
+        for start, end in sentences(folded):
+            sentence = folded[start:end]
+            if words.data_loss.search(sentence):
+                continue
+            theirs = bool(
+                words.customer_subject.search(sentence) or (components is not None and components.search(sentence))
+            )
+            ours_only = not theirs and words.internal_subject.search(sentence)
+            if (words.symptom.search(sentence) or words.impact.search(sentence)) and not ours_only:
+                return []
+            if theirs and words.problem.search(sentence):
+                return []
     return [ctx.whole("impact-stated")]
 
 
+def data_loss_statements(ctx: Context) -> list[tuple[Part, str, int, int]]:
+    """``(part, folded text, start, end)`` of each sentence that says something about data loss: a stock phrase
+    (*no data was lost*), or something customers keep with us and its state (*your recordings are safe*, *no se ha
+    perdido ninguna factura*, *we are still checking whether files were lost*). A question (*Was any data lost?*)
+    runs on to its answer."""
+    words = ctx.words
+    found: list[tuple[Part, str, int, int]] = []
+    for part, _, folded in ctx.parts():
+        for start, end in sentences(folded):
+            sentence = folded[start:end]
+            if not (
+                words.data_loss.search(sentence)
+                or (words.data_thing.search(sentence) and words.data_state.search(sentence))
+            ):
+                continue
+            if sentence.rstrip().endswith("?") and end < len(folded):
+                end = sentence_end(folded, end + 1)
+            found.append((part, folded, start, end))
+    return found
+
+
 def data_loss_stated(ctx: Context) -> list[Hit]:
-    statements = [(part, folded, m) for part, _, folded in ctx.parts() for m in ctx.words.data_loss.finditer(folded)]
+    statements = data_loss_statements(ctx)
     if not statements:
         return [ctx.whole("data-loss-stated", severity=ctx.severity)]
     hits: list[Hit] = []
-    for part, folded, statement in statements:
-        start, end = sentence_of(folded, statement.start())
-        if folded[start:end].rstrip().endswith("?"):  # "Was any data lost? Probably not." - the answer counts
-            end = sentence_end(folded, end) if end < len(folded) else end
+    for part, folded, start, end in statements:
         guess = ctx.words.guess.search(folded, start, end)
         if guess:
             text = ctx.text if part == "text" else (ctx.subject or "")
             hits.append(Hit(ctx.say("data-loss-guess", text=text[guess.start() : guess.end()]), *guess.span(), part))
+    return unique_hits(hits)
+
+
+def data_loss_settled(ctx: Context) -> list[Hit]:
+    """Once resolved, data loss is settled: lost or not lost, never *not known yet* (runs in resolved and
+    postmortem)."""
+    hits: list[Hit] = []
+    for part, folded, start, end in data_loss_statements(ctx):
+        unknown = ctx.words.unknown.search(folded, start, end)
+        if unknown:
+            text = ctx.text if part == "text" else (ctx.subject or "")
+            quoted = text[unknown.start() : unknown.end()]
+            hits.append(Hit(ctx.say("data-loss-unsettled", text=quoted), *unknown.span(), part))
     return unique_hits(hits)
 
 
@@ -118,10 +160,14 @@ def no_unsure_commitment(ctx: Context) -> list[Hit]:
     for part, text, folded in ctx.parts():
         if not ctx.certain and ctx.phase in OPEN_PHASES:
             for match in words.commitment.finditer(folded):
+                if _asked_not_promised(ctx, folded, match.start()):
+                    continue
                 end = _promise_end(ctx, folded, match)
                 quoted = text[match.start() : end]
                 hits.append(Hit(ctx.say("no-unsure-commitment", text=quoted), match.start(), end, part))
             for match in words.hedged_commitment.finditer(folded):
+                if _asked_not_promised(ctx, folded, match.start()):
+                    continue
                 rest_end = sentence_end(folded, match.end())
                 when = deadline(words, folded, match.end(), rest_end)
                 if when is not None:
@@ -130,6 +176,12 @@ def no_unsure_commitment(ctx: Context) -> list[Hit]:
         for match in words.never_again.finditer(folded):
             hits.append(Hit(ctx.say("never-again", text=text[match.start() : match.end()]), *match.span(), part))
     return unique_hits(hits)
+
+
+def _asked_not_promised(ctx: Context, folded: str, position: int) -> bool:
+    """Whether the sentence says, before ``position``, that the fix time is not known (*we can't say yet when*)."""
+    start, _ = sentence_of(folded, position)
+    return bool(ctx.words.open_question.search(folded[start:position]))
 
 
 def _promise_end(ctx: Context, folded: str, match: re.Match[str]) -> int:
@@ -216,42 +268,69 @@ def _ip(candidate: str) -> bool:
 
 
 def contact_given(ctx: Context) -> list[Hit]:
+    """Passes on an email address, a support phrase (*contact us*, *escríbanos*, *reply to this email*), a phone
+    number, or a link or host name of somewhere to ask or read more; a link to where customers use the product
+    (*your dashboard at app.…*) is not a contact."""
     for _, text, folded in ctx.parts():
-        if SHARED.email.search(text) or SHARED.url.search(text) or ctx.words.contact.search(folded):
+        if SHARED.email.search(text) or ctx.words.contact.search(folded) or SHARED.phone.search(text):
             return []
+        for match in SHARED.url.finditer(text):
+            url = match.group()
+            parts = urlsplit(url if "://" in url else f"http://{url}")
+            if not _product_host(parts.hostname or "") or ctx.words.contact_path.search(parts.path):
+                return []
         for match in SHARED.hostname.finditer(folded):
             host = match.group().lower()
-            if host in ctx.terms.public_hosts or (
+            public = host in ctx.terms.public_hosts or (
                 apex_domain(host) in ctx.terms.own_domains and not internal_host(host, ctx.terms)
-            ):
+            )
+            if public and not _product_host(host):
                 return []
     return [ctx.whole("contact-given")]
 
 
+def _product_host(host: str) -> bool:
+    labels = host.lower().split(".")
+    return len(labels) >= 3 and labels[0] in SHARED.product_labels
+
+
 def resolved_complete(ctx: Context) -> list[Hit]:
+    """Resolved: when the impact started and ended (a marker with its time, a duration, or a window of two times
+    in one sentence: *between 06:00 and 10:20*, *de 16:20 a 17:05*), what was done and what comes next."""
     folded = ctx.folded
-    words = ctx.words
+    sections = _report_sections(ctx)
+    window = _time_window(folded)
     missing = []
-    if not impact_start(words, folded):
+    if not (window or impact_start(ctx.words, folded)):
         missing.append("start")
-    if not (marker_with_time(words.impact_end, folded) or SHARED.duration.search(folded)):
+    if not (window or marker_with_time(ctx.words.impact_end, folded) or SHARED.duration.search(folded)):
         missing.append("end")
-    if not words.actions_taken.search(folded):
+    if not sections["actions_taken"]:
         missing.append("taken")
-    if not words.actions_planned.search(folded):
+    if not sections["actions_planned"]:
         missing.append("planned")
     return [ctx.whole("resolved-missing", part=ctx.labels[name]) for name in missing]
 
 
 def postmortem_complete(ctx: Context) -> list[Hit]:
+    """Postmortem: root cause, timeline (named, or two times or more), actions taken and planned, lessons."""
     folded = ctx.folded
-    words = ctx.words
     clocks = {m.group() for m in SHARED.clock.finditer(folded)}
-    present = {
-        "root_cause": bool(words.root_cause.search(folded)),
-        "timeline": bool(words.timeline.search(folded)) or len(clocks) >= 2,
-        "actions_taken": bool(words.actions_taken.search(folded)),
-        "actions_planned": bool(words.actions_planned.search(folded)),
-        "lessons": bool(words.lessons.search(folded)),
-    }
-    return [ctx.whole("postmortem-missing", part=ctx.labels[name]) for name, ok in present.items() if not ok]
+    present = _report_sections(ctx)
+    present["timeline"] = present["timeline"] or len(clocks) >= 2
+    order = ("root_cause", "timeline", "actions_taken", "actions_planned", "lessons")
+    return [ctx.whole("postmortem-missing", part=ctx.labels[name]) for name in order if not present[name]]
+
+
+def _report_sections(ctx: Context) -> dict[str, bool]:
+    """Which parts of a report the draft has, in the wording of either language: a report's headings are often
+    left in the language its template came from, and ``language-matches`` says so on its own."""
+    folded = ctx.folded
+    languages = [ctx.words, *(w for w in ALL_WORDS if w.code != ctx.words.code)]
+    names = ("root_cause", "timeline", "actions_taken", "actions_planned", "lessons")
+    return {name: any(getattr(words, name).search(folded) for words in languages) for name in names}
+
+
+def _time_window(folded: str) -> bool:
+    """Two clock times in one sentence: the impact's start and end (*from 09:40 to 11:05*, *13:00-15:10*)."""
+    return any(len(SHARED.clock.findall(folded, start, end)) >= 2 for start, end in sentences(folded))

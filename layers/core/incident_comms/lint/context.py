@@ -132,14 +132,17 @@ def apex_domain(host: str) -> str:
 
 def internal_host(host: str, terms: PlanTerms) -> bool:
     """An internal host name: an internal suffix, an environment label (``db1.prod.x.com``), or a host under the
-    organisation's own domains that the plan does not name as public."""
+    organisation's own domains that the plan does not name as public and whose name is not a customer-facing one
+    (``status.``, ``ayuda.``, ``www.``: :attr:`~incident_comms.lint.words_shared.Shared.public_labels`)."""
     host = host.lower().rstrip(".")
     if host == "localhost" or host.endswith(SHARED.internal_suffixes):
         return True
     labels = host.split(".")
     if len(labels) >= 3 and any(label in SHARED.environment_labels for label in labels[:-2]):
         return True
-    return apex_domain(host) in terms.own_domains and host not in terms.public_hosts
+    if apex_domain(host) not in terms.own_domains or host in terms.public_hosts:
+        return False
+    return not (len(labels) == 3 and labels[0] in SHARED.public_labels)
 
 
 def unique_hits(hits: list[Hit]) -> list[Hit]:

@@ -13,6 +13,7 @@ from incident_comms.lint.channel_fit import fits_channel
 from incident_comms.lint.checks import (
     DATA_LOSS_SEVERITIES,
     contact_given,
+    data_loss_settled,
     data_loss_stated,
     impact_stated,
     next_update_promised,
@@ -24,6 +25,7 @@ from incident_comms.lint.checks import (
     summary_first,
 )
 from incident_comms.lint.context import CheckFunction, Context, Level, Part, PlanTerms, plan_terms
+from incident_comms.lint.language import language_matches
 from incident_comms.lint.words import LANGUAGES
 from incident_comms.plan.models import DEFAULT_MAX_PARTS, AnswerField, ChannelFormat, Phase, Plan
 
@@ -66,6 +68,14 @@ CHECKS: tuple[CheckSpec, ...] = (
         phases=frozenset({Phase.POSTMORTEM}),
         formats=_REPORT_FORMATS,
     ),
+    CheckSpec(
+        "data-loss-settled",
+        "error",
+        data_loss_settled,
+        answer="data_loss",
+        phases=frozenset({Phase.RESOLVED, Phase.POSTMORTEM}),
+    ),
+    CheckSpec("language-matches", "error", language_matches),
     CheckSpec("fits-channel", "error", fits_channel),
     CheckSpec("facts-complete", "error", lambda _context: []),  # judged from the incident's facts: facts_findings
 )

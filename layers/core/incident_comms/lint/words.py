@@ -18,3 +18,5 @@ from incident_comms.lint.words_es import ES, ES_TERMS
 
 LANGUAGES: Final = MappingProxyType({"en": (EN, EN_TERMS), "es": (ES, ES_TERMS)})
 """The languages the checks know, by base locale (``es-MX`` uses ``es``)."""
+ALL_WORDS: Final = tuple(words for words, _ in LANGUAGES.values())
+"""Every language's patterns: a report's section headings are matched in any of them."""

@@ -38,6 +38,12 @@ EN: Final = Words(
         r"confirm|check\s+in|tell\s+you\s+more)\b",
         r"\bfurther\s+updates?\b",
         r"\b(?:an?|another)\s+update\s+(?:at|by|in|within|before)\b",
+        r"\b(?:write|post|report|email|check\s+in|come\s+back|get\s+back|update\s+(?:you|this\s+page))\s+(?:to\s+you\s+|here\s+|with\s+you\s+)?again\b",
+        r"\b(?:we\s*(?:will|'ll))\s+(?:write|post|email|report|be\s+in\s+touch|send\s+news)\b",
+        r"\bmore\s+(?:info|information|news|details)\s+(?:at|by|in|before)\b",
+        r"\b(?:closing|final|next|another|further)\s+(?:update|message|notice|post)\b",
+        r"\b(?:we\s*(?:will|'ll|shall)|and\s+will)\s+(?:\w+\s+){0,2}?(?:text|message|write|email|post|report|confirm|contact|publish|be\s+in\s+touch)\b",
+        r"\bhear\s+from\s+us\b",
     ),
     relative_time=pattern(
         r"\b(?:in|within)\s+(?:the\s+next\s+)?(?:\d{1,3}|an?|one|two|three|four|five|six|ten|fifteen|twenty|thirty|"
@@ -57,6 +63,7 @@ EN: Final = Words(
         r"\b(?:today|tonight|this\s+(?:morning|afternoon|evening)|tomorrow|shortly|soon|any\s+minute(?:\s+now)?)\b",
         r"\bwithin\s+(?:minutes|the\s+hour|the\s+day|(?:a|an|the\s+next)\s+(?:few\s+)?(?:minutes?|hours?))\b",
         r"\bin\s+a\s+(?:few|couple\s+of)\s+(?:minutes|hours)\b",
+        r"\b(?:by|before|until)\s+(?:lunch(?:time)?|the\s+afternoon|the\s+morning|close\s+of\s+business|cob|eod)\b",
     ),
     data_loss=pattern(
         r"\bdata\s+(?:was|were|has\s+been|have\s+been|is|are|got)\s+(?:not\s+)?(?:lost|deleted|affected|corrupted|"
@@ -71,6 +78,26 @@ EN: Final = Words(
         r"\bwhether\s+(?:any\s+)?(?:customer\s+)?data\b",
         r"\bnothing\s+(?:was|has\s+been)\s+lost\b",
         r"\bdata:\s*(?:none|no|yes|not\s+(?:yet\s+)?known|unknown|some)\b",
+    ),
+    data_thing=pattern(
+        r"\b(?:data|files?|documents?|records?|invoices?|recordings?|messages?|e-?mails?|transactions?|orders?|"
+        r"uploads?|backups?|attachments?|photos?|contacts?|information|content|entries|settings|history|"
+        r"work|changes|drafts?|receipts?|reports?|notes|calls?|databases?)\b"
+    ),
+    data_state=pattern(
+        r"\b(?:lost|loss|lose|losing|deleted|corrupt(?:ed|ion)?|intact|safe|preserved|retained|unaffected|"
+        r"at\s+risk|gone|missing|damaged|destroyed|wiped|overwritten|unharmed|untouched|securely\s+stored)\b"
+    ),
+    unknown=pattern(
+        r"\bnot\s+(?:yet\s+)?(?:known|clear|confirmed|determined|certain|verified)\b",
+        r"\b(?:unknown|unclear|undetermined|unconfirmed)\b",
+        r"\b(?:still|currently|now)\s+(?:\w+\s+)?(?:checking|verifying|investigating|assessing|confirming|reviewing|"
+        r"analy[sz]ing|looking\s+into|working\s+out|determining|validating|auditing)\b",
+        r"\b(?:do\s+not|don't|cannot|can't|can\s+not)\s+(?:yet\s+)?(?:\w+\s+)?(?:know|confirm|say|tell|rule\s+out)\b",
+        r"\b(?:to\s+be\s+(?:confirmed|determined)|tbc|tbd|not\s+yet\s+(?:able|possible))\b",
+        r"\b(?:is|are|remains?)\s+(?:still\s+)?(?:under\s+(?:review|investigation)|being\s+(?:checked|verified|"
+        r"investigated|assessed|reviewed|confirmed))\b",
+        r"\b(?:we\s+are|we're)\s+(?:still\s+)?(?:checking|verifying|assessing|confirming|reviewing|validating)\b",
     ),
     guess=pattern(
         r"\b(?:probably|likely|unlikely|hopefully|apparently|presumably|we\s+(?:believe|assume|think)|"
@@ -103,6 +130,35 @@ EN: Final = Words(
         r"\b(?:requests?|uploads?|downloads?|payments?|invoices?|submissions?|sign-?ins?|logins?|syncs?|"
         r"integrations?|pages?|documents?|files?|previews?)\s+(?:\w+\s+)?(?:failed|fail|are\s+failing|were\s+failing|"
         r"time\s+out|timed\s+out)\b",
+    ),
+    symptom=pattern(
+        r"\bfail(?:s|ed|ing)?\b(?!\s*-?over)",
+        r"\b(?:unavailable|unreachable|inaccessible|offline|broken|unusable|unresponsive|pending|on\s+hold)\b",
+        r"\b(?:is|are|was|were|went|been|being)\s+(?:\w+\s+)?down\b",
+        r"\b(?:slow\w*|delay\w*|late|stuck|stall\w*|hang(?:s|ing)?|frozen|freez\w*|laggy|lag(?:s|ging)?)\b",
+        r"\b(?:time[ds]?\s+out|timing\s+out)\b",
+        r"\btak(?:e|es|ing|en)\s+(?:\w+\s+){0,3}?(?:minutes|hours|longer|too\s+long|ages)\b",
+        r"\b(?:cannot|can't|can\s+not|unable|could\s+not|couldn't|not\s+able)\b",
+        r"\b(?:not|never|won't|wouldn't|didn't|don't|doesn't|aren't|isn't|weren't|wasn't)\s+(?:\w+\s+)?"
+        r"(?:load\w*|work\w*|open\w*|appear\w*|arriv\w*|sync\w*|go(?:ing)?\s+through|show\w*|finish\w*|"
+        r"complet\w*|sent|send\w*|deliver\w*|process\w*|generat\w*|import\w*|export\w*|updat\w*|sav\w*|"
+        r"submit\w*|upload\w*|download\w*|moving|matched|reach\w*|respond\w*|connect\w*|available)\b",
+        r"\b(?:disrupt\w*|interrupt\w*|intermittent\w*|degrad\w*|reject\w*|declin\w*|bounc\w*|duplicat\w*|"
+        r"incorrect\w*|wrong(?:ly)?|blank|missing)\b",
+        r"\b(?:works?|working|available|back|loading|running|online|flowing|arriving|sending|syncing|importing|"
+        r"exporting|processing)\s+(?:\w+\s+)?(?:again|normally\s+again)\b",
+        r"\b(?:restored|recovered|back\s+to\s+normal|back\s+online|up\s+and\s+running)\b",
+    ),
+    internal_subject=pattern(
+        r"\b(?:servers?|databases?|clusters?|nodes?|monitoring|metrics?|alarms?|alerts|infrastructure|back-?end|"
+        r"internal|systems?|queues?|jobs?|workers?|hosts?|instances?|containers?|engineers?|error\s+rates?|"
+        r"response\s+times?|latenc(?:y|ies)|capacity|dependenc(?:y|ies))\b"
+    ),
+    customer_subject=pattern(
+        r"\b(?:you|your|customers?|clients?|users?|merchants?|shoppers?|accounts?|invoices?|payments?|documents?|"
+        r"files?|uploads?|downloads?|log\s*-?in|sign\s*-?in|dashboard|app|website|site|pages?|e-?mails?|"
+        r"receipts?|reports?|exports?|imports?|orders?|checkout|cards?|transfers?|statements?|notifications?|"
+        r"messages?|api\s+(?:requests?|calls?))\b"
     ),
     problem=pattern(
         r"\b(?:problems?|issues?|incidents?|outages?|disruptions?|errors?|failures?|degradation|faults?|fix(?:es|ed)?)\b"
@@ -144,10 +200,15 @@ EN: Final = Words(
         r"\b(?:eta|estimated\s+(?:time\s+(?:of|to)\s+)?(?:fix|resolution|recovery|restoration)(?:\s+time)?|"
         r"expected\s+(?:resolution|fix|recovery)\s+time)\b",
         r"\bfull\s+recovery\s+(?:is\s+)?expected\b",
+        rf"\b(?:we\s*(?:will|'ll)|we\s+are\s+going\s+to)\s+(?:have|get)\s+(?:\w+\s+){{0,3}}?{_EN_FIXED}\b",
+        rf"\bexpect(?:s|ing)?\s+(?:\w+\s+){{1,3}}?to\s+be\s+(?:\w+\s+)?{_EN_FIXED}\b",
     ),
     hedged_commitment=pattern(
         rf"\b(?:should|ought\s+to|expect\s+to|hope\s+to|aim\s+to|plan\s+to)\s+(?:be\s+)?(?:fully\s+)?{_EN_FIXED}\b",
         r"\b(?:expect|hope|aim|plan)\s+to\s+(?:fix|resolve|restore|repair|solve|recover)\b",
+    ),
+    open_question=pattern(
+        r"(?:\b(?:not|no|cannot|unable\s+to)\b|n't\b)[^.;:!?]{0,40}?\b(?:when|whether|if|how\s+long|what\s+time|an?\s+(?:time|eta)\s+for)\s+[^.;:!?]*$",
     ),
     never_again=pattern(
         r"\b(?:this|it|that)\s+(?:will|won't|will\s+not|cannot|can't|can\s+not|shall\s+not)\s+(?:never\s+)?"
@@ -181,8 +242,9 @@ EN: Final = Words(
         r"\bour\s+support\b",
         r"\bcustomer\s+(?:service|support)\b",
     ),
+    contact_path=pattern(r"(?:help|support|contact|status|faq|ticket)"),
     impact_start=pattern(
-        r"\b(?:impact\s+)?(?:started|start(?:ed)?\s+at|began|beginning|since|from|starting|between)\b",
+        r"\b(?:impact\s+)?(?:started|start(?:ed)?\s+at|began|beginning|since|from|starting|between)\b"
     ),
     impact_end=pattern(
         r"\b(?:impact\s+)?(?:ended|end(?:ed)?\s+at|until|till|to|through)\b",
@@ -197,6 +259,9 @@ EN: Final = Words(
         r"replaced|moved|added|increased|applied|switched|deployed|corrected|resent|reprocessed|recovered|removed|"
         r"disabled|re-?enabled|enabled|migrated|scaled|upgraded|patched|undid|undone|cleared|re-?ran|retried|"
         r"contacted|stopped|blocked|freed|released|rebuilt|reissued|refunded|resubmitted)\b",
+        r"(?m:^\s*(?:\d+[.)]\s*|[-*#]+\s*)?(?:fix(?:es)?(?:\s+applied)?|resolution|mitigation|actions?\s+taken|measures?\s+taken|what\s+we\s+(?:did|changed|fixed)|remediation|immediate\s+actions?)\s*[:.\n-])",
+        r"\bwe\s+(?:have\s+|'ve\s+|then\s+|also\s+|quickly\s+|immediately\s+)?(?:[a-z]+ed|put|set|made|took|ran|rebuilt|undid|shut|cut|split|kept|built|sent|brought|began|wrote|found\s+and\s+fixed)\b(?!\s+(?:to|that\s+we))",
+        r"\b(?:has|have|was|were)\s+(?:now\s+|since\s+|already\s+|then\s+)?been\s+(?:[a-z]+ed|rebuilt|undone|reset|sent|put\s+back|rerun|re-?run)\b",
     ),
     actions_planned=pattern(
         r"\bwhat\s+we\s+(?:will|are\s+going\s+to)\s+do\b",
@@ -209,6 +274,10 @@ EN: Final = Words(
         r"alert|implement|move|split|limit|replace|upgrade|remove|rehearse|check|follow\s+up|send)\b",
         r"\bwe\s+are\s+(?:adding|improving|reviewing|changing|introducing|automating|building|strengthening)\b",
         r"\b(?:incident\s+report|post-?mortem)\b",
+        r"(?m:^\s*(?:\d+[.)]\s*|[-*#]+\s*)?(?:follow-?ups?|next\s+steps?|what(?:'s|\s+is)\s+next|going\s+forward|prevention|planned(?:\s+actions?)?|actions?\s+planned|what\s+we(?:'re|\s+are|\s+will\s+be)\s+(?:changing|doing)|improvements?|action\s+items?)\s*[:.\n-])",
+        r"\bwe\s*(?:will|'ll|are\s+going\s+to|plan\s+to|intend\s+to)\s+(?:also\s+|now\s+|then\s+)?(?!update\s+you|send\s+(?:you\s+)?(?:an?|the|another)\s+update|be\s+back)[a-z]+\b",
+        r"\b(?:report|review|write-?up|analysis)\s+(?:will\s+follow|is\s+coming|to\s+follow)\b",
+        r"\bwe\s+are\s+(?:now\s+)?(?:adding|improving|reviewing|changing|introducing|automating|building|strengthening|moving|replacing|testing|updating|extending|reworking)\b",
     ),
     root_cause=pattern(
         r"\broot\s+cause\b",
@@ -218,6 +287,9 @@ EN: Final = Words(
         r"\bhappened\s+because\b",
         r"\bwhy\s+(?:it|this)\s+happened\b",
         r"\bthe\s+(?:problem|issue|incident|outage)\s+(?:was\s+due\s+to|came\s+from|started\s+when)\b",
+        r"(?m:^\s*(?:\d+[.)]\s*|[-*#]+\s*)?(?:cause|causes|trigger|origin|why\s+(?:it|this)\s+happened|what\s+(?:happened|went\s+wrong))\s*[:.\n-])",
+        r"\b(?:caused|triggered)\s+by\b",
+        r"\b(?:because|due\s+to|was\s+the\s+result\s+of|resulted\s+from|stemmed\s+from|came\s+from)\b",
     ),
     timeline=pattern(r"\btimeline\b", r"\bchronology\b", r"\bsequence\s+of\s+events\b"),
     lessons=pattern(
@@ -225,6 +297,8 @@ EN: Final = Words(
         r"\bwhat\s+we\s+(?:have\s+)?learn(?:ed|t)\b",
         r"\bwe\s+(?:have\s+)?learn(?:ed|t)\b",
         r"\btakeaways?\b",
+        r"\blearn(?:ed|t|ings?)\b",
+        r"\b(?:what\s+went\s+(?:well|wrong)|we\s+(?:realised|realized|recogni[sz]ed|noticed|saw)\s+that|in\s+hindsight|what\s+we\s+take\s+away|should\s+have|could\s+have|reflections?|conclusions?)\b",
     ),
     salutation=pattern(r"^(?:dear|hello|hi|good\s+(?:morning|afternoon|evening))\b[^\n.!?]{0,60}[,:!]?\s*$"),
     messages=MappingProxyType(
@@ -232,6 +306,9 @@ EN: Final = Words(
             "impact-stated": 'Say what customers notice now (for example "you may be unable to send invoices"): '
             "the draft does not say how customers are affected.",
             "data-loss-stated": "Say whether data was lost: yes, no or not yet known ({severity} requires it).",
+            "data-loss-unsettled": '"{text}": once resolved, say whether data was lost (yes or no), or what is lost '
+            "and what customers should do; not that it is still unknown.",
+            "language-matches": "This sentence reads as {language}: write every sentence in the draft's language.",
             "data-loss-guess": '"{text}" makes the data-loss statement a guess: say yes, no or not yet known.',
             "next-update-missing": 'Give the time of the next update (for example "Next update: 15:00 CET").',
             "next-update-vague": '"{text}" is not a time: give the time of the next update (for example 15:00 CET '
@@ -265,6 +342,8 @@ EN_TERMS: Final = MappingProxyType(
     {
         "subject": "subject",
         "title": "title",
+        "language-en": "English",
+        "language-es": "Spanish",
         "hostname": "internal host name",
         "ip": "IP address",
         "arn": "AWS resource name",

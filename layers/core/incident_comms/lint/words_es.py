@@ -40,6 +40,12 @@ ES: Final = Words(
         r"\b(?:publicaremos|enviaremos|daremos|compartiremos)\s+(?:una|otra|la\s+pr[oó]xima|m[aá]s|nueva|nuevas)\s+"
         r"(?:actualizaci[oó]n|aviso|informaci[oó]n|noticias?)",
         r"\bnuevas?\s+actualizaci(?:[oó]n|ones)\b",
+        r"\bm[aá]s\s+(?:info(?:rmaci[oó]n)?|noticias|detalles)\s+(?:a\s+las|en|antes|hacia)\b",
+        r"\b(?:le|les|os)\s+(?:escribimos|escribiremos|contamos|informamos)\s+(?:otra\s+vez|de\s+nuevo|antes|a\s+las)\b",
+        r"\b(?:actualizaremos|informaremos|escribiremos|avisaremos)\b",
+        r"\b(?:otra|nueva)\s+(?:actualizaci[oó]n|informaci[oó]n)\b",
+        r"\b(?:te|le|les|os)\s+(?:escribimos|escribiremos|contamos|contaremos|informamos|avisamos|avisaremos|informaremos)\b",
+        r"\binfo(?:rmaci[oó]n)?:?\s+(?=\d|a\s+las\b)",
     ),
     relative_time=pattern(
         r"\b(?:en|dentro\s+de)\s+(?:los\s+pr[oó]ximos\s+|las\s+pr[oó]ximas\s+)?(?:\d{1,3}|un|una|uno|dos|tres|cuatro|"
@@ -77,6 +83,26 @@ ES: Final = Words(
         r"\bno\s+se\s+(?:ha|han)\s+(?:perdido|borrado)\b",
         r"\bdatos:\s*(?:ninguno|no|s[ií]|a[uú]n\s+no|se\s+desconoce|desconocido|algunos)\b",
     ),
+    data_thing=pattern(
+        r"\b(?:datos?|archivos?|ficheros?|documentos?|registros?|facturas?|grabaciones?|mensajes?|correos?|"
+        r"transacciones?|pagos?|pedidos?|copias\s+de\s+seguridad|adjuntos?|fotos?|contactos?|informaci[oó]n|"
+        r"contenidos?|cambios|historial|borradores?|recibos?|informes?|notas|llamadas|bases?\s+de\s+datos)\b"
+    ),
+    data_state=pattern(
+        r"\b(?:perd\w*|p[eé]rdidas?|borrad[oa]s?|eliminad[oa]s?|corrupt[oa]s?|corrompid[oa]s?|dañad[oa]s?|"
+        r"intact[oa]s?|a\s+salvo|segur[oa]s|[ií]ntegr[oa]s|integridad|conservad[oa]s?|desaparecid[oa]s?|"
+        r"extraviad[oa]s?|en\s+riesgo|sin\s+da[ñn]os?|no\s+(?:se\s+)?(?:ha|han)\s+visto\s+afectad[oa]s?)\b"
+    ),
+    unknown=pattern(
+        r"\b(?:a[uú]n|todav[ií]a)\s+no\s+(?:\w+\s+)?(?:sabe\w*|conoce\w*|est[aá]\s+claro|confirm\w*|determin\w*|"
+        r"podemos|se\s+puede|hemos\s+podido)\b",
+        r"\bno\s+(?:lo\s+)?(?:se\s+sabe|sabemos|podemos\s+(?:confirmar|descartar|asegurar))\b",
+        r"\b(?:se\s+desconoce|desconoc\w*|sin\s+confirmar|(?:pendiente|por)\s+(?:de\s+)?(?:confirmar|determinar))\b",
+        r"\b(?:seguimos|estamos|continuamos)\s+(?:\w+\s+)?(?:comprobando|verificando|revisando|analizando|"
+        r"investigando|evaluando|confirmando|validando|auditando)\b",
+        r"\b(?:est[aá]|est[aá]n|sigue|siguen)\s+(?:a[uú]n\s+|todav[ií]a\s+)?(?:en\s+(?:revisi[oó]n|an[aá]lisis|estudio)|"
+        r"pendientes?\s+de)\b",
+    ),
     guess=pattern(
         r"\b(?:probablemente|posiblemente|seguramente|presumiblemente|en\s+principio|es\s+probable|"
         r"(?:no\s+)?creemos\s+que|parece\s+que|no\s+deber[ií]a(?:n)?|suponemos|esperamos\s+que\s+no|"
@@ -109,6 +135,33 @@ ES: Final = Words(
         r"\btard(?:a|an|aba|aban|[oó]|aron|ando|ar[aá]n?)\b",
         r"\bm[aá]s\s+de\s+lo\s+(?:normal|habitual)\b",
         r"\bcon\s+(?:hasta\s+)?(?:\w+\s+){0,3}?de\s+retraso\b",
+    ),
+    symptom=pattern(
+        r"\b(?:fall(?:a|an|aba|aban|ó|aron|ando|ido|e|en))\b",
+        r"\b(?:no\s+disponible|indisponib\w*|inaccesible|ca[ií]d[oa]s?|ca[ií]da|interrump\w*|interrupci\w*|"
+        r"intermitent\w*|degradad\w*|inestab\w*)\b",
+        r"\b(?:lent[oa]s?|lentitud|m[aá]s\s+despacio|retras\w*|demora\w*|atascad\w*|bloquead\w*|colgad\w*|"
+        r"pendientes?|tarda\w*|sin\s+respuesta)\b",
+        r"\bno\s+(?:se\s+|le\s+|les\s+|nos\s+)?(?:\w+\s+)?(?:puede\w*|pued[ae]n?|pudo|pudieron|pod[ií]a\w*|"
+        r"podr[aá]\w*|es\s+posible|fue\s+posible|era\s+posible|funciona\w*|carga\w*|abr[eií]\w*|aparec\w*|"
+        r"llega\w*|lleg[oó]|envi\w*|env[ií]a\w*|genera\w*|gener[oó]|sincroniza\w*|complet\w*|termina\w*|"
+        r"procesa\w*|import\w*|export\w*|actualiza\w*|guarda\w*|sub\w*|descarg\w*|respond\w*|conect\w*|"
+        r"muestra\w*|mostr\w*|emit\w*|cobr\w*|cop[ií]\w*|sal(?:e|en|[ií]a|[ií]an|i[oó]|ieron))\b",
+        r"\bsin\s+ser\s+posible\b",
+        r"\bsin\s+(?:generarse|enviarse|cargar|funcionar|poder|acceso|servicio|procesar(?:se)?|llegar|salir)\b",
+        r"\b(?:rechaza\w*|duplicad\w*|incorrect\w*|err[oó]ne\w*|en\s+blanco|vac[ií][oa]s?)\b",
+        r"\b(?:de\s+nuevo|otra\s+vez|restablecid\w*|recuperad\w*|normalizad\w*|vuelve\w*\s+a\s+\w+|"
+        r"volvi[oó]\s+a\s+\w+|volvieron\s+a\s+\w+)\b",
+    ),
+    internal_subject=pattern(
+        r"\b(?:servidor(?:es)?|bases?\s+de\s+datos|cl[uú]ster(?:es)?|nodos?|monitorizaci[oó]n|m[eé]tricas?|"
+        r"alarmas?|alertas|infraestructura|internos?|internas?|sistemas?|colas?|procesos?|instancias?|"
+        r"contenedores?|equipo\s+t[eé]cnico|ingenier[oa]s?|latencia|capacidad|dependencias?)\b"
+    ),
+    customer_subject=pattern(
+        r"\b(?:usted|ustedes|su|sus|le|les|clientes?|usuari[oa]s?|cuentas?|facturas?|pagos?|cobros?|recibos?|"
+        r"documentos?|archivos?|ficheros?|subidas?|descargas?|sesi[oó]n|acceso|panel|aplicaci[oó]n|web|p[aá]ginas?|"
+        r"correos?|informes?|pedidos?|remesas?|tarjetas?|transferencias?|peticiones|llamadas\s+a\s+la\s+api)\b"
     ),
     problem=pattern(
         r"\b(?:problemas?|incidencias?|incidentes?|fallos?|interrupci[oó]n|interrupciones|ca[ií]das?|errores|"
@@ -149,6 +202,7 @@ ES: Final = Words(
         r"\beta\b",
         r"\bgarantizamos\b",
         r"\bgarantizad[oa]\b",
+        rf"\b(?:lo|la|los|las)\s+tendremos\s+(?:todo\s+)?(?:\w+\s+)?(?:{_ES_FIXED}|list[oa]s?)\b",
     ),
     hedged_commitment=pattern(
         rf"\bdeber[ií]a(?:n)?\s+(?:estar|quedar)\s+(?:\w+\s+)?{_ES_FIXED}\b",
@@ -156,6 +210,9 @@ ES: Final = Words(
         r"arreglar|recuperar)\w*\b",
         r"\b(?:esperamos|prevemos)\s+que\s+(?:\w+\s+){0,3}?(?:quede|est[eé]|vuelva)\b",
         rf"\bprevisiblemente\s+(?:\w+\s+){{0,2}}?{_ES_FIXED}",
+    ),
+    open_question=pattern(
+        r"\b(?:no|sin|ninguna?)\b[^.;:!?]{0,40}?\b(?:cu[aá]ndo|si|cu[aá]nto|a\s+qu[eé]\s+hora|una\s+hora\s+(?:para|de))\s+[^.;:!?]*$",
     ),
     never_again=pattern(
         r"\bno\s+(?:volver[aá]|va\s+a\s+volver)\s+a\s+(?:pasar|ocurrir|suceder|repetirse|producirse)\b",
@@ -193,8 +250,9 @@ ES: Final = Words(
         r"\batenci[oó]n\s+al\s+cliente\b",
         r"\bsoporte\b",
     ),
+    contact_path=pattern(r"(?:ayuda|soporte|contacto|estado|faq|ticket|help|support)"),
     impact_start=pattern(
-        r"\b(?:inicio(?:\s+del\s+impacto)?|empez[oó]|comenz[oó]|desde|a\s+partir\s+de|empezando|entre)\b",
+        r"\b(?:inicio(?:\s+del\s+impacto)?|empez[oó]|comenz[oó]|desde|a\s+partir\s+de|empezando|entre)\b"
     ),
     impact_end=pattern(
         r"\b(?:fin(?:\s+del\s+impacto)?|termin[oó]|acab[oó]|hasta|finaliz[oó])\b",
@@ -212,6 +270,11 @@ ES: Final = Words(
         r"\b(?:restauramos|restablecimos|revertimos|reiniciamos|corregimos|reparamos|sustituimos|añadimos|"
         r"aumentamos|ampliamos|reenviamos|reprocesamos|recuperamos|retiramos|desactivamos|migramos|deshicimos|"
         r"volvimos\s+a|devolvimos|liberamos)\b",
+        r"(?m:^\s*(?:\d+[.)]\s*|[-*#]+\s*)?(?:soluci[oó]n|correcci[oó]n|mitigaci[oó]n|lo\s+que\s+(?:hicimos|hemos\s+hecho)|acciones\s+(?:realizadas|tomadas|inmediatas)|medidas\s+(?:adoptadas|tomadas|aplicadas)|qu[eé]\s+hicimos)\s*[:.\n-])",
+        r"\b(?:hemos|ya\s+hemos)\s+(?:\w+mente\s+)?\w+(?:ado|ido|echo|uesto|ierto|elto)\b",
+        r"\bse\s+(?:ha|han)\s+(?:\w+mente\s+)?\w+(?:ado|ido)\b(?<!perdido)(?<!producido)",
+        r"\b(?!(?:seguimos|estamos|sentimos|lamentamos|pedimos|tenemos|podemos|sabemos|queremos|creemos|esperamos|vemos|somos|trabajamos|investigamos|recomendamos|rogamos)\b)\w{3,}(?:amos|imos)\b",
+        r"\bya\s+(?:la|lo|las|los)\s+\w+(?:amos|imos)\b",
     ),
     actions_planned=pattern(
         r"\bqu[eé]\s+(?:haremos|vamos\s+a\s+hacer)\b",
@@ -226,6 +289,11 @@ ES: Final = Words(
         r"\bvamos\s+a\s+(?:añadir|mejorar|revisar|cambiar|introducir|automatizar|publicar|reforzar)\b",
         r"\bestamos\s+(?:añadiendo|mejorando|revisando|cambiando|reforzando)\b",
         r"\b(?:informe\s+del\s+incidente|post-?mortem)\b",
+        r"(?m:^\s*(?:\d+[.)]\s*|[-*#]+\s*)?(?:lo\s+que\s+haremos|acciones\s+(?:previstas|planificadas|pendientes|futuras)|medidas\s+(?:previstas|preventivas|planificadas)|a\s+continuaci[oó]n|pr[oó]ximos\s+pasos|mejoras|prevenci[oó]n|qu[eé]\s+cambiaremos|qu[eé]\s+haremos)\s*[:.\n-])",
+        r"\b\w{3,}(?:aremos|eremos|iremos)\b",
+        r"\bvamos\s+a\s+\w+(?:ar|er|ir)\b",
+        r"\b(?:informe|an[aá]lisis|resumen)\s+(?:\w+\s+){0,4}?(?:publicaremos|enviaremos|compartiremos|llegar[aá]|se\s+publicar[aá])\b",
+        r"\ba\s+continuaci[oó]n\b",
     ),
     root_cause=pattern(
         r"\bcausa\s+ra[ií]z\b",
@@ -236,6 +304,9 @@ ES: Final = Words(
         r"\bocurri[oó]\s+porque\b",
         r"\bpor\s+qu[eé]\s+(?:pas[oó]|ocurri[oó]|sucedi[oó])\b",
         r"\bel\s+origen\s+(?:fue|del\s+problema)\b",
+        r"(?m:^\s*(?:\d+[.)]\s*|[-*#]+\s*)?(?:causa|causas|origen|desencadenante|por\s+qu[eé]\s+(?:pas[oó]|ocurri[oó])|qu[eé]\s+pas[oó]|qu[eé]\s+fall[oó])\s*[:.\n-])",
+        r"\b(?:causad[oa]s?|provocad[oa]s?|originad[oa]s?|desencadenad[oa]s?)\s+por\b",
+        r"\b(?:debido\s+a|porque|se\s+debi[oó]|se\s+origin[oó]|tuvo\s+su\s+origen|a\s+causa\s+de|por\s+culpa\s+de)\b",
     ),
     timeline=pattern(r"\bcronolog[ií]a\b", r"\bsecuencia\s+de\s+(?:hechos|eventos)\b", r"\bl[ií]nea\s+temporal\b"),
     lessons=pattern(
@@ -244,6 +315,8 @@ ES: Final = Words(
         r"\bqu[eé]\s+hemos\s+aprendido\b",
         r"\bhemos\s+aprendido\b",
         r"\baprendimos\b",
+        r"\baprend\w+\b",
+        r"\b(?:conclusi[oó]n(?:es)?|reflexi[oó]n(?:es)?|nos\s+dimos\s+cuenta|reconocemos\s+que|deber[ií]amos\s+haber|podr[ií]amos\s+haber|qu[eé]\s+sali[oó]\s+(?:bien|mal)|(?:qu[eé]|lo\s+que)\s+nos\s+llevamos)\b",
     ),
     salutation=pattern(
         r"^(?:estimad[oa]s?|hola|buen(?:os|as)\s+(?:d[ií]as|tardes|noches)|querid[oa]s?)\b[^\n.!?]{0,60}[,:!]?\s*$"
@@ -253,6 +326,9 @@ ES: Final = Words(
             "impact-stated": "Diga qué notan ahora los clientes (por ejemplo, «puede que no pueda enviar facturas»): "
             "el borrador no dice cómo les afecta.",
             "data-loss-stated": "Diga si se han perdido datos: sí, no o aún no se sabe ({severity} lo exige).",
+            "data-loss-unsettled": "«{text}»: una vez resuelto, diga si se perdieron datos (sí o no) o qué se perdió "
+            "y qué debe hacer el cliente, no que aún se desconoce.",
+            "language-matches": "Esta frase está en {language}: escriba todas las frases en el idioma del borrador.",
             "data-loss-guess": "«{text}» convierte lo que se dice de los datos en una suposición: diga sí, no o aún "
             "no se sabe.",
             "next-update-missing": "Dé la hora de la próxima actualización (por ejemplo, «Próxima actualización: "
@@ -292,6 +368,8 @@ ES_TERMS: Final = MappingProxyType(
     {
         "subject": "asunto",
         "title": "título",
+        "language-en": "inglés",
+        "language-es": "español",
         "hostname": "nombre de un servidor interno",
         "ip": "dirección IP",
         "arn": "nombre de un recurso de AWS",

@@ -83,6 +83,12 @@ class Shared:
         r"(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9](?![\w-]|\.[\w-])",
         re.IGNORECASE,
     )
+    phone: re.Pattern[str] = re.compile(
+        r"(?:\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}|"
+        r"\b(?:tel[eé]fono|phone|tel|tlf|call|ll[aá]menos|llame)\b[^\d\n]{0,20}"
+        r"\d{3}[ .-]?\d{2,3}[ .-]?\d{2,4}(?:[ .-]?\d{2,3})?)",
+        re.IGNORECASE,
+    )
     ipv4: re.Pattern[str] = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\w.]|\.\d)")
     ipv6_candidate: re.Pattern[str] = re.compile(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])", re.I)
     arn: re.Pattern[str] = re.compile(r"\barn:aws[\w-]*:[\w-]+:[\w-]*:\d{0,12}:[^\s,;)\"']+")
@@ -139,6 +145,22 @@ class Shared:
     environment_labels: frozenset[str] = frozenset(
         {"prod", "production", "staging", "stg", "preprod", "dev", "qa", "int", "internal", "mgmt", "ops"}
     )
+    public_labels: frozenset[str] = frozenset(
+        {
+            *("www", "status", "estado", "help", "ayuda", "support", "soporte", "docs", "developers", "developer"),
+            *("app", "web", "blog", "community", "comunidad", "trust", "security", "seguridad", "legal", "privacy"),
+            *("contact", "contacto", "info", "news", "noticias", "shop", "tienda", "store", "billing", "pay"),
+            *("login", "account", "accounts", "cuenta", "my", "mi", "portal", "dashboard", "panel", "learn", "academy"),
+            *("kb", "faq", "answers", "clientes", "customers", "partners", "go", "es", "en", "api", "cdn", "static"),
+        }
+    )
+    """First labels of customer-facing hosts (``status.example.com``, ``ayuda.example.es``): a host of our own
+    domain with one of them is public even when the plan does not name it; others must be named."""
+    product_labels: frozenset[str] = frozenset(
+        {"app", "api", "dashboard", "panel", "login", "account", "accounts", "cuenta", "my", "mi", "console"}
+    )
+    """First labels of hosts where customers use the product: a link there (*your dashboard at app.…*) is not a
+    place to ask."""
 
 
 SHARED: Final = Shared()
@@ -156,15 +178,34 @@ class Words:
     vague_time: re.Pattern[str]
     deadline: re.Pattern[str]
     data_loss: re.Pattern[str]
+    data_thing: re.Pattern[str]
+    """What customers keep with us (data, files, invoices, recordings …): with :attr:`data_state` or :attr:`unknown`
+    in one sentence it makes a data-loss statement in any wording."""
+    data_state: re.Pattern[str]
+    unknown: re.Pattern[str]
+    """Not known yet: fine while the incident is open, not once it is resolved (``data-loss-settled``)."""
     guess: re.Pattern[str]
     impact: re.Pattern[str]
+    symptom: re.Pattern[str]
+    """What customers notice, in any wording: failing, slow, delayed, stuck, unable, working again … A sentence
+    with one says the impact (*card payments on invoices failing since 09:40*); *an issue*, *una incidencia* do
+    not."""
+    internal_subject: re.Pattern[str]
+    """What only we see (servers, databases, queues, monitoring): a symptom of these alone is not an impact …"""
+    customer_subject: re.Pattern[str]
+    """… unless the sentence also names customers or what they use (you, your invoices, clientes, facturas)."""
     problem: re.Pattern[str]
     blame: re.Pattern[str]
     commitment: re.Pattern[str]
     hedged_commitment: re.Pattern[str]
+    open_question: re.Pattern[str]
+    """Just before a fix time, says it is not known (*we can't say yet when…*, *aún no sabemos cuándo…*): what
+    follows is the open question, not a promise."""
     never_again: re.Pattern[str]
     jargon: re.Pattern[str]
     contact: re.Pattern[str]
+    contact_path: re.Pattern[str]
+    """A link's path that is a place to ask (``/support``, ``/contacto``) even on a product host."""
     impact_start: re.Pattern[str]
     impact_end: re.Pattern[str]
     actions_taken: re.Pattern[str]

@@ -1,0 +1,81 @@
+"""``language-matches``: every sentence of a draft is in the draft's language.
+
+A responder who pastes an engineer's English note into a Spanish update, or a template that falls back to the other
+locale, sends customers a sentence they may not read. Each sentence of four words or more (links, addresses, host
+names and the plan's own names left out first, since they are the same in every language) is given to a language
+detector that knows only the plan's languages (`lingua <https://github.com/pemistahl/lingua-py>`_, statistical
+n-gram models, accurate on short text); a sentence it places in another of them with high confidence is a finding.
+The detector is imported and built on first use: a function that never lints never pays for it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from incident_comms.lint.context import Context, Hit, Part
+from incident_comms.lint.text import WORD, sentences
+from incident_comms.lint.words_shared import SHARED
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+MIN_WORDS = 4
+"""Shorter sentences ("OK.", "Dashboard.", "Hola equipo,") carry too little to tell languages apart."""
+CONFIDENCE = 0.9
+"""How sure the detector must be that a sentence is in another language: a mixed sentence is not flagged."""
+
+_NEUTRAL = re.compile(
+    "|".join(
+        (
+            SHARED.url.pattern,
+            SHARED.email.pattern,
+            SHARED.hostname.pattern,
+            r"(?-i:\b[A-Z][A-Z0-9]+\b)",
+            r"\d[\d:.,/h]*",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def _detector() -> LanguageDetector:
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.SPANISH).build()
+
+
+def language_matches(ctx: Context) -> list[Hit]:
+    spans: list[tuple[Part, int, int]] = []
+    judged: list[str] = []
+    for part, text, folded in ctx.parts():
+        for start, end in sentences(folded):
+            if len(WORD.findall(folded, start, end)) < MIN_WORDS:
+                continue
+            kept = _without_names(ctx, text[start:end], folded[start:end])
+            if len(WORD.findall(kept)) >= MIN_WORDS:
+                spans.append((part, start, end))
+                judged.append(kept)
+    if not judged:
+        return []
+    hits: list[Hit] = []
+    for (part, start, end), values in zip(
+        spans, _detector().compute_language_confidence_values_in_parallel(judged), strict=True
+    ):
+        best = values[0]
+        language = best.language.iso_code_639_1.name.lower()
+        if language != ctx.words.code and best.value >= CONFIDENCE:
+            hits.append(Hit(ctx.say("language-matches", language=ctx.labels[f"language-{language}"]), start, end, part))
+    return hits
+
+
+def _without_names(ctx: Context, sentence: str, folded: str) -> str:
+    """The sentence without what reads the same in every language: links, addresses, codes, numbers, the plan's
+    component and people names."""
+    kept = list(sentence)
+    for regex in (_NEUTRAL, ctx.terms.components, ctx.terms.people):
+        for match in regex.finditer(folded) if regex is not None else ():
+            kept[match.start() : match.end()] = " " * (match.end() - match.start())
+    return "".join(kept)
