@@ -149,9 +149,34 @@ def no_blame(ctx: Context) -> list[Hit]:
             hits.append(Hit(ctx.say("no-blame", text=text[match.start() : match.end()]), *match.span(), part))
         if ctx.terms.people is not None:
             for match in ctx.terms.people.finditer(folded):
+                if _signature(folded, match.start()):
+                    continue
                 quoted = text[match.start() : match.end()]
                 hits.append(Hit(ctx.say("no-blame-person", text=quoted), *match.span(), part))
     return unique_hits(hits)
+
+
+SIGNATURE_LINES = 3
+SIGNATURE_WORDS = 8
+
+
+def _signature(folded: str, position: int) -> bool:
+    """Whether ``position`` is in the sign-off: a short line among the last :data:`SIGNATURE_LINES` non-empty ones
+    (*Marta Ibáñez, Responsable de comunicación*). A person who signs speaks for the company; named in the body,
+    they are talked about."""
+    lines = [(start, start + len(line)) for start, line in _lines(folded) if line.strip()]
+    for start, end in lines[-SIGNATURE_LINES:]:
+        if start <= position < end:
+            return word_count(folded[start:end]) <= SIGNATURE_WORDS and not folded[start:end].rstrip().endswith(".")
+    return False
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    found, start = [], 0
+    for line in text.split("\n"):
+        found.append((start, line))
+        start += len(line) + 1
+    return found
 
 
 def no_unsure_commitment(ctx: Context) -> list[Hit]:

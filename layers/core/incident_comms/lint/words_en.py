@@ -27,6 +27,22 @@ _EN_FIXED = (
     r"working\s+(?:again|normally)|(?:fully\s+)?operational(?:\s+again)?|available\s+again|normal\s+again)"
 )
 
+_EN_AGENT = (
+    rf"(?:{_EN_PEOPLE}|someone|somebody|(?:\w+\s+)?teams?|customers?|clients?|users?|companies|businesses|"
+    rf"merchants?|tenants?|carriers?|banks?|partners?|registrars?|{_EN_VENDOR})"
+)
+"""Who can be blamed: people, a team, customers, a vendor."""
+_EN_GAP = r"(?:[\s,:]+\S+){0,8}?[\s,:]+"
+_EN_WRONGDOING = (
+    r"(?:misus\w*|abus\w*|overload\w*|flood\w*|saturat\w*|hammer\w*|overwhelm\w*|spamm\w*|forgot|forgetting|"
+    r"skipp\w*|ignor\w*|neglect\w*|failed\s+to|entered\s+(?:the\s+)?wrong|made\s+an?\s+(?:\w+\s+)?(?:mistake|error)|"
+    r"mistakenly|accidentally|carelessly|by\s+mistake|let(?:ting)?\s+us\s+down|did\s+not\s+(?:follow|check|"
+    r"double-check|test|warn|tell|notify)|didn't\s+(?:follow|check|double-check|test|warn|tell)|without\s+(?:telling|"
+    r"warning|notifying|asking|testing|checking)|caused|triggered|broke|messed\s+up|screwed\s+up|'s\s+doing|"
+    r"'s\s+fault|at\s+fault|sent\s+(?:too\s+many|millions|thousands|a\s+flood))"
+)
+"""What someone did wrong, in the active voice: *skipped a step*, *misusing the bulk upload*, *letting us down*."""
+
 EN: Final = Words(
     code="en",
     next_update=pattern(
@@ -189,6 +205,12 @@ EN: Final = Words(
         r"\b(?:a|one|some|several)\s+(?:single\s+|large\s+)?customers?\s+(?:\w+\s+){0,6}?(?:caused|overloaded|flooded|"
         r"abused|misused|broke|saturated|overwhelmed|hammered)\b",
         r"\b(?:negligence|careless(?:ness|ly)?|incompeten(?:ce|t))\b",
+        rf"\b(?:an?|one\s+of\s+our|our|the|their|some|several|a\s+few|a\s+handful\s+of|a\s+small\s+number\s+of|"
+        rf"a\s+single|one)\s+(?:\w+\s+){{0,3}}?{_EN_AGENT}\b{_EN_GAP}{_EN_WRONGDOING}\b",
+        rf"\b{_EN_AGENT}'s\s+(?:own\s+)?(?:doing|fault|mistake|error)\b",
+        rf"\b(?:caused|triggered|created|started)\s+by{_EN_GAP}{_EN_AGENT}\b",
+        rf"\b(?:due\s+to|because\s+of|the\s+result\s+of)\s+(?:\S+\s+){{0,4}}?{_EN_AGENT}\b(?!\s+(?:could|can|were\s+unable|saw|see))",
+        rf"\b(?:mistake|error|oversight|slip|fault|negligence|misuse|abuse)\s+(?:by|of|from)\s+(?:\S+\s+){{0,3}}?{_EN_AGENT}\b",
     ),
     commitment=pattern(
         rf"\b(?:will|'ll|shall|is\s+going\s+to|are\s+going\s+to|(?:is|are)\s+expected\s+to|expects?\s+(?:it|this|"

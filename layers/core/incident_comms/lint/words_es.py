@@ -28,6 +28,21 @@ _ES_FIXED = (
     r"normalizad[oa]s?)"
 )
 
+_ES_AGENT = (
+    rf"(?:{_ES_PEOPLE}|alguien|personal|equipos?(?:\s+de\s+\w+(?:\s+de\s+\w+)?)?|clientes?|usuari[oa]s?|empresas|"
+    rf"socios?|pasarelas?|bancos?|operadoras?|{_ES_VENDOR})"
+)
+"""A quién se puede culpar: personas, un equipo, clientes, un proveedor."""
+_ES_GAP = r"(?:[\s,:]+\S+){0,8}?[\s,:]+"
+_ES_WRONGDOING = (
+    r"(?:olvid\w*|se\s+salt\w*|salt[oó]|saltaron|ignor\w*|descuid\w*|no\s+(?:sigui[oó]|siguieron|comprob[oó]|"
+    r"comprobaron|revis[oó]|revisaron|avis[oó]|avisaron|prob[oó]|probaron)|sin\s+(?:avisar|probar|comprobar|revisar|"
+    r"consultar)|por\s+error|satur\w*|sobrecarg\w*|inund\w*|abus\w*|mal\s+hech\w*|us(?:o|aron|an)\s+mal|"
+    r"envi[oó]\s+millones|enviaron\s+millones|provoc(?:[oó]|aron)|caus(?:[oó]|aron)|rompi(?:[oó]|eron)|"
+    r"se\s+equivoc\w*|cometi(?:[oó]|eron))"
+)
+"""Lo que alguien hizo mal, en activa: *se saltó un paso*, *la saturan con scripts*, *aplicó … sin avisar*."""
+
 ES: Final = Words(
     code="es",
     next_update=pattern(
@@ -191,6 +206,14 @@ ES: Final = Words(
         r"\b(?:error|fallo)\s+del\s+(?:usuario|cliente)\b",
         r"\bmal\s+uso\s+(?:del|de\s+los|de\s+las|por\s+parte)\b",
         r"\bno\s+es\s+(?:culpa|responsabilidad)\s+nuestra\b",
+        rf"\b(?:un|una|uno\s+de\s+nuestros|una\s+de\s+nuestras|nuestr[oa]s?|el|la|los|las|varios|varias|algunos|"
+        rf"algunas|unos|unas|ciertos|ciertas)\s+(?:\w+\s+)?{_ES_AGENT}\b{_ES_GAP}{_ES_WRONGDOING}\b",
+        rf"\b(?:causad[oa]s?|provocad[oa]s?|originad[oa]s?)\s+por{_ES_GAP}{_ES_AGENT}\b",
+        rf"\b(?:debido\s+a|a\s+causa\s+de|el\s+origen\s+(?:fue|est[aá]\s+en)|se\s+debi[oó]\s+a)\s+(?:\S+\s+){{0,4}}?"
+        rf"{_ES_AGENT}\b(?!\s+(?:no\s+pod|pudieron|pod[ií]an))",
+        rf"\b(?:olvido|despiste|error|fallo|descuido|negligencia|mal\s+uso|abuso)\s+(?:de|del)\s+(?:\S+\s+){{0,3}}?"
+        rf"{_ES_AGENT}\b",
+        rf"\b{_ES_AGENT}\s+(?:\w+\s+){{0,2}}?(?:la|lo|las|los)\s+(?:satur\w*|sobrecarg\w*|inund\w*|tumb\w*)\b",
     ),
     commitment=pattern(
         rf"\b(?:quedar[aá]n?|estar[aá]n?|ser[aá]n?|volver[aá]n?\s+a\s+estar|va(?:n)?\s+a\s+(?:quedar|estar))\s+"
