@@ -64,8 +64,7 @@ def speed(plan: Plan, corpus: list[Entry], runs: int) -> None:
             entry.lint(plan)
 
     check()
-    baseline = _median(layout, runs)
-    seconds = _median(check, runs)
+    baseline, seconds = _interleaved(layout, check, runs)
     per_draft = seconds / len(corpus) * 1000
     layout_label = f"lay out {len(corpus)} drafts (draft_from_text)"
     lint_label = f"lint {len(corpus)} drafts ({per_draft:.2f} ms each)"
@@ -79,13 +78,15 @@ def _channel_for(plan: Plan, entry: Entry) -> Channel:
     return next((c for c in same_format if c.locale == entry.locale), same_format[0])
 
 
-def _median(action: Callable[[], None], runs: int) -> float:
-    samples = []
+def _interleaved(baseline: Callable[[], None], measured: Callable[[], None], runs: int) -> tuple[float, float]:
+    """Median seconds of each, run in turn, so a machine that slows down mid-run slows both alike."""
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for action, times in ((baseline, samples[0]), (measured, samples[1])):
+            start = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - start)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def main(runs: int = 7) -> None:

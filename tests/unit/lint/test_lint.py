@@ -475,13 +475,13 @@ def test_a_short_spanish_sms_with_accents_is_several_ucs2_parts(plan: Plan) -> N
 
 def test_an_sms_says_when_accents_force_ucs2(plan: Plan) -> None:
     text = (
-        "Nubeteca: investigamos un problema en Facturación. ¿Datos perdidos? Aún no se sabe. "
+        "Nubeteca: investigamos un problema en Facturación. ¿Datos perdidos? No, ninguno. "
         "Info: estado.nubeteca.example Sentimos mucho las molestias que esto le haya causado."
     )
     assert 160 < len(text) <= 3 * 67
     [finding] = run(plan, text, locale="es", fmt=ChannelFormat.SMS, phase=Phase.RESOLVED)
     assert finding.check == "fits-channel"
-    assert "UCS-2" in finding.message and "ó, ú" in finding.message and "3 partes" in finding.message
+    assert "UCS-2" in finding.message and "caracteres ó " in finding.message and "3 partes" in finding.message
 
 
 def test_sms_encoding_counts_as_the_network_does() -> None:
@@ -707,6 +707,11 @@ def test_the_example_plan_templates_pass_in_every_phase_locale_and_format(plan: 
                 internal = plan.audience(channel.audience).internal
                 target = DraftText(draft.text, draft.format, draft.locale, draft.subject, internal)
                 errors = [f for f in lint(plan, target, phase=phase, severity=severity) if f.level == "error"]
+                # once resolved, "not known yet" on data loss is the responder's answer to fix, not a template's
+                unsettled = phase in (Phase.RESOLVED, Phase.POSTMORTEM) and data_loss == "unknown"
+                if unsettled:
+                    assert "data-loss-settled" in {f.check for f in errors}, (channel.id, draft.text)
+                    errors = [f for f in errors if f.check != "data-loss-settled"]
                 problems += [f"{channel.id} {component.id} {data_loss}: {f.check}: {f.message}" for f in errors]
     assert rendered == {(locale, fmt) for locale in plan.definition.locales for fmt in ChannelFormat}
     assert problems == []

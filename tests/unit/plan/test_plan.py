@@ -234,7 +234,7 @@ def test_unknown_check_ids(edit_plan: Edit, plan_copy: Path) -> None:
 
     edit_plan("values.yaml", change)
     problems = problems_of(plan_copy)
-    assert "values.yaml: values[0].checks[5]: unknown check 'be-nice'" in problems
+    assert "values.yaml: values[0].checks[6]: unknown check 'be-nice'" in problems
     assert "values.yaml: checks.no-jargon: unknown check 'no-jargon'" in problems
 
 

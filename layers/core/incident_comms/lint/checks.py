@@ -13,7 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 from incident_comms.lint.context import Context, Hit, Part, apex_domain, internal_host, unique_hits
-from incident_comms.lint.text import sentence_end, sentences, word_count
+from incident_comms.lint.text import fold, sentence_end, sentences, word_count
 from incident_comms.lint.times import (
     NEAR,
     TIME_BEFORE,
@@ -67,21 +67,26 @@ def data_loss_statements(ctx: Context) -> list[tuple[Part, str, int, int]]:
     """``(part, folded text, start, end)`` of each sentence that says something about data loss: a stock phrase
     (*no data was lost*), or something customers keep with us and its state (*your recordings are safe*, *no se ha
     perdido ninguna factura*, *we are still checking whether files were lost*). A question (*Was any data lost?*)
-    runs on to its answer."""
+    runs on to its answer. Each pattern scans the text once; sentences are then matched by position."""
     words = ctx.words
     found: list[tuple[Part, str, int, int]] = []
     for part, _, folded in ctx.parts():
+        stock = [m.end() - 1 for m in words.data_loss.finditer(folded)]
+        things = [m.start() for m in words.data_thing.finditer(folded)]
+        states = [m.start() for m in words.data_state.finditer(folded)] if things else []
+        if not (stock or states):
+            continue
         for start, end in sentences(folded):
-            sentence = folded[start:end]
-            if not (
-                words.data_loss.search(sentence)
-                or (words.data_thing.search(sentence) and words.data_state.search(sentence))
-            ):
+            if not (_within(stock, start, end) or (_within(things, start, end) and _within(states, start, end))):
                 continue
-            if sentence.rstrip().endswith("?") and end < len(folded):
+            if folded[start:end].rstrip().endswith("?") and end < len(folded):
                 end = sentence_end(folded, end + 1)
             found.append((part, folded, start, end))
     return found
+
+
+def _within(positions: list[int], start: int, end: int) -> bool:
+    return any(start <= position < end for position in positions)
 
 
 def data_loss_stated(ctx: Context) -> list[Hit]:
@@ -148,7 +153,7 @@ def no_blame(ctx: Context) -> list[Hit]:
         for match in ctx.words.blame.finditer(folded):
             hits.append(Hit(ctx.say("no-blame", text=text[match.start() : match.end()]), *match.span(), part))
         if ctx.terms.people is not None:
-            for match in ctx.terms.people.finditer(folded):
+            for match in ctx.terms.people.finditer(fold(text)):
                 if _signature(folded, match.start()):
                     continue
                 quoted = text[match.start() : match.end()]
@@ -216,6 +221,9 @@ def _promise_end(ctx: Context, folded: str, match: re.Match[str]) -> int:
 
 
 def summary_first(ctx: Context) -> list[Hit]:
+    """The opening sentence (after a salutation and a status label such as *Update –* or *Resumen:*) has at most
+    :data:`SUMMARY_WORDS` words, a time counting as one, and no jargon or internal alarm name; nor has the
+    subject."""
     hits: list[Hit] = []
     if ctx.subject is not None:
         hits += [
@@ -228,15 +236,47 @@ def summary_first(ctx: Context) -> list[Hit]:
         line = folded[start : line_end if line_end >= 0 else len(folded)]
         if ctx.words.salutation.match(line):
             continue
-        count = word_count(folded[start:end])
+        label = STATUS_LABEL.match(folded, start, end)
+        counted = SHARED.clock.sub("T", folded[label.end() if label else start : end])
+        count = word_count(counted)
         if count > SUMMARY_WORDS:
             hits.append(Hit(ctx.say("summary-long", words=count, limit=SUMMARY_WORDS), start, end))
         hits += [
             Hit(ctx.say("summary-jargon", text=ctx.text[m.start() : m.end()]), *m.span())
             for m in ctx.words.jargon.finditer(folded, start, end)
         ]
+        hits += [
+            Hit(ctx.say("summary-jargon", text=ctx.text[m.start() : m.end()]), *m.span())
+            for m in _alarm_names(ctx, ctx.text, start, end)
+        ]
         break
     return hits
+
+
+STATUS_LABEL = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]+)?\s*(?:[-:]\s+|\s-\s*)")
+"""A status page's or a report's label before its first sentence: *Identified -*, *Summary:*, *Actualización –*."""
+
+
+def _alarm_names(ctx: Context, text: str, start: int, end: int) -> list[re.Match[str]]:
+    """Internal alarm names in ``text[start:end]``: ``prod-…``/``staging-…`` names and the plan's rule globs."""
+    found: list[re.Match[str]] = []
+    if _has_any(text.lower(), ENVIRONMENT_HINTS):
+        found += SHARED.env_resource.finditer(text, start, end)
+    names, prefixes = ctx.terms.alarm_names, ctx.terms.alarm_prefixes
+    if names is not None and (prefixes is None or _has_any(text, prefixes)):
+        found += [m for m in SHARED.token.finditer(text, start, end) if names.fullmatch(m.group())]
+    return sorted(found, key=lambda m: m.start())
+
+
+STACK_HINTS = ("Traceback", 'File "', "Exception", "Error", "panic: ", "goroutine ", "Segmentation", "(", ":")
+QUERY_HINTS = ("select", "insert", "delete", "drop ", "alter ", "truncate ")
+QUERY_UPPER_HINTS = ("UPDATE", "CREATE", "ORA-", "SQLSTATE", "WHERE")
+ENVIRONMENT_HINTS = ("prod", "staging", "stg", "dev", "qa")
+"""Substrings without which a pattern cannot match: a C-speed ``in`` test spares a regex pass over the draft."""
+
+
+def _has_any(text: str, needles: tuple[str, ...]) -> bool:
+    return any(needle in text for needle in needles)
 
 
 def no_internal_details(ctx: Context) -> list[Hit]:
@@ -253,13 +293,15 @@ def no_internal_details(ctx: Context) -> list[Hit]:
             label = ctx.labels[kind]
             hits.append(Hit(ctx.say("internal-detail", text=text[start:end], kind=label), start, end, part))
 
-        for match in SHARED.arn.finditer(text):
+        lower = folded.lower()
+        for match in SHARED.arn.finditer(text) if "arn:" in text else ():
             add("arn", *match.span())
-        for match in SHARED.stack_trace.finditer(text):
+        for match in SHARED.stack_trace.finditer(text) if _has_any(text, STACK_HINTS) else ():
             add("stack", *match.span())
-        for match in SHARED.query.finditer(text):
+        maybe_query = _has_any(lower, QUERY_HINTS) or _has_any(text, QUERY_UPPER_HINTS)
+        for match in SHARED.query.finditer(text) if maybe_query else ():
             add("query", *match.span())
-        for match in SHARED.url.finditer(text):
+        for match in SHARED.url.finditer(text) if "://" in text or "www." in lower else ():
             url = match.group()
             host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
             if host and (internal_host(host, ctx.terms) or _ip(host)):
@@ -275,11 +317,7 @@ def no_internal_details(ctx: Context) -> list[Hit]:
         for match in SHARED.hostname.finditer(folded):
             if internal_host(match.group(), ctx.terms):
                 add("hostname", *match.span())
-        if ctx.terms.alarm_names is not None:
-            for match in SHARED.token.finditer(text):
-                if ctx.terms.alarm_names.fullmatch(match.group()):
-                    add("alarm", *match.span())
-        for match in SHARED.env_resource.finditer(text):
+        for match in _alarm_names(ctx, text, 0, len(text)):
             add("alarm", *match.span())
     return hits
 

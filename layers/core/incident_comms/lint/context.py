@@ -11,7 +11,7 @@ from fnmatch import translate
 from typing import Literal
 from urllib.parse import urlsplit
 
-from incident_comms.lint.text import fold, names_pattern
+from incident_comms.lint.text import fold, fold_lower, names_pattern
 from incident_comms.lint.words_shared import SHARED, Words
 from incident_comms.plan.models import ChannelFormat, Phase, Plan
 
@@ -39,6 +39,9 @@ class PlanTerms:
     people: re.Pattern[str] | None
     alarm_names: re.Pattern[str] | None
     """The rules' ``alarm_name`` globs as one regex a whole token must match."""
+    alarm_prefixes: tuple[str, ...] | None
+    """What every alarm name starts with, one per glob (``prod-api-``); ``None`` when a glob starts with a
+    wildcard. A draft holding none of them names no alarm."""
     components: re.Pattern[str] | None
     own_domains: frozenset[str]
     public_hosts: frozenset[str]
@@ -62,11 +65,12 @@ class Context:
     folded_subject: str | None = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "folded", fold(self.text))
-        object.__setattr__(self, "folded_subject", None if self.subject is None else fold(self.subject))
+        object.__setattr__(self, "folded", fold_lower(self.text))
+        object.__setattr__(self, "folded_subject", None if self.subject is None else fold_lower(self.subject))
 
     def parts(self) -> Iterator[tuple[Part, str, str]]:
-        """``(part, text, folded text)`` for the subject (when there is one) and the body."""
+        """``(part, text, folded text)`` for the subject (when there is one) and the body; the folded text is
+        lower-cased too (:func:`~incident_comms.lint.text.fold_lower`), for the word lists."""
         if self.subject is not None and self.folded_subject is not None:
             yield "subject", self.subject, self.folded_subject
         yield "text", self.text, self.folded
@@ -97,6 +101,8 @@ def plan_terms(plan: Plan) -> PlanTerms:
         if rule.when.alarm_name and len(rule.when.alarm_name.replace("*", "").replace("?", "")) >= 4
     ]
     alarm_names = re.compile("|".join(translate(glob) for glob in globs)) if globs else None
+    prefixes = tuple(re.split(r"[*?\[]", glob, maxsplit=1)[0] for glob in globs)
+    alarm_prefixes = prefixes if prefixes and all(prefixes) else None
     component_names: set[str] = set()
     for component in plan.definition.components:
         component_names.add(component.id)
@@ -120,6 +126,7 @@ def plan_terms(plan: Plan) -> PlanTerms:
     return PlanTerms(
         people=names_pattern(names),
         alarm_names=alarm_names,
+        alarm_prefixes=alarm_prefixes,
         components=components,
         own_domains=frozenset(own),
         public_hosts=frozenset(hosts),

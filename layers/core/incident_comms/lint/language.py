@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from incident_comms.lint.context import Context, Hit, Part
-from incident_comms.lint.text import WORD, sentences
+from incident_comms.lint.text import WORD, fold, sentences
 from incident_comms.lint.words_shared import SHARED
 
 if TYPE_CHECKING:
@@ -25,6 +25,27 @@ MIN_WORDS = 4
 """Shorter sentences ("OK.", "Dashboard.", "Hola equipo,") carry too little to tell languages apart."""
 CONFIDENCE = 0.9
 """How sure the detector must be that a sentence is in another language: a mixed sentence is not flagged."""
+
+_OTHER_LANGUAGE_HINTS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        re.findall(
+            r"\w+",
+            "el los las del que y por para con una su sus esta estan hemos han se lo le les muy pero tambien ya sin "
+            "desde hasta cuando como mas este estos usted nuestro nuestra nuestros puede pueden disculpe gracias hay "
+            "son fue ser estamos seguimos",
+        )
+    ),
+    "es": frozenset(
+        re.findall(
+            r"\w+",
+            "the and of to is are was were we you your our with for has have been will this that it be from at by "
+            "not please thank thanks sorry any all can may there their they",
+        )
+    ),
+}
+"""Common words of the *other* language (folded): a sentence with two of them goes to the detector, which decides;
+one without cannot be in the other language, and skipping it keeps the check cheap (one draft in many is mixed)."""
+HINTS_NEEDED = 2
 
 _NEUTRAL = re.compile(
     "|".join(
@@ -48,11 +69,13 @@ def _detector() -> LanguageDetector:
 
 
 def language_matches(ctx: Context) -> list[Hit]:
+    hints = _OTHER_LANGUAGE_HINTS.get(ctx.words.code, frozenset())
     spans: list[tuple[Part, int, int]] = []
     judged: list[str] = []
     for part, text, folded in ctx.parts():
         for start, end in sentences(folded):
-            if len(WORD.findall(folded, start, end)) < MIN_WORDS:
+            tokens = [token.lower() for token in WORD.findall(folded, start, end)]
+            if len(tokens) < MIN_WORDS or len(hints.intersection(tokens)) < HINTS_NEEDED:
                 continue
             kept = _without_names(ctx, text[start:end], folded[start:end])
             if len(WORD.findall(kept)) >= MIN_WORDS:
@@ -75,7 +98,8 @@ def _without_names(ctx: Context, sentence: str, folded: str) -> str:
     """The sentence without what reads the same in every language: links, addresses, codes, numbers, the plan's
     component and people names."""
     kept = list(sentence)
-    for regex in (_NEUTRAL, ctx.terms.components, ctx.terms.people):
-        for match in regex.finditer(folded) if regex is not None else ():
+    cased = fold(sentence)
+    for regex, where in ((_NEUTRAL, folded), (ctx.terms.components, folded), (ctx.terms.people, cased)):
+        for match in regex.finditer(where) if regex is not None else ():
             kept[match.start() : match.end()] = " " * (match.end() - match.start())
     return "".join(kept)

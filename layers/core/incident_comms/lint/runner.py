@@ -276,8 +276,24 @@ def split_subject(source: str, fmt: ChannelFormat) -> SubjectSplit:
         value_start += 1
     subject = first_line[value_start:].rstrip("\r")
     rest_start = len(first_line) + 1 if first_line_end >= 0 else len(source)
+    wrapped = _wrapped_line(source, rest_start)
+    if wrapped is not None:
+        subject += "\n" + source[rest_start:wrapped].rstrip("\r")
+        rest_start = wrapped + 1
     body_start = rest_start + (len(source[rest_start:]) - len(source[rest_start:].lstrip()))
     return SubjectSplit(subject, value_start, source[body_start:], body_start)
+
+
+def _wrapped_line(source: str, start: int) -> int | None:
+    """The end of a subject's second line, when the subject wrapped: a folded header line (starting with a space)
+    or one line of text right before the blank line that opens the body. ``None`` when the body starts there."""
+    end = source.find("\n", start)
+    if end < 0 or not source[start:end].strip():
+        return None
+    line = source[start:end]
+    next_end = source.find("\n", end + 1)
+    blank_follows = not source[end + 1 : next_end if next_end >= 0 else len(source)].strip()
+    return end if line[:1] in (" ", "\t") or blank_follows else None
 
 
 @dataclass(frozen=True)

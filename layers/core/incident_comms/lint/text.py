@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 
 _SPECIAL = {"’": "'", "‘": "'", "´": "'", "\u00a0": " ", "\u202f": " ", "–": "-", "—": "-", "“": '"', "”": '"'}
@@ -33,9 +33,46 @@ def fold(text: str) -> str:
     return "".join(_fold_char(char) for char in text)
 
 
+def fold_lower(text: str) -> str:
+    """``text`` folded and lower-cased, still one character for one character: what the word lists match."""
+    folded = fold(text)
+    lowered = folded.lower()
+    return lowered if len(lowered) == len(folded) else folded
+
+
 def pattern(*alternatives: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    """One compiled regex matching any of ``alternatives`` (folded, so write them with their accents)."""
-    return re.compile("|".join(f"(?:{fold(a)})" for a in alternatives), flags)
+    """One compiled regex matching any of ``alternatives`` (folded, so write them with their accents).
+
+    Case-insensitive patterns are lower-cased and compiled case-sensitive: they run on :func:`fold_lower` text,
+    where ``re`` matches about three times faster than with ``IGNORECASE``."""
+    if flags & re.IGNORECASE:
+        return alternation(*(_lower_literals(fold(a)) for a in alternatives), flags=flags & ~re.IGNORECASE)
+    return alternation(*(fold(a) for a in alternatives), flags=flags)
+
+
+def _lower_literals(regex: str) -> str:
+    """``regex`` with its literal letters lower-cased and its escapes (``\\S``, ``\\W``, ``\\B``) kept."""
+    out: list[str] = []
+    index = 0
+    while index < len(regex):
+        if regex[index] == "\\" and index + 1 < len(regex):
+            out.append(regex[index : index + 2])
+            index += 2
+            continue
+        out.append(regex[index].lower())
+        index += 1
+    return "".join(out)
+
+
+def alternation(*alternatives: str, flags: int = 0) -> re.Pattern[str]:
+    """One compiled regex matching any of ``alternatives``, as written.
+
+    The alternatives that start at a word boundary share one ``\\b`` up front: the engine then tries them only
+    where a word starts, not at every character (several times faster on the long lists)."""
+    bounded = [a.removeprefix(r"\b") for a in alternatives if a.startswith(r"\b")]
+    parts = [r"\b(?:" + "|".join(f"(?:{a})" for a in bounded) + ")"] if bounded else []
+    parts += [f"(?:{a})" for a in alternatives if not a.startswith(r"\b")]
+    return re.compile("|".join(parts), flags)
 
 
 def names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -66,19 +103,27 @@ def _abbreviation_before(text: str, dot: int) -> bool:
     return fold(text[start:dot]).lower().strip("(") in _ABBREVIATIONS
 
 
-def sentences(text: str) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` of each sentence, leading whitespace skipped; empty ones left out."""
+def sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """``(start, end)`` of each sentence, leading whitespace skipped; empty ones left out. Every check walks the
+    same draft's sentences, so they are cut once per text."""
+    return _sentences(text)
+
+
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    found: list[tuple[int, int]] = []
     position = 0
     while position < len(text):
         while position < len(text) and text[position].isspace():
             position += 1
         if position >= len(text):
-            return
+            break
         end = sentence_end(text, position)
         if end <= position:
             end = position + 1
-        yield position, end
+        found.append((position, end))
         position = end
+    return tuple(found)
 
 
 def sentence_around(text: str, position: int) -> tuple[int, int]:

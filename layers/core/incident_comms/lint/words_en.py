@@ -93,7 +93,9 @@ EN: Final = Words(
         r"(?:safe|intact|secure)\b",
         r"\bwhether\s+(?:any\s+)?(?:customer\s+)?data\b",
         r"\bnothing\s+(?:was|has\s+been)\s+lost\b",
+        r"(?:^|\n)\s*(?:customer\s+)?data(?:\s+loss)?\s*:",
         r"\bdata:\s*(?:none|no|yes|not\s+(?:yet\s+)?known|unknown|some)\b",
+        r"(?:^|\n)\s*(?:customer\s+)?data(?:\s+loss)?\s*:",
     ),
     data_thing=pattern(
         r"\b(?:data|files?|documents?|records?|invoices?|recordings?|messages?|e-?mails?|transactions?|orders?|"
@@ -113,6 +115,7 @@ EN: Final = Words(
         r"\b(?:to\s+be\s+(?:confirmed|determined)|tbc|tbd|not\s+yet\s+(?:able|possible))\b",
         r"\b(?:is|are|remains?)\s+(?:still\s+)?(?:under\s+(?:review|investigation)|being\s+(?:checked|verified|"
         r"investigated|assessed|reviewed|confirmed))\b",
+        r"\bstill\s+(?:being\s+)?(?:checked|verified|investigated|assessed|reviewed|confirmed|analy[sz]ed)\b",
         r"\b(?:we\s+are|we're)\s+(?:still\s+)?(?:checking|verifying|assessing|confirming|reviewing|validating)\b",
     ),
     guess=pattern(
@@ -207,7 +210,7 @@ EN: Final = Words(
         r"\b(?:negligence|careless(?:ness|ly)?|incompeten(?:ce|t))\b",
         rf"\b(?:an?|one\s+of\s+our|our|the|their|some|several|a\s+few|a\s+handful\s+of|a\s+small\s+number\s+of|"
         rf"a\s+single|one)\s+(?:\w+\s+){{0,3}}?{_EN_AGENT}\b{_EN_GAP}{_EN_WRONGDOING}\b",
-        rf"\b{_EN_AGENT}'s\s+(?:own\s+)?(?:doing|fault|mistake|error)\b",
+        r"\b\w+'s\s+(?:own\s+)?(?:doing|fault)\b",
         rf"\b(?:caused|triggered|created|started)\s+by{_EN_GAP}{_EN_AGENT}\b",
         rf"\b(?:due\s+to|because\s+of|the\s+result\s+of)\s+(?:\S+\s+){{0,4}}?{_EN_AGENT}\b(?!\s+(?:could|can|were\s+unable|saw|see))",
         rf"\b(?:mistake|error|oversight|slip|fault|negligence|misuse|abuse)\s+(?:by|of|from)\s+(?:\S+\s+){{0,3}}?{_EN_AGENT}\b",
@@ -282,7 +285,7 @@ EN: Final = Words(
         r"disabled|re-?enabled|enabled|migrated|scaled|upgraded|patched|undid|undone|cleared|re-?ran|retried|"
         r"contacted|stopped|blocked|freed|released|rebuilt|reissued|refunded|resubmitted)\b",
         r"(?m:^\s*(?:\d+[.)]\s*|[-*#]+\s*)?(?:fix(?:es)?(?:\s+applied)?|resolution|mitigation|actions?\s+taken|measures?\s+taken|what\s+we\s+(?:did|changed|fixed)|remediation|immediate\s+actions?)\s*[:.\n-])",
-        r"\bwe\s+(?:have\s+|'ve\s+|then\s+|also\s+|quickly\s+|immediately\s+)?(?:[a-z]+ed|put|set|made|took|ran|rebuilt|undid|shut|cut|split|kept|built|sent|brought|began|wrote|found\s+and\s+fixed)\b(?!\s+(?:to|that\s+we))",
+        r"\bwe\s+(?:have\s+|'ve\s+|then\s+|also\s+|quickly\s+|immediately\s+)?(?:(?!(?:learn|realis|realiz|notic|detect|identifi|believ|expect|hop|want|need|apologi[sz]|regrett|plann|fail|tri|continu|start|observ|receiv|ask|decid|investigat|look|discover|wonder|assum)ed\b)[a-z]+ed|put|set|made|took|ran|rebuilt|undid|shut|cut|split|kept|built|sent|brought|began|wrote|found\s+and\s+fixed)\b(?!\s+(?:to|that\s+we))",
         r"\b(?:has|have|was|were)\s+(?:now\s+|since\s+|already\s+|then\s+)?been\s+(?:[a-z]+ed|rebuilt|undone|reset|sent|put\s+back|rerun|re-?run)\b",
     ),
     actions_planned=pattern(

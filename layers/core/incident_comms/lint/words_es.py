@@ -96,6 +96,8 @@ ES: Final = Words(
         r"\b(?:hemos|han)\s+perdido\s+datos\b",
         r"\bse\s+(?:perdi[oó]|perdieron)\b",
         r"\bno\s+se\s+(?:ha|han)\s+(?:perdido|borrado)\b",
+        r"(?:^|\n)\s*(?:sus\s+)?(?:datos|p[eé]rdida\s+de\s+datos)\s*:",
+        r"(?:^|\n)\s*(?:sus\s+)?(?:datos|p[eé]rdida\s+de\s+datos)\s*:",
         r"\bdatos:\s*(?:ninguno|no|s[ií]|a[uú]n\s+no|se\s+desconoce|desconocido|algunos)\b",
     ),
     data_thing=pattern(
@@ -213,7 +215,7 @@ ES: Final = Words(
         rf"{_ES_AGENT}\b(?!\s+(?:no\s+pod|pudieron|pod[ií]an))",
         rf"\b(?:olvido|despiste|error|fallo|descuido|negligencia|mal\s+uso|abuso)\s+(?:de|del)\s+(?:\S+\s+){{0,3}}?"
         rf"{_ES_AGENT}\b",
-        rf"\b{_ES_AGENT}\s+(?:\w+\s+){{0,2}}?(?:la|lo|las|los)\s+(?:satur\w*|sobrecarg\w*|inund\w*|tumb\w*)\b",
+        r"\b(?:la|lo|las|los)\s+(?:satur|sobrecarg|inund|tumb)(?:an|aron|aban|[oó])\b",
     ),
     commitment=pattern(
         rf"\b(?:quedar[aá]n?|estar[aá]n?|ser[aá]n?|volver[aá]n?\s+a\s+estar|va(?:n)?\s+a\s+(?:quedar|estar))\s+"

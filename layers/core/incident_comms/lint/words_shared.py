@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-from incident_comms.lint.text import pattern
+from incident_comms.lint.text import alternation, pattern
 
 # --- language-neutral ---------------------------------------------------------------------------
 
@@ -93,35 +93,31 @@ class Shared:
     ipv6_candidate: re.Pattern[str] = re.compile(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])", re.I)
     arn: re.Pattern[str] = re.compile(r"\barn:aws[\w-]*:[\w-]+:[\w-]*:\d{0,12}:[^\s,;)\"']+")
     account_id: re.Pattern[str] = re.compile(r"(?<![\d+\w-])\d{12}(?![\d\w])")
-    stack_trace: re.Pattern[str] = re.compile(
-        "|".join(
-            (
-                r"Traceback \(most recent call last\)",
-                r"(?m:^\s*at [\w$.<>]+\([^)\n]*:\d+(?::\d+)?\))",
-                r"\bFile \"[^\"\n]+\", line \d+",
-                r"\b(?:java|javax|org|com|software\.amazon|io)\.[a-z]\w*(?:\.\w+){2,}",
-                r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Exception|Error)\b",
-                r"\bpanic: ",
-                r"\bgoroutine \d+ \[",
-                r"\bSegmentation fault\b",
-                r"\b[\w/-]+\.(?:py|java|js|ts|go|rb|cs|php|kt):\d+\b",
-            )
+    stack_trace: re.Pattern[str] = alternation(
+        *(
+            r"Traceback \(most recent call last\)",
+            r"(?m:^\s*at [\w$.<>]+\([^)\n]*:\d+(?::\d+)?\))",
+            r"\bFile \"[^\"\n]+\", line \d+",
+            r"\b(?:java|javax|org|com|software\.amazon|io)\.[a-z]\w*(?:\.\w+){2,}",
+            r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Exception|Error)\b",
+            r"\bpanic: ",
+            r"\bgoroutine \d+ \[",
+            r"\bSegmentation fault\b",
+            r"\b[\w/-]+\.(?:py|java|js|ts|go|rb|cs|php|kt):\d+\b",
         )
     )
-    query: re.Pattern[str] = re.compile(
-        "|".join(
-            (
-                r"\bSELECT\b[^;\n]{1,200}?\bFROM\b",
-                r"(?i:\bselect\s+(?:\*|[\w.]+(?:\s*,\s*[\w.]+)+)\s+from\s+\w+)",
-                r"(?i:\binsert\s+into\s+\w+)",
-                r"\bUPDATE\s+\w+\s+SET\b",
-                r"(?i:\bdelete\s+from\s+\w+)",
-                r"(?i:\b(?:drop|alter|truncate)\s+table\b)",
-                r"\bCREATE\s+(?:TABLE|INDEX|DATABASE)\b",
-                r"\bORA-\d{5}\b",
-                r"\bSQLSTATE\b",
-                r"\bWHERE\s+\w+\s*(?:=|<|>|LIKE|IN)\s*",
-            )
+    query: re.Pattern[str] = alternation(
+        *(
+            r"\bSELECT\b[^;\n]{1,200}?\bFROM\b",
+            r"(?i:\bselect\s+(?:\*|[\w.]+(?:\s*,\s*[\w.]+)+)\s+from\s+\w+)",
+            r"(?i:\binsert\s+into\s+\w+)",
+            r"\bUPDATE\s+\w+\s+SET\b",
+            r"(?i:\bdelete\s+from\s+\w+)",
+            r"(?i:\b(?:drop|alter|truncate)\s+table\b)",
+            r"\bCREATE\s+(?:TABLE|INDEX|DATABASE)\b",
+            r"\bORA-\d{5}\b",
+            r"\bSQLSTATE\b",
+            r"\bWHERE\s+\w+\s*(?:=|<|>|LIKE|IN)\s*",
         )
     )
     env_resource: re.Pattern[str] = re.compile(

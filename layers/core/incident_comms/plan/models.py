@@ -364,6 +364,8 @@ LINT_CHECK_IDS = frozenset(
         "postmortem-complete",
         "fits-channel",
         "facts-complete",
+        "data-loss-settled",
+        "language-matches",
     }
 )
 """The lint checks a value may name in ``values.yaml`` (the linter implements exactly these)."""
