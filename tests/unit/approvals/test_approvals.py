@@ -859,3 +859,14 @@ def test_the_edit_page_shows_the_findings_and_offers_certain_and_a_reason(plan: 
     assert "<code>no-blame</code>" in sms and "<q>" not in sms.split("no-blame")[1][:5]
     assert '<input type="checkbox" name="certain" value="yes">' in html
     assert '<textarea id="reason" name="reason" rows="3" maxlength="2000"></textarea>' in html
+
+
+def test_the_page_shows_each_sms_drafts_parts_and_cost(plan: Plan) -> None:
+    incident, message = incident_and_message(plan)
+    html = page_of(plan, incident, with_sms_text(plan, message, "Nubeteca: pagos con tarjeta fallan. " + "x" * 130))
+
+    sms = html[html.index("(sms-customers") : html.index("(status-page")]
+    assert '<p class="muted sms-parts">SMS: 2 parte(s) facturada(s), GSM-7, 166 caracteres (el canal admite 1)' in sms
+    assert "coste: 0.1490 USD por destinatario" in sms
+    status = html[html.index("(status-page") :]
+    assert 'class="muted sms-parts"' not in status[: status.index('<div class="draft">')]

@@ -256,3 +256,22 @@ def email_with_sms_message(plan: Plan, text: str) -> Message:
     _, message = opened_incident(plan)
     channel = next(c for c in plan.channels.channels if c.id == "sms-customers")
     return message.model_copy(update={"drafts": [draft_from_text(plan, channel, None, text)]})
+
+
+def test_each_sms_draft_shows_its_billed_parts_and_cost_next_to_it(plan: Plan) -> None:
+    """137 characters with one ``ó``: UCS-2, three parts of 67, at the sample plan's 0.0745 USD a part."""
+    text = "Nubeteca: la facturación falla para algunos clientes. Sin pérdida de datos. Próximo aviso 15:30 CET. "
+    text += "Info estado.nubeteca.example"
+    text += "." * (137 - len(text))
+    email = email_with_sms(plan, text)
+
+    line = (
+        "SMS: 3 parte(s) facturada(s), UCS-2, 137 caracteres (el canal admite 1) · coste: 0.2235 USD por destinatario"
+    )
+    sms_part = email.text[email.text.index("[sms-customers · es]") : email.text.index("[status-page · es]")]
+    assert line in sms_part
+    assert line in email.html[email.html.index("(sms-customers") : email.html.index("(status-page")]
+    assert (
+        "fits-channel" in sms_part
+        and "SMS: " not in email.text[email.text.index("[status-page · es]") : email.text.index("[chat-incidents")]
+    )

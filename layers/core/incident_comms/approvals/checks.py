@@ -17,7 +17,8 @@ from incident_comms.drafting.models import ChannelDraft
 from incident_comms.errors import BadInput
 from incident_comms.incidents.models import Message
 from incident_comms.lint.runner import Finding, facts_findings, lint_draft, segments, supports_locale
-from incident_comms.plan.models import Plan, localized
+from incident_comms.plan.models import DEFAULT_MAX_PARTS, ChannelFormat, Plan, localized
+from incident_comms.sms import sms_encoding
 from incident_comms.text import one_line, truncate
 
 FINDING_QUOTE_MAX = 80
@@ -128,6 +129,7 @@ def checks_context(plan: Plan, message: Message, checks: list[DraftCheck], texts
             "errors": len(check.errors),
             "subject_segments": _marked(parts["subject"], spans["subject"]) if draft.subject else None,
             "segments": _marked(draft.text, spans["text"]),
+            "sms": sms_line(plan, draft, words) if draft.format == ChannelFormat.SMS else None,
         }
     errors = sum(len(check.errors) for check in checks)
     warnings = sum(len(check.findings) for check in checks) - errors
@@ -140,6 +142,20 @@ def checks_context(plan: Plan, message: Message, checks: list[DraftCheck], texts
         "channels": channels,
         "f": words,
     }
+
+
+def sms_line(plan: Plan, draft: ChannelDraft, words: Mapping[str, Any]) -> str:
+    """What the SMS draft costs as sent: billed parts, encoding and length, and the price per recipient when the
+    channel gives one (``part_price``), next to the draft where the approver decides."""
+    encoding = sms_encoding(draft.text)
+    channel = next((c for c in plan.channels.channels if c.id == draft.channel_id), None)
+    max_parts = channel.max_parts if channel is not None else DEFAULT_MAX_PARTS
+    line: str = words["sms"].format(
+        parts=encoding.parts, encoding=encoding.encoding, length=encoding.length, max_parts=max_parts
+    )
+    if channel is not None and channel.part_price is not None:
+        line += words["sms_cost"].format(cost=f"{channel.part_price * encoding.parts:.4f}", currency=channel.currency)
+    return line
 
 
 def _marked(text: str, spans: list[tuple[Finding, dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ the file names to put in the errors.
 from __future__ import annotations
 
 from datetime import time, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -282,6 +283,12 @@ class Channel(_Strict):
         description="sms format: the most billed SMS parts one message may take (more is an error; more than one "
         "is a warning that gives the count)",
     )
+    part_price: Decimal | None = Field(
+        default=None,
+        ge=0,
+        description="sms format: what one billed SMS part costs per recipient, shown on the approval page",
+    )
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="the currency of part_price")
 
     @property
     def template_format(self) -> ChannelFormat:
