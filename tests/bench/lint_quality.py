@@ -1,7 +1,8 @@
 """How good the draft checks are on the corpus (tests/lint_corpus/), and how long linting takes.
 
 Run: ``.venv/bin/python -m tests.bench.lint_quality [runs]``. Prints, for the tuning set and then for the blind set
-(``tests/lint_corpus/blind/``, written and labelled by people who never saw the checks) separately, per check, how
+(``tests/lint_corpus/blind/``, written and labelled by people who never saw the checks) and the held-out set
+(``tests/lint_corpus/heldout/``) separately, per check, how
 many drafts it fired on rightly (true positives), wrongly (false positives) and missed (false negatives), with
 precision, recall and the share of good drafts it fires on (goal: at most 5 %); then the time
 to lint every draft of the corpus as a ratio to the time to lay the same drafts out for their channel
@@ -20,7 +21,7 @@ from incident_comms.drafting.render import draft_from_text
 from incident_comms.lint.plan_texts import load_checked_plan
 from incident_comms.lint.runner import CHECKS, split_subject
 from incident_comms.plan.models import Channel, Plan
-from tests.lint_corpus import BLIND, Entry, load_corpus
+from tests.lint_corpus import BLIND, HELDOUT, Entry, load_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -93,10 +94,14 @@ def main(runs: int = 7) -> None:
     plan = load_checked_plan(REPO / "plan")
     corpus = load_corpus()
     quality(plan, corpus, "tuning set")
-    blind = load_corpus(BLIND)
-    if blind:
-        print()
-        quality(plan, blind, "blind set (never tuned on)")
+    for directory, title in (
+        (BLIND, "blind set (never tuned on)"),
+        (HELDOUT, "held-out set (never tuned on, never read)"),
+    ):
+        held = load_corpus(directory)
+        if held:
+            print()
+            quality(plan, held, title)
     print()
     speed(plan, corpus, runs)
 

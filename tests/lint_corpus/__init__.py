@@ -91,6 +91,11 @@ blind set shows a miss, a new draft of that kind goes into the tuning set (this 
 one."""
 
 
+HELDOUT = CORPUS / "heldout"
+"""A second held-out set (issue 17), written and labelled by one more person who never saw the checks: measured,
+never tuned on, never read to fix a check."""
+
+
 def load_corpus(directory: Path = CORPUS) -> list[Entry]:
     """The drafts of ``directory`` (the tuning set by default; :data:`BLIND` for the blind set)."""
     return [load_entry(path) for path in sorted(directory.glob("*.txt"))]

@@ -285,15 +285,17 @@ def split_subject(source: str, fmt: ChannelFormat) -> SubjectSplit:
 
 
 def _wrapped_line(source: str, start: int) -> int | None:
-    """The end of a subject's second line, when the subject wrapped: a folded header line (starting with a space)
-    or one line of text right before the blank line that opens the body. ``None`` when the body starts there."""
+    """The end of a subject's second line, when the subject wrapped: a folded header line (starting with a space),
+    or one line that carries on the subject's phrase in lower case right before the blank line that opens the body.
+    ``None`` when the body starts there (*Hola:*, *Update - …* straight after the subject line)."""
     end = source.find("\n", start)
     if end < 0 or not source[start:end].strip():
         return None
     line = source[start:end]
     next_end = source.find("\n", end + 1)
     blank_follows = not source[end + 1 : next_end if next_end >= 0 else len(source)].strip()
-    return end if line[:1] in (" ", "\t") or blank_follows else None
+    continues = line[:1].islower() and blank_follows  # "Title: Exportación de informes:\nvuelve a funcionar"
+    return end if line[:1] in (" ", "\t") or continues else None
 
 
 @dataclass(frozen=True)
