@@ -58,7 +58,7 @@ def test_one_publish_reaches_the_subscriptions_whose_filter_matches(plan: Plan, 
     result = SnsChannel(boto3.client("sns"), topic_arn).publish(job)
 
     assert (result.attempted, result.delivered, result.failed) == (1, 1, 0)
-    assert result.detail is not None and "SMS" in result.detail and "UCS-2" in result.detail
+    assert result.detail is not None and "SMS" in result.detail and "1 GSM-7 segment(s)" in result.detail  # no accent
     (notification,) = received(api_sev1)
     assert notification["Message"] == job.draft.text
     assert notification["Subject"] == "Nubeteca · API pública: Investigando"

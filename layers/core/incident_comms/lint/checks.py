@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import cast
 from urllib.parse import urlsplit
 
 from incident_comms.lint.context import Context, Hit, Part, apex_domain, internal_host, unique_hits
@@ -58,7 +59,7 @@ def impact_stated(ctx: Context) -> list[Hit]:
             ours_only = not theirs and words.internal_subject.search(sentence)
             if (words.symptom.search(sentence) or words.impact.search(sentence)) and not ours_only:
                 return []
-            if theirs and words.problem.search(sentence):
+            if theirs and (words.problem.search(sentence) or words.recovery.search(sentence)):
                 return []
     return [ctx.whole("impact-stated")]
 
@@ -68,8 +69,12 @@ def data_loss_statements(ctx: Context) -> list[tuple[Part, str, int, int]]:
     (*no data was lost*), or something customers keep with us and its state (*your recordings are safe*, *no se ha
     perdido ninguna factura*, *we are still checking whether files were lost*). A question (*Was any data lost?*)
     runs on to its answer. Each pattern scans the text once; sentences are then matched by position."""
+    cached = ctx.memo.get("data_loss_statements")
+    if cached is not None:
+        return cast(list[tuple[Part, str, int, int]], cached)
     words = ctx.words
     found: list[tuple[Part, str, int, int]] = []
+    ctx.memo["data_loss_statements"] = found
     for part, _, folded in ctx.parts():
         stock = [m.end() - 1 for m in words.data_loss.finditer(folded)]
         things = [m.start() for m in words.data_thing.finditer(folded)]
@@ -268,7 +273,11 @@ def _alarm_names(ctx: Context, text: str, start: int, end: int) -> list[re.Match
     return sorted(found, key=lambda m: m.start())
 
 
-STACK_HINTS = ("Traceback", 'File "', "Exception", "Error", "panic: ", "goroutine ", "Segmentation", "(", ":")
+STACK_HINTS = (
+    *("Traceback", 'File "', "Exception", "Error", "panic: ", "goroutine ", "Segmentation", "java.", "javax."),
+    *("org.", "com.", "io.", "software.amazon", ".py:", ".java:", ".js:", ".ts:", ".go:", ".rb:", ".cs:", ".php:"),
+    ".kt:",
+)
 QUERY_HINTS = ("select", "insert", "delete", "drop ", "alter ", "truncate ")
 QUERY_UPPER_HINTS = ("UPDATE", "CREATE", "ORA-", "SQLSTATE", "WHERE")
 ENVIRONMENT_HINTS = ("prod", "staging", "stg", "dev", "qa")
@@ -381,8 +390,13 @@ def postmortem_complete(ctx: Context) -> list[Hit]:
     clocks = {m.group() for m in SHARED.clock.finditer(folded)}
     present = _report_sections(ctx)
     present["timeline"] = present["timeline"] or len(clocks) >= 2
+    present["actions_taken"] = present["actions_taken"] or (present["timeline"] and len(clocks) >= TIMELINE_ACTIONS)
     order = ("root_cause", "timeline", "actions_taken", "actions_planned", "lessons")
     return [ctx.whole("postmortem-missing", part=ctx.labels[name]) for name in order if not present[name]]
+
+
+TIMELINE_ACTIONS = 3
+"""A timeline of three times or more tells what was done (*14:20 font installed on every server*)."""
 
 
 def _report_sections(ctx: Context) -> dict[str, bool]:

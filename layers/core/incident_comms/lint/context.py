@@ -63,6 +63,8 @@ class Context:
     max_parts: int
     folded: str = field(init=False)
     folded_subject: str | None = field(init=False)
+    memo: dict[str, object] = field(init=False, default_factory=dict, compare=False, repr=False)
+    """What one check works out and another reuses (the data-loss statements), for this draft only."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "folded", fold_lower(self.text))

@@ -77,6 +77,8 @@ def language_matches(ctx: Context) -> list[Hit]:
             tokens = [token.lower() for token in WORD.findall(folded, start, end)]
             if len(tokens) < MIN_WORDS or len(hints.intersection(tokens)) < HINTS_NEEDED:
                 continue
+            if _machine_text(text, start, end):
+                continue
             kept = _without_names(ctx, text[start:end], folded[start:end])
             if len(WORD.findall(kept)) >= MIN_WORDS:
                 spans.append((part, start, end))
@@ -92,6 +94,19 @@ def language_matches(ctx: Context) -> list[Hit]:
         if language != ctx.words.code and best.value >= CONFIDENCE:
             hits.append(Hit(ctx.say("language-matches", language=ctx.labels[f"language-{language}"]), start, end, part))
     return hits
+
+
+def _machine_text(text: str, start: int, end: int) -> bool:
+    """Log lines, stack traces and queries read as English in any draft: ``no-internal-details`` speaks of them."""
+    return bool(
+        SHARED.stack_trace.search(text, start, end)
+        or SHARED.query.search(text, start, end)
+        or CODE.search(text, start, end)
+    )
+
+
+CODE = re.compile(r"[A-Za-z]\w*\([^)]*\)|\w+_\w+|\b[a-z]+[A-Z]\w*")
+"""Calls, snake_case and camelCase: text for machines."""
 
 
 def _without_names(ctx: Context, sentence: str, folded: str) -> str:

@@ -28,7 +28,7 @@ _EN_FIXED = (
 )
 
 _EN_AGENT = (
-    rf"(?:{_EN_PEOPLE}|someone|somebody|(?:\w+\s+)?teams?|customers?|clients?|users?|companies|businesses|"
+    rf"(?:{_EN_PEOPLE}|someone|somebody|people|(?:\w+\s+)?teams?|customers?|clients?|users?|companies|businesses|"
     rf"merchants?|tenants?|carriers?|banks?|partners?|registrars?|{_EN_VENDOR})"
 )
 """Who can be blamed: people, a team, customers, a vendor."""
@@ -60,6 +60,7 @@ EN: Final = Words(
         r"\b(?:closing|final|next|another|further)\s+(?:update|message|notice|post)\b",
         r"\b(?:we\s*(?:will|'ll|shall)|and\s+will)\s+(?:\w+\s+){0,2}?(?:text|message|write|email|post|report|confirm|contact|publish|be\s+in\s+touch)\b",
         r"\bhear\s+from\s+us\b",
+        r"\b(?:last|final|closing)\s+(?:post|update|note|message|notice|word)\b",
     ),
     relative_time=pattern(
         r"\b(?:in|within)\s+(?:the\s+next\s+)?(?:\d{1,3}|an?|one|two|three|four|five|six|ten|fifteen|twenty|thirty|"
@@ -96,11 +97,12 @@ EN: Final = Words(
         r"(?:^|\n)\s*(?:customer\s+)?data(?:\s+loss)?\s*:",
         r"\bdata:\s*(?:none|no|yes|not\s+(?:yet\s+)?known|unknown|some)\b",
         r"(?:^|\n)\s*(?:customer\s+)?data(?:\s+loss)?\s*:",
+        r"\bnone\s+(?:(?:were|was|have\s+been|has\s+been|got)\s+)?lost\b",
     ),
     data_thing=pattern(
         r"\b(?:data|files?|documents?|records?|invoices?|recordings?|messages?|e-?mails?|transactions?|orders?|"
         r"uploads?|backups?|attachments?|photos?|contacts?|information|content|entries|settings|history|"
-        r"work|changes|drafts?|receipts?|reports?|notes|calls?|databases?)\b"
+        r"work|changes|drafts?|receipts?|reports?|notes|calls?|databases?|payments?|debits?|charges?|collections?)\b"
     ),
     data_state=pattern(
         r"\b(?:lost|loss|lose|losing|deleted|corrupt(?:ed|ion)?|intact|safe|preserved|retained|unaffected|"
@@ -164,9 +166,16 @@ EN: Final = Words(
         r"submit\w*|upload\w*|download\w*|moving|matched|reach\w*|respond\w*|connect\w*|available)\b",
         r"\b(?:disrupt\w*|interrupt\w*|intermittent\w*|degrad\w*|reject\w*|declin\w*|bounc\w*|duplicat\w*|"
         r"incorrect\w*|wrong(?:ly)?|blank|missing)\b",
-        r"\b(?:works?|working|available|back|loading|running|online|flowing|arriving|sending|syncing|importing|"
-        r"exporting|processing)\s+(?:\w+\s+)?(?:again|normally\s+again)\b",
+        r"\b(?:down|out)\s+(?:since|for|from|between|at)\b",
+        r"\bout\s+\d",
+        r"\binstead\s+of\b",
+        r"\b(?:not|never)\s+(?:yet\s+|been\s+|being\s+)?\w+(?:ed|en)\b",
+    ),
+    recovery=pattern(
+        r"\b\w+(?:ed|ing)\s+(?:\w+\s+){0,3}?again\b",
+        r"\b(?:works?|work|available|back|online)\s+(?:\w+\s+){0,2}?again\b",
         r"\b(?:restored|recovered|back\s+to\s+normal|back\s+online|up\s+and\s+running)\b",
+        r"\b(?:is|are|was|were)\s+(?:now\s+|fully\s+|all\s+)?back\b",
     ),
     internal_subject=pattern(
         r"\b(?:servers?|databases?|clusters?|nodes?|monitoring|metrics?|alarms?|alerts|infrastructure|back-?end|"
@@ -180,7 +189,8 @@ EN: Final = Words(
         r"messages?|api\s+(?:requests?|calls?))\b"
     ),
     problem=pattern(
-        r"\b(?:problems?|issues?|incidents?|outages?|disruptions?|errors?|failures?|degradation|faults?|fix(?:es|ed)?)\b"
+        r"\b(?:problems?|issues?|incidents?|outages?|disruptions?|errors?|failures?|degradation|faults?|fix(?:es|ed)?)\b",
+        r"\blatenc(?:y|ies)\b|\b[1-5]xx\b|\btimeouts?\b",
     ),
     blame=pattern(
         r"\b(?:human|operator|employee|engineer|user|customer|staff|manual)\s+errors?\b",
@@ -214,6 +224,7 @@ EN: Final = Words(
         rf"\b(?:caused|triggered|created|started)\s+by{_EN_GAP}{_EN_AGENT}\b",
         rf"\b(?:due\s+to|because\s+of|the\s+result\s+of)\s+(?:\S+\s+){{0,4}}?{_EN_AGENT}\b(?!\s+(?:could|can|were\s+unable|saw|see))",
         rf"\b(?:mistake|error|oversight|slip|fault|negligence|misuse|abuse)\s+(?:by|of|from)\s+(?:\S+\s+){{0,3}}?{_EN_AGENT}\b",
+        r"\bfault\s+(?:lies|lay|is|was|rests|rested)\s+(?:\w+\s+)?with\s+(?!us\b|ourselves\b|nubeteca\b)",
     ),
     commitment=pattern(
         rf"\b(?:will|'ll|shall|is\s+going\s+to|are\s+going\s+to|(?:is|are)\s+expected\s+to|expects?\s+(?:it|this|"
@@ -227,6 +238,7 @@ EN: Final = Words(
         r"\bfull\s+recovery\s+(?:is\s+)?expected\b",
         rf"\b(?:we\s*(?:will|'ll)|we\s+are\s+going\s+to)\s+(?:have|get)\s+(?:\w+\s+){{0,3}}?{_EN_FIXED}\b",
         rf"\bexpect(?:s|ing)?\s+(?:\w+\s+){{1,3}}?to\s+be\s+(?:\w+\s+)?{_EN_FIXED}\b",
+        rf"\b(?:all|everything|it|this|service|access)\s+(?:\w+\s+)?{_EN_FIXED}\s+(?:by|before|within)\s+(?=\S*\d|noon|midday|tonight|tomorrow|lunch|the\s+end)",
     ),
     hedged_commitment=pattern(
         rf"\b(?:should|ought\s+to|expect\s+to|hope\s+to|aim\s+to|plan\s+to)\s+(?:be\s+)?(?:fully\s+)?{_EN_FIXED}\b",
@@ -303,6 +315,7 @@ EN: Final = Words(
         r"\bwe\s*(?:will|'ll|are\s+going\s+to|plan\s+to|intend\s+to)\s+(?:also\s+|now\s+|then\s+)?(?!update\s+you|send\s+(?:you\s+)?(?:an?|the|another)\s+update|be\s+back)[a-z]+\b",
         r"\b(?:report|review|write-?up|analysis)\s+(?:will\s+follow|is\s+coming|to\s+follow)\b",
         r"\bwe\s+are\s+(?:now\s+)?(?:adding|improving|reviewing|changing|introducing|automating|building|strengthening|moving|replacing|testing|updating|extending|reworking)\b",
+        r"(?m:^\s*actions\s*:)",
     ),
     root_cause=pattern(
         r"\broot\s+cause\b",

@@ -37,7 +37,7 @@ _ES_GAP = r"(?:[\s,:]+\S+){0,8}?[\s,:]+"
 _ES_WRONGDOING = (
     r"(?:olvid\w*|se\s+salt\w*|salt[oó]|saltaron|ignor\w*|descuid\w*|no\s+(?:sigui[oó]|siguieron|comprob[oó]|"
     r"comprobaron|revis[oó]|revisaron|avis[oó]|avisaron|prob[oó]|probaron)|sin\s+(?:avisar|probar|comprobar|revisar|"
-    r"consultar)|por\s+error|satur\w*|sobrecarg\w*|inund\w*|abus\w*|mal\s+hech\w*|us(?:o|aron|an)\s+mal|"
+    r"consultar)\w*|por\s+error|satur\w*|sobrecarg\w*|inund\w*|abus\w*|mal\s+hech\w*|us(?:o|aron|an)\s+mal|"
     r"envi[oó]\s+millones|enviaron\s+millones|provoc(?:[oó]|aron)|caus(?:[oó]|aron)|rompi(?:[oó]|eron)|"
     r"se\s+equivoc\w*|cometi(?:[oó]|eron))"
 )
@@ -61,6 +61,7 @@ ES: Final = Words(
         r"\b(?:otra|nueva)\s+(?:actualizaci[oó]n|informaci[oó]n)\b",
         r"\b(?:te|le|les|os)\s+(?:escribimos|escribiremos|contamos|contaremos|informamos|avisamos|avisaremos|informaremos)\b",
         r"\binfo(?:rmaci[oó]n)?:?\s+(?=\d|a\s+las\b)",
+        r"\b[uú]ltim[oa]\s+(?:aviso|actualizaci[oó]n|mensaje|nota|comunicado)\b",
     ),
     relative_time=pattern(
         r"\b(?:en|dentro\s+de)\s+(?:los\s+pr[oó]ximos\s+|las\s+pr[oó]ximas\s+)?(?:\d{1,3}|un|una|uno|dos|tres|cuatro|"
@@ -103,7 +104,8 @@ ES: Final = Words(
     data_thing=pattern(
         r"\b(?:datos?|archivos?|ficheros?|documentos?|registros?|facturas?|grabaciones?|mensajes?|correos?|"
         r"transacciones?|pagos?|pedidos?|copias\s+de\s+seguridad|adjuntos?|fotos?|contactos?|informaci[oó]n|"
-        r"contenidos?|cambios|historial|borradores?|recibos?|informes?|notas|llamadas|bases?\s+de\s+datos)\b"
+        r"contenidos?|cambios|historial|borradores?|recibos?|informes?|notas|llamadas|bases?\s+de\s+datos|"
+        r"cobros?|remesas?|env[ií]os?)\b"
     ),
     data_state=pattern(
         r"\b(?:perd\w*|p[eé]rdidas?|borrad[oa]s?|eliminad[oa]s?|corrupt[oa]s?|corrompid[oa]s?|dañad[oa]s?|"
@@ -167,6 +169,8 @@ ES: Final = Words(
         r"\bsin\s+ser\s+posible\b",
         r"\bsin\s+(?:generarse|enviarse|cargar|funcionar|poder|acceso|servicio|procesar(?:se)?|llegar|salir)\b",
         r"\b(?:rechaza\w*|duplicad\w*|incorrect\w*|err[oó]ne\w*|en\s+blanco|vac[ií][oa]s?)\b",
+    ),
+    recovery=pattern(
         r"\b(?:de\s+nuevo|otra\s+vez|restablecid\w*|recuperad\w*|normalizad\w*|vuelve\w*\s+a\s+\w+|"
         r"volvi[oó]\s+a\s+\w+|volvieron\s+a\s+\w+)\b",
     ),
@@ -182,7 +186,8 @@ ES: Final = Words(
     ),
     problem=pattern(
         r"\b(?:problemas?|incidencias?|incidentes?|fallos?|interrupci[oó]n|interrupciones|ca[ií]das?|errores|"
-        r"aver[ií]as?|correcci[oó]n|arreglo)\b"
+        r"aver[ií]as?|correcci[oó]n|arreglo)\b",
+        r"\blatencias?\b|\b[1-5]xx\b|\berrores\b",
     ),
     blame=pattern(
         r"\berror(?:es)?\s+humanos?\b",
@@ -216,6 +221,7 @@ ES: Final = Words(
         rf"\b(?:olvido|despiste|error|fallo|descuido|negligencia|mal\s+uso|abuso)\s+(?:de|del)\s+(?:\S+\s+){{0,3}}?"
         rf"{_ES_AGENT}\b",
         r"\b(?:la|lo|las|los)\s+(?:satur|sobrecarg|inund|tumb)(?:an|aron|aban|[oó])\b",
+        rf"\b(?:es|fue|ha\s+sido)\s+cosa\s+(?:de|del)\s+(?:\S+\s+){{0,3}}?{_ES_AGENT}\b",
     ),
     commitment=pattern(
         rf"\b(?:quedar[aá]n?|estar[aá]n?|ser[aá]n?|volver[aá]n?\s+a\s+estar|va(?:n)?\s+a\s+(?:quedar|estar))\s+"
@@ -297,7 +303,6 @@ ES: Final = Words(
         r"volvimos\s+a|devolvimos|liberamos)\b",
         r"(?m:^\s*(?:\d+[.)]\s*|[-*#]+\s*)?(?:soluci[oó]n|correcci[oó]n|mitigaci[oó]n|lo\s+que\s+(?:hicimos|hemos\s+hecho)|acciones\s+(?:realizadas|tomadas|inmediatas)|medidas\s+(?:adoptadas|tomadas|aplicadas)|qu[eé]\s+hicimos)\s*[:.\n-])",
         r"\b(?:hemos|ya\s+hemos)\s+(?:\w+mente\s+)?\w+(?:ado|ido|echo|uesto|ierto|elto)\b",
-        r"\bse\s+(?:ha|han)\s+(?:\w+mente\s+)?\w+(?:ado|ido)\b(?<!perdido)(?<!producido)",
         r"\b(?!(?:seguimos|estamos|sentimos|lamentamos|pedimos|tenemos|podemos|sabemos|queremos|creemos|esperamos|vemos|somos|trabajamos|investigamos|recomendamos|rogamos)\b)\w{3,}(?:amos|imos)\b",
         r"\bya\s+(?:la|lo|las|los)\s+\w+(?:amos|imos)\b",
     ),
@@ -319,6 +324,8 @@ ES: Final = Words(
         r"\bvamos\s+a\s+\w+(?:ar|er|ir)\b",
         r"\b(?:informe|an[aá]lisis|resumen)\s+(?:\w+\s+){0,4}?(?:publicaremos|enviaremos|compartiremos|llegar[aá]|se\s+publicar[aá])\b",
         r"\ba\s+continuaci[oó]n\b",
+        r"\bse\s+\w+(?:ar|er|ir)[aá]n?\b",
+        r"(?m:^\s*acciones\s*:)",
     ),
     root_cause=pattern(
         r"\bcausa\s+ra[ií]z\b",
@@ -336,7 +343,7 @@ ES: Final = Words(
     timeline=pattern(r"\bcronolog[ií]a\b", r"\bsecuencia\s+de\s+(?:hechos|eventos)\b", r"\bl[ií]nea\s+temporal\b"),
     lessons=pattern(
         r"\baprendizajes?\b",
-        r"\blecciones\b",
+        r"\blecci[oó]n(?:es)?\b",
         r"\bqu[eé]\s+hemos\s+aprendido\b",
         r"\bhemos\s+aprendido\b",
         r"\baprendimos\b",

@@ -89,7 +89,7 @@ class Shared:
         r"\d{3}[ .-]?\d{2,3}[ .-]?\d{2,4}(?:[ .-]?\d{2,3})?)",
         re.IGNORECASE,
     )
-    ipv4: re.Pattern[str] = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\w.]|\.\d)")
+    ipv4: re.Pattern[str] = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?!\w|\.\w)")
     ipv6_candidate: re.Pattern[str] = re.compile(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])", re.I)
     arn: re.Pattern[str] = re.compile(r"\barn:aws[\w-]*:[\w-]+:[\w-]*:\d{0,12}:[^\s,;)\"']+")
     account_id: re.Pattern[str] = re.compile(r"(?<![\d+\w-])\d{12}(?![\d\w])")
@@ -183,6 +183,9 @@ class Words:
     guess: re.Pattern[str]
     impact: re.Pattern[str]
     symptom: re.Pattern[str]
+    recovery: re.Pattern[str]
+    """Working again (*back*, *issued again*, *vuelve a funcionar*): an impact only when the sentence says what works
+    again (*the Public API is back*); *the service works normally again* alone says nothing customers noticed."""
     """What customers notice, in any wording: failing, slow, delayed, stuck, unable, working again … A sentence
     with one says the impact (*card payments on invoices failing since 09:40*); *an issue*, *una incidencia* do
     not."""
