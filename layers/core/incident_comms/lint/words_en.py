@@ -24,7 +24,8 @@ _EN_VENDOR = (
 )
 _EN_FIXED = (
     r"(?:fixed|resolved|restored|repaired|solved|recovered|back(?:\s+(?:up|online|to\s+normal))?|up\s+and\s+running|"
-    r"working\s+(?:again|normally)|(?:fully\s+)?operational(?:\s+again)?|available\s+again|normal\s+again)"
+    r"working\s+(?:again|normally)|work\s+(?:again|normally)|(?:fully\s+)?operational(?:\s+again)?|available\s+again|"
+    r"normal\s+again|sorted(?:\s+out)?|cleared(?:\s+up)?|(?:\w+\s+)?going\s+out\s+again)"
 )
 
 _EN_AGENT = (
@@ -39,7 +40,9 @@ _EN_WRONGDOING = (
     r"mistakenly|accidentally|carelessly|by\s+mistake|let(?:ting)?\s+us\s+down|did\s+not\s+(?:follow|check|"
     r"double-check|test|warn|tell|notify)|didn't\s+(?:follow|check|double-check|test|warn|tell)|without\s+(?:telling|"
     r"warning|notifying|asking|testing|checking)|caused|triggered|broke|messed\s+up|screwed\s+up|'s\s+doing|"
-    r"'s\s+fault|at\s+fault|sent\s+(?:too\s+many|millions|thousands|a\s+flood))"
+    r"'s\s+fault|at\s+fault|sent\s+(?:too\s+many|millions|thousands|a\s+flood)|sending\s+(?:millions|thousands)|"
+    r"crowd\w*\s+(?:\w+\s+){0,2}?out|untested|unapproved|without\s+approval|let\s+(?:\w+\s+){0,2}?(?:lapse|expire|slip)|"
+    r"had\s+(?:\w+\s+)?(?:problems|issues|an?\s+outage|trouble)\s+(?:\w+\s+){0,4}?(?:again|once\s+more))"
 )
 """What someone did wrong, in the active voice: *skipped a step*, *misusing the bulk upload*, *letting us down*."""
 
@@ -225,6 +228,12 @@ EN: Final = Words(
         rf"\b(?:due\s+to|because\s+of|the\s+result\s+of)\s+(?:\S+\s+){{0,4}}?{_EN_AGENT}\b(?!\s+(?:could|can|were\s+unable|saw|see))",
         rf"\b(?:mistake|error|oversight|slip|fault|negligence|misuse|abuse)\s+(?:by|of|from)\s+(?:\S+\s+){{0,3}}?{_EN_AGENT}\b",
         r"\bfault\s+(?:lies|lay|is|was|rests|rested)\s+(?:\w+\s+)?with\s+(?!us\b|ourselves\b|nubeteca\b)",
+        rf"\b{_EN_AGENT}'s\s+(?:\w+\s+){{0,2}}?(?:outage|failure|mistake|error|script|bug|problem|fault|doing|negligence|misconfiguration)\b",
+        rf"\b{_EN_WRONGDOING}{_EN_GAP}by\s+(?:the\s+|our\s+|a\s+|an\s+|one\s+of\s+our\s+)?(?:\w+\s+)?{_EN_AGENT}\b",
+        r"\bresponsibility\s+(?:\w+\s+){0,4}?(?:lies|lay|rests|rested|is|was)\s+(?:entirely\s+|squarely\s+)?with\s+(?!us\b|ourselves\b|nubeteca\b)",
+        rf"\b(?:comes?|came|stems?|stemmed)\s+(?:down\s+)?(?:from|to)\s+(?:\S+\s+){{0,4}}?{_EN_AGENT}\b",
+        r"\b(?:someone|somebody)\s+(?:\S+\s+){0,5}?(?:changed|deleted|touched|pushed|ran|made|forgot|deployed|removed|turned\s+off|switched\s+off|broke)\b",
+        rf"\b{_EN_AGENT}\s+had\s+(?:\w+\s+)?(?:problems|issues|an?\s+outage|trouble)\s+(?:\S+\s+){{0,6}}?(?:again|once\s+more)\b",
     ),
     commitment=pattern(
         rf"\b(?:will|'ll|shall|is\s+going\s+to|are\s+going\s+to|(?:is|are)\s+expected\s+to|expects?\s+(?:it|this|"
@@ -243,6 +252,8 @@ EN: Final = Words(
     hedged_commitment=pattern(
         rf"\b(?:should|ought\s+to|expect\s+to|hope\s+to|aim\s+to|plan\s+to)\s+(?:be\s+)?(?:fully\s+)?{_EN_FIXED}\b",
         r"\b(?:expect|hope|aim|plan)\s+to\s+(?:fix|resolve|restore|repair|solve|recover)\b",
+        r"\bexpect\s+to\s+have\s+(?:\w+\s+){0,4}?(?:going|working|running|back|again|sorted|fixed|restored)\b",
+        r"\bexpect\s+(?:full|normal|complete)\s+(?:service|recovery|operations?)\b",
     ),
     open_question=pattern(
         r"(?:\b(?:not|no|cannot|unable\s+to)\b|n't\b)[^.;:!?]{0,40}?\b(?:when|whether|if|how\s+long|what\s+time|an?\s+(?:time|eta)\s+for)\s+[^.;:!?]*$",

@@ -39,7 +39,7 @@ _ES_WRONGDOING = (
     r"comprobaron|revis[oó]|revisaron|avis[oó]|avisaron|prob[oó]|probaron)|sin\s+(?:avisar|probar|comprobar|revisar|"
     r"consultar)\w*|por\s+error|satur\w*|sobrecarg\w*|inund\w*|abus\w*|mal\s+hech\w*|us(?:o|aron|an)\s+mal|"
     r"envi[oó]\s+millones|enviaron\s+millones|provoc(?:[oó]|aron)|caus(?:[oó]|aron)|rompi(?:[oó]|eron)|"
-    r"se\s+equivoc\w*|cometi(?:[oó]|eron))"
+    r"se\s+equivoc\w*|cometi(?:[oó]|eron)|no\s+(?:actualiz\w+|hicieron|hizo|cumpli\w+|atendi\w+|renov\w+|pag\w+))"
 )
 """Lo que alguien hizo mal, en activa: *se saltó un paso*, *la saturan con scripts*, *aplicó … sin avisar*."""
 
@@ -84,6 +84,7 @@ ES: Final = Words(
         r"fin\s+de\s+d[ií]a)\b",
         r"\ba\s+lo\s+largo\s+del\s+d[ií]a\b",
         r"\ben\s+cuesti[oó]n\s+de\s+(?:minutos|horas)\b",
+        r"\ba\s+mediod[ií]a\b|\bal\s+mediod[ií]a\b",
     ),
     data_loss=pattern(
         r"\bdatos\s+perdidos\b",
@@ -222,6 +223,8 @@ ES: Final = Words(
         rf"{_ES_AGENT}\b",
         r"\b(?:la|lo|las|los)\s+(?:satur|sobrecarg|inund|tumb)(?:an|aron|aban|[oó])\b",
         rf"\b(?:es|fue|ha\s+sido)\s+cosa\s+(?:de|del)\s+(?:\S+\s+){{0,3}}?{_ES_AGENT}\b",
+        rf"\b(?:se\s+deb(?:e|i[oó])\s+a|(?:viene|vino|proviene|provino)\s+de|tiene\s+su\s+origen\s+en)\s+(?:\S+\s+){{0,4}}?{_ES_AGENT}\b",
+        r"\balguien\s+(?:\S+\s+){0,5}?(?:cambi[oó]|borr[oó]|toc[oó]|aplic[oó]|modific[oó]|olvid[oó]|desactiv[oó]|elimin[oó]|rompi[oó]|lanz[oó]|ejecut[oó])\b",
     ),
     commitment=pattern(
         rf"\b(?:quedar[aá]n?|estar[aá]n?|ser[aá]n?|volver[aá]n?\s+a\s+estar|va(?:n)?\s+a\s+(?:quedar|estar))\s+"
@@ -234,6 +237,7 @@ ES: Final = Words(
         r"\bgarantizamos\b",
         r"\bgarantizad[oa]\b",
         rf"\b(?:lo|la|los|las)\s+tendremos\s+(?:todo\s+)?(?:\w+\s+)?(?:{_ES_FIXED}|list[oa]s?)\b",
+        r"\bfuncionar[aá]n?\s+(?:sin\s+problemas?|con\s+normalidad|de\s+nuevo|otra\s+vez|correctamente|bien)\b",
     ),
     hedged_commitment=pattern(
         rf"\bdeber[ií]a(?:n)?\s+(?:estar|quedar)\s+(?:\w+\s+)?{_ES_FIXED}\b",
@@ -241,6 +245,8 @@ ES: Final = Words(
         r"arreglar|recuperar)\w*\b",
         r"\b(?:esperamos|prevemos)\s+que\s+(?:\w+\s+){0,3}?(?:quede|est[eé]|vuelva)\b",
         rf"\bprevisiblemente\s+(?:\w+\s+){{0,2}}?{_ES_FIXED}",
+        rf"\b(?:esperamos|prevemos|contamos\s+con|confiamos\s+en)\s+(?:poder\s+)?tener(?:lo|la|los|las)?\s+(?:todo\s+)?(?:\w+\s+)?{_ES_FIXED}",
+        r"\bprevisi[oó]n\s+es\s+\w+",
     ),
     open_question=pattern(
         r"\b(?:no|sin|ninguna?)\b[^.;:!?]{0,40}?\b(?:cu[aá]ndo|si|cu[aá]nto|a\s+qu[eé]\s+hora|una\s+hora\s+(?:para|de))\s+[^.;:!?]*$",
