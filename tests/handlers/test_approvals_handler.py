@@ -381,7 +381,8 @@ def test_approving_a_draft_with_errors_needs_a_reason_which_the_timeline_keeps(
     refused = post(handler, token, form)
 
     assert refused["statusCode"] == 400
-    assert "El borrador tiene errores (postmortem-complete)" in refused["body"]
+    # the sample postmortem does not yet know whether data was lost: that is an error too once resolved
+    assert "El borrador tiene errores (postmortem-complete, data-loss-settled)" in refused["body"]
     assert "el enlace sigue sirviendo" in refused["body"]
     assert table_items(deps) == before  # nothing saved, the token not spent
 
@@ -391,9 +392,9 @@ def test_approving_a_draft_with_errors_needs_a_reason_which_the_timeline_keeps(
     stored = deps.store.get_message(message.incident_id, message.id)
     assert stored is not None
     approval = stored.approvals["communications_lead"]
-    assert (approval.reason, approval.error_checks) == (REASON, ["postmortem-complete"])
+    assert (approval.reason, approval.error_checks) == (REASON, ["postmortem-complete", "data-loss-settled"])
     (entry,) = [e for e in deps.store.timeline(message.incident_id) if e.kind == TimelineKind.APPROVED]
-    assert entry.data["reason"] == REASON and entry.data["error_checks"] == ["postmortem-complete"]
+    assert entry.data["reason"] == REASON and entry.data["error_checks"] == ["postmortem-complete", "data-loss-settled"]
     assert REASON in entry.text
     assert post(handler, token, {**form, "reason": REASON})["statusCode"] == 409
 

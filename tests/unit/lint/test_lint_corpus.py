@@ -46,3 +46,18 @@ def test_labels_name_known_checks_and_known_exceptions_are_consistent() -> None:
         assert entry.expect | entry.known_false_alarms <= LINT_CHECK_IDS, entry.name
         assert entry.known_misses <= entry.expect, entry.name
         assert not entry.known_false_alarms & entry.expect, entry.name
+
+
+def test_the_quality_bench_measures_every_set_apart_and_times_against_the_layout(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Kept runnable by CI at one timing run; its figures are read from ``python -m tests.bench.lint_quality``."""
+    from tests.bench.lint_quality import main
+
+    main(runs=1)
+
+    out = capsys.readouterr().out
+    headers = [line.split(":")[0] for line in out.splitlines() if " drafts (" in line and "plan " in line]
+    assert headers == ["tuning set", "blind set (never tuned on)", "held-out set (never tuned on, never read)"]
+    assert out.count("all checks (micro)") == 3 and out.count("good drafts with any finding") == 3
+    assert "baseline  lay out" in out and out.rstrip().endswith("x")
