@@ -14,7 +14,7 @@ from incident_comms.drafting.holding import holding_source, render_holding
 from incident_comms.drafting.models import MessageFacts
 from incident_comms.drafting.render import render_draft
 from incident_comms.errors import PlanError
-from incident_comms.lint.runner import DraftText, lint, supports_locale
+from incident_comms.lint.runner import channel_text, lint, supports_locale
 from incident_comms.plan.files import CHANNELS, PHASES, TEMPLATES_DIR
 from incident_comms.plan.loader import load_plan
 from incident_comms.plan.models import (
@@ -81,14 +81,7 @@ def holding_problems(plan: Plan) -> list[str]:
                     continue
                 if severity.approval_timeout is None or not supports_locale(channel.locale):
                     continue
-                internal = plan.audience(channel.audience).internal
-                draft = DraftText(
-                    text=text,
-                    format=channel.template_format,
-                    locale=channel.locale,
-                    internal=internal,
-                    max_parts=channel.max_parts,
-                )
+                draft = channel_text(plan, channel, text)
                 _, where = holding_source(plan, phase, spec.holding, channel)
                 for finding in lint(plan, draft, phase=phase, severity=severity.id):
                     if finding.level == "error":

@@ -27,7 +27,7 @@ from incident_comms.lint.checks import (
 from incident_comms.lint.context import CheckFunction, Context, Level, Part, PlanTerms, plan_terms
 from incident_comms.lint.language import language_matches
 from incident_comms.lint.words import LANGUAGES
-from incident_comms.plan.models import DEFAULT_MAX_PARTS, AnswerField, ChannelFormat, Phase, Plan
+from incident_comms.plan.models import DEFAULT_MAX_PARTS, AnswerField, Channel, ChannelFormat, Phase, Plan
 
 SUPPORTED_LANGUAGES = tuple(LANGUAGES)
 
@@ -220,6 +220,18 @@ def _applies(spec: CheckSpec, context: Context, answers: set[str], severity_ids:
     return True
 
 
+def channel_text(plan: Plan, channel: Channel, text: str, subject: str | None = None) -> DraftText:
+    """``text`` as ``channel`` sends it: its format, locale, audience (internal or not) and SMS part limit."""
+    return DraftText(
+        text=text,
+        format=channel.template_format,
+        locale=channel.locale,
+        subject=subject,
+        internal=plan.audience(channel.audience).internal,
+        max_parts=channel.max_parts,
+    )
+
+
 def lint_draft(
     plan: Plan, draft: ChannelDraft, phase: Phase, severity: str | None, certain: bool = False
 ) -> list[Finding]:
@@ -229,15 +241,10 @@ def lint_draft(
     no longer has is treated as a customer channel (the stricter choice).
     """
     channel = next((c for c in plan.channels.channels if c.id == draft.channel_id), None)
-    internal = channel is not None and plan.audience(channel.audience).internal
-    target = DraftText(
-        text=draft.text,
-        format=draft.format,
-        locale=draft.locale,
-        subject=draft.subject,
-        internal=internal,
-        max_parts=channel.max_parts if channel is not None else None,
-    )
+    if channel is None:
+        target = DraftText(text=draft.text, format=draft.format, locale=draft.locale, subject=draft.subject)
+    else:
+        target = channel_text(plan, channel, draft.text, draft.subject)
     return lint(plan, target, phase=phase, severity=severity, certain=certain)
 
 
