@@ -101,6 +101,7 @@ EN: Final = Words(
         r"\bdata:\s*(?:none|no|yes|not\s+(?:yet\s+)?known|unknown|some)\b",
         r"(?:^|\n)\s*(?:customer\s+)?data(?:\s+loss)?\s*:",
         r"\bnone\s+(?:(?:were|was|have\s+been|has\s+been|got)\s+)?lost\b",
+        r"\bnothing\s+(?:\w+\s+){0,4}?(?:has\s+been|have\s+been|was|were|is|got)\s+(?:lost|deleted|changed|corrupted|damaged)\b",
     ),
     data_thing=pattern(
         r"\b(?:data|files?|documents?|records?|invoices?|recordings?|messages?|e-?mails?|transactions?|orders?|"
@@ -109,7 +110,8 @@ EN: Final = Words(
     ),
     data_state=pattern(
         r"\b(?:lost|loss|lose|losing|deleted|corrupt(?:ed|ion)?|intact|safe|preserved|retained|unaffected|"
-        r"at\s+risk|gone|missing|damaged|destroyed|wiped|overwritten|unharmed|untouched|securely\s+stored)\b"
+        r"at\s+risk|gone|missing|damaged|destroyed|wiped|overwritten|unharmed|untouched|securely\s+stored)\b",
+        r"\b(?:recorded|stored|saved|kept|processed)\s+(?:\w+\s+)?(?:correctly|normally|as\s+(?:normal|usual)|safely|securely)\b",
     ),
     unknown=pattern(
         r"\bnot\s+(?:yet\s+)?(?:known|clear|confirmed|determined|certain|verified)\b",

@@ -111,7 +111,9 @@ ES: Final = Words(
     data_state=pattern(
         r"\b(?:perd\w*|p[eé]rdidas?|borrad[oa]s?|eliminad[oa]s?|corrupt[oa]s?|corrompid[oa]s?|dañad[oa]s?|"
         r"intact[oa]s?|a\s+salvo|segur[oa]s|[ií]ntegr[oa]s|integridad|conservad[oa]s?|desaparecid[oa]s?|"
-        r"extraviad[oa]s?|en\s+riesgo|sin\s+da[ñn]os?|no\s+(?:se\s+)?(?:ha|han)\s+visto\s+afectad[oa]s?)\b"
+        r"extraviad[oa]s?|en\s+riesgo|sin\s+da[ñn]os?|no\s+(?:se\s+)?(?:ha|han)\s+visto\s+afectad[oa]s?)\b",
+        r"\b(?:registr\w*|guardad[oa]s?|guard[oó]|almacenad[oa]s?|procesad[oa]s?)\s+(?:\w+\s+)?(?:correctamente|con\s+normalidad|bien|sin\s+problemas?)\b",
+        r"\bno\s+corren?\s+(?:ning[uú]n\s+)?(?:peligro|riesgo)\b",
     ),
     unknown=pattern(
         r"\b(?:a[uú]n|todav[ií]a)\s+no\s+(?:\w+\s+)?(?:sabe\w*|conoce\w*|est[aá]\s+claro|confirm\w*|determin\w*|"
