@@ -9,9 +9,6 @@ from incident_comms.lint.context import Context, Hit, Level
 from incident_comms.plan.models import ChannelFormat
 from incident_comms.sms import GSM7_EXTENSION, GSM7_SINGLE, UCS2_SINGLE, sms_encoding
 
-SMS_LIMIT = 160
-
-
 SUBJECT_LIMIT = 100
 
 

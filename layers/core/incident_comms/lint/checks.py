@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from incident_comms.lint.context import Context, Hit, Part, apex_domain, internal_host, unique_hits
 from incident_comms.lint.text import fold, sentence_end, sentences, word_count
@@ -302,17 +302,15 @@ def no_internal_details(ctx: Context) -> list[Hit]:
             label = ctx.labels[kind]
             hits.append(Hit(ctx.say("internal-detail", text=text[start:end], kind=label), start, end, part))
 
-        lower = folded.lower()
         for match in SHARED.arn.finditer(text) if "arn:" in text else ():
             add("arn", *match.span())
         for match in SHARED.stack_trace.finditer(text) if _has_any(text, STACK_HINTS) else ():
             add("stack", *match.span())
-        maybe_query = _has_any(lower, QUERY_HINTS) or _has_any(text, QUERY_UPPER_HINTS)
+        maybe_query = _has_any(folded, QUERY_HINTS) or _has_any(text, QUERY_UPPER_HINTS)
         for match in SHARED.query.finditer(text) if maybe_query else ():
             add("query", *match.span())
-        for match in SHARED.url.finditer(text) if "://" in text or "www." in lower else ():
-            url = match.group()
-            host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
+        for match in SHARED.url.finditer(text) if "://" in text or "www." in folded else ():
+            host = _url(match.group()).hostname or ""
             if host and (internal_host(host, ctx.terms) or _ip(host)):
                 add("hostname", *match.span())
         for match in SHARED.ipv4.finditer(text):
@@ -347,8 +345,7 @@ def contact_given(ctx: Context) -> list[Hit]:
         if SHARED.email.search(text) or ctx.words.contact.search(folded) or SHARED.phone.search(text):
             return []
         for match in SHARED.url.finditer(text):
-            url = match.group()
-            parts = urlsplit(url if "://" in url else f"http://{url}")
+            parts = _url(match.group())
             if not _product_host(parts.hostname or "") or ctx.words.contact_path.search(parts.path):
                 return []
         for match in SHARED.hostname.finditer(folded):
@@ -359,6 +356,11 @@ def contact_given(ctx: Context) -> list[Hit]:
             if public and not _product_host(host):
                 return []
     return [ctx.whole("contact-given")]
+
+
+def _url(url: str) -> SplitResult:
+    """A link as written (``https://…`` or ``www.…``), split."""
+    return urlsplit(url if "://" in url else f"http://{url}")
 
 
 def _product_host(host: str) -> bool:
@@ -391,10 +393,10 @@ def postmortem_complete(ctx: Context) -> list[Hit]:
     present = _report_sections(ctx)
     present["timeline"] = present["timeline"] or len(clocks) >= 2
     present["actions_taken"] = present["actions_taken"] or (present["timeline"] and len(clocks) >= TIMELINE_ACTIONS)
-    order = ("root_cause", "timeline", "actions_taken", "actions_planned", "lessons")
-    return [ctx.whole("postmortem-missing", part=ctx.labels[name]) for name in order if not present[name]]
+    return [ctx.whole("postmortem-missing", part=ctx.labels[name]) for name in REPORT_SECTIONS if not present[name]]
 
 
+REPORT_SECTIONS = ("root_cause", "timeline", "actions_taken", "actions_planned", "lessons")
 TIMELINE_ACTIONS = 3
 """A timeline of three times or more tells what was done (*14:20 font installed on every server*)."""
 
@@ -402,10 +404,7 @@ TIMELINE_ACTIONS = 3
 def _report_sections(ctx: Context) -> dict[str, bool]:
     """Which parts of a report the draft has, in the wording of either language: a report's headings are often
     left in the language its template came from, and ``language-matches`` says so on its own."""
-    folded = ctx.folded
-    languages = [ctx.words, *(w for w in ALL_WORDS if w.code != ctx.words.code)]
-    names = ("root_cause", "timeline", "actions_taken", "actions_planned", "lessons")
-    return {name: any(getattr(words, name).search(folded) for words in languages) for name in names}
+    return {name: any(getattr(words, name).search(ctx.folded) for words in ALL_WORDS) for name in REPORT_SECTIONS}
 
 
 def _time_window(folded: str) -> bool:

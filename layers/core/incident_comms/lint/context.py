@@ -84,9 +84,6 @@ class Context:
         """A finding about the draft as a whole (something missing): its span is the whole body."""
         return Hit(self.say(key, **params), 0, len(self.text))
 
-    def anywhere(self, regex: re.Pattern[str]) -> bool:
-        return any(regex.search(folded) for _, _, folded in self.parts())
-
 
 def plan_terms(plan: Plan) -> PlanTerms:
     """Read once per plan: the names no message may carry and the hosts every message may."""

@@ -53,12 +53,13 @@ _NEUTRAL = re.compile(
             SHARED.url.pattern,
             SHARED.email.pattern,
             SHARED.hostname.pattern,
-            r"(?-i:\b[A-Z][A-Z0-9]+\b)",
             r"\d[\d:.,/h]*",
         )
     ),
     re.IGNORECASE,
 )
+_CODES = re.compile(r"\b[A-Z][A-Z0-9]+\b")
+"""Upper-case codes (*API*, *PDF*, *SMS*), found in the text as written: the folded text is lower-cased."""
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +75,7 @@ def language_matches(ctx: Context) -> list[Hit]:
     judged: list[str] = []
     for part, text, folded in ctx.parts():
         for start, end in sentences(folded):
-            tokens = [token.lower() for token in WORD.findall(folded, start, end)]
+            tokens = WORD.findall(folded, start, end)
             if len(tokens) < MIN_WORDS or len(hints.intersection(tokens)) < HINTS_NEEDED:
                 continue
             if _machine_text(text, start, end):
@@ -114,7 +115,8 @@ def _without_names(ctx: Context, sentence: str, folded: str) -> str:
     component and people names."""
     kept = list(sentence)
     cased = fold(sentence)
-    for regex, where in ((_NEUTRAL, folded), (ctx.terms.components, folded), (ctx.terms.people, cased)):
+    matchers = ((_NEUTRAL, folded), (_CODES, cased), (ctx.terms.components, folded), (ctx.terms.people, cased))
+    for regex, where in matchers:
         for match in regex.finditer(where) if regex is not None else ():
             kept[match.start() : match.end()] = " " * (match.end() - match.start())
     return "".join(kept)
