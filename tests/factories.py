@@ -33,6 +33,28 @@ from incident_comms.team.emails import Email
 from tests.conftest import FakeLambdaContext, load_event
 
 OPENED = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
+
+STATUS_API_ENDPOINTS = (
+    "summary.json",
+    "status.json",
+    "components.json",
+    "incidents.json",
+    "incidents/unresolved.json",
+    "scheduled-maintenances.json",
+    "scheduled-maintenances/upcoming.json",
+    "scheduled-maintenances/active.json",
+)
+"""Statuspage's public API v2, as issue 18 lists it: every one is written under ``api/v2/`` in each locale."""
+
+
+def status_site_files(*incident_ids: str, locales: tuple[str, ...] = ("", "en/")) -> set[str]:
+    """The main files of the sample plan's status site (both locales) with the pages of ``incident_ids``."""
+    main = {"index.html", "index.json", "feed.atom", "404.html"}
+    main |= {f"api/v2/{endpoint}" for endpoint in STATUS_API_ENDPOINTS}
+    main |= {f"incidents/{incident_id}.html" for incident_id in incident_ids}
+    return {f"{prefix}{path}" for prefix in locales for path in main}
+
+
 """When the unit tests' incident opens; its alarm fired a minute before."""
 
 

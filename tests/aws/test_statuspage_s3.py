@@ -27,24 +27,13 @@ from incident_comms.incidents.models import (
 )
 from incident_comms.incidents.store import Opening
 from incident_comms.plan.models import ChannelKind, Plan
-from tests.factories import OPENED, make_alarm, opened_incident
+from tests.factories import OPENED, make_alarm, opened_incident, status_site_files
 
 NOW = OPENED + timedelta(minutes=5)
 BUCKET = "status-page-test"
-SITE = {
-    "index.html": "text/html; charset=utf-8",
-    "index.json": "application/json",
-    "feed.atom": "application/atom+xml",
-    "en/index.html": "text/html; charset=utf-8",
-    "en/index.json": "application/json",
-    "en/feed.atom": "application/atom+xml",
-    "404.html": "text/html; charset=utf-8",
-    "en/404.html": "text/html; charset=utf-8",
-    "history/index.html": "text/html; charset=utf-8",
-    "history/2026-11.html": "text/html; charset=utf-8",
-    "en/history/index.html": "text/html; charset=utf-8",
-    "en/history/2026-11.html": "text/html; charset=utf-8",
-}
+HISTORY = {"history/index.html", "history/2026-11.html", "en/history/index.html", "en/history/2026-11.html"}
+TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json", ".atom": "application/atom+xml"}
+SITE = {path: TYPES[path[path.rindex(".") :]] for path in status_site_files("INC-api") | HISTORY}
 
 
 class Delivered:
@@ -105,7 +94,7 @@ def test_publishing_writes_the_whole_site_with_content_types_and_cache_header(
 
     assert report.result == PublishResult.PUBLISHED
     (page,) = [d for d in store.deliveries(incident.id) if d.channel_id == "status-page"]
-    assert (page.attempted, page.delivered, page.failed, page.complete) == (12, 12, 0, True)
+    assert (page.attempted, page.delivered, page.failed, page.complete) == (len(SITE), len(SITE), 0, True)
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
     assert keys == set(SITE)
     for key, content_type in SITE.items():
@@ -115,7 +104,9 @@ def test_publishing_writes_the_whole_site_with_content_types_and_cache_header(
     assert (shown["id"], shown["status"]) == ("INC-api", "open")
     assert [update["message_id"] for update in shown["updates"]] == [message.id]
     html = s3.get_object(Bucket=BUCKET, Key="index.html")["Body"].read().decode()
-    assert "Investigando un problema en API pública" in html
+    assert "Estamos investigando un problema en API pública" in html
+    incident_page = s3.get_object(Bucket=BUCKET, Key="incidents/INC-api.html")["Body"].read().decode()
+    assert "Estamos investigando un problema en API pública" in incident_page
     feed = feedparser.parse(s3.get_object(Bucket=BUCKET, Key="en/feed.atom")["Body"].read())
     assert (feed.bozo, len(feed.entries)) == (0, 1)
 
@@ -146,16 +137,27 @@ def test_a_second_publish_overwrites_the_site_with_everything_published_so_far(
     publish(store, plan, s3, second)
 
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
-    assert keys == set(SITE)
+    assert keys == set(SITE) | {"incidents/INC-storage.html", "en/incidents/INC-storage.html"}
     after = {key: s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() for key in SITE}
-    # the not-found pages say nothing about incidents, and the list of months has the same one month
+    # the not-found pages say nothing about incidents, the list of months has the same one month, the first
+    # incident's own page is as it was (every API endpoint carries the page's updated_at: all change)
     unchanged = {"404.html", "en/404.html", "history/index.html", "en/history/index.html"}
+    unchanged |= {"incidents/INC-api.html", "en/incidents/INC-api.html"}
     assert all(after[key] != before[key] for key in set(SITE) - unchanged)
     assert all(after[key] == before[key] for key in unchanged)
     data = read_json(s3, "index.json")
     assert {item["id"] for item in data["incidents"]} == {"INC-api", "INC-storage"}
     statuses = {component["id"]: component["status"] for component in data["components"]}
     assert statuses == {"api": "incident", "invoicing": "operational", "storage": "incident", "web": "operational"}
+    levels = {
+        component["id"]: component["status"] for component in read_json(s3, "api/v2/components.json")["components"]
+    }
+    assert levels == {
+        "api": "major_outage",
+        "invoicing": "operational",
+        "storage": "major_outage",
+        "web": "operational",
+    }
     for key in ("feed.atom", "en/feed.atom"):
         feed = feedparser.parse(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
         assert (feed.bozo, len(feed.entries)) == (0, 2)
@@ -169,7 +171,7 @@ def test_a_bucket_s3_refuses_is_a_failed_delivery_on_the_timeline(
     publish(store, plan, s3, publication, bucket="no-such-bucket")
 
     (page,) = [d for d in store.deliveries(incident.id) if d.channel_id == "status-page"]
-    assert (page.attempted, page.delivered, page.failed) == (12, 0, 12)
+    assert (page.attempted, page.delivered, page.failed) == (len(SITE), 0, len(SITE))
     assert page.detail is not None and "NoSuchBucket" in page.detail
     failures = [e for e in store.timeline(incident.id) if e.kind == TimelineKind.DELIVERY_FAILED]
     assert [entry.data["channel_id"] for entry in failures] == ["status-page"]

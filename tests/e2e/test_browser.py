@@ -78,11 +78,12 @@ def test_a_browser_opening_an_approval_link_sees_the_form_and_approves_nothing(
 
 
 def published_title(stack: RunningStack) -> str:
-    """The title of the sample incident's approved status page update, once it is published."""
+    """The opening line of the sample incident's approved status page update, once it is published (the page shows
+    an update as its phase, time and text; the incident's title is the impact, never a draft's subject)."""
     (incident,) = state(stack)
     after = published(stack, incident["id"])
     (message,) = [message for message in after["messages"] if message["status"] == "approved"]
-    return str(next(draft["subject"] for draft in message["drafts"] if draft["kind"] == "status_page"))
+    return str(next(draft["text"] for draft in message["drafts"] if draft["kind"] == "status_page")).split("\n")[0]
 
 
 def test_the_status_page_renders_the_published_update_in_a_browser(

@@ -33,11 +33,10 @@ from incident_comms.incidents.models import (
     PublicationReason,
 )
 from incident_comms.plan.models import Phase, Plan
-from tests.factories import OPENED, opened_incident
+from tests.factories import OPENED, STATUS_API_ENDPOINTS, opened_incident, status_site_files
 
 NOW = OPENED + timedelta(hours=2)
-MAIN_FILES = {"index.html", "index.json", "feed.atom", "en/index.html", "en/index.json", "en/feed.atom"}
-MAIN_FILES |= {"404.html", "en/404.html"}
+MAIN_FILES = status_site_files("INC-1")
 ARCHIVE_FILES = {"history/2026-11.html", "history/index.html", "en/history/2026-11.html", "en/history/index.html"}
 SITE_FILES = MAIN_FILES | ARCHIVE_FILES
 
@@ -195,7 +194,7 @@ def test_an_incident_nothing_was_published_about_is_not_on_the_page(plan: Plan) 
 def test_with_nothing_published_every_component_is_operational_in_every_locale(plan: Plan) -> None:
     site = build_site(plan, [], NOW)
 
-    assert set(site) == MAIN_FILES
+    assert set(site) == status_site_files()
     for path in ("index.json", "en/index.json"):
         assert document(site, path)["status"] == "operational"
         assert [c["id"] for c in document(site, path)["components"]] == [c.id for c in plan.definition.components]
@@ -216,6 +215,7 @@ def test_content_types_per_file(plan: Plan) -> None:
         "en/feed.atom": ATOM_TYPE,
         "404.html": HTML_TYPE,
         "en/404.html": HTML_TYPE,
+        **{f"{prefix}api/v2/{endpoint}": JSON_TYPE for prefix in ("", "en/") for endpoint in STATUS_API_ENDPOINTS},
     }
     assert HTML_TYPE == "text/html; charset=utf-8"
     assert ATOM_TYPE == "application/atom+xml"
@@ -247,11 +247,15 @@ def test_a_component_with_an_open_incident_shows_its_severity_and_published_phas
         "severity": "SEV1",
         "phase": "identified",
         "incident_id": "INC-1",
+        "level": "major_outage",
     }
     assert components(site)["invoicing"]["status"] == "operational"
+    assert components(site)["invoicing"]["level"] == "operational"
     assert document(site)["status"] == "incident"
-    assert "Crítica · Causa identificada" in page(site)
-    assert "Critical · Identified" in page(site, "en/index.html")
+    # the outage level customers know, in words, never our internal severity and phase
+    assert "Interrupción grave" in page(site)
+    assert "Major outage" in page(site, "en/index.html")
+    assert "Crítica · Causa identificada" not in page(site)
 
 
 def test_the_worst_open_incident_decides_a_components_status(plan: Plan) -> None:
@@ -295,7 +299,7 @@ def test_an_open_incident_shows_its_updates_newest_first_in_the_audience_time_zo
     html = page(site)
     # the status page audience (customers_es) reads Madrid time: 10:55 UTC is 11:55 CET
     assert "22/11/2026 11:55 CET" in html
-    assert html.index("Found it (es)") < html.index("Looking into it (es)")
+    assert html.index("Text of m-2 (es, status-page)") < html.index("Text of m-1 (es, status-page)")
     assert "Text of m-2 (es, status-page)" in html
     outline = Outline(html)
     assert "incident-INC-1" in outline.ids_in["open"]
@@ -536,7 +540,9 @@ def test_index_json_is_machine_readable_with_utc_times(plan: Plan) -> None:
     }
     assert data["version"] == 1
     assert _is_utc_iso(data["generated_at"])
-    assert all(set(c) == {"id", "name", "status", "severity", "phase", "incident_id"} for c in data["components"])
+    assert all(
+        set(c) == {"id", "name", "status", "level", "severity", "phase", "incident_id"} for c in data["components"]
+    )
     for item in data["incidents"]:
         assert set(item) == {
             "id",
@@ -548,9 +554,11 @@ def test_index_json_is_machine_readable_with_utc_times(plan: Plan) -> None:
             "phase",
             "started_at",
             "resolved_at",
+            "level",
             "url",
             "updates",
         }
+        assert item["url"] == f"https://estado.nubeteca.example/incidents/{item['id']}.html"
         assert item["status"] in ("open", "resolved")
         assert _is_utc_iso(item["started_at"])
         assert item["resolved_at"] is None or _is_utc_iso(item["resolved_at"])
@@ -588,7 +596,7 @@ def test_the_feed_is_valid_atom_with_one_entry_per_published_update(plan: Plan) 
             assert entry.link
     entries = feedparser.parse(site["feed.atom"][0]).entries
     assert [entry.title for entry in entries[:2]] == ["Second (es)", "First (es)"]
-    assert entries[0].link == "https://estado.nubeteca.example/index.html#update-m-2-v1"
+    assert entries[0].link == "https://estado.nubeteca.example/incidents/INC-1.html#update-m-2-v1"
     assert len({entry.id for entry in entries}) == 4
 
 
@@ -678,13 +686,19 @@ def test_the_channel_writes_every_file_with_its_type_and_cache_header(plan: Plan
         job_for(plan, owner, item)
     )
 
-    assert (result.attempted, result.delivered, result.failed, result.detail) == (12, 12, 0, None)
+    assert (result.attempted, result.delivered, result.failed, result.detail) == (
+        len(SITE_FILES),
+        len(SITE_FILES),
+        0,
+        None,
+    )
     assert set(bucket.objects) == SITE_FILES
     assert {o["CacheControl"] for o in bucket.objects.values()} == {SHORT_CACHE}
     assert SHORT_CACHE == "public, max-age=60, stale-while-revalidate=30"
     assert {o["Bucket"] for o in bucket.objects.values()} == {"status-bucket"}
     assert bucket.objects["feed.atom"]["ContentType"] == ATOM_TYPE
     assert bucket.puts[-2:] == ["en/index.html", "index.html"]  # pages last, after what they link to
+    assert bucket.puts.index("incidents/INC-1.html") < bucket.puts.index("en/index.html")
 
 
 def test_the_message_being_published_shows_even_when_the_store_read_missed_it(plan: Plan) -> None:
@@ -712,9 +726,15 @@ def test_something_published_while_writing_is_written_too(plan: Plan) -> None:
 
     ids = [i["id"] for i in json.loads(bucket.objects["index.json"]["Body"])["incidents"]]
     assert ids == ["INC-1", "INC-2"]
-    assert len(bucket.puts) == 18  # the 12 files, then the main pages again: the second read found the new publication
+    # every file, then what the new publication changes (the main pages, the JSON and feeds, its incident's pages)
+    rewritten = status_site_files("INC-2") - status_site_files() | {"index.html", "en/index.html"}
+    rewritten |= {"index.json", "en/index.json", "feed.atom", "en/feed.atom"}
+    # every endpoint carries the page and its updated_at, the newest activity: the new publication changes them all
+    rewritten |= {f"{prefix}api/v2/{name}" for prefix in ("", "en/") for name in STATUS_API_ENDPOINTS}
+    assert bucket.puts[: len(SITE_FILES)] and set(bucket.puts[: len(SITE_FILES)]) == SITE_FILES
+    assert set(bucket.puts[len(SITE_FILES) :]) == rewritten
     assert view.reads == 3  # and the third read found nothing newer
-    assert (result.attempted, result.delivered) == (12, 12)
+    assert (result.attempted, result.delivered) == (len(SITE_FILES) + 2, len(SITE_FILES) + 2)
 
 
 def test_a_refused_file_is_counted_and_named_and_the_others_are_still_written(plan: Plan) -> None:
@@ -726,7 +746,7 @@ def test_a_refused_file_is_counted_and_named_and_the_others_are_still_written(pl
         job_for(plan, owner, item)
     )
 
-    assert (result.attempted, result.delivered, result.failed) == (12, 11, 1)
+    assert (result.attempted, result.delivered, result.failed) == (len(SITE_FILES), len(SITE_FILES) - 1, 1)
     assert result.detail == "en/feed.atom: PermissionError: AccessDenied: not allowed"
     assert set(bucket.objects) == SITE_FILES - {"en/feed.atom"}
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from incident_comms.plan.models import Plan
+from incident_comms.plan.models import INCIDENT_LEVELS, OutageLevel, Plan
 
 MAX_FACT_CHARS = 2_000
 
@@ -60,6 +60,11 @@ class IncidentFacts(BaseModel):
     actions_planned: dict[str, str] = Field(default_factory=dict, description="locale -> what we will do")
     lessons: dict[str, str] = Field(default_factory=dict, description="locale -> what we learnt")
     components: list[str] = Field(default_factory=list, description="affected component ids; empty: the incident's")
+    component_levels: dict[str, OutageLevel] = Field(
+        default_factory=dict,
+        description="component id -> the level the status page shows it at while the incident is open; a component "
+        "not set shows the severity's default level (IncidentDefinition.outage_level)",
+    )
     impact_started_at: datetime | None = Field(None, description="a responder's correction of the window's start")
     impact_ended_at: datetime | None = Field(None, description="a responder's correction of the window's end")
 
@@ -138,6 +143,15 @@ def fact_problems(facts: IncidentFacts, plan: Plan) -> list[str]:
     known = {component.id for component in plan.definition.components}
     problems.extend(
         f"{component} is not a component of the plan" for component in facts.components if component not in known
+    )
+    problems.extend(
+        f"{component} is not a component of the plan" for component in facts.component_levels if component not in known
+    )
+    settable = {OutageLevel.OPERATIONAL, *INCIDENT_LEVELS}
+    problems.extend(
+        f"{component}: an incident cannot set {level.value} (one of {', '.join(sorted(settable))})"
+        for component, level in facts.component_levels.items()
+        if level not in settable
     )
     if facts.data_loss == DataLoss.SOME:
         missing = [locale for locale in plan.definition.locales if not facts.data_lost.get(locale)]

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from incident_comms.alarms import AlarmSource
 from incident_comms.durations import parse_duration
@@ -59,6 +59,32 @@ class Phase(StrEnum):
     POSTMORTEM = "postmortem"
 
 
+class OutageLevel(StrEnum):
+    """What a component shows on the status page: Statuspage's component statuses, least to most severe (the
+    names customers' tools already know). ``under_maintenance`` only ever comes from a maintenance window."""
+
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: the worst level of several is the one with the greatest rank."""
+        return list(OutageLevel).index(self)
+
+
+INCIDENT_LEVELS = (OutageLevel.DEGRADED_PERFORMANCE, OutageLevel.PARTIAL_OUTAGE, OutageLevel.MAJOR_OUTAGE)
+"""The levels an incident can put a component at (a responder may also set ``operational`` for one that is fine)."""
+
+
+def _incident_level(value: OutageLevel | None) -> OutageLevel | None:
+    if value is not None and value not in INCIDENT_LEVELS:
+        raise ValueError(f"must be one of {', '.join(level.value for level in INCIDENT_LEVELS)}")
+    return value
+
+
 # --- incident-definition.yaml -------------------------------------------------------------
 
 
@@ -76,6 +102,12 @@ class Severity(_Strict):
     approval_timeout: Duration | None = Field(None, description="publish the pre-approved holding text after this")
     approval_expiry: Duration = Field(timedelta(hours=24), description="how long an approval link lives")
     night_updates: bool = Field(False, description="promise updates outside the audience's office hours too")
+    outage_level: Annotated[OutageLevel | None, AfterValidator(_incident_level)] = Field(
+        None,
+        description="what an incident of this severity shows its components at on the status page until a responder "
+        "sets a level per component; None: major_outage for the first severity, partial_outage for the second, "
+        "degraded_performance for the others",
+    )
 
     @field_validator("update_every", "approval_timeout", "approval_expiry")
     @classmethod
@@ -126,6 +158,18 @@ class IncidentDefinition(_Strict):
     rules: list[Rule] = Field(default_factory=list, description="first match wins; no match = not an incident")
     quiet_period: Duration = Field(timedelta(minutes=30), description="all alarms OK this long: draft resolved")
     postmortem_deadline: Duration = Field(timedelta(days=5), description="after resolution")
+
+    def outage_level(self, severity_id: str) -> OutageLevel:
+        """The level an incident of ``severity_id`` puts its components at by default (see ``Severity``); a severity
+        the plan no longer has reads as the least severe."""
+        ids = [severity.id for severity in self.severities]
+        if severity_id not in ids:
+            return OutageLevel.DEGRADED_PERFORMANCE
+        position = ids.index(severity_id)
+        chosen = self.severities[position].outage_level
+        if chosen is not None:
+            return chosen
+        return INCIDENT_LEVELS[max(0, len(INCIDENT_LEVELS) - 1 - position)]
 
 
 # --- roles.yaml ---------------------------------------------------------------------------

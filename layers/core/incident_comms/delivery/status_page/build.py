@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from incident_comms.delivery.status_page.api import api_files
 from incident_comms.delivery.status_page.logic import HISTORY_DAYS, severity_rank, shown_incident
 from incident_comms.delivery.status_page.models import SiteIncident
 from incident_comms.delivery.status_page.serving import ATOM_TYPE, HTML_TYPE, JSON_TYPE, NOT_FOUND_PAGE
@@ -66,6 +67,11 @@ def build_site(
         site[f"{prefix}index.html"] = (render("status_page.html.j2", view.html_context()), HTML_TYPE)
         site[f"{prefix}index.json"] = (_json(view.json_document()), JSON_TYPE)
         site[f"{prefix}feed.atom"] = (render("status_feed.atom.j2", view.atom_context()), ATOM_TYPE)
+        for path, document in api_files(view).items():
+            site[path] = (_json(document), JSON_TYPE)
+        for incident in [*view.open, *view.history]:
+            if incident["path"]:
+                site[incident["path"]] = (render("status_incident.html.j2", view.incident_context(incident)), HTML_TYPE)
         site[f"{prefix}{NOT_FOUND_PAGE}"] = (render("status_not_found.html.j2", view.not_found_context()), HTML_TYPE)
     return site
 

@@ -36,6 +36,7 @@ from incident_comms.delivery.status_page.records import (
     trimmed,
 )
 from incident_comms.delivery.status_page.serving import object_headers
+from incident_comms.delivery.status_page.view import INCIDENTS_FOLDER
 from incident_comms.incidents.models import Message, Publication, PublicationReason
 from incident_comms.plan.models import Plan
 from incident_comms.text import error_text, truncate
@@ -189,12 +190,14 @@ class StatusPageChannel:
 
 
 def _write_order(path: str) -> tuple[int, bool, str]:
-    """Feeds and JSON, then the history by month (months before their list), then the main pages."""
+    """Feeds and JSON, then the history by month (months before their list), the incidents' pages, the main pages."""
     if not path.endswith(".html"):
         return (0, False, path)
     if ARCHIVE_FOLDER in path:
         return (1, path.endswith("/index.html"), path)
-    return (2, False, path)
+    if INCIDENTS_FOLDER in path:
+        return (2, False, path)
+    return (3, False, path)
 
 
 def _with_job(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from incident_comms.plan.models import Phase
+from incident_comms.plan.models import OutageLevel, Phase
 
 _TEXTS: dict[str, dict[str, Any]] = {
     "es": {
@@ -72,6 +72,37 @@ _TEXTS: dict[str, dict[str, Any]] = {
             "diciembre",
         ],
         "month_format": "{name} de {year}",
+        "levels": {
+            OutageLevel.OPERATIONAL: "Operativo",
+            OutageLevel.UNDER_MAINTENANCE: "En mantenimiento",
+            OutageLevel.DEGRADED_PERFORMANCE: "Rendimiento degradado",
+            OutageLevel.PARTIAL_OUTAGE: "Interrupción parcial",
+            OutageLevel.MAJOR_OUTAGE: "Interrupción grave",
+        },
+        "indicators": {
+            "none": "Todos los sistemas funcionan con normalidad",
+            "minor": "Incidencia menor en el servicio",
+            "major": "Interrupción parcial del servicio",
+            "critical": "Interrupción grave del servicio",
+            "maintenance": "Servicio en mantenimiento",
+        },
+        "banner": "{level}: {components}.",
+        "affected": "Componentes afectados",
+        "impact_window": "Periodo de impacto",
+        "ongoing_before": "desde el ",
+        "ongoing_after": ", en curso",
+        "incident_page_title": "{title} · Estado de {organisation}",
+        "incident_link": "Página de la incidencia",
+        "back_home": "Volver al estado del servicio",
+        "uptime": "Disponibilidad de los últimos {days} días",
+        "uptime_percent": "{percent} % de disponibilidad",
+        "uptime_day_ok": "{day}: sin incidencias",
+        "uptime_day": "{day}: {levels}",
+        "uptime_minutes": "{minutes} min de {level}",
+        "uptime_rule": "Una interrupción grave cuenta como no disponible; una parcial, al 30 %; "
+        "el rendimiento degradado y el mantenimiento no cuentan.",
+        "refresh": "La página se actualiza sola cada minuto mientras haya incidencias abiertas.",
+        "utc": "UTC",
         "phases": {
             Phase.INVESTIGATING: "Investigando",
             Phase.IDENTIFIED: "Causa identificada",
@@ -141,6 +172,37 @@ _TEXTS: dict[str, dict[str, Any]] = {
             "December",
         ],
         "month_format": "{name} {year}",
+        "levels": {
+            OutageLevel.OPERATIONAL: "Operational",
+            OutageLevel.UNDER_MAINTENANCE: "Under maintenance",
+            OutageLevel.DEGRADED_PERFORMANCE: "Degraded performance",
+            OutageLevel.PARTIAL_OUTAGE: "Partial outage",
+            OutageLevel.MAJOR_OUTAGE: "Major outage",
+        },
+        "indicators": {
+            "none": "All Systems Operational",
+            "minor": "Minor Service Outage",
+            "major": "Partial System Outage",
+            "critical": "Major System Outage",
+            "maintenance": "Service Under Maintenance",
+        },
+        "banner": "{level}: {components}.",
+        "affected": "Affected components",
+        "impact_window": "Impact",
+        "ongoing_before": "since ",
+        "ongoing_after": ", ongoing",
+        "incident_page_title": "{title} · {organisation} status",
+        "incident_link": "Incident page",
+        "back_home": "Back to the service status",
+        "uptime": "Uptime over the last {days} days",
+        "uptime_percent": "{percent}% uptime",
+        "uptime_day_ok": "{day}: no incidents",
+        "uptime_day": "{day}: {levels}",
+        "uptime_minutes": "{minutes} min of {level}",
+        "uptime_rule": "A major outage counts as down, a partial outage as 30% down; "
+        "degraded performance and maintenance do not count.",
+        "refresh": "This page refreshes itself every minute while an incident is open.",
+        "utc": "UTC",
         "phases": {
             Phase.INVESTIGATING: "Investigating",
             Phase.IDENTIFIED: "Identified",

@@ -21,18 +21,37 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from incident_comms.delivery.status_page.levels import (
+    UPTIME_DAYS,
+    component_levels,
+    impact_spans,
+    incident_levels,
+    uptime_days,
+    uptime_percent,
+    worst,
+)
 from incident_comms.delivery.status_page.logic import HISTORY_DAYS, severity_rank
 from incident_comms.delivery.status_page.models import PublishedUpdate, ShownIncident
 from incident_comms.delivery.status_page.texts import LANGUAGE_NAMES, site_texts
 from incident_comms.drafting.models import ChannelDraft
 from incident_comms.errors import BadInput
 from incident_comms.incidents.models import Incident, IncidentStatus, Message
-from incident_comms.plan.models import ChannelKind, Phase, Plan, localized
+from incident_comms.plan.models import ChannelKind, OutageLevel, Phase, Plan, localized
 from incident_comms.subscribers.models import default_audience
 from incident_comms.text import format_datetime, format_elapsed, one_line, truncate
 
 ARCHIVE_INDEX = "history/index.html"
 """The history by month (:mod:`.archive`), under each locale's folder."""
+
+INCIDENTS_FOLDER = "incidents/"
+"""Each incident's own page (``incidents/<id>.html``), under each locale's folder."""
+
+REFRESH_SECONDS = 60
+"""While an incident is open, the pages reload themselves this often (no script: ``<meta http-equiv=refresh>``)."""
+
+_PAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+_TITLE_MAX = 140
 
 _FEED_NAMESPACE = uuid.UUID("5b0f2f4e-6f1d-4b57-9a55-3c1f4a8e2d10")
 """Fixed namespace for the feed's ``urn:uuid`` ids: the same message version always gets the same id."""
@@ -121,6 +140,7 @@ class LocaleView:
         self.organisation = plan.definition.organisation
         self.base_url = _web_url(self.organisation.status_page_url)
         self.prefix = locale_prefix(plan, locale)
+        self._history_items = history
         self.open = [self._incident(item) for item in open_incidents]
         self.history = [self._incident(item) for item in history]
         self.components = self._components(open_incidents)
@@ -143,7 +163,20 @@ class LocaleView:
         return _clean(localized(value, self.locale, self.plan.main_locale))
 
     def when(self, moment: datetime) -> str:
-        return format_datetime(moment, self.zone, self.locale)
+        """The audience's date and time, and UTC beside it when the page's zone is another: a customer abroad and
+        the tools they paste times into read the same moment."""
+        local = format_datetime(moment, self.zone, self.locale)
+        if self.zone.key == "UTC":
+            return local
+        return f"{local} ({moment.astimezone(UTC):%H:%M} {self.texts['utc']})"
+
+    def level_name(self, level: OutageLevel) -> str:
+        names: dict[OutageLevel, str] = self.texts["levels"]
+        return names[level]
+
+    def incident_path(self, incident_id: str) -> str | None:
+        """The incident's own page (site path), None for an id unfit for a file name (never made by the store)."""
+        return f"{self.prefix}{INCIDENTS_FOLDER}{incident_id}.html" if _PAGE_ID.match(incident_id) else None
 
     def phase_name(self, phase: Phase) -> str:
         names: dict[Phase, str] = self.texts["phases"]
@@ -180,12 +213,33 @@ class LocaleView:
             "paragraphs": [paragraph.split("\n") for paragraph in text.split("\n\n") if paragraph.strip()],
         }
 
+    def _title(self, item: ShownIncident) -> str:
+        """The incident's title: what customers notice, in plain words (the first sentence of the impact the
+        responders told, else of the plan's impact of its component), never an email subject. A long one gives way
+        to the level and the components."""
+        incident = item.incident
+        told = incident.facts.impact.get(self.locale, "")
+        known = {component.id: component for component in self.plan.definition.components}
+        planned = self.text(known[incident.component_id].impact) if incident.component_id in known else ""
+        sentence = _SENTENCE_END.split(one_line(_clean(told or planned)), maxsplit=1)[0].rstrip(".")
+        if sentence and len(sentence) <= _TITLE_MAX:
+            return sentence
+        levels = incident_levels(self.plan, item)
+        names = ", ".join(self.component_name(component) for component in levels) or self.component_name(
+            incident.component_id
+        )
+        return f"{self.level_name(worst(levels.values()))}: {names}"
+
     def _incident(self, item: ShownIncident) -> dict[str, Any]:
         incident = item.incident
         updates = [u for u in (self._update(incident, update) for update in reversed(item.updates)) if u]
         component = self.component_name(incident.component_id)
-        end = (incident.resolved_at if item.resolved_at else None) or item.resolved_at or self.now
+        start = incident.facts.impact_started_at or incident.impact_start
+        end = incident.facts.impact_ended_at or item.resolved_at
         postmortems = [update for update in updates if update["phase"] == Phase.POSTMORTEM.value]
+        levels = incident_levels(self.plan, item)
+        level = worst(levels.values())
+        path = self.incident_path(incident.id)
         return {
             "id": incident.id,
             "anchor": f"incident-{incident.id}",
@@ -197,49 +251,88 @@ class LocaleView:
             "status": IncidentStatus.RESOLVED.value if item.resolved_at else IncidentStatus.OPEN.value,
             "phase": item.phase.value,
             "phase_name": self.phase_name(item.phase),
-            "title": updates[0]["title"] if updates else component,
-            "started_at": _utc(incident.impact_start),
-            "started_local": self.when(incident.impact_start),
+            "level": level.value,
+            "level_name": self.level_name(level),
+            "levels": [
+                {"id": c, "name": self.component_name(c), "level": lvl.value, "level_name": self.level_name(lvl)}
+                for c, lvl in levels.items()
+            ],
+            "title": self._title(item),
+            "started_at": _utc(start),
+            "started_local": self.when(start),
             "resolved_at": _utc(item.resolved_at) if item.resolved_at else None,
             "resolved_local": self.when(item.resolved_at) if item.resolved_at else None,
-            "duration": format_elapsed(end - incident.impact_start),
+            "ended_at": _utc(end) if end else None,
+            "ended_local": self.when(end) if end else None,
+            "duration": format_elapsed(end - start) if end else None,
+            "created_at": _utc(incident.opened_at),
+            "updated_at": _utc(item.last_activity),
+            "path": path,
+            "href": self.relative(path) if path else None,
+            "url": self.absolute(path)
+            if path
+            else self.absolute(f"{self.prefix}index.html") + f"#incident-{incident.id}",
             "updates": updates,
             "postmortem": postmortems[0] if postmortems else None,
         }
 
     def _components(self, open_incidents: list[ShownIncident]) -> list[dict[str, Any]]:
-        """Each plan component: operational, or the worst open incident's severity and phase (first = worst)."""
-        worst: dict[str, ShownIncident] = {}
-        for candidate in open_incidents:
-            worst.setdefault(candidate.incident.component_id, candidate)
+        """Each plan component: its level (the worst an open incident puts it at), the worst such incident, and its
+        uptime over :data:`UPTIME_DAYS` days."""
+        levels = component_levels(self.plan, open_incidents)
+        spans = impact_spans(self.plan, [*open_incidents, *self._history_items], self.now)
         components = []
-        for component in self.plan.definition.components:
-            item = worst.get(component.id)
-            entry: dict[str, Any] = {
-                "id": component.id,
-                "name": self.text(component.name),
-                "status": "operational" if item is None else "incident",
-                "status_text": self.texts["operational"],
-                "severity": None,
-                "severity_name": None,
-                "severity_rank": None,
-                "phase": None,
-                "phase_name": None,
-                "incident_id": None,
-            }
-            if item is not None:
-                incident = item.incident
-                entry.update(
-                    severity=incident.severity_id,
-                    severity_name=self.severity_name(incident.severity_id),
-                    severity_rank=min(severity_rank(self.plan, incident.severity_id), 3),
-                    phase=item.phase.value,
-                    phase_name=self.phase_name(item.phase),
-                    incident_id=incident.id,
-                    status_text=f"{self.severity_name(incident.severity_id)} · {self.phase_name(item.phase)}",
-                )
-            components.append(entry)
+        for position, component in enumerate(self.plan.definition.components, start=1):
+            level = levels[component.id]
+            causing = [
+                item
+                for item in open_incidents
+                if incident_levels(self.plan, item).get(component.id, OutageLevel.OPERATIONAL) == level
+            ]
+            days = uptime_days(spans.get(component.id, []), self.now, self.zone)
+            components.append(
+                {
+                    "id": component.id,
+                    "position": position,
+                    "name": self.text(component.name),
+                    "description": self.text(component.description) if component.description else None,
+                    "status": level.value,
+                    "status_text": self.level_name(level),
+                    "incident_id": causing[0].incident.id if causing and level != OutageLevel.OPERATIONAL else None,
+                    "severity": causing[0].incident.severity_id
+                    if causing and level != OutageLevel.OPERATIONAL
+                    else None,
+                    "phase": causing[0].phase.value if causing and level != OutageLevel.OPERATIONAL else None,
+                    "changed_at": _utc(max(item.last_activity for item in causing)) if causing else None,
+                    "uptime": self._uptime(days),
+                }
+            )
         return components
+
+    def _uptime(self, days: list[Any]) -> dict[str, Any]:
+        percent = uptime_percent(days, self.now)
+        shown = f"{percent:.2f}".rstrip("0").rstrip(".") if percent < 100 else "100"
+        bars = []
+        for day in days:
+            label = day.day.strftime("%d/%m/%Y" if self.locale.startswith("es") else "%Y-%m-%d")
+            parts = [
+                self.texts["uptime_minutes"].format(minutes=minutes, level=self.level_name(level).lower())
+                for level, minutes in sorted(day.minutes.items(), key=lambda pair: -pair[0].rank)
+            ]
+            text = (
+                self.texts["uptime_day"].format(day=label, levels=", ".join(parts))
+                if parts
+                else self.texts["uptime_day_ok"].format(day=label)
+            )
+            bars.append({"date": day.day.strftime("%Y-%m-%d"), "level": day.level.value, "text": text})
+        return {
+            "percent": percent,
+            "percent_text": self.texts["uptime_percent"].format(
+                percent=shown.replace(".", "," if self.locale.startswith("es") else ".")
+            ),
+            "days": bars,
+            "heading": self.texts["uptime"].format(days=UPTIME_DAYS),
+        }
 
     @property
     def organisation_name(self) -> str:
@@ -259,6 +352,28 @@ class LocaleView:
             for locale in self.plan.definition.locales
         ]
 
+    @property
+    def generated_at(self) -> str:
+        return _utc(self.now)
+
+    @property
+    def banner_level(self) -> OutageLevel:
+        return worst(OutageLevel(component["status"]) for component in self.components)
+
+    def _banner(self) -> str:
+        """What the page says first: the worst level and every component not operational, worst first ("Partial
+        outage: Public API, Invoicing."); an open incident that puts no component at a level still counts."""
+        affected = sorted(
+            (component for component in self.components if component["status"] != OutageLevel.OPERATIONAL.value),
+            key=lambda component: -OutageLevel(component["status"]).rank,
+        )
+        if affected:
+            names = ", ".join(component["name"] for component in affected)
+            return str(self.texts["banner"].format(level=self.level_name(self.banner_level), components=names))
+        if self.open:
+            return str(self.texts["some_open"].format(count=len(self.open)))
+        return str(self.texts["all_ok"])
+
     def _common(self) -> dict[str, Any]:
         organisation = self.organisation_name
         texts = self.texts
@@ -269,7 +384,7 @@ class LocaleView:
             "texts": texts,
             "history_heading": texts["history"].format(days=HISTORY_DAYS),
             "no_history": texts["no_history"].format(days=HISTORY_DAYS),
-            "summary": texts["some_open"].format(count=len(self.open)) if self.open else texts["all_ok"],
+            "summary": self._banner(),
             "times_in": texts["times_in"].format(zone=self.zone.key),
             "generated": texts["generated"].format(when=self.when(self.now)),
             "generated_at": _utc(self.now),
@@ -278,7 +393,8 @@ class LocaleView:
             "open_incidents": self.open,
             "history": self.history,
             "postmortems": [incident for incident in self.history if incident["postmortem"]],
-            "worst_rank": min((incident["severity_rank"] for incident in self.open), default=None),
+            "banner_level": self.banner_level.value,
+            "refresh": REFRESH_SECONDS if self.open else None,
             "locales": self.locales(),
         }
 
@@ -309,6 +425,36 @@ class LocaleView:
         }
         return context
 
+    def incident_context(self, incident: dict[str, Any]) -> dict[str, Any]:
+        """The incident's own page (``incidents/<id>.html``): links are relative to that folder."""
+        context = self._common()
+
+        def from_here(site_path: str) -> str:
+            return "../" + self.relative(site_path)
+
+        context.update(
+            incident=incident,
+            page_title=self.texts["incident_page_title"].format(
+                title=incident["title"], organisation=context["organisation"]
+            ),
+            banner_level=incident["level"] if incident["status"] == IncidentStatus.OPEN.value else "operational",
+            refresh=REFRESH_SECONDS if incident["status"] == IncidentStatus.OPEN.value else None,
+            links={"home": from_here(f"{self.prefix}index.html"), "feed": from_here(f"{self.prefix}feed.atom")},
+            locales=[
+                {
+                    **other,
+                    "incident_href": from_here(
+                        f"{locale_prefix(self.plan, other['code'])}{INCIDENTS_FOLDER}{incident['id']}.html"
+                    ),
+                    "incident_absolute": self.absolute(
+                        f"{locale_prefix(self.plan, other['code'])}{INCIDENTS_FOLDER}{incident['id']}.html"
+                    ),
+                }
+                for other in self.locales()
+            ],
+        )
+        return context
+
     def not_found_context(self) -> dict[str, Any]:
         """The not-found page: answered at whatever path was missing, so its links are absolute under the plan's
         status page URL, else from the site's root (where CloudFront serves it), never relative to that path."""
@@ -334,7 +480,7 @@ class LocaleView:
     def atom_context(self) -> dict[str, Any]:
         context = self._common()
         entries = [
-            {**update, "incident": incident, "link": self.absolute(f"{self.prefix}index.html") + "#" + update["anchor"]}
+            {**update, "incident": incident, "link": incident["url"] + "#" + update["anchor"]}
             for incident in [*self.open, *self.history]
             for update in incident["updates"]
         ]
@@ -364,11 +510,12 @@ class LocaleView:
                 **{key: incident[key] for key in keys},
                 "started_at": incident["started_at"],
                 "resolved_at": incident["resolved_at"],
-                "url": self.absolute(f"{self.prefix}index.html") + "#" + incident["anchor"],
+                "level": incident["level"],
+                "url": incident["url"],
                 "updates": [update_json(update) for update in incident["updates"]],
             }
 
-        component_keys = ("id", "name", "status", "severity", "phase", "incident_id")
+        component_keys = ("id", "name", "severity", "phase", "incident_id")
         return {
             "version": 1,
             "organisation": {
@@ -379,7 +526,14 @@ class LocaleView:
             "locale": self.locale,
             "generated_at": _utc(self.now),
             "status": "incident" if self.open else "operational",
-            "components": [{key: component[key] for key in component_keys} for component in self.components],
+            "components": [
+                {
+                    **{key: component[key] for key in component_keys},
+                    "status": "incident" if component["incident_id"] else "operational",
+                    "level": component["status"],
+                }
+                for component in self.components
+            ],
             "incidents": [incident_json(incident) for incident in [*self.open, *self.history]],
             "links": {
                 "html": self.absolute(f"{self.prefix}index.html"),
