@@ -137,6 +137,49 @@ def test_facts_and_components_reach_change_facts(store: IncidentStore, plan: Pla
     assert component[1] == {"components": ["api", "web"]}
 
 
+def test_a_level_form_sets_one_components_level_and_makes_it_affected(
+    store: IncidentStore, plan: Plan, incident_id: str
+) -> None:
+    lifecycle = FakeLifecycle()
+    page = show_console(console_token(KEY, incident_id, MARTA, OPENED), plan, store, KEY, NOW, BASE)
+    assert 'id="level-form"' in page.html
+    assert "<li>API pública: <strong>Interrupción grave</strong></li>" in page.html  # SEV1's level, by the plan
+    assert "<li>Facturación: <strong>Operativo</strong></li>" in page.html
+
+    act(store, plan, incident_id, {"action": "level", "component": "invoicing", "level": "partial_outage",
+                                   "confirm": "yes"}, lifecycle)  # fmt: skip
+    act(store, plan, incident_id, {"action": "level", "component": "api", "level": "operational", "confirm": "yes"},
+        lifecycle)  # fmt: skip
+
+    (_, invoicing, options), (_, api, _) = lifecycle.calls
+    assert invoicing[1] == {"component_levels": {"invoicing": "partial_outage"}, "components": ["api", "invoicing"]}
+    assert options == {}  # a level is published with the next approved update: nothing is drafted for it
+    assert api[1] == {"component_levels": {"api": "operational"}}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"action": "level", "component": "api", "level": "under_maintenance", "confirm": "yes"},
+        {"action": "level", "component": "nope", "level": "major_outage", "confirm": "yes"},
+        {"action": "level", "component": "api", "level": "down", "confirm": "yes"},
+        {"action": "level", "component": "api", "level": "major_outage"},
+    ],
+    ids=["maintenance", "unknown-component", "unknown-level", "unconfirmed"],
+)
+def test_a_bad_level_form_is_400_and_reaches_nothing(
+    store: IncidentStore, plan: Plan, incident_id: str, fields: dict[str, str]
+) -> None:
+    lifecycle = FakeLifecycle()
+    before = snapshot(store, incident_id)
+
+    page = act(store, plan, incident_id, fields, lifecycle)
+
+    assert page.status == 400
+    assert lifecycle.calls == []
+    assert snapshot(store, incident_id) == before
+
+
 def test_a_refused_step_is_409_and_bad_facts_400_with_the_problem(
     store: IncidentStore, plan: Plan, incident_id: str
 ) -> None:

@@ -82,7 +82,7 @@ def test_looking_at_the_console_changes_nothing_and_shows_both_locales_and_the_f
     assert reader.scripts == 0 and "<script" not in body.lower()
     assert all(form["method"] == "post" and form["action"] == token for form in reader.forms)
     actions = [fields["action"] for fields in reader.form_fields]
-    assert actions == ["facts", "phase", "severity", "component", "resolve"]
+    assert actions == ["facts", "phase", "severity", "component", "level", "resolve"]
     assert 'name="impact_es"' in body and 'name="impact_en"' in body
     assert 'name="cause_es"' in body and 'name="cause_en"' in body
     assert f"https://{API_HOST}/approvals/" in body, "Marta approves the waiting draft: her links are on it"

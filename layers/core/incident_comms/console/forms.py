@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from incident_comms.incidents.facts import MAX_FACT_CHARS, TEXT_FACTS, DataLoss
-from incident_comms.plan.models import Phase, Plan
+from incident_comms.plan.models import INCIDENT_LEVELS, OutageLevel, Phase, Plan
 from incident_comms.text import clean_text
 
 MAX_REASON_CHARS = 500
@@ -50,6 +50,7 @@ class ConsoleProblem(StrEnum):
     REASON_TOO_LONG = "reason_too_long"
     COMPONENT = "component"
     COMPONENT_KNOWN = "component_known"
+    LEVEL = "level"
     DATA_LOSS = "data_loss"
     DATA_LOST_MISSING = "data_lost_missing"
     TIME = "time"
@@ -102,6 +103,17 @@ class ComponentAdded(BaseModel):
     component_id: str
 
 
+class LevelChange(BaseModel):
+    """``action=level``: the outage level the status page shows a component at while the incident is open (a
+    component not yet affected becomes affected; ``operational`` says it is fine)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    action: Literal["level"] = "level"
+    component_id: str
+    level: OutageLevel
+
+
 class CloseIncident(BaseModel):
     """``action=close``: close a resolved incident."""
 
@@ -121,7 +133,10 @@ class FactsChange(BaseModel):
     tell_customers: bool
 
 
-ConsoleRequest = PhaseChange | SeverityChange | ComponentAdded | CloseIncident | FactsChange
+ConsoleRequest = PhaseChange | SeverityChange | ComponentAdded | LevelChange | CloseIncident | FactsChange
+
+SETTABLE_LEVELS = (OutageLevel.OPERATIONAL, *INCIDENT_LEVELS)
+"""What a responder can set a component at (``under_maintenance`` belongs to maintenance windows)."""
 
 
 def allowed_fields(action: str, locales: Sequence[str]) -> frozenset[str]:
@@ -133,13 +148,15 @@ def allowed_fields(action: str, locales: Sequence[str]) -> frozenset[str]:
         return frozenset({"severity", "reason"})
     if action == "component":
         return frozenset({"component"})
+    if action == "level":
+        return frozenset({"component", "level"})
     if action == "facts":
         boxes = {f"{fact}_{locale}" for fact in FACT_BOXES for locale in locales}
         return frozenset(boxes | _FACTS_FIELDS)
     return frozenset()
 
 
-_ACTIONS = ("facts", "phase", "resolve", "severity", "component", "close")
+_ACTIONS = ("facts", "phase", "resolve", "severity", "component", "level", "close")
 
 
 def parse_console_form(form: Mapping[str, Sequence[str]], plan: Plan, zone: ZoneInfo) -> ConsoleRequest:
@@ -165,6 +182,8 @@ def parse_console_form(form: Mapping[str, Sequence[str]], plan: Plan, zone: Zone
         if component not in {item.id for item in plan.definition.components}:
             raise BadConsoleForm(ConsoleProblem.COMPONENT)
         return ComponentAdded(component_id=component)
+    if action == "level":
+        return _level(fields, plan)
     if action == "close":
         return CloseIncident()
     return _facts(fields, locales, zone)
@@ -207,6 +226,16 @@ def _severity(fields: Mapping[str, str], plan: Plan) -> SeverityChange:
         if error.errors()[0]["type"] == "string_too_long":
             raise BadConsoleForm(ConsoleProblem.REASON_TOO_LONG, str(MAX_REASON_CHARS)) from None
         raise BadConsoleForm(ConsoleProblem.REASON_MISSING) from None
+
+
+def _level(fields: Mapping[str, str], plan: Plan) -> LevelChange:
+    component = fields.get("component", "")
+    if component not in {item.id for item in plan.definition.components}:
+        raise BadConsoleForm(ConsoleProblem.COMPONENT)
+    level = fields.get("level", "")
+    if level not in {item.value for item in SETTABLE_LEVELS}:
+        raise BadConsoleForm(ConsoleProblem.LEVEL)
+    return LevelChange(component_id=component, level=OutageLevel(level))
 
 
 def _facts(fields: Mapping[str, str], locales: Sequence[str], zone: ZoneInfo) -> FactsChange:

@@ -29,6 +29,7 @@ from incident_comms.console.forms import (
     ComponentAdded,
     ConsoleProblem,
     ConsoleRequest,
+    LevelChange,
     PhaseChange,
     SeverityChange,
     parse_console_form,
@@ -40,7 +41,7 @@ from incident_comms.console.view import console_view
 from incident_comms.incidents.facts import FactsError
 from incident_comms.incidents.store import IncidentStore
 from incident_comms.lifecycle.models import Audit, Step
-from incident_comms.plan.models import Phase, Plan
+from incident_comms.plan.models import OutageLevel, Phase, Plan
 from incident_comms.team.console_links import link_fingerprint
 from incident_comms.team.emails import team_zone
 from incident_comms.web import BadForm, FormProblem, HttpRequest, LinkRefused, Refusal
@@ -177,6 +178,13 @@ def _apply(
         return lifecycle.change_severity(incident.id, parsed.severity_id, parsed.reason, audit, now)
     if isinstance(parsed, CloseIncident):
         return lifecycle.close(incident.id, audit, now)
+    if isinstance(parsed, LevelChange):
+        levels = {**incident.facts.component_levels, parsed.component_id: parsed.level}
+        changes: dict[str, Any] = {"component_levels": levels}
+        affected = list(incident.facts.components or [incident.component_id])
+        if parsed.component_id not in affected and parsed.level != OutageLevel.OPERATIONAL:
+            changes["components"] = [*affected, parsed.component_id]
+        return lifecycle.change_facts(incident.id, changes, audit, now)
     if isinstance(parsed, ComponentAdded):
         affected = list(incident.facts.components or [incident.component_id])
         if parsed.component_id in affected:

@@ -14,7 +14,7 @@ from typing import Any
 from incident_comms.approvals.links import approval_links
 from incident_comms.approvals.logic import holder_roles, role_names
 from incident_comms.approvals.tokens import expiry_for
-from incident_comms.console.forms import FACT_BOXES, MAX_REASON_CHARS
+from incident_comms.console.forms import FACT_BOXES, MAX_REASON_CHARS, SETTABLE_LEVELS
 from incident_comms.console.links import closed
 from incident_comms.incidents.facts import MAX_FACT_CHARS
 from incident_comms.incidents.machine_models import MANUAL_TARGETS
@@ -26,7 +26,7 @@ from incident_comms.incidents.models import (
     MessageStatus,
     TimelineEntry,
 )
-from incident_comms.plan.models import Plan, localized
+from incident_comms.plan.models import OutageLevel, Plan, localized
 from incident_comms.team.emails import team_texts, team_zone
 from incident_comms.text import format_datetime, format_elapsed
 
@@ -208,9 +208,29 @@ def _forms(plan: Plan, incident: Incident) -> dict[str, Any]:
         ]
         if not closed(incident)
         else [],
+        "levels": _levels(plan, incident) if is_open else [],
+        "level_choices": [level.value for level in SETTABLE_LEVELS],
         "resolve": is_open,
         "close": incident.status == IncidentStatus.RESOLVED and not closed(incident),
     }
+
+
+def _levels(plan: Plan, incident: Incident) -> list[dict[str, Any]]:
+    """Every plan component with the level the status page shows it at while the incident is open: the one a
+    responder set, else the severity's for an affected component, else operational."""
+    locale = plan.main_locale
+    affected = set(incident.facts.components or [incident.component_id])
+    default = plan.definition.outage_level(incident.severity_id)
+    return [
+        {
+            "id": component.id,
+            "name": localized(component.name, locale, locale),
+            "level": incident.facts.component_levels.get(
+                component.id, default if component.id in affected else OutageLevel.OPERATIONAL
+            ).value,
+        }
+        for component in plan.definition.components
+    ]
 
 
 def _local(value: datetime | None, zone: Any) -> str:
