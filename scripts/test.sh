@@ -8,6 +8,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   echo "== installing Debian's chromium for the browser test"
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+echo "== axe-core for the status page's accessibility audit"; python scripts/fetch_axe.py
 echo "== ruff";   ruff check . && ruff format --check .
 echo "== mypy";   mypy
 echo "== import-linter"; lint-imports --no-cache

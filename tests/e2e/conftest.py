@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -255,3 +256,13 @@ def _record_iam_calls(out: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-4000:]
     written.rename(out)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("INCIDENT_COMMS_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is required here (INCIDENT_COMMS_REQUIRE_BROWSER=1) but not installed")
+        pytest.skip("chromium not installed (scripts/test.sh installs it where it can: apt-get install chromium)")
+    return found

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,16 +23,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("INCIDENT_COMMS_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required here (INCIDENT_COMMS_REQUIRE_BROWSER=1) but not installed")
-        pytest.skip("chromium not installed (scripts/test.sh installs it where it can: apt-get install chromium)")
-    return found
 
 
 def rendered_dom(chromium: str, url: str, profile: Path) -> str:
