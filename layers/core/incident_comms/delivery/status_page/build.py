@@ -68,7 +68,7 @@ def build_site(
         site[f"{prefix}index.json"] = (_json(view.json_document()), JSON_TYPE)
         site[f"{prefix}feed.atom"] = (render("status_feed.atom.j2", view.atom_context()), ATOM_TYPE)
         for path, document in api_files(view).items():
-            site[path] = (_json(document), JSON_TYPE)
+            site[path] = (_compact_json(document), JSON_TYPE)
         for incident in [*view.open, *view.history]:
             if incident["path"]:
                 site[incident["path"]] = (render("status_incident.html.j2", view.incident_context(incident)), HTML_TYPE)
@@ -96,6 +96,11 @@ def _environment() -> Environment:
 def render(name: str, context: Mapping[str, Any]) -> bytes:
     """One of the package's status templates, autoescaped, as UTF-8 bytes (what is written to the bucket)."""
     return _environment().get_template(name).render(context).encode("utf-8")
+
+
+def _compact_json(document: Mapping[str, Any]) -> bytes:
+    """As Statuspage serves its API: one line, no spaces (and json's C encoder, several times faster than indenting)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _json(document: Mapping[str, Any]) -> bytes:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -97,13 +98,20 @@ def impact_spans(plan: Plan, items: Iterable[ShownIncident], now: datetime) -> d
 def uptime_days(spans: Sequence[Span], now: datetime, zone: ZoneInfo, days: int = UPTIME_DAYS) -> list[UptimeDay]:
     """The last ``days`` local days up to today, oldest first, each with its minutes at each level (overlapping
     spans count each minute once, at its worst level)."""
+    return list(_uptime_days(tuple(spans), now, zone, days))
+
+
+@lru_cache(maxsize=256)
+def _uptime_days(spans: tuple[Span, ...], now: datetime, zone: ZoneInfo, days: int) -> tuple[UptimeDay, ...]:
+    """Cached: every locale of one build asks the same of each component (the days are never changed in place)."""
     today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     out = []
     for back in range(days - 1, -1, -1):
         start = _local_midnight(today, -back, zone)
         end = min(_local_midnight(today, -back + 1, zone), now)
-        out.append(UptimeDay(start, _minutes_by_level(spans, start, end)))
-    return out
+        touching = [span for span in spans if span.start < end and span.end > start]
+        out.append(UptimeDay(start, _minutes_by_level(touching, start, end) if touching else {}))
+    return tuple(out)
 
 
 def uptime_percent(days: Sequence[UptimeDay], now: datetime) -> float:

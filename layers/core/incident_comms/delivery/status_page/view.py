@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -140,10 +141,16 @@ class LocaleView:
         self.organisation = plan.definition.organisation
         self.base_url = _web_url(self.organisation.status_page_url)
         self.prefix = locale_prefix(plan, locale)
+        self._open_items = open_incidents
         self._history_items = history
         self.open = [self._incident(item) for item in open_incidents]
         self.history = [self._incident(item) for item in history]
-        self.components = self._components(open_incidents)
+
+    @cached_property
+    def components(self) -> list[dict[str, Any]]:
+        """Each plan component with its level and uptime (computed once, and only for the pages that show them: the
+        history by month never does)."""
+        return self._components(self._open_items)
 
     # links ---------------------------------------------------------------------------------------------------------
 
