@@ -125,9 +125,9 @@ def test_sms_is_one_gsm7_part(plan: Plan, phase: Phase, locale: str) -> None:
 
 def test_times_are_in_the_audience_time_zone(plan: Plan) -> None:
     drafts = {d.channel_id: d for d in render_drafts(plan, Phase.INVESTIGATING, facts(Phase.INVESTIGATING))}
-    assert "Próxima actualización: 15:15 CET." in drafts["email-customers-es"].text
-    assert "Próxima actualización: 08:15 CST." in drafts["email-customers-latam"].text
-    assert "Next update: 15:15 CET." in drafts["email-customers-en"].text
+    assert "Próxima actualización: 15:15 CET, en https://" in drafts["email-customers-es"].text
+    assert "Próxima actualización: 08:15 CST, en https://" in drafts["email-customers-latam"].text
+    assert "Next update: 15:15 CET, at https://" in drafts["email-customers-en"].text
     assert "15/01/2026 14:05 CET" in drafts["email-customers-es"].text
     assert "2026-01-15 14:05 CET" in drafts["email-customers-en"].text
 
@@ -140,7 +140,29 @@ def test_summer_time_and_another_day(plan: Plan) -> None:
         facts(Phase.UPDATE, started_at=summer, now=summer, next_update_at=summer + timedelta(hours=4)),
         plan.channels.channels[0],
     )
-    assert "Próxima actualización: 02/07/2026 03:00 CEST." in draft.text
+    assert "Próxima actualización: 02/07/2026 03:00 CEST, en https://" in draft.text
+
+
+def test_every_customer_email_links_the_incidents_own_status_page_in_its_locale(plan: Plan) -> None:
+    page = "https://estado.nubeteca.example/{}incidents/INC-20260115-0001.html"
+    for phase in Phase:
+        for draft in render_drafts(plan, phase, facts(phase)):
+            channel = next(c for c in plan.channels.channels if c.id == draft.channel_id)
+            internal = plan.audience(channel.audience).internal
+            linked = page.format("" if draft.locale == plan.main_locale else f"{draft.locale}/") in draft.text
+            if draft.kind == "email" and not internal:
+                assert linked, (phase, draft.channel_id)
+            if internal:
+                assert "/incidents/INC-" not in draft.text, (phase, draft.channel_id)
+
+
+def test_without_a_status_page_for_the_severity_no_incident_page_is_linked(plan: Plan) -> None:
+    pages = [c.id for c in plan.channels.channels if c.kind == "status_page"]
+    assert plan.incident_page_url("es", "INC-1", "SEV1") == "https://estado.nubeteca.example/incidents/INC-1.html"
+    assert plan.incident_page_url("en", "INC-1", "SEV1") == "https://estado.nubeteca.example/en/incidents/INC-1.html"
+    channels = [c for c in plan.channels.channels if c.id not in pages]
+    without = plan.model_copy(update={"channels": plan.channels.model_copy(update={"channels": channels})})
+    assert without.incident_page_url("es", "INC-1", "SEV1") is None
 
 
 def test_alarm_names_reach_internal_channels_only_and_never_as_html(plan: Plan) -> None:

@@ -18,7 +18,8 @@ Template context: every name below is always defined; a fact the responder has n
 - ``channel``: ``id``, ``name``, ``kind``, ``format``, ``internal``
 - ``audience``: ``id``, ``name``, ``timezone``, ``internal``
 - ``incident``: ``id``, ``component_id``, ``component`` (name), ``impact``, ``severity`` (id),
-  ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution or now)
+  ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution or now),
+  ``url`` (the incident's own status page in this locale; None for internal audiences or without a status page)
 - ``data_loss``: ``"yes"`` | ``"no"`` | ``"unknown"`` (never guessed: unknown until someone knows)
 - ``data_lost``: what was lost when ``data_loss`` is ``"yes"``, else None
 - ``customer_action``, ``cause``, ``actions_taken``, ``actions_planned``, ``root_cause``, ``lessons``: the
@@ -203,6 +204,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             "started_at": format_datetime(facts.started_at, zone, locale),
             "resolved_at": format_datetime(facts.resolved_at, zone, locale) if facts.resolved_at else None,
             "duration": format_elapsed(end - facts.started_at),
+            "url": None if audience.internal else plan.incident_page_url(locale, facts.incident_id, severity.id),
         },
         "data_loss": facts.data_loss,
         "data_lost": own(facts.data_lost) if facts.data_loss == "yes" else None,

@@ -464,6 +464,17 @@ class Plan(BaseModel):
         definition = self.definition.model_copy(update={"organisation": organisation})
         return self.model_copy(update={"definition": definition})
 
+    def incident_page_url(self, locale: str, incident_id: str, severity_id: str) -> str | None:
+        """The incident's own status page in ``locale`` (``<status_page_url>/[<locale>/]incidents/<id>.html``, the
+        main locale at the root), which every customer message links; None when the plan has no status page URL
+        or no status page channel publishes incidents of ``severity_id`` (the page would never exist)."""
+        base = self.definition.organisation.status_page_url
+        published = any(channel.kind == ChannelKind.STATUS_PAGE for channel in self.channels_for(severity_id))
+        if not base or not published:
+            return None
+        prefix = "" if locale == self.main_locale else f"{locale}/"
+        return f"{base.rstrip('/')}/{prefix}incidents/{incident_id}.html"
+
     def severity(self, severity_id: str) -> Severity:
         return next(s for s in self.definition.severities if s.id == severity_id)
 
