@@ -23,6 +23,13 @@ from typing import TYPE_CHECKING, Any
 from incident_comms.delivery.status_page.api import api_files
 from incident_comms.delivery.status_page.logic import HISTORY_DAYS, severity_rank, shown_incident
 from incident_comms.delivery.status_page.models import SiteIncident
+from incident_comms.delivery.status_page.pages import (
+    atom_context,
+    incident_context,
+    index_context,
+    index_document,
+    not_found_context,
+)
 from incident_comms.delivery.status_page.serving import ATOM_TYPE, HTML_TYPE, JSON_TYPE, NOT_FOUND_PAGE
 from incident_comms.delivery.status_page.view import LocaleView, locale_prefix
 from incident_comms.plan.models import Plan
@@ -64,15 +71,18 @@ def build_site(
     for locale in plan.definition.locales:
         view = LocaleView(plan, locale, now, open_incidents, history, subscribe_url, archived)
         prefix = locale_prefix(plan, locale)
-        site[f"{prefix}index.html"] = (render("status_page.html.j2", view.html_context()), HTML_TYPE)
-        site[f"{prefix}index.json"] = (_json(view.json_document()), JSON_TYPE)
-        site[f"{prefix}feed.atom"] = (render("status_feed.atom.j2", view.atom_context()), ATOM_TYPE)
+        site[f"{prefix}index.html"] = (render("status_page.html.j2", index_context(view)), HTML_TYPE)
+        site[f"{prefix}index.json"] = (_json(index_document(view)), JSON_TYPE)
+        site[f"{prefix}feed.atom"] = (render("status_feed.atom.j2", atom_context(view)), ATOM_TYPE)
         for path, document in api_files(view).items():
             site[path] = (_compact_json(document), JSON_TYPE)
         for incident in [*view.open, *view.history]:
             if incident["path"]:
-                site[incident["path"]] = (render("status_incident.html.j2", view.incident_context(incident)), HTML_TYPE)
-        site[f"{prefix}{NOT_FOUND_PAGE}"] = (render("status_not_found.html.j2", view.not_found_context()), HTML_TYPE)
+                site[incident["path"]] = (
+                    render("status_incident.html.j2", incident_context(view, incident)),
+                    HTML_TYPE,
+                )
+        site[f"{prefix}{NOT_FOUND_PAGE}"] = (render("status_not_found.html.j2", not_found_context(view)), HTML_TYPE)
     return site
 
 

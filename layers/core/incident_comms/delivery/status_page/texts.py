@@ -103,6 +103,8 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "el rendimiento degradado y el mantenimiento no cuentan.",
         "refresh": "La página se actualiza sola cada minuto mientras haya incidencias abiertas.",
         "utc": "UTC",
+        "day_format": "%d/%m/%Y",
+        "decimal": ",",
         "phases": {
             Phase.INVESTIGATING: "Investigando",
             Phase.IDENTIFIED: "Causa identificada",
@@ -203,6 +205,8 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "degraded performance and maintenance do not count.",
         "refresh": "This page refreshes itself every minute while an incident is open.",
         "utc": "UTC",
+        "day_format": "%Y-%m-%d",
+        "decimal": ".",
         "phases": {
             Phase.INVESTIGATING: "Investigating",
             Phase.IDENTIFIED: "Identified",

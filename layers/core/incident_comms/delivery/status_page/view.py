@@ -1,5 +1,5 @@
-"""One locale's view of the status page: everything its three files show, as plain dicts for the templates and
-the JSON.
+"""One locale's view of the status page: everything its files show (components with their levels and uptime,
+incidents with their updates), as plain dicts for the templates and the JSON (:mod:`.pages`, :mod:`.api`).
 
 Links: the page's own navigation (other locales, the feed, the JSON) is relative, so the site works wherever it is
 served (``/status/`` on the local stack, a bucket website, a CDN). Links that must stand on their own (the Atom
@@ -14,16 +14,17 @@ Feed entry ids are stable per message version, whatever the site's URL.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from incident_comms.delivery.status_page.levels import (
     UPTIME_DAYS,
+    UptimeDay,
     component_levels,
     impact_spans,
     incident_levels,
@@ -31,14 +32,12 @@ from incident_comms.delivery.status_page.levels import (
     uptime_percent,
     worst,
 )
-from incident_comms.delivery.status_page.logic import HISTORY_DAYS, severity_rank
+from incident_comms.delivery.status_page.logic import severity_rank
 from incident_comms.delivery.status_page.models import PublishedUpdate, ShownIncident
 from incident_comms.delivery.status_page.texts import LANGUAGE_NAMES, site_texts
 from incident_comms.drafting.models import ChannelDraft
-from incident_comms.errors import BadInput
 from incident_comms.incidents.models import Incident, IncidentStatus, Message
 from incident_comms.plan.models import ChannelKind, OutageLevel, Phase, Plan, localized
-from incident_comms.subscribers.models import default_audience
 from incident_comms.text import format_datetime, format_elapsed, one_line, truncate
 
 ARCHIVE_INDEX = "history/index.html"
@@ -54,7 +53,7 @@ _PAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 _TITLE_MAX = 140
 
-_FEED_NAMESPACE = uuid.UUID("5b0f2f4e-6f1d-4b57-9a55-3c1f4a8e2d10")
+FEED_NAMESPACE = uuid.UUID("5b0f2f4e-6f1d-4b57-9a55-3c1f4a8e2d10")
 """Fixed namespace for the feed's ``urn:uuid`` ids: the same message version always gets the same id."""
 
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
@@ -69,21 +68,21 @@ def _clean(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
-def _utc(when: datetime) -> str:
+def utc_text(when: datetime) -> str:
     """ISO 8601 / RFC 3339 in UTC to the second: ``2026-11-22T10:15:00Z``."""
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _web_url(url: str | None) -> str | None:
+def web_url(url: str | None) -> str | None:
     """A plan URL fit for an href: http(s) only, without a trailing slash."""
     if url and re.match(r"^https?://[^\s\"'<>]+$", url):
         return url.rstrip("/")
     return None
 
 
-def _entry_id(incident_id: str, message: Message) -> str:
+def entry_id(incident_id: str, message: Message) -> str:
     """Stable per message version, whatever the site's URL: a re-generated feed never repeats an entry as new."""
-    return "urn:uuid:" + str(uuid.uuid5(_FEED_NAMESPACE, f"{incident_id}/{message.id}/v{message.version}"))
+    return "urn:uuid:" + str(uuid.uuid5(FEED_NAMESPACE, f"{incident_id}/{message.id}/v{message.version}"))
 
 
 def _draft_for(plan: Plan, message: Message, locale: str) -> ChannelDraft | None:
@@ -131,7 +130,7 @@ class LocaleView:
         subscribe_url: str | None = None,
         archived: bool = False,
     ) -> None:
-        self.subscribe_url = _web_url(subscribe_url)
+        self.subscribe_url = web_url(subscribe_url)
         self.archived = archived
         self.plan = plan
         self.locale = locale
@@ -139,7 +138,7 @@ class LocaleView:
         self.texts = site_texts(locale)
         self.zone = _zone(plan, locale)
         self.organisation = plan.definition.organisation
-        self.base_url = _web_url(self.organisation.status_page_url)
+        self.base_url = web_url(self.organisation.status_page_url)
         self.prefix = locale_prefix(plan, locale)
         self._open_items = open_incidents
         self._history_items = history
@@ -207,13 +206,13 @@ class LocaleView:
         text = _clean(draft.text)
         title = _clean(one_line(draft.subject or "")) or truncate(one_line(text), 120)
         return {
-            "id": _entry_id(incident.id, message),
+            "id": entry_id(incident.id, message),
             "anchor": f"update-{message.id}-v{message.version}",
             "message_id": message.id,
             "version": message.version,
             "phase": message.phase.value,
             "phase_name": self.phase_name(message.phase),
-            "published_at": _utc(update.published_at),
+            "published_at": utc_text(update.published_at),
             "published_local": self.when(update.published_at),
             "title": title,
             "text": text,
@@ -265,15 +264,15 @@ class LocaleView:
                 for c, lvl in levels.items()
             ],
             "title": self._title(item),
-            "started_at": _utc(start),
+            "started_at": utc_text(start),
             "started_local": self.when(start),
-            "resolved_at": _utc(item.resolved_at) if item.resolved_at else None,
+            "resolved_at": utc_text(item.resolved_at) if item.resolved_at else None,
             "resolved_local": self.when(item.resolved_at) if item.resolved_at else None,
-            "ended_at": _utc(end) if end else None,
+            "ended_at": utc_text(end) if end else None,
             "ended_local": self.when(end) if end else None,
             "duration": format_elapsed(end - start) if end else None,
-            "created_at": _utc(incident.opened_at),
-            "updated_at": _utc(item.last_activity),
+            "created_at": utc_text(incident.opened_at),
+            "updated_at": utc_text(item.last_activity),
             "path": path,
             "href": self.relative(path) if path else None,
             "url": self.absolute(path)
@@ -310,18 +309,20 @@ class LocaleView:
                     if causing and level != OutageLevel.OPERATIONAL
                     else None,
                     "phase": causing[0].phase.value if causing and level != OutageLevel.OPERATIONAL else None,
-                    "changed_at": _utc(max(item.last_activity for item in causing)) if causing else None,
+                    "changed_at": utc_text(max(item.last_activity for item in causing)) if causing else None,
                     "uptime": self._uptime(days),
                 }
             )
         return components
 
-    def _uptime(self, days: list[Any]) -> dict[str, Any]:
+    def _uptime(self, days: list[UptimeDay]) -> dict[str, Any]:
+        """The bars, a text for each day that had any minute not operational, and the percentage, rounded down to
+        two decimals as Statuspage shows it (a day of minutes down never reads as 100 %)."""
         percent = uptime_percent(days, self.now)
-        shown = f"{percent:.2f}".rstrip("0").rstrip(".") if percent < 100 else "100"
+        shown = f"{math.floor(percent * 100) / 100:.2f}".rstrip("0").rstrip(".")
         bars = []
         for day in days:
-            label = day.day.strftime("%d/%m/%Y" if self.locale.startswith("es") else "%Y-%m-%d")
+            label = day.day.strftime(self.texts["day_format"])
             parts = [
                 self.texts["uptime_minutes"].format(minutes=minutes, level=self.level_name(level).lower())
                 for level, minutes in sorted(day.minutes.items(), key=lambda pair: -pair[0].rank)
@@ -334,9 +335,7 @@ class LocaleView:
             bars.append({"date": day.day.strftime("%Y-%m-%d"), "level": day.level.value, "text": text})
         return {
             "percent": percent,
-            "percent_text": self.texts["uptime_percent"].format(
-                percent=shown.replace(".", "," if self.locale.startswith("es") else ".")
-            ),
+            "percent_text": self.texts["uptime_percent"].format(percent=shown.replace(".", self.texts["decimal"])),
             "days": bars,
             "heading": self.texts["uptime"].format(days=UPTIME_DAYS),
         }
@@ -361,13 +360,13 @@ class LocaleView:
 
     @property
     def generated_at(self) -> str:
-        return _utc(self.now)
+        return utc_text(self.now)
 
     @property
     def banner_level(self) -> OutageLevel:
         return worst(OutageLevel(component["status"]) for component in self.components)
 
-    def _banner(self) -> str:
+    def banner(self) -> str:
         """What the page says first: the worst level and every component not operational, worst first ("Partial
         outage: Public API, Invoicing."); an open incident that puts no component at a level still counts."""
         affected = sorted(
@@ -380,171 +379,3 @@ class LocaleView:
         if self.open:
             return str(self.texts["some_open"].format(count=len(self.open)))
         return str(self.texts["all_ok"])
-
-    def _common(self) -> dict[str, Any]:
-        organisation = self.organisation_name
-        texts = self.texts
-        return {
-            "locale": self.locale,
-            "organisation": organisation,
-            "title": texts["title"].format(organisation=organisation),
-            "texts": texts,
-            "history_heading": texts["history"].format(days=HISTORY_DAYS),
-            "no_history": texts["no_history"].format(days=HISTORY_DAYS),
-            "summary": self._banner(),
-            "times_in": texts["times_in"].format(zone=self.zone.key),
-            "generated": texts["generated"].format(when=self.when(self.now)),
-            "generated_at": _utc(self.now),
-            "support_url": _web_url(self.organisation.support_url),
-            "components": self.components,
-            "open_incidents": self.open,
-            "history": self.history,
-            "postmortems": [incident for incident in self.history if incident["postmortem"]],
-            "banner_level": self.banner_level.value,
-            "refresh": REFRESH_SECONDS if self.open else None,
-            "locales": self.locales(),
-        }
-
-    def _subscribe_form(self) -> dict[str, Any] | None:
-        """The double opt-in form (incident_comms.subscribers.subscribe): email, components, this page's locale. Only
-        where someone can be emailed in this locale, and only with an http(s) URL to post to."""
-        if self.subscribe_url is None:
-            return None
-        try:
-            default_audience(self.plan, self.locale)
-        except BadInput:
-            return None
-        target = urlsplit(self.subscribe_url)
-        return {
-            "action": self.subscribe_url,
-            "origin": f"{target.scheme}://{target.netloc}",
-            "components": [{"id": c.id, "name": self.text(c.name)} for c in self.plan.definition.components],
-        }
-
-    def html_context(self) -> dict[str, Any]:
-        context = self._common()
-        context["subscribe"] = self._subscribe_form()
-        context["links"] = {
-            "canonical": self.absolute(f"{self.prefix}index.html"),
-            "feed": self.relative(f"{self.prefix}feed.atom"),
-            "json": self.relative(f"{self.prefix}index.json"),
-            "archive": self.relative(f"{self.prefix}{ARCHIVE_INDEX}") if self.archived else None,
-        }
-        return context
-
-    def incident_context(self, incident: dict[str, Any]) -> dict[str, Any]:
-        """The incident's own page (``incidents/<id>.html``): links are relative to that folder."""
-        context = self._common()
-
-        def from_here(site_path: str) -> str:
-            return "../" + self.relative(site_path)
-
-        context.update(
-            incident=incident,
-            page_title=self.texts["incident_page_title"].format(
-                title=incident["title"], organisation=context["organisation"]
-            ),
-            banner_level=incident["level"] if incident["status"] == IncidentStatus.OPEN.value else "operational",
-            refresh=REFRESH_SECONDS if incident["status"] == IncidentStatus.OPEN.value else None,
-            links={"home": from_here(f"{self.prefix}index.html"), "feed": from_here(f"{self.prefix}feed.atom")},
-            locales=[
-                {
-                    **other,
-                    "incident_href": from_here(
-                        f"{locale_prefix(self.plan, other['code'])}{INCIDENTS_FOLDER}{incident['id']}.html"
-                    ),
-                    "incident_absolute": self.absolute(
-                        f"{locale_prefix(self.plan, other['code'])}{INCIDENTS_FOLDER}{incident['id']}.html"
-                    ),
-                }
-                for other in self.locales()
-            ],
-        )
-        return context
-
-    def not_found_context(self) -> dict[str, Any]:
-        """The not-found page: answered at whatever path was missing, so its links are absolute under the plan's
-        status page URL, else from the site's root (where CloudFront serves it), never relative to that path."""
-        organisation = self.organisation_name
-
-        def home(locale: str) -> str:
-            return f"{self.base_url or ''}/{locale_prefix(self.plan, locale)}"
-
-        return {
-            "locale": self.locale,
-            "organisation": organisation,
-            "title": self.texts["not_found_title"].format(organisation=organisation),
-            "heading": self.texts["not_found_heading"],
-            "texts": self.texts,
-            "home": home(self.locale),
-            "others": [
-                {"code": other["code"], "name": other["name"], "home": home(other["code"])}
-                for other in self.locales()
-                if not other["current"]
-            ],
-        }
-
-    def atom_context(self) -> dict[str, Any]:
-        context = self._common()
-        entries = [
-            {**update, "incident": incident, "link": incident["url"] + "#" + update["anchor"]}
-            for incident in [*self.open, *self.history]
-            for update in incident["updates"]
-        ]
-        entries.sort(key=lambda entry: (entry["published_at"], entry["id"]), reverse=True)
-        context.update(
-            feed_id="urn:uuid:" + str(uuid.uuid5(_FEED_NAMESPACE, f"feed/{self.organisation.name}/{self.locale}")),
-            feed_title=self.texts["feed_title"].format(organisation=context["organisation"]),
-            updated=entries[0]["published_at"] if entries else _utc(self.now),
-            entries=entries,
-            links={
-                "self": self.absolute(f"{self.prefix}feed.atom"),
-                "html": self.absolute(f"{self.prefix}index.html"),
-            },
-        )
-        return context
-
-    def json_document(self) -> dict[str, Any]:
-        """The machine-readable page: components with their status, incidents with their updates (UTC times)."""
-
-        def update_json(update: dict[str, Any]) -> dict[str, Any]:
-            keys = ("id", "message_id", "version", "phase", "published_at", "title", "text")
-            return {key: update[key] for key in keys}
-
-        def incident_json(incident: dict[str, Any]) -> dict[str, Any]:
-            keys = ("id", "component_id", "component", "severity", "severity_name", "status", "phase")
-            return {
-                **{key: incident[key] for key in keys},
-                "started_at": incident["started_at"],
-                "resolved_at": incident["resolved_at"],
-                "level": incident["level"],
-                "url": incident["url"],
-                "updates": [update_json(update) for update in incident["updates"]],
-            }
-
-        component_keys = ("id", "name", "severity", "phase", "incident_id")
-        return {
-            "version": 1,
-            "organisation": {
-                "name": self.organisation_name,
-                "status_page_url": self.base_url,
-                "support_url": _web_url(self.organisation.support_url),
-            },
-            "locale": self.locale,
-            "generated_at": _utc(self.now),
-            "status": "incident" if self.open else "operational",
-            "components": [
-                {
-                    **{key: component[key] for key in component_keys},
-                    "status": "incident" if component["incident_id"] else "operational",
-                    "level": component["status"],
-                }
-                for component in self.components
-            ],
-            "incidents": [incident_json(incident) for incident in [*self.open, *self.history]],
-            "links": {
-                "html": self.absolute(f"{self.prefix}index.html"),
-                "atom": self.absolute(f"{self.prefix}feed.atom"),
-                "locales": {locale["code"]: locale["absolute"] for locale in self.locales()},
-            },
-        }
