@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from incident_comms.delivery.status_page.build import build_site
 from incident_comms.plan.models import Plan
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
@@ -74,6 +75,7 @@ PHONE_FRAME = f"""<!DOCTYPE html><html lang="en"><head><title>phone</title></hea
 
 LEVEL_COLOURS = {
     "operational": "#166534",
+    "under_maintenance": "#1e40af",
     "degraded_performance": "#854d0e",
     "partial_outage": "#9a3412",
     "major_outage": "#991b1b",
@@ -84,8 +86,8 @@ LEVEL_COLOURS = {
 def axe() -> str:
     if not AXE.exists():
         if os.environ.get("INCIDENT_COMMS_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"axe-core is required here but missing at {AXE} (scripts/test.sh installs it with npm)")
-        pytest.skip("axe-core not installed (scripts/test.sh installs it with npm)")
+            pytest.fail(f"axe-core is required here but missing at {AXE} (scripts/test.sh fetches it: python scripts/fetch_axe.py)")
+        pytest.skip("axe-core not installed (scripts/test.sh fetches it: python scripts/fetch_axe.py)")
     return AXE.read_text(encoding="utf-8")
 
 
@@ -180,7 +182,7 @@ def test_a_busy_page_with_history_and_levels_set_by_hand_reads_right_at_every_wi
 
     found = probed(chromium, axe, site["index.html"][0].decode(), width, tmp_path / "index")
     assert_readable(found)
-    assert found["banner"]["text"] == "Interrupción grave: API pública, Facturación, Archivos."
+    assert found["banner"]["text"] == "Interrupción grave: API pública. Rendimiento degradado: Facturación, Archivos."
     levels = {s["text"] for s in found["statuses"]}
     assert {"Interrupción grave", "Rendimiento degradado", "Operativo"} <= levels
     web = found["bars"][3]["colours"]
@@ -189,3 +191,24 @@ def test_a_busy_page_with_history_and_levels_set_by_hand_reads_right_at_every_wi
     closed = probed(chromium, axe, site["incidents/INC-old.html"][0].decode(), width, tmp_path / "closed")
     assert_readable(closed)
     assert closed["banner"]["classes"] == "banner level-operational"
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_a_running_and_an_upcoming_maintenance_read_right_at_every_width(
+    chromium: str, axe: str, plan: Plan, tmp_path: Path, width: int
+) -> None:
+    from datetime import timedelta
+
+    from tests.unit.delivery.test_status_maintenance import approved
+    from tests.unit.delivery.test_statuspage import NOW
+
+    running = approved(plan, -timedelta(minutes=30)).model_copy(update={"components": ["storage"]})
+    site = build_site(plan, [], NOW, maintenances=[running, approved(plan, timedelta(days=2))])
+
+    found = probed(chromium, axe, site["index.html"][0].decode(), width, tmp_path / "index")
+    assert_readable(found)
+    assert found["banner"]["text"] == "En mantenimiento: Archivos."
+    assert found["banner"]["classes"] == "banner level-under_maintenance"
+    assert [s["text"] for s in found["statuses"]].count("En mantenimiento") == 1
+    assert {"En curso", "Programado"} <= {s["text"] for s in found["statuses"]}
+    assert found["bars"][2]["colours"][-1] == "rgb(37, 99, 235)"  # today, maintenance: blue, not downtime

@@ -69,10 +69,11 @@ def test_a_responder_sets_levels_per_component_and_the_banner_names_them_worst_l
         "storage": "operational",
         "web": "degraded_performance",
     }
-    assert 'class="banner level-partial_outage" role="status">Interrupción parcial: API pública, Facturación, ' in page(
-        site
+    assert (
+        'class="banner level-partial_outage" role="status">Interrupción parcial: API pública, Facturación. '
+        "Rendimiento degradado: Aplicación web.</p>" in page(site)
     )
-    assert "Partial outage: Public API, Invoicing, Web app." in page(site, "en/index.html")
+    assert "Partial outage: Public API, Invoicing. Degraded performance: Web app." in page(site, "en/index.html")
     assert document(site, "api/v2/status.json")["status"]["indicator"] == "major"
     (shown,) = document(site, "api/v2/incidents/unresolved.json")["incidents"]
     assert shown["impact"] == "major"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from incident_comms.delivery.status_page.maintenance_view import maintenance_entries
 from incident_comms.delivery.status_page.view import LocaleView
 from incident_comms.plan.models import OutageLevel, Phase
 
@@ -54,23 +55,26 @@ def api_files(view: LocaleView) -> dict[str, dict[str, Any]]:
         reverse=True,
     )[:INCIDENTS_LISTED]
     status = _status(view, unresolved)
-    maintenances: list[dict[str, Any]] = []
+    maintenances = [_maintenance(entry, page["id"], by_id) for entry in maintenance_entries(view)]
+    upcoming = [item for item in maintenances if item["status"] == "scheduled"]
+    active = [item for item in maintenances if item["status"] == "in_progress"]
+    recent = sorted(maintenances, key=lambda item: (item["scheduled_for"], item["id"]), reverse=True)
     prefix = f"{view.prefix}{API_FOLDER}"
     return {
         f"{prefix}summary.json": {
             "page": page,
             "components": components,
             "incidents": unresolved,
-            "scheduled_maintenances": maintenances,
+            "scheduled_maintenances": [*active, *upcoming],
             "status": status,
         },
         f"{prefix}status.json": {"page": page, "status": status},
         f"{prefix}components.json": {"page": page, "components": components},
         f"{prefix}incidents.json": {"page": page, "incidents": every},
         f"{prefix}incidents/unresolved.json": {"page": page, "incidents": unresolved},
-        f"{prefix}scheduled-maintenances.json": {"page": page, "scheduled_maintenances": maintenances},
-        f"{prefix}scheduled-maintenances/upcoming.json": {"page": page, "scheduled_maintenances": maintenances},
-        f"{prefix}scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": maintenances},
+        f"{prefix}scheduled-maintenances.json": {"page": page, "scheduled_maintenances": recent[:INCIDENTS_LISTED]},
+        f"{prefix}scheduled-maintenances/upcoming.json": {"page": page, "scheduled_maintenances": upcoming},
+        f"{prefix}scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active},
     }
 
 
@@ -133,6 +137,43 @@ def _incident(
         "page_id": page_id,
         "incident_updates": updates,
         "components": [components[item["id"]] for item in incident["levels"] if item["id"] in components],
+    }
+
+
+def _maintenance(entry: dict[str, Any], page_id: str, components: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A maintenance as Statuspage models one: an incident with a window, ``maintenance`` impact, an update for each
+    status it reached."""
+    return {
+        "id": entry["id"],
+        "name": entry["title"],
+        "status": entry["status"],
+        "created_at": entry["created_at"],
+        "updated_at": entry["updated_at"],
+        "monitoring_at": None,
+        "resolved_at": entry["resolved_at"],
+        "impact": "maintenance",
+        "shortlink": entry["url"],
+        "started_at": entry["starts_at"],
+        "page_id": page_id,
+        "incident_updates": [
+            {
+                "id": step["id"],
+                "status": step["status"],
+                "body": step["body"],
+                "incident_id": entry["id"],
+                "created_at": step["at"],
+                "updated_at": step["at"],
+                "display_at": step["at"],
+                "affected_components": None,
+                "deliver_notifications": True,
+                "custom_tweet": None,
+                "tweet_id": None,
+            }
+            for step in entry["steps"]
+        ],
+        "components": [components[item["id"]] for item in entry["components"] if item["id"] in components],
+        "scheduled_for": entry["starts_at"],
+        "scheduled_until": entry["ends_at"],
     }
 
 

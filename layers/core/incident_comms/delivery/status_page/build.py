@@ -32,6 +32,7 @@ from incident_comms.delivery.status_page.pages import (
 )
 from incident_comms.delivery.status_page.serving import ATOM_TYPE, HTML_TYPE, JSON_TYPE, NOT_FOUND_PAGE
 from incident_comms.delivery.status_page.view import LocaleView, locale_prefix
+from incident_comms.maintenance.models import Maintenance
 from incident_comms.plan.models import Plan
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ def build_site(
     now: datetime,
     subscribe_url: str | None = None,
     archived: bool = False,
+    maintenances: Sequence[Maintenance] = (),
 ) -> dict[str, tuple[bytes, str]]:
     """Every file of the status site: ``path -> (content, content type)``, in every plan locale.
 
@@ -51,6 +53,9 @@ def build_site(
     channel of the plan is in; without it the page has no form.
 
     ``archived`` links each locale's page to its history by month (:mod:`.archive`, built apart).
+
+    ``maintenances``: the page shows those approved and not cancelled (:func:`~incident_comms.maintenance.logic.
+    shown_status`), puts their components ``under_maintenance`` while they run, and lists them in the API.
 
     Deterministic for the same inputs (the channel relies on it to tell whether the store changed meanwhile).
     """
@@ -69,7 +74,7 @@ def build_site(
     )
     site: dict[str, tuple[bytes, str]] = {}
     for locale in plan.definition.locales:
-        view = LocaleView(plan, locale, now, open_incidents, history, subscribe_url, archived)
+        view = LocaleView(plan, locale, now, open_incidents, history, subscribe_url, archived, maintenances)
         prefix = locale_prefix(plan, locale)
         site[f"{prefix}index.html"] = (render("status_page.html.j2", index_context(view)), HTML_TYPE)
         site[f"{prefix}index.json"] = (_json(index_document(view)), JSON_TYPE)

@@ -22,6 +22,8 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from incident_comms.delivery.status_page.models import ShownIncident
+from incident_comms.maintenance.logic import shown_status
+from incident_comms.maintenance.models import Maintenance, MaintenanceStatus
 from incident_comms.plan.models import OutageLevel, Plan
 
 UPTIME_DAYS = 90
@@ -48,9 +50,15 @@ def worst(levels: Iterable[OutageLevel]) -> OutageLevel:
     return max(levels, key=lambda level: level.rank, default=OutageLevel.OPERATIONAL)
 
 
-def component_levels(plan: Plan, open_incidents: Sequence[ShownIncident]) -> dict[str, OutageLevel]:
-    """Every plan component -> the worst level an open incident puts it at (``operational`` when none does)."""
+def component_levels(
+    plan: Plan, open_incidents: Sequence[ShownIncident], maintained: Iterable[str] = ()
+) -> dict[str, OutageLevel]:
+    """Every plan component -> the worst level an open incident puts it at, ``under_maintenance`` for one in
+    ``maintained`` that no incident puts lower, ``operational`` otherwise."""
     levels = {component.id: OutageLevel.OPERATIONAL for component in plan.definition.components}
+    for component in maintained:
+        if component in levels:
+            levels[component] = OutageLevel.UNDER_MAINTENANCE
     for item in open_incidents:
         for component, level in incident_levels(plan, item).items():
             if component in levels and level.rank > levels[component].rank:
@@ -92,6 +100,20 @@ def impact_spans(plan: Plan, items: Iterable[ShownIncident], now: datetime) -> d
             continue
         for component, level in incident_levels(plan, item).items():
             spans.setdefault(component, []).append(Span(start, min(end, now), level))
+    return spans
+
+
+def maintenance_spans(maintenances: Iterable[Maintenance], now: datetime) -> dict[str, list[Span]]:
+    """Component id -> the spans maintenance windows that have started kept it ``under_maintenance`` (until they
+    completed, their end, or now)."""
+    spans: dict[str, list[Span]] = {}
+    for maintenance in maintenances:
+        start = maintenance.started_at or maintenance.starts_at
+        end = min(maintenance.completed_at or maintenance.ends_at, now)
+        if shown_status(maintenance, now) in (None, MaintenanceStatus.SCHEDULED) or end <= start:
+            continue
+        for component in maintenance.components:
+            spans.setdefault(component, []).append(Span(start, end, OutageLevel.UNDER_MAINTENANCE))
     return spans
 
 

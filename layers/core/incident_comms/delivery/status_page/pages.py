@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from incident_comms.delivery.status_page.logic import HISTORY_DAYS
+from incident_comms.delivery.status_page.maintenance_view import maintenance_entries
 from incident_comms.delivery.status_page.view import (
     ARCHIVE_INDEX,
     FEED_NAMESPACE,
@@ -44,7 +45,7 @@ def common(view: LocaleView) -> dict[str, Any]:
         "history": view.history,
         "postmortems": [incident for incident in view.history if incident["postmortem"]],
         "banner_level": view.banner_level.value,
-        "refresh": REFRESH_SECONDS if view.open else None,
+        "refresh": REFRESH_SECONDS if view.open or view.maintenance_running else None,
         "locales": view.locales(),
     }
 
@@ -69,6 +70,7 @@ def subscribe_form(view: LocaleView) -> dict[str, Any] | None:
 def index_context(view: LocaleView) -> dict[str, Any]:
     context = common(view)
     context["subscribe"] = subscribe_form(view)
+    context["maintenances"] = maintenance_entries(view)
     context["links"] = {
         "canonical": view.absolute(f"{view.prefix}index.html"),
         "feed": view.relative(f"{view.prefix}feed.atom"),
@@ -138,6 +140,20 @@ def atom_context(view: LocaleView) -> dict[str, Any]:
         {**update, "incident": incident, "link": incident["url"] + "#" + update["anchor"]}
         for incident in [*view.open, *view.history]
         for update in incident["updates"]
+    ]
+    entries += [
+        {
+            "id": "urn:uuid:" + str(uuid.uuid5(FEED_NAMESPACE, f"maintenance/{item['id']}/{step['status']}")),
+            "title": f"{view.texts['maintenance_statuses'][step['status']]}: {item['title']}",
+            "published_at": step["at"],
+            "phase": f"maintenance-{step['status']}",
+            "phase_name": view.texts["maintenance_statuses"][step["status"]],
+            "text": f"{item['starts_local']} – {item['ends_local']}\n\n{step['body']}",
+            "incident": None,
+            "link": item["url"],
+        }
+        for item in maintenance_entries(view)
+        for step in item["steps"]
     ]
     entries.sort(key=lambda entry: (entry["published_at"], entry["id"]), reverse=True)
     context.update(

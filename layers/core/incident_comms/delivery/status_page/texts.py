@@ -79,6 +79,12 @@ _TEXTS: dict[str, dict[str, Any]] = {
             OutageLevel.PARTIAL_OUTAGE: "Interrupción parcial",
             OutageLevel.MAJOR_OUTAGE: "Interrupción grave",
         },
+        "level_nouns": {
+            OutageLevel.UNDER_MAINTENANCE: "mantenimiento",
+            OutageLevel.DEGRADED_PERFORMANCE: "rendimiento degradado",
+            OutageLevel.PARTIAL_OUTAGE: "interrupción parcial",
+            OutageLevel.MAJOR_OUTAGE: "interrupción grave",
+        },
         "indicators": {
             "none": "Todos los sistemas funcionan con normalidad",
             "minor": "Incidencia menor en el servicio",
@@ -104,6 +110,10 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "refresh": "La página se actualiza sola cada minuto mientras haya incidencias abiertas.",
         "utc": "UTC",
         "day_format": "%d/%m/%Y",
+        "maintenance_heading": "Mantenimiento programado",
+        "maintenance_window": "Ventana",
+        "maintenance_components": "Componentes",
+        "maintenance_statuses": {"scheduled": "Programado", "in_progress": "En curso", "completed": "Completado"},
         "decimal": ",",
         "phases": {
             Phase.INVESTIGATING: "Investigando",
@@ -181,6 +191,12 @@ _TEXTS: dict[str, dict[str, Any]] = {
             OutageLevel.PARTIAL_OUTAGE: "Partial outage",
             OutageLevel.MAJOR_OUTAGE: "Major outage",
         },
+        "level_nouns": {
+            OutageLevel.UNDER_MAINTENANCE: "maintenance",
+            OutageLevel.DEGRADED_PERFORMANCE: "degraded performance",
+            OutageLevel.PARTIAL_OUTAGE: "partial outage",
+            OutageLevel.MAJOR_OUTAGE: "major outage",
+        },
         "indicators": {
             "none": "All Systems Operational",
             "minor": "Minor Service Outage",
@@ -206,6 +222,10 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "refresh": "This page refreshes itself every minute while an incident is open.",
         "utc": "UTC",
         "day_format": "%Y-%m-%d",
+        "maintenance_heading": "Scheduled maintenance",
+        "maintenance_window": "Window",
+        "maintenance_components": "Components",
+        "maintenance_statuses": {"scheduled": "Scheduled", "in_progress": "In progress", "completed": "Completed"},
         "decimal": ".",
         "phases": {
             Phase.INVESTIGATING: "Investigating",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -28,6 +29,7 @@ from incident_comms.delivery.status_page.levels import (
     component_levels,
     impact_spans,
     incident_levels,
+    maintenance_spans,
     uptime_days,
     uptime_percent,
     worst,
@@ -37,6 +39,8 @@ from incident_comms.delivery.status_page.models import PublishedUpdate, ShownInc
 from incident_comms.delivery.status_page.texts import LANGUAGE_NAMES, site_texts
 from incident_comms.drafting.models import ChannelDraft
 from incident_comms.incidents.models import Incident, IncidentStatus, Message
+from incident_comms.maintenance.logic import shown_status
+from incident_comms.maintenance.models import Maintenance, MaintenanceStatus
 from incident_comms.plan.models import ChannelKind, OutageLevel, Phase, Plan, localized
 from incident_comms.text import format_datetime, format_elapsed, one_line, truncate
 
@@ -129,6 +133,7 @@ class LocaleView:
         history: list[ShownIncident],
         subscribe_url: str | None = None,
         archived: bool = False,
+        maintenances: Sequence[Maintenance] = (),
     ) -> None:
         self.subscribe_url = web_url(subscribe_url)
         self.archived = archived
@@ -142,8 +147,16 @@ class LocaleView:
         self.prefix = locale_prefix(plan, locale)
         self._open_items = open_incidents
         self._history_items = history
+        self.shown_maintenances = sorted(
+            (item for item in maintenances if shown_status(item, now) is not None),
+            key=lambda item: (item.starts_at, item.id),
+        )
         self.open = [self._incident(item) for item in open_incidents]
         self.history = [self._incident(item) for item in history]
+
+    @property
+    def maintenance_running(self) -> bool:
+        return any(shown_status(item, self.now) == MaintenanceStatus.IN_PROGRESS for item in self.shown_maintenances)
 
     @cached_property
     def components(self) -> list[dict[str, Any]]:
@@ -285,8 +298,16 @@ class LocaleView:
     def _components(self, open_incidents: list[ShownIncident]) -> list[dict[str, Any]]:
         """Each plan component: its level (the worst an open incident puts it at), the worst such incident, and its
         uptime over :data:`UPTIME_DAYS` days."""
-        levels = component_levels(self.plan, open_incidents)
+        maintained = {
+            component_id
+            for item in self.shown_maintenances
+            if shown_status(item, self.now) == MaintenanceStatus.IN_PROGRESS
+            for component_id in item.components
+        }
+        levels = component_levels(self.plan, open_incidents, maintained)
         spans = impact_spans(self.plan, [*open_incidents, *self._history_items], self.now)
+        for component_id, extra in maintenance_spans(self.shown_maintenances, self.now).items():
+            spans[component_id] = [*spans.get(component_id, []), *extra]
         components = []
         for position, component in enumerate(self.plan.definition.components, start=1):
             level = levels[component.id]
@@ -324,7 +345,7 @@ class LocaleView:
         for day in days:
             label = day.day.strftime(self.texts["day_format"])
             parts = [
-                self.texts["uptime_minutes"].format(minutes=minutes, level=self.level_name(level).lower())
+                self.texts["uptime_minutes"].format(minutes=minutes, level=self.texts["level_nouns"][level])
                 for level, minutes in sorted(day.minutes.items(), key=lambda pair: -pair[0].rank)
             ]
             text = (
@@ -367,15 +388,19 @@ class LocaleView:
         return worst(OutageLevel(component["status"]) for component in self.components)
 
     def banner(self) -> str:
-        """What the page says first: the worst level and every component not operational, worst first ("Partial
-        outage: Public API, Invoicing."); an open incident that puts no component at a level still counts."""
-        affected = sorted(
-            (component for component in self.components if component["status"] != OutageLevel.OPERATIONAL.value),
-            key=lambda component: -OutageLevel(component["status"]).rank,
-        )
-        if affected:
-            names = ", ".join(component["name"] for component in affected)
-            return str(self.texts["banner"].format(level=self.level_name(self.banner_level), components=names))
+        """What the page says first: each level not operational, worst first, with its components ("Partial
+        outage: Public API, Invoicing. Under maintenance: File storage."); an open incident that puts no component
+        at a level still counts."""
+        by_level: dict[OutageLevel, list[str]] = {}
+        for component in self.components:
+            level = OutageLevel(component["status"])
+            if level != OutageLevel.OPERATIONAL:
+                by_level.setdefault(level, []).append(component["name"])
+        if by_level:
+            return " ".join(
+                str(self.texts["banner"].format(level=self.level_name(level), components=", ".join(names)))
+                for level, names in sorted(by_level.items(), key=lambda pair: -pair[0].rank)
+            )
         if self.open:
             return str(self.texts["some_open"].format(count=len(self.open)))
         return str(self.texts["all_ok"])

@@ -1,0 +1,48 @@
+"""A scheduled maintenance as stored: the window, the components, its texts per locale and where it stands.
+
+Not an incident: it has no alarms, no severity and no update cadence. Its status moves one way
+(``awaiting_approval`` → ``scheduled`` → ``in_progress`` → ``completed``), or to ``cancelled`` before it completes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class MaintenanceStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Maintenance(BaseModel):
+    """A maintenance window; texts are one per plan locale, customers read their own locale's only."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    id: str
+    components: list[str] = Field(min_length=1)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    title: dict[str, str] = Field(description="locale -> what is done, in a line")
+    details: dict[str, str] = Field(default_factory=dict, description="locale -> what customers will notice")
+    status: MaintenanceStatus = MaintenanceStatus.AWAITING_APPROVAL
+    created_at: AwareDatetime
+    created_by: str
+    approved_at: AwareDatetime | None = None
+    approved_by: str | None = None
+    started_at: AwareDatetime | None = None
+    completed_at: AwareDatetime | None = None
+    cancelled_at: AwareDatetime | None = None
+    updated_at: AwareDatetime
+
+
+def new_maintenance_id(now: datetime) -> str:
+    """Readable and sortable like an incident's (``MNT-20261201-0300-3fa9c2``)."""
+    return f"MNT-{now:%Y%m%d-%H%M}-{secrets.token_hex(3)}"
