@@ -86,7 +86,7 @@ LEVEL_COLOURS = {
 def axe() -> str:
     if not AXE.exists():
         if os.environ.get("INCIDENT_COMMS_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"axe-core is required here but missing at {AXE} (scripts/test.sh fetches it: python scripts/fetch_axe.py)")
+            pytest.fail(f"axe-core is required here but missing at {AXE} (python scripts/fetch_axe.py fetches it)")
         pytest.skip("axe-core not installed (scripts/test.sh fetches it: python scripts/fetch_axe.py)")
     return AXE.read_text(encoding="utf-8")
 

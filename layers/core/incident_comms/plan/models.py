@@ -244,6 +244,18 @@ class Audience(_Strict):
     timezone: str
     office_hours: OfficeHours
     internal: bool = False
+    maintenance_notice: list[Duration] = Field(
+        default_factory=list,
+        description="how long before a scheduled maintenance starts it is announced to this audience (e.g. [72h, "
+        "1h]), moved earlier into office hours; empty: only the status page tells it",
+    )
+
+    @field_validator("maintenance_notice")
+    @classmethod
+    def _notice(cls, value: list[timedelta]) -> list[timedelta]:
+        if any(lead <= timedelta(0) or lead > timedelta(days=30) for lead in value):
+            raise ValueError("each notice is longer than zero and at most 30 days")
+        return value
 
     @field_validator("timezone")
     @classmethod
