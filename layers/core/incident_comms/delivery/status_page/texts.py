@@ -107,7 +107,8 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "uptime_minutes": "{minutes} min de {level}",
         "uptime_rule": "Una interrupción grave cuenta como no disponible; una parcial, al 30 %; "
         "el rendimiento degradado y el mantenimiento no cuentan.",
-        "refresh": "La página se actualiza sola cada minuto mientras haya incidencias abiertas.",
+        "refresh": "La página se actualiza sola cada minuto mientras haya incidencias abiertas o un mantenimiento en "
+        "curso.",
         "utc": "UTC",
         "day_format": "%d/%m/%Y",
         "maintenance_heading": "Mantenimiento programado",
@@ -219,7 +220,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "uptime_minutes": "{minutes} min of {level}",
         "uptime_rule": "A major outage counts as down, a partial outage as 30% down; "
         "degraded performance and maintenance do not count.",
-        "refresh": "This page refreshes itself every minute while an incident is open.",
+        "refresh": "This page refreshes itself every minute while an incident is open or maintenance is under way.",
         "utc": "UTC",
         "day_format": "%Y-%m-%d",
         "maintenance_heading": "Scheduled maintenance",
