@@ -14,6 +14,7 @@ import pytest
 
 from incident_comms.durations import parse_duration
 from tests.conftest import REPO
+from tests.contract.statuspage import contract_errors
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_approvals import approval_links, post_form, state
 from tests.forms import FormReader
@@ -164,3 +165,31 @@ def test_a_sev1_walks_from_alarm_to_postmortem_with_the_clock_moved_by_hand(fres
     resolved_draft = next(message for message in closed["messages"] if message["phase"] == "resolved")
     english = next(draft for draft in resolved_draft["drafts"] if draft["channel_id"] == "email-customers-en")
     assert "Impact ended:" in english["text"] and "We will publish an incident report" in english["text"]
+    assert_the_pages_and_the_json_agree_it_is_over(fresh_stack, incident_id)
+
+
+def assert_the_pages_and_the_json_agree_it_is_over(stack: RunningStack, incident_id: str) -> None:
+    """Issue 18: once the postmortem is published, the index, the incident's own page, ``index.json`` and
+    Statuspage's API all say the same: over, every component operational, the postmortem on the incident's page."""
+    api = {
+        endpoint: json.loads(stack.request("GET", f"/status/api/v2/{endpoint}").body)
+        for endpoint in ("summary.json", "incidents.json", "incidents/unresolved.json")
+    }
+    for endpoint, document in api.items():
+        assert contract_errors(endpoint, document) == []
+    listed = next(item for item in api["incidents.json"]["incidents"] if item["id"] == incident_id)
+    assert (listed["status"], listed["impact"]) == ("postmortem", "critical")
+    assert listed["resolved_at"] is not None
+    assert api["incidents/unresolved.json"]["incidents"] == api["summary.json"]["incidents"] == []
+    assert {c["status"] for c in api["summary.json"]["components"]} == {"operational"}
+    assert api["summary.json"]["status"]["indicator"] == "none"
+    ours = json.loads(stack.request("GET", "/status/index.json").body)
+    (shown,) = [item for item in ours["incidents"] if item["id"] == incident_id]
+    assert (shown["status"], shown["url"]) == ("resolved", listed["shortlink"])
+    assert {c["level"] for c in ours["components"]} == {"operational"}
+    index = stack.request("GET", "/status/").body.decode()
+    assert "Todos los servicios funcionan con normalidad." in index and '<meta http-equiv="refresh"' not in index
+    page = stack.request("GET", f"/status/incidents/{incident_id}.html").body.decode()
+    assert f"<h1>{listed['name']}</h1>" in page
+    assert page.index('id="postmortem"') < page.index('id="updates"')
+    assert '<meta http-equiv="refresh"' not in page
