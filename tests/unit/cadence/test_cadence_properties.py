@@ -338,3 +338,13 @@ def test_an_audience_never_in_the_office_gets_the_plain_cadence(
     assert due(sev, [aud], published_at) == DuePromise(
         due_at=published_at + sev.update_every, audience_id=aud.id, reason=DueReason.CADENCE
     )
+
+
+def test_an_office_slot_across_the_night_clocks_go_back_stays_inside_the_office_hours() -> None:
+    """Found by the property above: office hours 01:45-02:00 in New York on 3 November 2024, when 01:59 EDT is
+    followed by 01:00 EST; 15 minutes after opening is 01:00 EST by the wall clock, before the office opens."""
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    office = audience("America/New_York", audience_id="audience_0", start=time(1, 45), end=time(2, 0), days=every_day)
+    result = due(severity(timedelta(minutes=1)), [office], datetime(2024, 11, 3, 0, 0, tzinfo=ZoneInfo("UTC")))
+
+    assert in_office_hours(result.due_at, office), wall(result, ZoneInfo("America/New_York"))

@@ -153,8 +153,12 @@ def office_slots(
         if WEEKDAYS[day.weekday()] not in hours.days:
             continue
         opens, closes = local_instant(day, hours.start, zone), local_instant(day, hours.end, zone)
-        yield min(opens + rules.after_open, closes), DueReason.AFTER_OPEN
-        yield max(closes - rules.before_close, opens), DueReason.BEFORE_CLOSE
+        after_open = min(opens + rules.after_open, closes)
+        before_close = max(closes - rules.before_close, opens)
+        # On the night clocks go back, "15 minutes after opening" can land on a wall time before the opening
+        # (01:45 EDT + 15 min is 01:00 EST): the office's own edge is then the slot, which is inside its hours.
+        yield (after_open if in_office_hours(after_open, audience) else opens), DueReason.AFTER_OPEN
+        yield (before_close if in_office_hours(before_close, audience) else closes), DueReason.BEFORE_CLOSE
 
 
 def local_instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
