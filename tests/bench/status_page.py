@@ -11,7 +11,9 @@ publication items) and as the view keeps it (:func:`~incident_comms.adapters.dyn
 by ``BatchWriteItem``, leaving out the view items whose ``expires_at`` has passed (DynamoDB's TTL would have
 deleted them; moto never does: ``--no-ttl`` keeps them, the worst case of TTL lagging behind). The published
 incident is opened and approved through the store; each publication is of it, one minute after the last. The calls
-are the figure that transfers to DynamoDB; moto's seconds are in-process, and its ``Query`` goes through every item of
+are the figure that transfers to DynamoDB (the median of :data:`RUNS` publications: the first writes every file of the
+site, each incident's own page included, the next ones only the files whose bytes changed); moto's seconds are
+in-process, and its ``Query`` goes through every item of
 the table, so each H also prints one bare ``Query``'s time on the same table (:data:`BARE_QUERIES`).
 """
 
