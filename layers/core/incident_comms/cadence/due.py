@@ -39,9 +39,8 @@ from zoneinfo import ZoneInfo
 
 from incident_comms.durations import format_duration
 from incident_comms.incidents.promises import DuePromise, DueReason
-from incident_comms.plan.models import Audience, Plan, Severity
+from incident_comms.plan.models import WEEKDAYS, Audience, Plan, Severity
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """``date.weekday()`` index -> the plan's day name."""
 
 SCAN_DAYS = 10

@@ -14,9 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from incident_comms.maintenance.models import Maintenance
-from incident_comms.plan.models import Audience
+from incident_comms.plan.models import WEEKDAYS, Audience
 
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SCAN_DAYS = 21
 """How far an announcement is moved to find an office minute (an audience with office days always has one)."""
 
@@ -40,7 +39,7 @@ def announcement_times(
 
 def _window(day: date, audience: Audience) -> tuple[datetime, datetime] | None:
     hours = audience.office_hours
-    if _DAYS[day.weekday()] not in hours.days:
+    if WEEKDAYS[day.weekday()] not in hours.days:
         return None
     zone = ZoneInfo(audience.timezone)
     return _at(day, hours.start, zone), _at(day, hours.end, zone)

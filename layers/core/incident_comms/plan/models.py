@@ -224,6 +224,8 @@ class Roles(_Strict):
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WORKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+WEEKDAYS: tuple[Weekday, ...] = (*WORKDAYS, "sat", "sun")
+"""In ``date.weekday()`` order: ``WEEKDAYS[day.weekday()]`` is the plan's name of ``day``."""
 
 
 class OfficeHours(_Strict):

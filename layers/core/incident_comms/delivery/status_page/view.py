@@ -308,14 +308,11 @@ class LocaleView:
         spans = impact_spans(self.plan, [*open_incidents, *self._history_items], self.now)
         for component_id, extra in maintenance_spans(self.shown_maintenances, self.now).items():
             spans[component_id] = [*spans.get(component_id, []), *extra]
+        each = [(item, incident_levels(self.plan, item)) for item in open_incidents]
         components = []
         for position, component in enumerate(self.plan.definition.components, start=1):
             level = levels[component.id]
-            causing = [
-                item
-                for item in open_incidents
-                if incident_levels(self.plan, item).get(component.id, OutageLevel.OPERATIONAL) == level
-            ]
+            causing = [item for item, its in each if its.get(component.id, OutageLevel.OPERATIONAL) == level]
             days = uptime_days(spans.get(component.id, []), self.now, self.zone)
             components.append(
                 {
