@@ -46,3 +46,18 @@ class Maintenance(BaseModel):
 def new_maintenance_id(now: datetime) -> str:
     """Readable and sortable like an incident's (``MNT-20261201-0300-3fa9c2``)."""
     return f"MNT-{now:%Y%m%d-%H%M}-{secrets.token_hex(3)}"
+
+
+class MaintenanceRequest(BaseModel):
+    """The body of ``POST /maintenances`` (what ``incident-comms maintenance schedule`` sends): a window as typed.
+
+    Only the shape is checked here; :func:`~incident_comms.maintenance.logic.maintenance_problems` checks it against
+    the plan and the clock."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    components: list[str] = Field(max_length=50)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    title: dict[str, str] = Field(max_length=10)
+    details: dict[str, str] = Field(default_factory=dict, max_length=10)
