@@ -17,6 +17,8 @@ REPORTING = {
     "UpdatePrompterFunction",
     "PublicationSweeperFunction",
     "EmailSenderFunction",
+    "MaintenanceFunction",
+    "MaintenanceTimerFunction",
 }
 """The functions that put failures their retries could not fix on the timeline and tell the operators."""
 

@@ -101,6 +101,7 @@ def test_the_shared_scheduler_role_no_longer_reaches_the_prompter(template: dict
         "DeliveryReportFunction",
         "LifecycleTimerFunction",
         "PublicationSweeperFunction",
+        "MaintenanceTimerFunction",
     }
 
 

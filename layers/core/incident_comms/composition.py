@@ -38,13 +38,16 @@ if TYPE_CHECKING:
     from incident_comms.delivery.email.feedback import EmailFeedback
     from incident_comms.delivery.publishing import ChannelPublisher, PublishQueue
     from incident_comms.delivery.report.store import ReportLedger, ReportSchedules
+    from incident_comms.delivery.status_page.channel import StatusPageChannel
     from incident_comms.delivery.sweeps import SweepSchedule
     from incident_comms.incidents.operators import OperatorAlerts
     from incident_comms.incidents.store import IncidentStore
     from incident_comms.intake.webhooks import WebhookBodies, WebhookQueue
     from incident_comms.lifecycle.store import LifecycleTimers
     from incident_comms.lifecycle.transitions import IncidentLifecycle
+    from incident_comms.maintenance.store import MaintenanceStore
     from incident_comms.plan.models import ChannelKind, Plan
+    from incident_comms.scheduled_maintenance.use_cases import Maintenances
     from incident_comms.subscribers.directory import SubscriberDirectory
     from incident_comms.subscribers.subscribe import ConfirmationLimiter
     from incident_comms.team.emails import EmailSender
@@ -99,6 +102,8 @@ class Settings:
     """Where accepted alert webhooks' bodies wait for the worker (``WebhookIntakeBucket``)."""
     webhook_queue_url: str = ""
     """Where accepted alert webhooks are handed to the worker (``WebhookIntakeQueue``)."""
+    maintenance_timer_function_arn: str = ""
+    """What a maintenance's one-time schedules invoke (announcements, start, end)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -137,6 +142,7 @@ class Settings:
             webhook_bucket=os.environ.get("WEBHOOK_BUCKET", ""),
             webhook_queue_url=os.environ.get("WEBHOOK_QUEUE_URL", ""),
             status_page_url=os.environ.get("STATUS_PAGE_URL", ""),
+            maintenance_timer_function_arn=os.environ.get("MAINTENANCE_TIMER_FUNCTION_ARN", ""),
         )
 
 
@@ -284,7 +290,6 @@ class Services:
         from incident_comms.adapters.webhooks import WebhookChannel
         from incident_comms.delivery.email.fanout import EmailFanOutChannel
         from incident_comms.delivery.manual import ManualChannel
-        from incident_comms.delivery.status_page.channel import StatusPageChannel
         from incident_comms.plan.models import ChannelKind
 
         settings = self.settings
@@ -292,15 +297,60 @@ class Services:
             ChannelKind.EMAIL: EmailFanOutChannel(self.subscribers, self.sqs, settings.email_batch_queue_url),
             ChannelKind.SNS: SnsChannel(self.sns, settings.customer_topic_arn, self.sleep),
             ChannelKind.WEBHOOK: WebhookChannel(lambda: self.chat_webhook_urls),
-            ChannelKind.STATUS_PAGE: StatusPageChannel(
-                self.store,
-                self.s3,
-                settings.status_page_bucket,
-                subscribe_base_url=settings.approvals_base_url,
-                view=self.status_view,
-            ),
+            ChannelKind.STATUS_PAGE: self.status_page,
             ChannelKind.MANUAL: ManualChannel(self.email_sender),
         }
+
+    @cached_property
+    def status_page(self) -> StatusPageChannel:
+        """The status page channel: incidents from the view, maintenances from their store."""
+        from incident_comms.delivery.status_page.channel import StatusPageChannel
+        from incident_comms.scheduled_maintenance.use_cases import listed
+
+        settings = self.settings
+        return StatusPageChannel(
+            self.store,
+            self.s3,
+            settings.status_page_bucket,
+            subscribe_base_url=settings.approvals_base_url,
+            view=self.status_view,
+            maintenances=lambda now: listed(self.maintenance_store, now),
+        )
+
+    @cached_property
+    def maintenance_store(self) -> MaintenanceStore:
+        from incident_comms.adapters.dynamodb_maintenance import DynamoMaintenanceStore
+
+        return DynamoMaintenanceStore(self.dynamodb, self.settings.table_name)
+
+    @cached_property
+    def maintenances(self) -> Maintenances:
+        """A maintenance's flow: its store, the approvers' emails and links, its schedules (None outside a template
+        that has the maintenance timer), the status page, the subscribers and the email batch queue."""
+        from incident_comms.adapters.maintenance_schedules import SchedulerMaintenanceSteps
+        from incident_comms.adapters.sqs import SqsEmailBatches
+        from incident_comms.scheduled_maintenance.use_cases import Maintenances
+
+        settings = self.settings
+        schedules = None
+        if settings.maintenance_timer_function_arn and settings.scheduler_role_arn:
+            schedules = self._schedules(
+                SchedulerMaintenanceSteps, settings.maintenance_timer_function_arn, settings.scheduler_role_arn
+            )
+        return Maintenances(
+            plan=self.plan,
+            store=self.maintenance_store,
+            team_sender=self.email_sender,
+            link_key=lambda: self.approval_key,
+            base_url=settings.approvals_base_url,
+            schedules=schedules,
+            page=self.status_page if settings.status_page_bucket else None,
+            subscribers=self.subscribers if settings.contact_list else None,
+            emails=(
+                SqsEmailBatches(self.sqs, settings.email_batch_queue_url) if settings.email_batch_queue_url else None
+            ),
+            operators=self.operators,
+        )
 
     @cached_property
     def subscribers(self) -> SubscriberDirectory:
@@ -324,6 +374,7 @@ class Services:
         from incident_comms.adapters.ses_bulk import SesBulkEmailSender
         from incident_comms.delivery.email.batches.pacing import Pacer
         from incident_comms.delivery.email.batches.use_cases import EmailBatchSender
+        from incident_comms.scheduled_maintenance.emails import batch_draft
 
         settings = self.settings
         return EmailBatchSender(
@@ -335,6 +386,9 @@ class Services:
             pacer=Pacer(settings.ses_send_rate / max(1, settings.email_senders)),
             operators=self.operators,
             sleep=self.sleep,
+            other_drafts=lambda batch: batch_draft(
+                self.plan, self.maintenance_store, batch.incident_id, batch.message_id, batch.channel_id
+            ),
         )
 
     @cached_property

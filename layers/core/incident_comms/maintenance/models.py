@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -43,9 +44,13 @@ class Maintenance(BaseModel):
     updated_at: AwareDatetime
 
 
+MAINTENANCE_ID_PREFIX = "MNT-"
+
+
 def new_maintenance_id(now: datetime) -> str:
-    """Readable and sortable like an incident's (``MNT-20261201-0300-3fa9c2``)."""
-    return f"MNT-{now:%Y%m%d-%H%M}-{secrets.token_hex(3)}"
+    """Readable and sortable like an incident's (``MNT-20261201-0300-3fa9c2``); never an incident's
+    (``INC-…``), so the email ledgers keep a maintenance's batches apart under its own id."""
+    return f"{MAINTENANCE_ID_PREFIX}{now:%Y%m%d-%H%M}-{secrets.token_hex(3)}"
 
 
 class MaintenanceRequest(BaseModel):
@@ -61,3 +66,35 @@ class MaintenanceRequest(BaseModel):
     ends_at: AwareDatetime
     title: dict[str, str] = Field(max_length=10)
     details: dict[str, str] = Field(default_factory=dict, max_length=10)
+
+
+class MaintenanceStep(StrEnum):
+    """What a one-time schedule (or a person) does to a maintenance; each tells the subscribers of its components."""
+
+    ANNOUNCE = "announce"
+    START = "start"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+
+
+STEP_EVENT_KIND = "maintenance_step"
+
+
+class StepEvent(BaseModel):
+    """What a maintenance's one-time schedule invokes the maintenance timer with. ``audience`` and ``at`` name one
+    announcement (an audience may be announced to at several lead times)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
+
+    kind: Literal["maintenance_step"] = "maintenance_step"
+    maintenance_id: str = Field(pattern=r"^MNT-[0-9A-Za-z-]{1,60}$")
+    step: MaintenanceStep
+    audience: str | None = Field(None, max_length=64)
+    at: AwareDatetime | None = None
+
+    @property
+    def message_id(self) -> str:
+        """The step as the email ledgers name it: one per announcement, one per start, completion, cancellation."""
+        if self.step == MaintenanceStep.ANNOUNCE:
+            return f"announce-{self.audience}-{self.at:%Y%m%dT%H%M}" if self.at else f"announce-{self.audience}"
+        return self.step.value

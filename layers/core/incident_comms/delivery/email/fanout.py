@@ -78,24 +78,7 @@ class EmailFanOutChannel:
             )
             for number, group in enumerate(groups, start=1)
         ]
-        queued = failed = 0
-        errors: list[str] = []
-        for start in range(0, len(messages), SQS_BATCH):
-            chunk = messages[start : start + SQS_BATCH]
-            entries: list[SendMessageBatchRequestEntryTypeDef] = [
-                {"Id": f"b{message.batch}", "MessageBody": message.model_dump_json()} for message in chunk
-            ]
-            sizes = {f"b{message.batch}": len(message.recipients) for message in chunk}
-            try:
-                response = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=entries)
-            except Exception as error:  # noqa: BLE001 - the rest of the batches may still go; this part is counted
-                failed += sum(sizes.values())
-                errors.append(f"{type(error).__name__}: {error}")
-                continue
-            queued += sum(sizes[entry["Id"]] for entry in response.get("Successful", []))
-            for entry in response.get("Failed", []):
-                failed += sizes[entry["Id"]]
-                errors.append(f"{entry.get('Code', 'refused')}: {entry.get('Message', '')}")
+        queued, failed, errors = queue_batches(self._sqs, self._queue_url, messages)
         detail = f"{len(messages)} batches of up to {MAX_BATCH} queued for the email sender"
         if errors:
             detail = truncate(one_line(f"SQS refused the batches of {failed} recipients: {errors[0]}"), 500)
@@ -104,6 +87,30 @@ class EmailFanOutChannel:
         return ChannelResult(
             attempted=len(recipients) + unusable, delivered=queued, failed=failed + unusable, detail=detail
         )
+
+
+def queue_batches(sqs: SQSClient, queue_url: str, messages: list[EmailBatch]) -> tuple[int, int, list[str]]:
+    """Send ``messages`` to the email batch queue, ten to a call: the recipients queued, those refused, and why.
+    A refused call does not keep the next ones from being tried."""
+    queued = failed = 0
+    errors: list[str] = []
+    for start in range(0, len(messages), SQS_BATCH):
+        chunk = messages[start : start + SQS_BATCH]
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
+            {"Id": f"b{message.batch}", "MessageBody": message.model_dump_json()} for message in chunk
+        ]
+        sizes = {f"b{message.batch}": len(message.recipients) for message in chunk}
+        try:
+            response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        except Exception as error:  # noqa: BLE001 - the rest of the batches may still go; this part is counted
+            failed += sum(sizes.values())
+            errors.append(f"{type(error).__name__}: {error}")
+            continue
+        queued += sum(sizes[entry["Id"]] for entry in response.get("Successful", []))
+        for entry in response.get("Failed", []):
+            failed += sizes[entry["Id"]]
+            errors.append(f"{entry.get('Code', 'refused')}: {entry.get('Message', '')}")
+    return queued, failed, errors
 
 
 def _usable(addresses: Iterable[str]) -> tuple[list[str], int]:

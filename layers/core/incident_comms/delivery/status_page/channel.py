@@ -18,7 +18,7 @@ keep the others from being written.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -38,6 +38,7 @@ from incident_comms.delivery.status_page.records import (
 from incident_comms.delivery.status_page.serving import object_headers
 from incident_comms.delivery.status_page.view import INCIDENTS_FOLDER
 from incident_comms.incidents.models import Message, Publication, PublicationReason
+from incident_comms.maintenance.models import Maintenance
 from incident_comms.plan.models import Plan
 from incident_comms.text import error_text, truncate
 
@@ -77,8 +78,10 @@ class StatusPageChannel:
         bucket: str,
         subscribe_base_url: str = "",
         view: StatusView | None = None,
+        maintenances: Callable[[datetime], Sequence[Maintenance]] | None = None,
     ) -> None:
         self._store = store
+        self._maintenances = maintenances
         self._view: StatusView = view if view is not None else MemoryStatusView()
         self._s3 = s3_client
         self._bucket = bucket
@@ -113,9 +116,29 @@ class StatusPageChannel:
         months = archived_months(snapshot.digests)
         archive = build_archive(job.plan, month, newest([*self._view.month(month), own]), months, job.now)
         main = build_site(
-            job.plan, self.gather(own, snapshot), job.now, self._subscribe_url, archived=bool(archive or months)
+            job.plan,
+            self.gather(own, snapshot),
+            job.now,
+            self._subscribe_url,
+            archived=bool(archive or months),
+            maintenances=self._maintenances(job.now) if self._maintenances else (),
         )
         return {**main, **archive}
+
+    def refresh(self, plan: Plan, maintenances: Sequence[Maintenance], now: datetime) -> str | None:
+        """Rebuild the main pages from the view with ``maintenances`` (a maintenance approved, started, completed or
+        cancelled, with no incident publication to carry it); answers what S3 refused, None when all was written.
+        Incident pages and history are rebuilt as a publication would, and unchanged files are skipped by digest."""
+        if not self._bucket:
+            return "STATUS_PAGE_BUCKET is not set: no bucket to write to"
+        snapshot = self._view.read(now - timedelta(days=HISTORY_DAYS))
+        digests = dict(snapshot.digests)
+        records = newest([entry.record for entry in snapshot.entries])
+        archived = bool(archived_months(digests))
+        site = build_site(plan, records, now, self._subscribe_url, archived=archived, maintenances=maintenances)
+        written: dict[str, str | None] = {}
+        self._write(site, written, digests)
+        return self._finish(site, written, digests, snapshot.digests).detail
 
     def write_history(self, plan: Plan, months: Iterable[str], now: datetime) -> ChannelResult:
         """Write the history page of each of ``months`` and the list of months, from the view alone.

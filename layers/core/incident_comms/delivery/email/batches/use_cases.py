@@ -162,6 +162,9 @@ class EmailBatchSender:
     jitter: Callable[[], float] = field(default=random.random)
     operators: OperatorAlerts = field(default_factory=NoOperators)
     """Told of every batch that failed or whose outcome is unknown, beside the timeline."""
+    other_drafts: Callable[[EmailBatch], ChannelDraft | str | None] | None = None
+    """Drafts of batches that are not an incident's (a scheduled maintenance's steps): the draft, why there is none,
+    or None for a batch it does not know, which is then an incident's."""
     _approved: dict[tuple[str, str, int, str], ChannelDraft] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -194,7 +197,11 @@ class EmailBatchSender:
         cached = self._approved.get(key)
         if cached is not None:
             return cached
-        draft = _publishable_draft(self.store.get_message(batch.incident_id, batch.message_id), batch)
+        other = self.other_drafts(batch) if self.other_drafts else None
+        if other is not None:
+            draft = other
+        else:
+            draft = _publishable_draft(self.store.get_message(batch.incident_id, batch.message_id), batch)
         if not isinstance(draft, str):
             if len(self._approved) >= _CACHED_DRAFTS:
                 self._approved.pop(next(iter(self._approved)))

@@ -1,0 +1,102 @@
+"""The words of maintenance messages, per language: what customers read (the emails of each step) and what the team
+reads (the approval request and its page). Spanish in *usted*, as every customer text; English plain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXTS: dict[str, dict[str, Any]] = {
+    "es": {
+        "subject": {
+            "announce": "Mantenimiento programado: {title}",
+            "start": "Mantenimiento en curso: {title}",
+            "complete": "Mantenimiento completado: {title}",
+            "cancel": "Mantenimiento cancelado: {title}",
+        },
+        "lead": {
+            "announce": "Le avisamos de un mantenimiento programado que afecta a {components}.",
+            "start": "Hemos empezado el mantenimiento programado de {components}.",
+            "complete": "Hemos terminado el mantenimiento de {components}. Todo funciona con normalidad.",
+            "cancel": "Hemos cancelado el mantenimiento previsto de {components}: no habrá ningún cambio en el "
+            "servicio.",
+        },
+        "window": "Ventana prevista",
+        "expected_end": "Fin previsto",
+        "ended": "Terminó",
+        "what_changes": "Cómo le afecta",
+        "no_action": "No tiene que hacer nada.",
+        "follow": "Puede seguir el estado en",
+        "from_to": "del {start} al {end}",
+        "and": "y",
+        "team_subject": "Aprobar mantenimiento: {title}",
+        "team_lead": "{by} ha programado un mantenimiento. Nadie lo verá hasta que usted lo apruebe.",
+        "team_notice": "Se avisará a los clientes por correo {notice} antes del inicio, en su horario de oficina.",
+        "team_no_notice": "Ninguna audiencia recibe avisos por correo: solo lo mostrará la página de estado.",
+        "approve": "Aprobar y programar",
+        "open": "Revisar y aprobar",
+        "page_title": "Mantenimiento programado",
+        "components": "Componentes",
+        "title": "Título",
+        "details": "Detalles",
+        "status": "Estado",
+        "approved": "Aprobado. Se mostrará en la página de estado y se avisará a los clientes.",
+        "already": "Este mantenimiento ya no espera aprobación (estado: {status}).",
+        "refused": "Este enlace no es válido.",
+        "expired": "Este enlace ha caducado.",
+        "gone": "Este mantenimiento ya no existe.",
+        "cross_site": "La petición no viene de esta página.",
+        "confirm": "Confirme con el botón de la página.",
+    },
+    "en": {
+        "subject": {
+            "announce": "Scheduled maintenance: {title}",
+            "start": "Maintenance in progress: {title}",
+            "complete": "Maintenance completed: {title}",
+            "cancel": "Maintenance cancelled: {title}",
+        },
+        "lead": {
+            "announce": "We are letting you know about scheduled maintenance on {components}.",
+            "start": "We have started the scheduled maintenance on {components}.",
+            "complete": "We have finished the maintenance on {components}. Everything is working normally.",
+            "cancel": "We have cancelled the planned maintenance on {components}: nothing will change in the service.",
+        },
+        "window": "Planned window",
+        "expected_end": "Expected end",
+        "ended": "Ended",
+        "what_changes": "How it affects you",
+        "no_action": "You do not need to do anything.",
+        "follow": "You can follow it on",
+        "from_to": "from {start} to {end}",
+        "and": "and",
+        "team_subject": "Approve maintenance: {title}",
+        "team_lead": "{by} has scheduled maintenance. Nobody will see it until you approve it.",
+        "team_notice": "Customers will be emailed {notice} before it starts, within their office hours.",
+        "team_no_notice": "No audience is emailed: only the status page will show it.",
+        "approve": "Approve and schedule",
+        "open": "Review and approve",
+        "page_title": "Scheduled maintenance",
+        "components": "Components",
+        "title": "Title",
+        "details": "Details",
+        "status": "Status",
+        "approved": "Approved. It will show on the status page and customers will be told.",
+        "already": "This maintenance no longer awaits approval (status: {status}).",
+        "refused": "This link is not valid.",
+        "expired": "This link has expired.",
+        "gone": "This maintenance no longer exists.",
+        "cross_site": "The request does not come from this page.",
+        "confirm": "Confirm with the page's button.",
+    },
+}
+
+
+def texts_for(locale: str) -> dict[str, Any]:
+    """The texts of ``locale`` (its language), English when we have none."""
+    return TEXTS.get(locale.split("-")[0], TEXTS["en"])
+
+
+def joined(items: list[str], locale: str) -> str:
+    """``a, b y c`` / ``a, b and c``."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {texts_for(locale)['and']} {items[-1]}"
