@@ -9,6 +9,10 @@ an incident already open there, exits 1 naming it; 400 exits 2 with its reason; 
 
 Locale texts are flags per plan locale (``--impact-es``, ``--customer-action-en``...), read from the arguments the
 command's parser does not know, so any plan's locales work. boto3 and botocore are imported only to sign.
+
+The way to the stack (:func:`add_stack_arguments`, :func:`ask_stack`, :func:`signed_headers`, :func:`send`) and
+:func:`locale_texts` serve every command that talks to the stack (``maintenance`` too), so they all sign, refuse and
+report alike.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ if TYPE_CHECKING:
 
 API_URL_VARIABLE = "INCIDENT_COMMS_API_URL"
 TIMEOUT_SECONDS = 30
-MAX_ANSWER_BYTES = 64 * 1024
-_TEXT_FLAG = re.compile(r"--(impact|customer-action)-([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)(?:=(.*))?", re.DOTALL)
+MAX_ANSWER_BYTES = 1024 * 1024
+DECLARE_TEXTS = ("impact", "customer-action")
+_LOCALE = r"([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)"
 _REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
 
 
@@ -55,27 +60,34 @@ def add_declare_command(commands: Any) -> None:
     declare.add_argument("--component", required=True, help="a plan component id, e.g. api")
     declare.add_argument("--severity", required=True, help="a plan severity id, e.g. SEV2")
     declare.add_argument("--plan", help="plan folder the declaration is checked against (default: ./plan)")
-    target = declare.add_mutually_exclusive_group()
+    add_stack_arguments(declare)
+    declare.set_defaults(run=_declare, locale_flags=True)
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--local URL`` or ``--api URL``, one or the other: every command that talks to the stack offers both."""
+    target = parser.add_mutually_exclusive_group()
     target.add_argument("--local", metavar="URL", help="the local stack (incident-comms local): plain JSON, no IAM")
     target.add_argument(
         "--api", metavar="URL", help=f"the approvals API, signed with IAM (default: ${API_URL_VARIABLE})"
     )
-    declare.set_defaults(run=_declare, locale_flags=True)
 
 
-def locale_texts(extra: Sequence[str]) -> dict[str, dict[str, str]]:
-    """``impact`` / ``customer_action`` -> locale -> text from ``--impact-es TEXT`` (or ``--impact-es=TEXT``) flags;
-    anything else, a flag given twice or one without its text is :class:`BadInput`."""
-    texts: dict[str, dict[str, str]] = {"impact": {}, "customer_action": {}}
+def locale_texts(extra: Sequence[str], names: Sequence[str] = DECLARE_TEXTS) -> dict[str, dict[str, str]]:
+    """Each of ``names`` (``customer-action`` keyed ``customer_action``) -> locale -> text, from ``--impact-es TEXT``
+    (or ``--impact-es=TEXT``) flags, so any plan's locales work without a flag per locale; anything else, a flag given
+    twice or one without its text is :class:`BadInput`."""
+    text_flag = re.compile(rf"--({'|'.join(map(re.escape, names))})-{_LOCALE}(?:=(.*))?", re.DOTALL)
+    texts: dict[str, dict[str, str]] = {name.replace("-", "_"): {} for name in names}
     items = list(extra)
     while items:
         flag = items.pop(0)
-        match = _TEXT_FLAG.fullmatch(flag)
+        match = text_flag.fullmatch(flag)
         if match is None:
             raise BadInput(f"unrecognized arguments: {flag}")
         name, locale, inline = match.group(1).replace("-", "_"), match.group(2), match.group(3)
         if inline is None:
-            if not items or _TEXT_FLAG.fullmatch(items[0]):
+            if not items or text_flag.fullmatch(items[0]):
                 raise BadInput(f"{flag}: expected one argument")
             inline = items.pop(0)
         if locale in texts[name]:
@@ -107,21 +119,8 @@ def _declare(args: argparse.Namespace) -> int:
         },
         ensure_ascii=False,
     ).encode("utf-8")
-    if args.local:
-        url, headers = incidents_url(args.local), {"Content-Type": "application/json"}
-    else:
-        api = args.api or os.environ.get(API_URL_VARIABLE, "")
-        if not api:
-            raise BadInput(f"say where to declare: --local URL or --api URL (or set {API_URL_VARIABLE})")
-        url = incidents_url(api)
-        headers = signed_headers(url, body)
-    try:
-        answer = post(url, body, headers)
-    except OSError as error:
-        reason = getattr(error, "reason", None) or error.strerror or error
-        print(_error_line(f"cannot reach {url}: {reason}"), file=sys.stderr)
-        return 1
-    return _report(answer)
+    answer = ask_stack(args, "declare", "POST", "incidents", body)
+    return 1 if answer is None else _report(answer)
 
 
 def _flag_words(problem: str) -> str:
@@ -129,19 +128,46 @@ def _flag_words(problem: str) -> str:
     return problem.replace("customer_action", "customer-action")
 
 
-def incidents_url(base: str) -> str:
-    """``{base}/incidents``; the base must be an http(s) URL (http only makes sense for the local stack)."""
+def ask_stack(args: argparse.Namespace, purpose: str, method: str, path: str, body: bytes | None) -> Answer | None:
+    """Send ``method {stack}/{path}`` where the flags say: plain to ``--local``, signed to ``--api`` (or
+    ``$INCIDENT_COMMS_API_URL``); nowhere to send is :class:`BadInput` (``purpose`` says what for). None: the stack
+    could not be reached, already said on stderr (exit 1: the input may be fine, so not bad input)."""
+    if args.local:
+        url = api_url(args.local, path)
+        headers = {} if body is None else {"Content-Type": "application/json"}
+    else:
+        api = args.api or os.environ.get(API_URL_VARIABLE, "")
+        if not api:
+            raise BadInput(f"say where to {purpose}: --local URL or --api URL (or set {API_URL_VARIABLE})")
+        url = api_url(api, path)
+        headers = signed_headers(url, body, method=method)
+    try:
+        return send(url, body, headers, method=method)
+    except OSError as error:
+        reason = getattr(error, "reason", None) or error.strerror or error
+        print(error_line(f"cannot reach {url}: {reason}"), file=sys.stderr)
+        return None
+
+
+def api_url(base: str, path: str) -> str:
+    """``{base}/{path}``; the base must be an http(s) URL (http only makes sense for the local stack)."""
     parts = urlsplit(base.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise BadInput(f"{base!r} is not an http(s) URL")
-    return f"{base.strip().rstrip('/')}/incidents"
+    return f"{base.strip().rstrip('/')}/{path}"
 
 
 def signed_headers(
-    url: str, body: bytes, credentials: Credentials | None = None, region: str | None = None
+    url: str,
+    body: bytes | None,
+    credentials: Credentials | None = None,
+    region: str | None = None,
+    *,
+    method: str = "POST",
 ) -> dict[str, str]:
-    """The headers of ``POST url`` signed with SigV4 for API Gateway (service ``execute-api``): the caller's
-    credentials and region from their AWS session unless given (tests give stub credentials: no network)."""
+    """The headers of ``method url`` signed with SigV4 for API Gateway (service ``execute-api``): the caller's
+    credentials and region from their AWS session unless given (tests give stub credentials: no network). A body of
+    None is a request without one (a GET), signed without a content type."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
 
@@ -155,7 +181,8 @@ def signed_headers(
         raise BadInput("no AWS credentials to sign with: configure a profile or set AWS_ACCESS_KEY_ID (or use --local)")
     if not region:
         raise BadInput("no AWS region to sign for: set AWS_REGION or AWS_DEFAULT_REGION")
-    request = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": "application/json"})
+    headers = {} if body is None else {"Content-Type": "application/json"}
+    request = AWSRequest(method=method, url=url, data=body or b"", headers=headers)
     SigV4Auth(credentials, "execute-api", region).add_auth(request)
     return {name: str(value) for name, value in request.headers.items()}
 
@@ -165,9 +192,10 @@ def _region_of(url: str) -> str | None:
     return match.group(1) if match else None
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
-    """POST ``body`` and read the JSON answer, whatever its status; an unreachable URL is :class:`OSError`."""
-    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")  # noqa: S310 - http(s) only
+def send(url: str, body: bytes | None, headers: Mapping[str, str], *, method: str = "POST") -> Answer:
+    """Send ``method url`` (``body`` None: none, as a GET) and read the JSON answer, whatever its status; an
+    unreachable URL is :class:`OSError`. An answer that is not a JSON object reads as ``{}``."""
+    request = urllib.request.Request(url, data=body, headers=dict(headers), method=method)  # noqa: S310 - http(s) only
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - checked above
             status, raw = response.status, response.read(MAX_ANSWER_BYTES)
@@ -189,11 +217,12 @@ def _report(answer: Answer) -> int:
     if answer.status == 400:
         raise BadInput(f"the stack refused the declaration: {reason}")
     if answer.status == 409:
-        print(_error_line(f"{reason} (open incident: {body.get('incident_id', '?')})"), file=sys.stderr)
+        print(error_line(f"{reason} (open incident: {body.get('incident_id', '?')})"), file=sys.stderr)
     else:
-        print(_error_line(f"the stack answered {answer.status}: {reason}"), file=sys.stderr)
+        print(error_line(f"the stack answered {answer.status}: {reason}"), file=sys.stderr)
     return 1
 
 
-def _error_line(text: str) -> str:
+def error_line(text: str) -> str:
+    """One ``error:`` line, as :func:`~incident_comms.cli.main.main` prints bad input, for the errors that exit 1."""
     return f"error: {' '.join(text.split())[:500]}"

@@ -18,6 +18,7 @@ from incident_comms.cli.common import load_plan_or_refuse, plan_dir, read_input
 from incident_comms.cli.declare import add_declare_command
 from incident_comms.cli.deploy_check import add_deploy_command
 from incident_comms.cli.lint import add_lint_command
+from incident_comms.cli.maintenance import add_maintenance_command
 from incident_comms.cli.subscribers import add_subscribers_command
 from incident_comms.errors import BadInput, PlanError
 from incident_comms.lint.plan_texts import load_checked_plan
@@ -233,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_subscribers_command(commands)
     add_lint_command(commands)
     add_declare_command(commands)
+    add_maintenance_command(commands)
     add_deploy_command(commands)
 
     status_page = commands.add_parser("status-page", help="the status page's materialised view")
