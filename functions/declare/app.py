@@ -11,15 +11,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import TRACED_MODULES, services
-from incident_comms.intake.declare_api import JSON_HEADERS, caller_of, declare_from_json, record_answer
+from incident_comms.intake.declare_api import JSON_HEADERS, declare_from_json, record_answer
 from incident_comms.intake.declare_pages import (
     DeclarePage,
-    base_url_of,
     post_declare_form,
     record_declare_page,
     show_declare_form,
 )
-from incident_comms.web import HttpRequest
+from incident_comms.web import HttpRequest, base_url_of, caller_of
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)

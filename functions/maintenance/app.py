@@ -12,8 +12,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import TRACED_MODULES, Services, services
-from incident_comms.intake.declare_api import caller_of
-from incident_comms.intake.declare_pages import base_url_of
 from incident_comms.scheduled_maintenance.api import (
     Answer,
     approve_page,
@@ -23,7 +21,7 @@ from incident_comms.scheduled_maintenance.api import (
     show_page,
 )
 from incident_comms.scheduled_maintenance.use_cases import Maintenances, record_outcome
-from incident_comms.web import HttpRequest
+from incident_comms.web import HttpRequest, base_url_of, caller_of
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
@@ -47,9 +45,7 @@ def schedule() -> Response[str]:
     deps = services()
     event = app.current_event.raw_event
     request = HttpRequest.from_event(event)
-    done = schedule_from_json(
-        flow(deps), request.body, request.is_base64_encoded, caller_of(event), deps.clock.now()
-    )
+    done = schedule_from_json(flow(deps), request.body, request.is_base64_encoded, caller_of(event), deps.clock.now())
     return answer("scheduled", done)
 
 

@@ -218,3 +218,26 @@ class HttpRequest:
             )
         except ValueError:  # UnicodeDecodeError included; too many fields
             raise BadForm(FormProblem.UNREADABLE) from None
+
+
+LOCAL_CALLER = "local"
+
+
+def caller_of(event: Mapping[str, Any]) -> str:
+    """The IAM identity API Gateway verified for this request (its ARN); ``local`` when there is none (the local
+    stack, which routes the API without IAM)."""
+    context = event.get("requestContext") or {}
+    iam = (context.get("authorizer") or {}).get("iam") or {}
+    arn = iam.get("userArn") if isinstance(iam, Mapping) else None
+    return str(arn) if arn else LOCAL_CALLER
+
+
+def base_url_of(request: HttpRequest, configured: str) -> str:
+    """Where the approvals API answers, for the links this request sends (console, approval links): the configured
+    base URL, else the request's own host plus whatever the path had in front of ``/declare/``, ``/incidents`` or
+    ``/maintenance``."""
+    if configured:
+        return configured
+    path = request.raw_path
+    cut = max(path.rfind("/declare/"), path.rfind("/incidents"), path.rfind("/maintenance"))
+    return f"{request.base_url}{path[:cut] if cut > 0 else ''}"

@@ -74,8 +74,7 @@ def test_the_facts_are_the_declared_texts_trimmed(plan: Plan) -> None:
     ],
 )
 def test_links_point_where_the_api_answers(path: str, configured: str, expected: str) -> None:
-    from incident_comms.intake.declare_pages import base_url_of
-    from incident_comms.web import HttpRequest
+    from incident_comms.web import HttpRequest, base_url_of
 
     request = HttpRequest(headers={"host": "api.example"}, domain_name="api.example", raw_path=path)
 

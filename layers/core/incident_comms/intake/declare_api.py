@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
@@ -35,7 +34,6 @@ from incident_comms.plan.models import Plan
 
 MAX_BODY_BYTES = 32 * 1024
 """Two texts per locale of at most 2,000 characters each fit many times over."""
-LOCAL_CALLER = "local"
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
 _FIELDS = frozenset({"component", "severity", "impact", "customer_action"})
 
@@ -60,15 +58,6 @@ class _BadBody(Exception):
         self.status = status
         self.reason = reason
         super().__init__(reason)
-
-
-def caller_of(event: Mapping[str, Any]) -> str:
-    """The IAM identity API Gateway verified for this request (its ARN); ``local`` when there is none (the local
-    stack, which routes the API without IAM)."""
-    context = event.get("requestContext") or {}
-    iam = (context.get("authorizer") or {}).get("iam") or {}
-    arn = iam.get("userArn") if isinstance(iam, Mapping) else None
-    return str(arn) if arn else LOCAL_CALLER
 
 
 def declare_from_json(

@@ -171,17 +171,6 @@ def post_declare_form(
     )
 
 
-def base_url_of(request: HttpRequest, configured: str) -> str:
-    """Where the approvals API answers, for the links this request sends (console, approval links): the configured
-    base URL, else the request's own host plus whatever the path had in front of ``/declare/``, ``/incidents`` or
-    ``/maintenance``."""
-    if configured:
-        return configured
-    path = request.raw_path
-    cut = max(path.rfind("/declare/"), path.rfind("/incidents"), path.rfind("/maintenance"))
-    return f"{request.base_url}{path[:cut] if cut > 0 else ''}"
-
-
 # --- checks ----------------------------------------------------------------------------------------------------
 
 
