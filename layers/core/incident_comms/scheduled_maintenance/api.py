@@ -107,7 +107,7 @@ def schedule_from_json(deps: Maintenances, body: str | None, is_base64: bool, ca
 
 
 def _shape_problem(error: Exception) -> str:
-    if isinstance(error, ValidationError):
+    if isinstance(error, ValidationError) and all(item["type"] != "json_invalid" for item in error.errors()):
         fields = sorted({".".join(str(part) for part in item["loc"]) or "(body)" for item in error.errors()})
         return f"not a maintenance window: check {', '.join(fields)}"
     return "the body is not JSON in UTF-8"
@@ -132,7 +132,13 @@ def cancel_json(deps: Maintenances, maintenance_id: str, caller: str, now: datet
 
 def _page(deps: Maintenances, status: HTTPStatus, message: str, maintenance: Maintenance | None = None) -> Answer:
     t = texts_for(deps.plan.main_locale)
-    values: dict[str, Any] = {"t": t, "locale": deps.plan.main_locale, "title": t["page_title"], "message": message}
+    values: dict[str, Any] = {
+        "t": t,
+        "locale": deps.plan.main_locale,
+        "title": t["page_title"],
+        "message": message,
+        "maintenance": None,
+    }
     if maintenance is not None:
         values.update(team_values(deps.plan, maintenance))
         values["title"] = t["page_title"]
