@@ -1,6 +1,6 @@
 """Scheduled maintenance on the approvals API: ``/maintenances`` (IAM-authorised JSON, what ``incident-comms
-maintenance`` calls) and the approval page of a personal link (``/maintenance/{token}``: GET and HEAD show, POST
-approves once)."""
+maintenance`` calls), the form of a personal declare link (``/declare/{token}/maintenance``) and the approval page of
+a personal approval link (``/maintenance/{token}``). GET and HEAD show, POST acts."""
 
 from dataclasses import replace
 from typing import Any
@@ -20,6 +20,7 @@ from incident_comms.scheduled_maintenance.api import (
     schedule_from_json,
     show_page,
 )
+from incident_comms.scheduled_maintenance.form import post_form, show_form
 from incident_comms.scheduled_maintenance.use_cases import Maintenances, record_outcome
 from incident_comms.web import HttpRequest, base_url_of, caller_of
 
@@ -79,6 +80,25 @@ def approve(token: str) -> Response[str]:
     deps = services()
     request = HttpRequest.from_event(app.current_event.raw_event)
     return answer("approved", approve_page(deps.maintenances, token, request, deps.clock.now()))
+
+
+@app.get("/declare/<token>/maintenance")
+def form(token: str) -> Response[str]:
+    deps = services()
+    return answer("form shown", show_form(deps.maintenances, token, deps.clock.now()))
+
+
+@app.head("/declare/<token>/maintenance")
+def form_head(token: str) -> Response[str]:
+    deps = services()
+    return answer("form shown", show_form(deps.maintenances, token, deps.clock.now()), with_body=False)
+
+
+@app.post("/declare/<token>/maintenance")
+def form_post(token: str) -> Response[str]:
+    deps = services()
+    request = HttpRequest.from_event(app.current_event.raw_event)
+    return answer("scheduled", post_form(flow(deps), token, request, deps.clock.now()))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

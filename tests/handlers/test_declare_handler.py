@@ -125,6 +125,7 @@ def test_looking_shows_the_form_and_declares_nothing(deps: Services, handler: Mo
     assert '<option value="api">' in body and '<option value="SEV1">' in body
     assert 'name="impact_es"' in body and 'name="customer_action_en"' in body
     assert 'name="confirm" value="yes"' in body and "<script" not in body
+    assert f'href="{token}/maintenance"' in body, "planned work has its own form, a link away"
     assert nothing_happened(deps)
 
 

@@ -22,6 +22,7 @@ from incident_comms.incidents.operators import NoOperators
 from incident_comms.maintenance.links import approval_link
 from incident_comms.maintenance.models import MaintenanceStatus, StepEvent
 from incident_comms.subscribers.models import Subscriber
+from incident_comms.team.console_links import declare_token
 from tests.conftest import FakeLambdaContext, load_handler_module
 from tests.factories import emitted_metrics, invoke, sent_emails
 from tests.faults import FOR_GOOD, Faults
@@ -426,3 +427,75 @@ def test_cancelling_after_an_announcement_tells_those_announced_to_and_only_them
     batches = queued_batches(deps)
     assert {batch.message_id for batch in batches} == {"cancel"}
     assert sorted(a for batch in batches for a in batch.recipients) == ["jane@client.example", "pablo@cliente.example"]
+
+
+# --- the form of a declare link -------------------------------------------------------------------------------------
+
+DIEGO = "diego.ferrer@nubeteca.example"  # technical_lead: may not declare
+FORM = {
+    "component": "invoicing",
+    "start": "2026-11-30T02:00",
+    "end": "2026-11-30T04:00",
+    "title_es": "Actualización de la base de datos",
+    "title_en": "Database upgrade",
+    "details_es": "",
+    "details_en": "",
+    "confirm": "yes",
+}
+
+
+def post_maintenance_form(api: ModuleType, token: str, fields: Any, **headers: str) -> dict[str, Any]:
+    headers.setdefault("content_type", "application/x-www-form-urlencoded")
+    body = urlencode(fields, doseq=True)
+    return call(api, http_event("POST", f"/declare/{token}/maintenance", body, **headers))
+
+
+def test_the_form_of_a_declare_link_shows_and_schedules_in_the_teams_zone(deps: Services, api: ModuleType) -> None:
+    token = declare_token(deps.approval_key, MARTA, STARTED)
+
+    page = call(api, http_event("GET", f"/declare/{token}/maintenance"))
+    assert page["statusCode"] == 200 and page["headers"] == EXPECTED_HEADERS
+    assert 'name="component" value="invoicing"' in page["body"] and "Europe/Madrid" in page["body"]
+    assert deps.maintenance_store.recent(STARTED - timedelta(days=1)) == [] and sent_emails() == []
+
+    answer = post_maintenance_form(api, token, FORM)
+
+    assert answer["statusCode"] == 201, answer["body"]
+    (stored,) = deps.maintenance_store.recent(STARTED - timedelta(days=1))
+    assert stored.created_by == MARTA and stored.components == ["invoicing"]
+    assert stored.starts_at.isoformat() == "2026-11-30T02:00:00+01:00"
+    assert stored.id in answer["body"] and len(sent_emails()) == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({**FORM, "end": "2026-11-30T01:00"}, "the window must end after it starts"),
+        ({**FORM, "component": ["invoicing", "teleport"]}, "teleport is not a component of the plan"),
+        ({**FORM, "title_en": ""}, "a title in en is needed"),
+        ({**FORM, "start": "mañana"}, "no es una fecha y hora"),
+        ({**FORM, "details_es": "Solo en español"}, "details in every locale or none"),
+    ],
+)
+def test_a_bad_form_shows_its_problems_and_keeps_nothing(
+    deps: Services, api: ModuleType, fields: dict[str, Any], problem: str
+) -> None:
+    answer = post_maintenance_form(api, declare_token(deps.approval_key, MARTA, STARTED), fields)
+
+    assert answer["statusCode"] == 400 and problem in answer["body"]
+    assert deps.maintenance_store.recent(STARTED - timedelta(days=1)) == [] and sent_emails() == []
+
+
+@pytest.mark.parametrize(("who", "status"), [("forged", 404), ("not_allowed", 403), ("cross_site", 403)])
+def test_a_form_post_that_must_not_schedule_keeps_nothing(
+    deps: Services, api: ModuleType, who: str, status: int
+) -> None:
+    token = declare_token(deps.approval_key, DIEGO if who == "not_allowed" else MARTA, STARTED)
+    headers = {"sec_fetch_site": "cross-site"} if who == "cross_site" else {}
+    if who == "forged":
+        token = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+
+    answer = post_maintenance_form(api, token, FORM, **headers)
+
+    assert answer["statusCode"] == status
+    assert deps.maintenance_store.recent(STARTED - timedelta(days=1)) == [] and sent_emails() == []

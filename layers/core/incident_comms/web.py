@@ -239,5 +239,6 @@ def base_url_of(request: HttpRequest, configured: str) -> str:
     if configured:
         return configured
     path = request.raw_path
-    cut = max(path.rfind("/declare/"), path.rfind("/incidents"), path.rfind("/maintenance"))
-    return f"{request.base_url}{path[:cut] if cut > 0 else ''}"
+    found = [at for at in (path.find(route) for route in ("/declare/", "/incidents", "/maintenance")) if at >= 0]
+    cut = min(found, default=0)
+    return f"{request.base_url}{path[:cut]}"

@@ -70,6 +70,9 @@ def test_the_facts_are_the_declared_texts_trimmed(plan: Plan) -> None:
         ("/declare/abc", "", "https://api.example"),
         ("/prod/declare/abc", "", "https://api.example/prod"),
         ("/incidents", "", "https://api.example"),
+        ("/prod/declare/abc/maintenance", "", "https://api.example/prod"),
+        ("/prod/maintenances/MNT-1/cancel", "", "https://api.example/prod"),
+        ("/maintenance/abc", "", "https://api.example"),
         ("/declare/abc", "https://approvals.example", "https://approvals.example"),
     ],
 )

@@ -207,5 +207,4 @@ def declare_incident(
 def may_declare(plan: Plan, address: str) -> bool:
     """Whether ``address`` is a person of a role the plan's ``declare`` names. Asked on every use of a declare link,
     so a person taken out of those roles loses the right at once, whatever links they still hold."""
-    wanted = address.lower()
-    return any(person.email.lower() == wanted for role_id in plan.roles.declare for person in plan.role(role_id).people)
+    return plan.may_declare(address)

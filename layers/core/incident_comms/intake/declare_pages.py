@@ -117,7 +117,8 @@ def show_declare_form(plan: Plan, token: str, key: bytes, now: datetime) -> Decl
         claims = _allowed(plan, token, key, now)
     except _Refused as refused:
         return refusal_page(plan, refused.refusal, fingerprint)
-    return DeclarePage(int(HTTPStatus.OK), _form_html(plan, claims.recipient, Posted()), link_fingerprint=fingerprint)
+    html = _form_html(plan, claims.recipient, Posted(), token)
+    return DeclarePage(int(HTTPStatus.OK), html, link_fingerprint=fingerprint)
 
 
 def post_declare_form(
@@ -140,7 +141,7 @@ def post_declare_form(
         posted = _posted(plan, request, claims)
     except _Refused as refused:
         if refused.problem is not None and refused.claims is not None:
-            return _bad_form(plan, refused.claims.recipient, Posted(), [], refused.problem, fingerprint)
+            return _bad_form(plan, refused.claims.recipient, token, Posted(), [], refused.problem, fingerprint)
         return refusal_page(plan, refused.refusal, fingerprint)
     declaration = Declaration(
         component=posted.component,
@@ -153,7 +154,7 @@ def post_declare_form(
     try:
         declared = declare_incident(declaration, plan, store, approvals, now)
     except DeclarationRefused as refused:
-        return _bad_form(plan, claims.recipient, posted, refused.problems, None, fingerprint)
+        return _bad_form(plan, claims.recipient, token, posted, refused.problems, None, fingerprint)
     except IncidentAlreadyOpen as open_one:
         return _already_open(plan, store, open_one, claims.recipient, key, base_url, fingerprint)
     incident = declared.incident
@@ -228,6 +229,7 @@ def refusal_page(plan: Plan, refusal: DeclareRefusal, fingerprint: str | None = 
 def _bad_form(
     plan: Plan,
     recipient: str,
+    token: str,
     posted: Posted,
     problems: Sequence[Problem],
     form_problem: FormProblem | None,
@@ -241,7 +243,7 @@ def _bad_form(
     reasons = tuple(problem.code.value for problem in problems) + ((form_problem.value,) if form_problem else ())
     return DeclarePage(
         int(HTTPStatus.BAD_REQUEST),
-        _form_html(plan, recipient, posted, title=title, lead=lead, problems=said),
+        _form_html(plan, recipient, posted, token, title=title, lead=lead, problems=said),
         refusal=DeclareRefusal.BAD_FORM,
         reasons=reasons,
         link_fingerprint=fingerprint,
@@ -282,6 +284,7 @@ def _form_html(
     plan: Plan,
     recipient: str,
     posted: Posted,
+    token: str,
     *,
     title: str | None = None,
     lead: str | None = None,
@@ -319,6 +322,7 @@ def _form_html(
             for text_locale in plan.definition.locales
         ],
         "max_chars": MAX_FACT_CHARS,
+        "maintenance_href": f"{token}/maintenance",
     }
     return _render(
         plan, title or texts["title"], lead if lead is not None else texts["lead"], form=form, problems=problems

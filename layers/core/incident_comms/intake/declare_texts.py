@@ -52,6 +52,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "customer_action": "Qué deben hacer los clientes ({locale}, opcional)",
         "texts_note": "Escriba cada texto en su idioma: cada mensaje usa solo el de su idioma.",
         "button": "Declarar el incidente",
+        "maintenance": "¿Es un trabajo planificado? Programe un mantenimiento",
         "problems_title": "Corrija lo siguiente; no se ha declarado nada",
         "fields": {
             "component": "Componente",
@@ -110,6 +111,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "customer_action": "What customers should do ({locale}, optional)",
         "texts_note": "Write each text in its own language: each message uses only its own language's.",
         "button": "Declare the incident",
+        "maintenance": "Planned work? Schedule maintenance",
         "problems_title": "Correct the following; nothing was declared",
         "fields": {
             "component": "Component",

@@ -509,6 +509,14 @@ class Plan(BaseModel):
         """The channels the plan uses for an incident of this severity, in plan order."""
         return [c for c in self.channels.channels if severity_id in c.severities]
 
+    def may_declare(self, address: str) -> bool:
+        """Whether ``address`` is a person of a role the plan's ``declare`` names: they may declare an incident or
+        schedule a maintenance by hand."""
+        wanted = address.lower()
+        return any(
+            person.email.lower() == wanted for role_id in self.roles.declare for person in self.role(role_id).people
+        )
+
     def approvers_for(self, severity_id: str, phase: Phase) -> list[str]:
         """Role ids that must all approve a message of this severity and phase."""
         for rule in self.roles.approvals:

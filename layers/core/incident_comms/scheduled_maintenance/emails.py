@@ -134,15 +134,17 @@ def notice_words(plan: Plan, locale: str) -> str:
     return str(t["team_notice"]).format(notice=joined(words, locale))
 
 
+def team_zone(plan: Plan) -> ZoneInfo:
+    """Where the team reads and types a window's times: the zone of the first audience told of maintenances (the
+    plan's main customers), UTC when none is."""
+    channels = maintenance_channels(plan)
+    return ZoneInfo(plan.audience(channels[0].audience).timezone if channels else "UTC")
+
+
 def team_values(plan: Plan, maintenance: Maintenance) -> dict[str, object]:
     """What the approval request and page show, in the team's language (the plan's main locale)."""
     locale = plan.main_locale
-    zone = (
-        ZoneInfo(plan.audience(maintenance_channels(plan)[0].audience).timezone)
-        if maintenance_channels(plan)
-        else ZoneInfo("UTC")
-    )
-    values = _values(plan, maintenance, locale, zone)
+    values = _values(plan, maintenance, locale, team_zone(plan))
     values["notice"] = notice_words(plan, locale)
     return values
 
