@@ -54,6 +54,7 @@ from tests.e2e.iam_flow import (
     approve_since,
     custom_resource,
     declared_and_joined,
+    maintenance_windows,
     post_form,
     webhook_incident,
 )
@@ -271,6 +272,8 @@ def run_flow(matrix: MatrixStack) -> None:
         path = urlsplit(declare_url(stack.url, key, DECLARER, stack.clock.now())).path
         declared_and_joined(matrix, stack, path, DECLARATION)
         webhook_incident(matrix, stack)
+        path = urlsplit(declare_url(stack.url, key, DECLARER, stack.clock.now())).path
+        maintenance_windows(matrix, stack, path)
         custom_resource(stack, "Delete")
 
 

@@ -98,6 +98,53 @@ def webhook_incident(matrix: MatrixStack, stack: LocalStack) -> None:
     approve_since(matrix, stack, seen, incident_id)
 
 
+MAINTENANCE_REQUEST = "Aprobar mantenimiento"
+MAINTENANCE_LINK = re.compile(r"https?://\S+/maintenance/[A-Za-z0-9_.%-]+")
+MAINTENANCE_AHEAD = timedelta(days=4)
+SOON = timedelta(hours=2)
+MAINTENANCE_ID = re.compile(r"MNT-[0-9]{8}-[0-9]{4}-[0-9a-f]{6}")
+
+
+def maintenance_windows(matrix: MatrixStack, stack: LocalStack, declare_path: str) -> None:
+    """Two windows scheduled from the form of a declare link and approved from the approval email. The first, days
+    ahead, is announced, started and completed as the clock moves past it; the second, two hours ahead, is announced at
+    once (its lead times have passed), then cancelled through ``POST /maintenances/{id}/cancel`` (what
+    ``incident-comms maintenance cancel`` calls), which tells those it was announced to."""
+    scheduled = [schedule_window(matrix, stack, declare_path, ahead) for ahead in (MAINTENANCE_AHEAD, SOON)]
+    stack.move(timedelta(minutes=5))
+    matrix._drain(stack)
+    _http(stack, "GET", "/maintenances")
+    _http(stack, "POST", f"/maintenances/{scheduled[-1]}/cancel", b"{}")
+    matrix._drain(stack)
+    stack.move(MAINTENANCE_AHEAD + timedelta(hours=3))
+    matrix._drain(stack)
+
+
+def schedule_window(matrix: MatrixStack, stack: LocalStack, declare_path: str, ahead: timedelta) -> str:
+    """A window of two hours starting ``ahead`` of now, scheduled from the form and approved; its id."""
+    from zoneinfo import ZoneInfo
+
+    seen = _outbox_marks(stack)
+    start = (stack.clock.now() + ahead).astimezone(ZoneInfo("Europe/Madrid"))
+    fields = {
+        **FormReader(_http(stack, "GET", f"{declare_path}/maintenance")[1]).fields,
+        "component": "invoicing",
+        "start": f"{start:%Y-%m-%dT%H:%M}",
+        "end": f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}",
+        "title_es": "Actualización de la base de datos",
+        "title_en": "Database upgrade",
+    }
+    page = _http(stack, "POST", f"{declare_path}/maintenance", urlencode(fields, doseq=True).encode())[1]
+    matrix._drain(stack)
+    requests = [item for item in _outbox_since(stack, seen) if MAINTENANCE_REQUEST in item.get("subject", "")]
+    path = urlsplit(MAINTENANCE_LINK.findall(requests[0]["text"])[0]).path
+    _http(stack, "GET", path)
+    post_form(stack, path, b"confirm=yes")
+    matrix._drain(stack)
+    (maintenance_id,) = MAINTENANCE_ID.findall(page.decode())
+    return maintenance_id
+
+
 def approve_since(matrix: MatrixStack, stack: LocalStack, seen: tuple[int, int], incident_id: str = "") -> None:
     """Each approver approves from the approval emails they got since ``seen`` (about ``incident_id`` only, when
     given), newest first: a link of a draft superseded since, or approved by a colleague of the same role already,

@@ -41,6 +41,7 @@ UNREACHED: dict[tuple[str, str, str], str] = {
     (ANY, "ApprovalTimeoutSchedule", "scheduler:GetSchedule"): RETRIED_CREATE,
     (ANY, "DeliveryReportSchedule", "scheduler:GetSchedule"): RETRIED_CREATE,
     (ANY, "SweepSchedule", "scheduler:GetSchedule"): RETRIED_CREATE,
+    (ANY, "MaintenanceSchedules", "scheduler:GetSchedule"): RETRIED_CREATE,
     ("ApprovalsApiFunction", "SweepSchedule", "scheduler:CreateSchedule"): REFUSED_HAND_OFF,
     ("ApprovalTimeoutFunction", "SweepSchedule", "scheduler:CreateSchedule"): REFUSED_HAND_OFF,
     ("ApprovalTimeoutFunction", "PassSchedulerRole", "iam:PassRole"): REFUSED_HAND_OFF,
