@@ -20,6 +20,8 @@ Items (``pk`` / ``sk``):
 - ``TOKEN#<fingerprint>`` / ``USED``       a spent approval link, expiring by TTL a day after the link itself
 - ``SUBSCRIBE#<sha256>`` / ``CONFIRMATION``  the last subscribe confirmation email to one address, expiring by TTL
   (written by :class:`incident_comms.adapters.subscriptions.DynamoConfirmationLimiter`)
+- ``MAINT#<id>`` / ``META``               a scheduled maintenance; ``gsi1pk=MAINTENANCES``, ``gsi1sk=<ends_at>#<id>``
+  (:mod:`incident_comms.adapters.dynamodb_maintenance`); its emails' batch records are under ``INCIDENT#<its id>``
 
 Every item a conditional write puts or updates also carries ``attempt``, the id of the attempt that last wrote it
 (:mod:`incident_comms.adapters.dynamodb_attempts`); :func:`item_values` leaves it out, so no model ever sees it.
