@@ -21,6 +21,7 @@ from incident_comms.delivery.email.batches.models import EmailBatch
 from incident_comms.incidents.operators import NoOperators
 from incident_comms.maintenance.links import approval_link
 from incident_comms.maintenance.models import MaintenanceStatus, StepEvent
+from incident_comms.plan.models import MaintenanceRoles
 from incident_comms.subscribers.models import Subscriber
 from incident_comms.team.console_links import declare_token
 from tests.conftest import FakeLambdaContext, load_handler_module
@@ -499,3 +500,74 @@ def test_a_form_post_that_must_not_schedule_keeps_nothing(
 
     assert answer["statusCode"] == status
     assert deps.maintenance_store.recent(STARTED - timedelta(days=1)) == [] and sent_emails() == []
+
+
+# --- progress emails the plan wants approved ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def approving(deps: Services) -> Services:
+    """The plan with ``maintenance.approve_progress: true`` (set before the flow is built)."""
+    roles = deps.plan.roles
+    deps.plan = deps.plan.model_copy(
+        update={"roles": roles.model_copy(update={"maintenance": MaintenanceRoles(approve_progress=True)})}
+    )
+    return deps
+
+
+def progress_links(step_subject: str) -> list[str]:
+    return [
+        email["text"].split(f"{BASE_URL}/maintenance/", 1)[1].split()[0]
+        for email in sent_emails()
+        if email["subject"].startswith("Aprobar aviso a clientes") and step_subject in email["subject"]
+    ]
+
+
+def test_when_the_plan_wants_progress_approved_the_page_moves_and_the_email_waits_for_one_click(
+    approving: Services, api: ModuleType, timer: ModuleType
+) -> None:
+    deps = approving
+    maintenance_id = approved(deps, api)
+    assert isinstance(deps.clock, ManualClock)
+    deps.clock.set(datetime.fromisoformat(WINDOW["starts_at"]))  # type: ignore[arg-type]
+
+    started = fire(timer, maintenance_id, "start")
+
+    assert started["status"] == "in_progress" and queued_batches(deps) == []
+    components = boto3.client("s3").get_object(Bucket="status", Key="api/v2/components.json")
+    assert {c["id"]: c["status"] for c in json.loads(components["Body"].read())["components"]}["invoicing"] == (
+        "under_maintenance"
+    )
+    first, second = progress_links("Mantenimiento en curso")
+    page = call(api, http_event("GET", f"/maintenance/{first}"))
+    assert page["statusCode"] == 200 and "Hemos empezado el mantenimiento programado" in page["body"]
+    assert queued_batches(deps) == [], "looking sends nothing"
+
+    sent = approve(api, first)
+    again = approve(api, second)
+
+    assert (sent["statusCode"], again["statusCode"]) == (200, 409)
+    batches = queued_batches(deps)
+    assert {batch.message_id for batch in batches} == {"start"}
+    assert sorted(a for batch in batches for a in batch.recipients) == ["jane@client.example", "pablo@cliente.example"]
+
+
+def test_an_in_progress_email_approved_after_the_work_ended_is_not_sent(
+    approving: Services, api: ModuleType, timer: ModuleType
+) -> None:
+    deps = approving
+    maintenance_id = approved(deps, api)
+    assert isinstance(deps.clock, ManualClock)
+    deps.clock.set(datetime.fromisoformat(WINDOW["starts_at"]))  # type: ignore[arg-type]
+    fire(timer, maintenance_id, "start")
+    deps.clock.set(datetime.fromisoformat(WINDOW["ends_at"]))  # type: ignore[arg-type]
+    fire(timer, maintenance_id, "complete")
+    (late, *_) = progress_links("Mantenimiento en curso")
+    (done, *_) = progress_links("Mantenimiento completado")
+
+    stale = approve(api, late)
+    sent = approve(api, done)
+
+    assert stale["statusCode"] == 409 and "completed" in stale["body"]
+    assert sent["statusCode"] == 200
+    assert {batch.message_id for batch in queued_batches(deps)} == {"complete"}

@@ -2,6 +2,7 @@
 
 - ``MAINT#<id>`` / ``META``          the maintenance; ``gsi1pk=MAINTENANCES``, ``gsi1sk=<ends_at>#<id>`` lists them by
   the end of their window, so the page reads only those it may still show
+- ``MAINT#<id>`` / ``SENT#<step>``  the approved email of a step (start, completion) was claimed for sending
 
 Every write is one conditional put that recognises its own attempt
 (:mod:`incident_comms.adapters.dynamodb_attempts`): a put re-sent after a lost answer is ours, never a refusal.
@@ -77,3 +78,7 @@ class DynamoMaintenanceStore:
             ExpressionAttributeValues={":expected": string_attr(expected.value)},
         )
         return refused is None
+
+    def claim_step(self, maintenance_id: str, step: str, now: datetime) -> bool:
+        item = {**self._key(maintenance_id, f"SENT#{step}"), "claimed_at": string_attr(_utc(now))}
+        return put_once(self._client, self._table, item, "attribute_not_exists(pk)") is None

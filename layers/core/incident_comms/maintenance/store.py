@@ -24,3 +24,7 @@ class MaintenanceStore(Protocol):
         """Write ``maintenance`` if the stored one still has status ``expected``: True when this call wrote it (also
         when its answer was lost and it was sent again), False when someone moved it first."""
         ...
+
+    def claim_step(self, maintenance_id: str, step: str, now: datetime) -> bool:
+        """Claim sending the email of ``step`` once its approval came: True once, False ever after."""
+        ...

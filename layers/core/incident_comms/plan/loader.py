@@ -293,6 +293,7 @@ def _check_roles(roles: Roles, definition: IncidentDefinition) -> list[str]:
         problems += unknown_roles(f"engage.{severity_id}", engaged)
     problems += unknown_roles("escalation.roles", roles.escalation.roles)
     problems += unknown_roles("declare", roles.declare)
+    problems += unknown_roles("maintenance.approvers", roles.maintenance.approvers or [])
     contact = roles.customer_contact
     if contact.role not in known_roles:
         problems.append(f"{name}: customer_contact.role: unknown role '{contact.role}'")

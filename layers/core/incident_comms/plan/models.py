@@ -208,6 +208,21 @@ class CustomerContact(_Strict):
     phone: str | None = None
 
 
+class MaintenanceRoles(_Strict):
+    """Who approves scheduled maintenance, and whether its progress emails wait for them too."""
+
+    approvers: list[Identifier] | None = Field(
+        None,
+        description="roles whose people approve a maintenance window (any one of them); default: the roles that "
+        "approve the first message of the least severe incident",
+    )
+    approve_progress: bool = Field(
+        False,
+        description="the start and completion emails also wait for an approval (the status page moves at once "
+        "either way); off: they go out on their own, their words fixed by the approved window",
+    )
+
+
 class Roles(_Strict):
     roles: list[Role] = Field(min_length=1)
     approvals: list[ApprovalRule] = Field(min_length=1)
@@ -218,6 +233,7 @@ class Roles(_Strict):
     )
     escalation: Escalation
     customer_contact: CustomerContact
+    maintenance: MaintenanceRoles = Field(default_factory=MaintenanceRoles)
 
 
 # --- channels.yaml ------------------------------------------------------------------------

@@ -24,11 +24,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from incident_comms.errors import BadInput
-from incident_comms.maintenance.links import MaintenanceLinkExpired, verify_link
-from incident_comms.maintenance.models import Maintenance, MaintenanceRequest, MaintenanceStatus
+from incident_comms.maintenance.links import MaintenanceClaims, MaintenanceLinkExpired, verify_link
+from incident_comms.maintenance.models import Maintenance, MaintenanceRequest, MaintenanceStatus, MaintenanceStep
 from incident_comms.maintenance.texts import texts_for
-from incident_comms.scheduled_maintenance.emails import team_values
+from incident_comms.scheduled_maintenance.emails import team_draft, team_values
 from incident_comms.scheduled_maintenance.use_cases import (
+    STATUS_AFTER,
     MaintenanceConflict,
     MaintenanceNotFound,
     Maintenances,
@@ -37,6 +38,7 @@ from incident_comms.scheduled_maintenance.use_cases import (
     cancel_maintenance,
     listed,
     schedule_maintenance,
+    send_progress,
 )
 from incident_comms.signing import SignatureRejected
 from incident_comms.team.emails import email_environment
@@ -138,17 +140,19 @@ def _page(deps: Maintenances, status: HTTPStatus, message: str, maintenance: Mai
         "title": t["page_title"],
         "message": message,
         "maintenance": None,
+        "draft": None,
     }
     if maintenance is not None:
         values.update(team_values(deps.plan, maintenance))
         values["title"] = t["page_title"]
         values["message"] = message
         values["approvable"] = maintenance.status == MaintenanceStatus.AWAITING_APPROVAL
+        values["button"] = t["approve"]
     html = email_environment().get_template("maintenance_page.html.j2").render(values)
     return Answer(int(status), html, dict(PAGE_HEADERS), maintenance_id=maintenance.id if maintenance else None)
 
 
-def _linked(deps: Maintenances, token: str, now: datetime) -> tuple[Maintenance, str] | Answer:
+def _linked(deps: Maintenances, token: str, now: datetime) -> tuple[Maintenance, MaintenanceClaims] | Answer:
     t = texts_for(deps.plan.main_locale)
     try:
         claims = verify_link(token, deps.link_key(), now)
@@ -159,7 +163,7 @@ def _linked(deps: Maintenances, token: str, now: datetime) -> tuple[Maintenance,
     maintenance = deps.store.get(claims.maintenance_id)
     if maintenance is None:
         return _page(deps, HTTPStatus.NOT_FOUND, t["gone"])
-    return maintenance, claims.recipient
+    return maintenance, claims
 
 
 def show_page(deps: Maintenances, token: str, now: datetime) -> Answer:
@@ -167,8 +171,10 @@ def show_page(deps: Maintenances, token: str, now: datetime) -> Answer:
     linked = _linked(deps, token, now)
     if isinstance(linked, Answer):
         return linked
-    maintenance, _ = linked
+    maintenance, claims = linked
     t = texts_for(deps.plan.main_locale)
+    if claims.step is not None:
+        return _progress_page(deps, HTTPStatus.OK, maintenance, claims.step, "")
     waiting = maintenance.status == MaintenanceStatus.AWAITING_APPROVAL
     return _page(
         deps, HTTPStatus.OK, "" if waiting else t["already"].format(status=maintenance.status.value), maintenance
@@ -183,11 +189,14 @@ def approve_page(deps: Maintenances, token: str, request: HttpRequest, now: date
     linked = _linked(deps, token, now)
     if isinstance(linked, Answer):
         return linked
-    maintenance, recipient = linked
+    maintenance, claims = linked
+    recipient = claims.recipient
     try:
         confirmed = request.form().get("confirm") == ["yes"]
     except LinkRefused:
         confirmed = False
+    if claims.step is not None:
+        return _approve_progress(deps, maintenance, claims.step, recipient, now, confirmed)
     if not confirmed:
         return _page(deps, HTTPStatus.BAD_REQUEST, t["confirm"], maintenance)
     try:
@@ -197,3 +206,43 @@ def approve_page(deps: Maintenances, token: str, request: HttpRequest, now: date
         return _page(deps, HTTPStatus.CONFLICT, t["already"].format(status=current.status.value), current)
     answer = _page(deps, HTTPStatus.OK, t["approved"], outcome.maintenance)
     return Answer(answer.status, answer.body, answer.headers, tuple(outcome.problems), outcome.maintenance.id)
+
+
+def _approve_progress(
+    deps: Maintenances, maintenance: Maintenance, step: MaintenanceStep, by: str, now: datetime, confirmed: bool
+) -> Answer:
+    t = texts_for(deps.plan.main_locale)
+    if not confirmed:
+        return _progress_page(deps, HTTPStatus.BAD_REQUEST, maintenance, step, t["confirm"])
+    try:
+        outcome = send_progress(deps, maintenance.id, step, by, now)
+    except MaintenanceConflict:
+        current = deps.store.get(maintenance.id) or maintenance
+        sent = current.status == STATUS_AFTER[step]
+        message = t["progress_already"] if sent else t["progress_stale"].format(status=current.status.value)
+        return _progress_page(deps, HTTPStatus.CONFLICT, current, step, message, approvable=False)
+    answer = _progress_page(deps, HTTPStatus.OK, outcome.maintenance, step, t["progress_sent"], approvable=False)
+    return Answer(answer.status, answer.body, answer.headers, tuple(outcome.problems), outcome.maintenance.id)
+
+
+def _progress_page(
+    deps: Maintenances,
+    status: HTTPStatus,
+    maintenance: Maintenance,
+    step: MaintenanceStep,
+    message: str,
+    *,
+    approvable: bool = True,
+) -> Answer:
+    """The customer email of ``step`` as it will go out, with the button that sends it."""
+    t = texts_for(deps.plan.main_locale)
+    values: dict[str, Any] = {
+        **team_values(deps.plan, maintenance),
+        "title": t["page_title"],
+        "message": message or t["progress_lead"].format(what=t["progress_what"][step.value]),
+        "approvable": approvable and maintenance.status == STATUS_AFTER[step],
+        "draft": team_draft(deps.plan, maintenance, step),
+        "button": t["progress_button"],
+    }
+    html = email_environment().get_template("maintenance_page.html.j2").render(values)
+    return Answer(int(status), html, dict(PAGE_HEADERS), maintenance_id=maintenance.id)

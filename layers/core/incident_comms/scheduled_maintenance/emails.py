@@ -35,10 +35,46 @@ def maintenance_channels(plan: Plan) -> list[Channel]:
 
 
 def maintenance_approvers(plan: Plan) -> list[str]:
-    """Who approves a maintenance: the people who approve the first message of the least severe incident (planned
-    work is never more urgent than that)."""
-    least = plan.definition.severities[-1].id
-    return approver_addresses(plan, plan.approvers_for(least, Phase.INVESTIGATING))
+    """Who approves a maintenance: the people of the plan's ``maintenance.approvers`` roles, by default those who
+    approve the first message of the least severe incident (planned work is never more urgent than that)."""
+    roles = plan.roles.maintenance.approvers
+    if roles is None:
+        roles = plan.approvers_for(plan.definition.severities[-1].id, Phase.INVESTIGATING)
+    return approver_addresses(plan, roles)
+
+
+def team_draft(plan: Plan, maintenance: Maintenance, step: MaintenanceStep) -> ChannelDraft | None:
+    """The email of ``step`` as the team's language reads it (the first maintenance channel in the plan's main
+    locale, else the first one): what an approver of a progress email sees."""
+    channels = maintenance_channels(plan)
+    main = [channel for channel in channels if channel.locale == plan.main_locale] or channels
+    return customer_draft(plan, maintenance, step, main[0]) if main else None
+
+
+def progress_request_emails(
+    plan: Plan, maintenance: Maintenance, step: MaintenanceStep, links: Mapping[str, str]
+) -> list[Email]:
+    """One email per approver asking to approve the customer email of ``step`` (``links``: address -> link)."""
+    draft = team_draft(plan, maintenance, step)
+    if draft is None:
+        return []
+    values = team_values(plan, maintenance)
+    t = values["t"]
+    subject = truncate(one_line(t["progress_subject"].format(subject=draft.subject)), SUBJECT_MAX)  # type: ignore[index]
+    lead = t["progress_lead"].format(what=t["progress_what"][step.value])  # type: ignore[index]
+    environment = email_environment()
+    emails = []
+    for address, link in links.items():
+        own = {**values, "link": link, "subject": subject, "lead": lead, "draft": draft}
+        emails.append(
+            Email(
+                to=[address],
+                subject=subject,
+                text=environment.get_template("maintenance_progress.txt.j2").render(own),
+                html=environment.get_template("maintenance_progress.html.j2").render(own),
+            )
+        )
+    return emails
 
 
 def status_index_url(plan: Plan, locale: str) -> str | None:

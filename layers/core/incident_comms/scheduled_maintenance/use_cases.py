@@ -8,7 +8,9 @@
    start and its end; and the status page shows it.
 3. **Steps** (:func:`run_step`, from the schedules): an announcement emails its audience while the maintenance is
    still scheduled; the start moves it ``in_progress``, the end ``completed``, each emails the audiences and refreshes
-   the page. A step that no longer applies (cancelled, already done) does nothing.
+   the page. A step that no longer applies (cancelled, already done) does nothing. When the plan wants those emails
+   approved (``maintenance.approve_progress``), the approvers get a link instead and :func:`send_progress` queues
+   the email once one of them approves it, while it is still true.
 4. **Cancel** (:func:`cancel_maintenance`): before its start it leaves the page; in progress it ends now. Audiences
    already told of it are emailed the cancellation (or the completion); the schedules still armed fire and find
    nothing to do.
@@ -51,6 +53,7 @@ from incident_comms.scheduled_maintenance.emails import (
     approval_request_emails,
     maintenance_approvers,
     maintenance_channels,
+    progress_request_emails,
 )
 from incident_comms.subscribers.models import normalise_address
 from incident_comms.team.emails import EmailSender
@@ -177,7 +180,11 @@ def planned_steps(plan: Plan, maintenance: Maintenance) -> list[tuple[StepEvent,
     return steps
 
 
-_TARGET = {MaintenanceStep.START: MaintenanceStatus.IN_PROGRESS, MaintenanceStep.COMPLETE: MaintenanceStatus.COMPLETED}
+STATUS_AFTER = {
+    MaintenanceStep.START: MaintenanceStatus.IN_PROGRESS,
+    MaintenanceStep.COMPLETE: MaintenanceStatus.COMPLETED,
+}
+"""Where the start and the completion move a maintenance: their emails are true only while it stands there."""
 
 
 def run_step(deps: Maintenances, event: StepEvent, now: datetime) -> Outcome:
@@ -191,9 +198,9 @@ def run_step(deps: Maintenances, event: StepEvent, now: datetime) -> Outcome:
         _email(deps, current, event, channels, outcome)
         _tell(deps, current, outcome.problems)
         return outcome
-    if event.step not in _TARGET:
+    if event.step not in STATUS_AFTER:
         raise BadInput(f"{event.step.value} is not a scheduled step")
-    if current.status == _TARGET[event.step]:
+    if current.status == STATUS_AFTER[event.step]:
         outcome = Outcome(current, moved=False)
     else:
         moved = stepped(current, event.step, now)
@@ -202,10 +209,47 @@ def run_step(deps: Maintenances, event: StepEvent, now: datetime) -> Outcome:
         if not deps.store.replace(moved, current.status):
             return Outcome(_get(deps, event.maintenance_id), moved=False)
         outcome = Outcome(moved)
-    _email(deps, outcome.maintenance, event, maintenance_channels(deps.plan), outcome)
     _refresh(deps, outcome.maintenance, now, outcome)
+    if deps.plan.roles.maintenance.approve_progress:
+        _ask_progress(deps, outcome.maintenance, event.step, now, outcome)
+    else:
+        _email(deps, outcome.maintenance, event, maintenance_channels(deps.plan), outcome)
     _tell(deps, outcome.maintenance, outcome.problems)
     return outcome
+
+
+def send_progress(deps: Maintenances, maintenance_id: str, step: MaintenanceStep, by: str, now: datetime) -> Outcome:
+    """The approval of a step's email (the plan's ``maintenance.approve_progress``): queued once, while it is still
+    true (an "in progress" email approved after the work ended is :class:`MaintenanceConflict`, nothing sent)."""
+    current = _get(deps, maintenance_id)
+    if step not in STATUS_AFTER or current.status != STATUS_AFTER[step]:
+        raise MaintenanceConflict(f"{maintenance_id} is {current.status.value}")
+    if not deps.store.claim_step(maintenance_id, step.value, now):
+        raise MaintenanceConflict(f"the {step.value} email of {maintenance_id} was already sent")
+    outcome = Outcome(current, moved=False)
+    _email(deps, current, StepEvent(maintenance_id=maintenance_id, step=step), maintenance_channels(deps.plan), outcome)
+    _tell(deps, current, outcome.problems)
+    return outcome
+
+
+def _ask_progress(
+    deps: Maintenances, maintenance: Maintenance, step: MaintenanceStep, now: datetime, outcome: Outcome
+) -> None:
+    """Email each approver their link to approve the customer email of ``step``."""
+    try:
+        key = deps.link_key()
+        links = {
+            address: approval_link(deps.base_url, key, maintenance, address, now, step)
+            for address in maintenance_approvers(deps.plan)
+        }
+        for email in progress_request_emails(deps.plan, maintenance, step, links):
+            try:
+                deps.team_sender.send(email)
+                outcome.asked += 1
+            except Exception as error:  # noqa: BLE001 - the other approvers are still asked
+                outcome.problems.append(f"a {step.value} approval request: {error_text(error)}")
+    except Exception as error:  # noqa: BLE001 - the move stands; the operators hear nobody was asked
+        outcome.problems.append(f"{step.value} approval requests: {error_text(error)}")
 
 
 def cancel_maintenance(deps: Maintenances, maintenance_id: str, by: str, now: datetime) -> Outcome:
