@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 
 from incident_comms.durations import format_duration
-from incident_comms.plan.models import LocalizedText, Plan, localized
+from incident_comms.plan.models import LocalizedText, Phase, Plan, localized
 
 _MARKDOWN = """\
 # {{ org.name }} — {{ t.title }}
@@ -104,6 +104,9 @@ _MARKDOWN = """\
 
 {{ t.customer_contact }}: {{ plan.roles.customer_contact.role | role_name }}\
 {% for v in contact_ways %} · {{ v }}{% endfor %}
+
+{{ t.maintenance_approvers }}: {{ maintenance_approvers | map("role_name") | join(", ") }}; \
+{{ t.progress_approved if plan.roles.maintenance.approve_progress else t.progress_automatic }}.
 
 
 ## 7. {{ t.audiences }}
@@ -200,6 +203,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "engaged": "Se convoca a",
         "escalation": "Actualización prometida sin publicar tras",
         "customer_contact": "Contacto para clientes",
+        "maintenance_approvers": "Mantenimiento programado, quién lo aprueba",
+        "progress_approved": "los avisos de inicio y fin esperan también su aprobación",
+        "progress_automatic": "los avisos de inicio y fin salen solos",
         "audiences": "Audiencias y horario",
         "timezone": "Zona horaria",
         "office_hours": "Horario",
@@ -262,6 +268,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "engaged": "Engaged",
         "escalation": "Promised update not published after",
         "customer_contact": "Customer contact",
+        "maintenance_approvers": "Scheduled maintenance, who approves it",
+        "progress_approved": "the start and completion notices wait for their approval too",
+        "progress_automatic": "the start and completion notices go out on their own",
         "audiences": "Audiences and office hours",
         "timezone": "Time zone",
         "office_hours": "Office hours",
@@ -327,8 +336,14 @@ def render_markdown(plan: Plan) -> str:
     )
     contact = plan.roles.customer_contact
     ways = [way for way in (contact.email, contact.url, contact.phone) if way]
+    least = plan.definition.severities[-1].id
+    maintenance_approvers = plan.roles.maintenance.approvers or plan.approvers_for(least, Phase.INVESTIGATING)
     text = environment.from_string(_MARKDOWN).render(
-        plan=plan, org=plan.definition.organisation, t=texts, contact_ways=ways
+        plan=plan,
+        org=plan.definition.organisation,
+        t=texts,
+        contact_ways=ways,
+        maintenance_approvers=maintenance_approvers,
     )
     return _tidy(text)
 
