@@ -100,6 +100,18 @@ def component_status(stack: RunningStack, component: str, prefix: str = "/status
     return str(found["status"])
 
 
+def outside_client_reads(stack: RunningStack) -> None:
+    """A Statuspage client written by someone else (``STATUSPAGE_CLIENT``, as in ``test_status_site``) reads the page
+    with a maintenance under way, in both locales; skipped in silence when none is given."""
+    import os
+    import shlex
+
+    command = os.environ.get("STATUSPAGE_CLIENT")
+    for base in (f"{stack.url}/status", f"{stack.url}/status/en") if command else ():
+        result = subprocess.run([*shlex.split(str(command)), base], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr[-3000:]
+
+
 def test_a_window_is_approved_once_announced_started_and_completed_and_pages_and_json_agree(
     maintained_stack: RunningStack,
 ) -> None:
@@ -159,8 +171,10 @@ def test_a_window_is_approved_once_announced_started_and_completed_and_pages_and
         assert (active["id"], active["status"]) == (maintenance_id, "in_progress")
         summary = api(stack, "summary.json", prefix)
         assert [m["id"] for m in summary["scheduled_maintenances"]] == [maintenance_id]
+        assert summary["page"]["updated_at"] == "2026-11-30T01:00:00Z", "the page changed when the work started"
         assert {c["id"]: c["status"] for c in summary["components"]}["invoicing"] == "under_maintenance"
     assert "En mantenimiento: Facturación" in stack.request("GET", "/status/index.html").body.decode()
+    outside_client_reads(stack)
 
     completed_from = len(outbox(stack))
     assert stack.request("POST", "/local/clock", {"set": "2026-11-30T04:30:00+01:00"}).status == 200

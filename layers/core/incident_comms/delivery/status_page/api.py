@@ -45,7 +45,8 @@ _PAGE_NAMESPACE = uuid.UUID("0c3f6a5e-8f7e-4d61-9a0b-2d1f7d9b4a11")
 
 def api_files(view: LocaleView) -> dict[str, dict[str, Any]]:
     """Site path (under the locale's folder) -> document, for every endpoint of the API."""
-    page = _page(view, [*view.open, *view.history])
+    entries = maintenance_entries(view)
+    page = _page(view, [*view.open, *view.history, *entries])
     components = [_component(component, page["id"], page["updated_at"]) for component in view.components]
     by_id = {component["id"]: component for component in components}
     unresolved = [_incident(view, incident, page["id"], by_id) for incident in view.open]
@@ -55,7 +56,7 @@ def api_files(view: LocaleView) -> dict[str, dict[str, Any]]:
         reverse=True,
     )[:INCIDENTS_LISTED]
     status = _status(view, unresolved)
-    maintenances = [_maintenance(entry, page["id"], by_id) for entry in maintenance_entries(view)]
+    maintenances = [_maintenance(entry, page["id"], by_id) for entry in entries]
     upcoming = [item for item in maintenances if item["status"] == "scheduled"]
     active = [item for item in maintenances if item["status"] == "in_progress"]
     recent = sorted(maintenances, key=lambda item: (item["scheduled_for"], item["id"]), reverse=True)
@@ -78,15 +79,15 @@ def api_files(view: LocaleView) -> dict[str, dict[str, Any]]:
     }
 
 
-def _page(view: LocaleView, incidents: list[dict[str, Any]]) -> dict[str, Any]:
-    """The page; ``updated_at`` is its last incident activity (the build time only while it has none), so a file
-    whose content did not change keeps its bytes and is not written again."""
+def _page(view: LocaleView, shown: list[dict[str, Any]]) -> dict[str, Any]:
+    """The page; ``updated_at`` is the last activity of what it shows, incidents and maintenances (the build time
+    only while it has none), so a file whose content did not change keeps its bytes and is not written again."""
     return {
         "id": uuid.uuid5(_PAGE_NAMESPACE, view.organisation.name).hex[:12],
         "name": view.organisation_name,
         "url": view.absolute(f"{view.prefix}index.html").removesuffix("index.html").rstrip("/") or "/",
         "time_zone": view.zone.key,
-        "updated_at": max((incident["updated_at"] for incident in incidents), default=view.generated_at),
+        "updated_at": max((item["updated_at"] for item in shown), default=view.generated_at),
     }
 
 
