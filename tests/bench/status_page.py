@@ -129,8 +129,10 @@ def measure(size: int, old: bool, keep_expired: bool = False) -> tuple[float, fl
     import boto3
 
     from incident_comms.adapters.dynamodb import DynamoIncidentStore
+    from incident_comms.adapters.dynamodb_maintenance import DynamoMaintenanceStore
     from incident_comms.adapters.dynamodb_status_view import DynamoStatusView
     from incident_comms.lint.plan_texts import load_checked_plan
+    from incident_comms.scheduled_maintenance.use_cases import listed
 
     plan = load_checked_plan(REPO / "plan")
     client, table = fresh_table()
@@ -140,8 +142,17 @@ def measure(size: int, old: bool, keep_expired: bool = False) -> tuple[float, fl
     store = DynamoIncidentStore(client, table)
     seed(client, table, plan, size - 1, keep_expired)
     job = published_job(store, plan)
+    maintenances = DynamoMaintenanceStore(client, table)
     channel = (
-        OldWay(store, s3, BUCKET) if old else StatusPageChannel(store, s3, BUCKET, view=DynamoStatusView(client, table))
+        OldWay(store, s3, BUCKET)
+        if old
+        else StatusPageChannel(
+            store,
+            s3,
+            BUCKET,
+            view=DynamoStatusView(client, table),
+            maintenances=lambda now: listed(maintenances, now),
+        )
     )
     calls: Counter[str] = Counter()
     spent: Counter[str] = Counter()

@@ -97,21 +97,25 @@ class StatusPageChannel:
         if shown is not None:
             self._view.keep(own, shown)
         digests = dict(snapshot.digests)
-        site = self._site(job, own, snapshot)
+        maintenances = self._maintenances(job.now) if self._maintenances else ()
+        site = self._site(job, own, snapshot, maintenances)
         self._write(site, written, digests)
         for _ in range(MAX_ROUNDS - 1):
             # Another publisher may have read the view before our update and written after us: read again and
             # rewrite until what is in the bucket is what the view holds (the last writer always checks last).
             snapshot = self._view.read(job.now - timedelta(days=HISTORY_DAYS))
-            fresh = self._site(job, own, snapshot)
+            fresh = self._site(job, own, snapshot, maintenances)
             if fresh == site:
                 break
             site = fresh
             self._write(site, written, digests)
         return self._finish(site, written, digests, snapshot.digests)
 
-    def _site(self, job: ChannelJob, own: SiteIncident, snapshot: ViewSnapshot) -> dict[str, tuple[bytes, str]]:
-        """The main pages from the view, and the history page of the month the job's incident opened in."""
+    def _site(
+        self, job: ChannelJob, own: SiteIncident, snapshot: ViewSnapshot, maintenances: Sequence[Maintenance]
+    ) -> dict[str, tuple[bytes, str]]:
+        """The main pages from the view (with ``maintenances``, read once per publication), and the history page of
+        the month the job's incident opened in."""
         month = month_of(own.incident)
         months = archived_months(snapshot.digests)
         archive = build_archive(job.plan, month, newest([*self._view.month(month), own]), months, job.now)
@@ -121,7 +125,7 @@ class StatusPageChannel:
             job.now,
             self._subscribe_url,
             archived=bool(archive or months),
-            maintenances=self._maintenances(job.now) if self._maintenances else (),
+            maintenances=maintenances,
         )
         return {**main, **archive}
 
