@@ -57,11 +57,18 @@ def token_of(deps: Services, recipient: str = MARTA, issued_at: Any = STARTED) -
 
 
 def http_event(
-    method: str, path: str, body: str | None = None, *, authorizer: dict[str, Any] | None = None, **headers: str
+    method: str,
+    path: str,
+    body: str | None = None,
+    *,
+    authorizer: dict[str, Any] | None = None,
+    route: str | None = None,
+    **headers: str,
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload 2.0) event, as a browser (or the signed CLI) sends it."""
+    """An API Gateway HTTP API (payload 2.0) event, as a browser (or the signed CLI) sends it; ``route`` is the
+    template's path (``/declare/{token}`` for a declare page unless given)."""
     sent = {"host": API_HOST, "user-agent": BROWSER, **{key.replace("_", "-"): value for key, value in headers.items()}}
-    route = "/declare/{token}" if path.startswith("/declare/") else path
+    route = route or ("/declare/{token}" if path.startswith("/declare/") else path)
     context: dict[str, Any] = {
         "accountId": "123456789012",
         "apiId": "a1b2c3d4e5",

@@ -28,7 +28,8 @@ from tests.conftest import FakeLambdaContext, load_handler_module
 from tests.factories import emitted_metrics, invoke, sent_emails
 from tests.faults import FOR_GOOD, Faults
 from tests.handlers.conftest import STARTED, ComposeServices
-from tests.handlers.test_approvals_handler import API_HOST, BROWSER, EXPECTED_HEADERS
+from tests.handlers.test_approvals_handler import EXPECTED_HEADERS
+from tests.handlers.test_declare_handler import http_event as declare_event
 
 pytestmark = pytest.mark.usefixtures("no_retry_waits")
 
@@ -81,40 +82,17 @@ def timer() -> ModuleType:
 
 
 def http_event(method: str, path: str, body: str | None = None, *, iam: bool = False, **headers: str) -> dict[str, Any]:
-    sent = {"host": API_HOST, "user-agent": BROWSER, **{key.replace("_", "-"): value for key, value in headers.items()}}
+    """The declare tests' event, on this function's routes; ``iam``: signed by :data:`CALLER`."""
     if path.startswith("/maintenance/"):
         route = "/maintenance/{token}"
     elif path.endswith("/cancel"):
         route = "/maintenances/{maintenance_id}/cancel"
+    elif path.startswith("/declare/"):
+        route = "/declare/{token}/maintenance"
     else:
         route = path
-    context: dict[str, Any] = {
-        "accountId": "123456789012",
-        "apiId": "a1b2c3d4e5",
-        "domainName": API_HOST,
-        "http": {
-            "method": method,
-            "path": path,
-            "protocol": "HTTP/1.1",
-            "sourceIp": "203.0.113.7",
-            "userAgent": BROWSER,
-        },
-        "requestId": "Jx1QkgOtjoEEPdw=",
-        "routeKey": f"{method} {route}",
-        "stage": "$default",
-    }
-    if iam:
-        context["authorizer"] = {"iam": {"userArn": CALLER, "accountId": "123456789012"}}
-    return {
-        "version": "2.0",
-        "routeKey": f"{method} {route}",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": sent,
-        "requestContext": context,
-        "body": body,
-        "isBase64Encoded": False,
-    }
+    authorizer = {"iam": {"userArn": CALLER, "accountId": "123456789012"}} if iam else None
+    return declare_event(method, path, body, authorizer=authorizer, route=route, **headers)
 
 
 def call(handler: ModuleType, event: dict[str, Any]) -> dict[str, Any]:

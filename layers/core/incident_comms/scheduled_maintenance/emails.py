@@ -60,21 +60,10 @@ def progress_request_emails(
         return []
     values = team_values(plan, maintenance)
     t = values["t"]
-    subject = truncate(one_line(t["progress_subject"].format(subject=draft.subject)), SUBJECT_MAX)  # type: ignore[index]
-    lead = t["progress_lead"].format(what=t["progress_what"][step.value])  # type: ignore[index]
-    environment = email_environment()
-    emails = []
-    for address, link in links.items():
-        own = {**values, "link": link, "subject": subject, "lead": lead, "draft": draft}
-        emails.append(
-            Email(
-                to=[address],
-                subject=subject,
-                text=environment.get_template("maintenance_progress.txt.j2").render(own),
-                html=environment.get_template("maintenance_progress.html.j2").render(own),
-            )
-        )
-    return emails
+    values["subject"] = t["progress_subject"].format(subject=draft.subject)  # type: ignore[index]
+    values["lead"] = t["progress_lead"].format(what=t["progress_what"][step.value])  # type: ignore[index]
+    values["draft"] = draft
+    return _personal_emails("maintenance_progress", values, links)
 
 
 def status_index_url(plan: Plan, locale: str) -> str | None:
@@ -188,19 +177,20 @@ def team_values(plan: Plan, maintenance: Maintenance) -> dict[str, object]:
 def approval_request_emails(plan: Plan, maintenance: Maintenance, links: Mapping[str, str]) -> list[Email]:
     """One email per approver (``links``: address -> their own approval link)."""
     values = team_values(plan, maintenance)
-    subject = truncate(one_line(values["t"]["team_subject"].format(title=values["title"])), SUBJECT_MAX)  # type: ignore[index]
+    values["subject"] = values["t"]["team_subject"].format(title=values["title"])  # type: ignore[index]
+    return _personal_emails("maintenance_request", values, links)
+
+
+def _personal_emails(template: str, values: Mapping[str, object], links: Mapping[str, str]) -> list[Email]:
+    """One email per address from ``template`` (``.txt.j2`` and ``.html.j2``), each with its own ``link``."""
     environment = email_environment()
+    subject = truncate(one_line(str(values["subject"])), SUBJECT_MAX)
     emails = []
     for address, link in links.items():
         own = {**values, "link": link, "subject": subject}
-        emails.append(
-            Email(
-                to=[address],
-                subject=subject,
-                text=environment.get_template("maintenance_request.txt.j2").render(own),
-                html=environment.get_template("maintenance_request.html.j2").render(own),
-            )
-        )
+        text = environment.get_template(f"{template}.txt.j2").render(own)
+        html = environment.get_template(f"{template}.html.j2").render(own)
+        emails.append(Email(to=[address], subject=subject, text=text, html=html))
     return emails
 
 
