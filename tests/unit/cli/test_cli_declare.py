@@ -3,11 +3,7 @@ SigV4-signed to the API, and the stack's answers as exit codes (a tiny stub stac
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from botocore.credentials import Credentials
@@ -15,6 +11,7 @@ from botocore.credentials import Credentials
 from incident_comms.cli.declare import signed_headers
 from incident_comms.cli.main import main
 from tests.conftest import REPO
+from tests.unit.cli.stub_stack import Stub, serving
 
 PLAN = ["--plan", str(REPO / "plan")]
 GOOD = [
@@ -30,41 +27,11 @@ GOOD = [
 ]
 
 
-class Stub:
-    """A stand-in for the stack's ``POST /incidents``: records each request, answers ``status`` with ``body``."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.status = 201
-        self.body: dict[str, Any] = {"incident_id": "INC-20261122-1015-abc123", "component": "api", "severity": "SEV2"}
-
-
 @pytest.fixture
 def stub() -> Iterator[tuple[Stub, str]]:
-    state = Stub()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length", "0"))
-            state.requests.append(
-                {"path": self.path, "headers": dict(self.headers), "body": json.loads(self.rfile.read(length))}
-            )
-            answer = json.dumps(state.body).encode()
-            self.send_response(state.status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    state = Stub({"incident_id": "INC-20261122-1015-abc123", "component": "api", "severity": "SEV2"})
+    with serving(state) as url:
+        yield state, url
 
 
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:

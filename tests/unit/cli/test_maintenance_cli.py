@@ -4,9 +4,7 @@ stack, SigV4-signed to the API, and the stack's answers as exit codes (a tiny st
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ from botocore.credentials import Credentials
 from incident_comms.cli.declare import signed_headers
 from incident_comms.cli.main import main
 from tests.conftest import REPO
+from tests.unit.cli.stub_stack import Stub, serving
 
 PLAN = ["--plan", str(REPO / "plan")]
 MNT = "MNT-20261210-0300-3fa9c2"
@@ -54,44 +53,11 @@ LISTED = {
 }
 
 
-class Stub:
-    """A stand-in for the stack's ``/maintenances`` API: records each request, answers ``status`` with ``body``."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.status = 201
-        self.body: dict[str, Any] = {"maintenance_id": MNT, "status": "awaiting_approval"}
-
-
 @pytest.fixture
 def stub() -> Iterator[tuple[Stub, str]]:
-    state = Stub()
-
-    class Handler(BaseHTTPRequestHandler):
-        def answer(self) -> None:
-            length = int(self.headers.get("content-length", "0"))
-            body = json.loads(self.rfile.read(length)) if length else None
-            state.requests.append(
-                {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
-            )
-            answer = json.dumps(state.body).encode()
-            self.send_response(state.status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        do_GET = do_POST = answer
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    state = Stub({"maintenance_id": MNT, "status": "awaiting_approval"})
+    with serving(state) as url:
+        yield state, url
 
 
 @pytest.fixture
