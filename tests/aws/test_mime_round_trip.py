@@ -17,6 +17,8 @@ import boto3
 import pytest
 
 from incident_comms.adapters.ses import SesEmailSender
+from incident_comms.adapters.ses_bulk import SesBulkEmailSender
+from incident_comms.delivery.email.batches.models import BulkEmail, BulkEntry
 from incident_comms.local.aws import ACCOUNT_ID
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
 from incident_comms.team.emails import Email
@@ -77,6 +79,21 @@ def test_a_team_email_reads_back_exactly_from_seven_bit_mime(sesv2: Any) -> None
     (read,) = sent_emails()
     assert (read["subject"], lf(read["text"]), lf(read["html"])) == (SUBJECT, TEXT, HTML)
     assert read["from"] == f"Avisos de Facturación <{SENDER}>"
+
+
+def test_a_customer_bulk_email_reads_back_exactly_from_seven_bit_mime(sesv2: Any) -> None:
+    entry = BulkEntry("ana@cliente.example", {"name": "Begoña"}, (("List-Unsubscribe", "<https://x.example/u>"),))
+    bulk = BulkEmail(SUBJECT + " {{name}}", TEXT + "Hola {{name}}\n", HTML, {}, (entry,), (("X-Incident-Id", "1"),))
+
+    (result,) = SesBulkEmailSender(sesv2, f"Avisos de Facturación <{SENDER}>").send_bulk(bulk)
+
+    assert result.status == "SUCCESS"
+    (raw,) = raw_sent()
+    assert_seven_bit(raw)
+    (read,) = sent_emails()
+    assert (read["subject"], lf(read["text"]), lf(read["html"])) == (SUBJECT + " Begoña", TEXT + "Hola Begoña\n", HTML)
+    assert read["from"] == f"Avisos de Facturación <{SENDER}>"
+    assert read["headers"]["List-Unsubscribe"] == "<https://x.example/u>"
 
 
 def test_the_outbox_reads_an_eight_bit_email_as_a_mail_client_does(sesv2: Any) -> None:
