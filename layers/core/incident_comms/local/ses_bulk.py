@@ -38,7 +38,7 @@ from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import formataddr, parseaddr
 from typing import Any
 
@@ -354,9 +354,12 @@ def _mime(
     text, html = content.get("Text"), content.get("Html")
     charset = Charset("utf-8")
     charset.body_encoding = QP  # the stock utf-8 charset would make base64 bodies: unreadable on the wire
-    parts = [
-        MIMEText(render(body, data), subtype, charset) for body, subtype in ((text, "plain"), (html, "html")) if body
-    ]
+    parts = []
+    for body, subtype in ((text, "plain"), (html, "html")):
+        if body:
+            part = MIMENonMultipart("text", subtype)
+            part.set_payload(render(body, data), charset)
+            parts.append(part)
     message: Message = parts[0] if len(parts) == 1 else MIMEMultipart("alternative", _subparts=parts)
     message["From"] = formataddr(parseaddr(source), charset="utf-8")
     message["To"] = ", ".join(to)
