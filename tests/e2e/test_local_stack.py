@@ -180,6 +180,12 @@ def test_ctrl_c_stops_cleanly_and_frees_the_port() -> None:
 def test_the_run_command_fires_the_sample_alarm_so_an_approval_email_waits(sample_stack: RunningStack) -> None:
     emails = [item for item in sample_stack.request("GET", "/local/outbox").json() if item["kind"] == "email"]
     assert any("aprobación necesaria" in email["subject"] for email in emails)
+    (approval, *_) = [email for email in emails if "aprobación necesaria" in email["subject"]]
+    assert "aprobación" in approval["text"].lower(), "the text part keeps its accents"
+    page = sample_stack.request("GET", "/local/").body.decode("utf-8")
+    assert approval["subject"] in page, "the page shows the subject as sent, accents and dashes included"
+    for garbled in ("\ufffd", "\\u2014", "Ã"):
+        assert garbled not in page and all(garbled not in email["text"] + email["html"] for email in emails)
 
 
 def test_port_in_use_is_bad_input() -> None:

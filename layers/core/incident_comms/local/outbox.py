@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from email import message_from_string, policy
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from functools import lru_cache, partial
 from typing import Any
@@ -19,16 +19,21 @@ from incident_comms.local.aws import ACCOUNT_ID, REGION, EmbeddedAws
 from incident_comms.local.routing import Delivery, EventRule, QueueSource, Router
 
 
-def parse_mime(raw: str) -> dict[str, Any]:
+def parse_mime(raw: str | bytes) -> dict[str, Any]:
     """The parts a person reads of a raw email: from, to, subject, text, html, headers (a copy the caller may
-    change: the outbox is read again after every step of a flow, and each email is parsed only once)."""
+    change: the outbox is read again after every step of a flow, and each email is parsed only once).
+
+    ``raw`` is parsed as the bytes SES was given, as a mail client parses them: moto keeps a raw email as text
+    decoded from UTF-8, and the ``email`` package, given text, garbles an 8-bit body's accents (``pública`` came out
+    with a replacement character, an em dash as ``\\u2014``). So text is encoded back to those bytes first; each
+    part's content is then decoded by its own charset and transfer encoding."""
     parts = _parsed_mime(raw)
     return {**parts, "to": list(parts["to"]), "headers": dict(parts["headers"])}
 
 
 @lru_cache(maxsize=8192)
-def _parsed_mime(raw: str) -> dict[str, Any]:
-    parsed = message_from_string(raw, policy=policy.default)
+def _parsed_mime(raw: str | bytes) -> dict[str, Any]:
+    parsed = message_from_bytes(raw.encode("utf-8") if isinstance(raw, str) else raw, policy=policy.default)
     assert isinstance(parsed, EmailMessage)
     text = parsed.get_body(preferencelist=("plain",))
     html = parsed.get_body(preferencelist=("html",))

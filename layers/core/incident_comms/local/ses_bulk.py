@@ -34,10 +34,12 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 BULK_PATH = "/v2/email/outbound-bulk-emails"
@@ -342,17 +344,24 @@ def _data(document: Any) -> dict[str, Any]:
 def _mime(
     source: str, to: list[str], content: Mapping[str, str], data: Mapping[str, Any], headers: list[tuple[str, str]]
 ) -> str:
-    """One recipient's email as RFC 5322 text, as SES would build it from the template and their data.
+    """One recipient's email as RFC 5322 text, as SES would build it from the template and their data: 7-bit, as
+    :func:`incident_comms.adapters.ses.to_mime` makes team emails (UTF-8 bodies quoted-printable, non-ASCII header
+    words RFC 2047 encoded, a sender's display name encoded apart from its address).
 
     Built with the email package's compat32 classes: three times faster than ``EmailMessage`` here, which matters
     when a test sends 10,000 of them; the parsed result is the same.
     """
     text, html = content.get("Text"), content.get("Html")
-    parts = [
-        MIMEText(render(body, data), subtype, "utf-8") for body, subtype in ((text, "plain"), (html, "html")) if body
-    ]
+    charset = Charset("utf-8")
+    charset.body_encoding = QP  # the stock utf-8 charset would make base64 bodies: unreadable on the wire
+    parts = []
+    for body, subtype in ((text, "plain"), (html, "html")):
+        if body:
+            part = MIMENonMultipart("text", subtype)
+            part.set_payload(render(body, data), charset)
+            parts.append(part)
     message: Message = parts[0] if len(parts) == 1 else MIMEMultipart("alternative", _subparts=parts)
-    message["From"] = source
+    message["From"] = formataddr(parseaddr(source), charset="utf-8")
     message["To"] = ", ".join(to)
     message["Subject"] = Header(render(content.get("Subject", ""), data), "utf-8").encode()
     for name, value in headers:
