@@ -20,6 +20,7 @@ def test_data_loss_wording_of_each_state_is_told_apart() -> None:
         received("Nubeteca: fix applied to Public API, monitoring. Data lost? No. Info: x", "en", 1),
         received("Nubeteca: resuelto el problema en API pública (2 h). ¿Datos perdidos? No. Info: x", "es", 1),
         received("Datos perdidos: no\nAlarmas:", "es", 1),
+        received("Nubeteca: problema en API publica corregido, lo vigilamos. Sin pérdida de datos. Info: x", "es", 1),
     ]
     still_unknown = [
         received("Was any data lost? We do not know yet. We will tell you as soon as we know.", "en", 2),
@@ -27,6 +28,7 @@ def test_data_loss_wording_of_each_state_is_told_apart() -> None:
         received("Nubeteca: ... ¿Datos perdidos? Aún no se sabe. Próx. aviso: 11:30 CET.", "es", 2),
         received("There is no news about data loss: what our last message said still stands.", "en", 2),
         received("Datos perdidos: nada nuevo. Prox. aviso: 12:00 CET", "es", 2),
+        received("Nubeteca: ... Pérdida de datos: por confirmar. Nuevo aviso: 11:30 CET.", "es", 2),
     ]
     assert truth.data_loss_problems(said_none, since_sequence=1) == []
     assert len(truth.data_loss_problems(still_unknown, since_sequence=1)) >= len(still_unknown)

@@ -75,11 +75,12 @@ DATA_LOSS_UNKNOWN = {
         r"no sabemos",
         r"no hay novedades sobre datos perdidos",
         r"datos perdidos: nada nuevo",
+        r"perdida de datos: por confirmar",
     ],
 }
 DATA_LOSS_NONE = {
     "en": [r"no data was lost", r"data lost\?? ?:? no\b"],
-    "es": [r"no se ha perdido ningun dato", r"datos perdidos\?? ?:? no\b"],
+    "es": [r"no se ha perdido ningun dato", r"datos perdidos\?? ?:? no\b", r"sin perdida de datos"],
 }
 
 
