@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from incident_comms.lint.plan_texts import GSM7_HINT
 from tests.conftest import EVENTS, REPO
 
 
@@ -91,6 +92,24 @@ def test_plan_check_lists_problems_as_file_field_message(tmp_path: Path) -> None
     assert result.returncode == 1
     lines = result.stderr.decode().splitlines()
     assert any(line.startswith("incident-definition.yaml: rules[") and "SEV9" in line for line in lines), lines
+
+
+def test_plan_check_refuses_an_sms_template_that_is_not_gsm7(tmp_path: Path) -> None:
+    for source in (REPO / "plan").rglob("*"):
+        if source.is_file():
+            target = tmp_path / source.relative_to(REPO / "plan")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    template = tmp_path / "templates/es/investigating.sms.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace("investigamos", "investigación de"), "utf-8")
+
+    result = run("plan", "check", "--plan", str(tmp_path))
+
+    assert result.returncode == 1
+    lines = result.stderr.decode().splitlines()
+    assert [line for line in lines if "GSM-7" in line] == [
+        f"templates/es/investigating.sms.j2: line 2: characters outside GSM-7 in an SMS template: 'ó'; {GSM7_HINT}"
+    ], lines
 
 
 def test_plan_render_prints_markdown() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from incident_comms.errors import PlanError
-from incident_comms.lint.plan_texts import load_checked_plan
+from incident_comms.lint.plan_texts import GSM7_HINT, load_checked_plan, sms_template_problems
 from incident_comms.plan.loader import loc_path
 from incident_comms.plan.models import LINT_CHECK_IDS, Phase, Plan, template_key
 from tests.unit.conftest import Edit
@@ -273,6 +273,45 @@ def test_syntax_error_in_a_template_no_channel_uses_is_still_found(plan_copy: Pa
     shutil.copy(FIXTURES / "syntax-error.email.j2", plan_copy / "templates/en/_spare.j2")
     (problem,) = problems_of(plan_copy)
     assert problem.startswith("templates/en/_spare.j2: line 5: ")
+
+
+def test_an_sms_template_whose_own_text_is_not_gsm7_is_refused_naming_the_line_and_characters(
+    plan_copy: Path,
+) -> None:
+    """``corrección`` in the fixed text would make every SMS of the template UCS-2 (three parts at 137 characters);
+    the component's name filled in at render time (``Facturación``) is not the template's text."""
+    (plan_copy / "templates/es/update.sms.j2").write_text(
+        "{#- update · Español · SMS -#}\n"
+        "{% block body %}{{ organisation.name }}: seguimos\n"
+        "con la corrección en {{ incident.component }}.{{ ' Próx. aviso: ' ~ next_update if next_update }}"
+        "{% endblock %}\n",
+        encoding="utf-8",
+    )
+    assert problems_of(plan_copy) == [
+        f"templates/es/update.sms.j2: line 3: characters outside GSM-7 in an SMS template: 'ó'; {GSM7_HINT}"
+    ]
+
+
+def test_text_an_sms_template_pulls_in_is_checked_and_text_never_sent_is_not(plan_copy: Path) -> None:
+    """A partial's text goes out in the SMS too; a mapping key or a compared string does not."""
+    (plan_copy / "templates/es/_pie.j2").write_text("Más información: estado.nubeteca.example", encoding="utf-8")
+    (plan_copy / "templates/es/resolved.sms.j2").write_text(
+        "{% block body %}{{ organisation.name }}: resuelto. "
+        '{{ {"sí": "Hay pérdida de datos"}["sí"] if data_loss != "sí" }}'
+        '{% include "es/_pie.j2" %}{% endblock %}\n',
+        encoding="utf-8",
+    )
+    assert problems_of(plan_copy) == [
+        "templates/es/_pie.j2: line 1: characters outside GSM-7 in an SMS template (in SMS template "
+        f"templates/es/resolved.sms.j2): 'á', 'ó'; {GSM7_HINT}"
+    ]
+
+
+def test_every_sample_sms_template_is_gsm7_in_its_own_text(plan: Plan) -> None:
+    """The repo's SMS templates say in words GSM-7 has what ``á``, ``í``, ``ó``, ``ú`` would bill at UCS-2."""
+    sms_templates = [key for key in plan.templates if key.endswith(".sms.j2")]
+    assert len(sms_templates) == len(Phase) * len(plan.definition.locales)
+    assert sms_template_problems(plan) == []
 
 
 def test_template_missing_a_block(plan_copy: Path) -> None:

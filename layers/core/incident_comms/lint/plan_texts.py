@@ -1,5 +1,6 @@
-"""The plan's own texts, checked at load time: every template a channel needs renders with sample facts, and
-every holding text renders on every channel and, where it can go out unreviewed, passes the draft checks.
+"""The plan's own texts, checked at load time: every template a channel needs renders with sample facts, every
+SMS template's own text is GSM-7, and every holding text renders on every channel and, where it can go out
+unreviewed, passes the draft checks.
 
 A misspelt variable must fail ``plan check``, not an incident; a holding text with errors is a plan error.
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from jinja2 import nodes
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState, MetricRef
 from incident_comms.drafting.holding import holding_source, render_holding
@@ -19,11 +22,19 @@ from incident_comms.plan.files import CHANNELS, PHASES, TEMPLATES_DIR
 from incident_comms.plan.loader import load_plan
 from incident_comms.plan.models import (
     TEMPLATE_BLOCKS,
+    ChannelFormat,
     Phase,
     Plan,
     template_key,
 )
 from incident_comms.plan.templates import plan_environment
+from incident_comms.sms import is_gsm7
+
+SMS_TEMPLATE_SUFFIX = f".{ChannelFormat.SMS.value}.j2"
+GSM7_HINT = (
+    "one of them sends the whole SMS as UCS-2, 70 characters a part instead of 160; "
+    "write it without them: GSM-7 has é, ñ, ü, à, ¿ and ¡ but not á, í, ó or ú"
+)
 
 
 def template_problems(plan: Plan) -> list[str]:
@@ -50,6 +61,81 @@ def template_problems(plan: Plan) -> list[str]:
                     problems += error.problems
                     break
     return problems
+
+
+def sms_template_problems(plan: Plan) -> list[str]:
+    """Every SMS template (``<locale>/<phase>.sms.j2``, and the partials and bases it pulls in) whose own text has a
+    character outside GSM-7: one line per template line, naming the characters.
+
+    One ``ó`` in the fixed text makes every SMS of that template UCS-2 and bills a 137-character SMS as three
+    parts; the drafting stage's ``to_gsm7`` would hide that by stripping the accent (``Próx.`` -> ``Prox.``), so
+    the plan must say it in words GSM-7 has. Only the template's own text is checked: the values filled in at
+    render time (a component's name) are the drafting stage's business.
+    """
+    environment = plan_environment(plan)
+    problems: list[str] = []
+    seen: set[str] = set()
+    for root in sorted(key for key in plan.templates if key.endswith(SMS_TEMPLATE_SUFFIX)):
+        pending = [root]
+        while pending:
+            key = pending.pop()
+            if key in seen or key not in plan.templates:
+                continue
+            seen.add(key)
+            tree = environment.parse(plan.templates[key])
+            pending += _pulled_in(tree)
+            used_by = "" if key == root else f" (in SMS template {TEMPLATES_DIR}/{root})"
+            for line, chars in _non_gsm7_lines(tree).items():
+                listed = ", ".join(f"'{char}'" for char in chars)
+                problems.append(
+                    f"{TEMPLATES_DIR}/{key}: line {line}: characters outside GSM-7 in an SMS template{used_by}: "
+                    f"{listed}; {GSM7_HINT}"
+                )
+    return problems
+
+
+def _pulled_in(tree: nodes.Template) -> list[str]:
+    """The templates whose text ``tree`` sends too: those it extends, includes or imports macros from by name."""
+    return [
+        name.value for name in _template_names(tree) if isinstance(name, nodes.Const) and isinstance(name.value, str)
+    ]
+
+
+def _template_names(tree: nodes.Template) -> list[nodes.Expr]:
+    """Where ``tree`` names another template: ``extends``, ``include``, ``import`` and ``from ... import``."""
+    return [
+        *(node.template for node in tree.find_all(nodes.Extends)),
+        *(node.template for node in tree.find_all(nodes.Include)),
+        *(node.template for node in tree.find_all(nodes.Import)),
+        *(node.template for node in tree.find_all(nodes.FromImport)),
+    ]
+
+
+def _non_gsm7_lines(tree: nodes.Template) -> dict[int, list[str]]:
+    """The characters outside GSM-7 in the template's own text, by line: its raw text and its string constants,
+    except those that are never sent (a mapping's keys, a subscript, a comparison's operands, a template name)."""
+    unsent: set[int] = set()
+    for pair in tree.find_all(nodes.Pair):
+        unsent.add(id(pair.key))
+    for item in tree.find_all(nodes.Getitem):
+        unsent.add(id(item.arg))
+    for compare in tree.find_all(nodes.Compare):
+        unsent.update(id(node) for node in (compare.expr, *(operand.expr for operand in compare.ops)))
+    unsent.update(id(name) for name in _template_names(tree))
+    texts = [(node.lineno, node.data) for node in tree.find_all(nodes.TemplateData)]
+    texts += [
+        (node.lineno, node.value)
+        for node in tree.find_all(nodes.Const)
+        if id(node) not in unsent and isinstance(node.value, str)
+    ]
+    found: dict[int, list[str]] = {}
+    for lineno, text in texts:
+        for offset, char in enumerate(text):
+            if not is_gsm7(char):
+                chars = found.setdefault(lineno + text.count("\n", 0, offset), [])
+                if char not in chars:
+                    chars.append(char)
+    return dict(sorted(found.items()))
 
 
 def holding_problems(plan: Plan) -> list[str]:
@@ -141,7 +227,7 @@ def _sample_facts(plan: Plan, severity_id: str, phase: Phase) -> list[MessageFac
 
 def plan_text_problems(plan: Plan) -> list[str]:
     """Every problem the plan's texts have, as ``file: field: message`` lines."""
-    return template_problems(plan) + holding_problems(plan)
+    return template_problems(plan) + sms_template_problems(plan) + holding_problems(plan)
 
 
 def load_checked_plan(plan_dir: Path) -> Plan:

@@ -1,9 +1,9 @@
 """The team's incident communication plan, read once and trusted everywhere after.
 
 Guarantees: a plan that loads is whole — every file validated by pydantic, every cross-reference checked, and
-(with the text checks :func:`incident_comms.lint.plan_texts.load_checked_plan` passes) every template rendered
-and every holding text checked like a draft; a plan that does not load says every problem as ``file: field:
-message`` lines, never a traceback.
+(with the text checks :func:`incident_comms.lint.plan_texts.load_checked_plan` passes) every template rendered,
+every SMS template's own text GSM-7 and every holding text checked like a draft; a plan that does not load says
+every problem as ``file: field: message`` lines, never a traceback.
 
 - ``models``     plan format v1: severities, components, rules, roles, channels, audiences, phases, values
 - ``loader``     read the folder, validate, cross-check (``load_plan``)
