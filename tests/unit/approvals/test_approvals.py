@@ -31,6 +31,7 @@ from incident_comms.incidents.ordering import outdated
 from incident_comms.incidents.promises import PromiseLedger
 from incident_comms.incidents.store import DecisionSaved, IncidentStore
 from incident_comms.plan.models import Person, Phase, Plan
+from incident_comms.sms import sms_encoding
 from incident_comms.web import MAX_FORM_BYTES, BadForm, FormProblem, HttpRequest, LinkRefused, Refusal, RequestMeta
 from tests.factories import OPENED, RecordingSender, make_alarm, opened_incident
 
@@ -870,3 +871,17 @@ def test_the_page_shows_each_sms_drafts_parts_and_cost(plan: Plan) -> None:
     assert "coste: 0.1490 USD por destinatario" in sms
     status = html[html.index("(status-page") :]
     assert 'class="muted sms-parts"' not in status[: status.index('<div class="draft">')]
+
+
+def test_the_page_shows_the_drafted_sms_as_one_gsm7_part_at_one_parts_price(plan: Plan) -> None:
+    """The sample templates' own text is GSM-7, so the drafted SMS is billed as one part, not three."""
+    incident, message = incident_and_message(plan)
+    [draft] = [d for d in message.drafts if d.channel_id == "sms-customers"]
+    length = sms_encoding(draft.text).length
+
+    sms = page_of(plan, incident, message)
+    sms = sms[sms.index("(sms-customers") : sms.index("(status-page")]
+    assert (
+        f'<p class="muted sms-parts">SMS: 1 parte(s) facturada(s), GSM-7, {length} caracteres (el canal admite 1)'
+        " · coste: 0.0745 USD por destinatario</p>"
+    ) in sms
