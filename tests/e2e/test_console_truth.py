@@ -30,10 +30,13 @@ CAUSE = {
     "en": "A configuration change left the public API without its certificate for the afternoon.",
 }
 NOT_KNOWN = {
-    "es": ("aún no lo sabemos", "aún no se sabe", "todavía no lo sabemos"),
+    "es": ("aún no lo sabemos", "aún no se sabe", "todavía no lo sabemos", "pérdida de datos: por confirmar"),
     "en": ("we do not know yet", "not yet known", "not known yet"),
 }
-NO_DATA_LOST = {"es": ("no se ha perdido ningún dato", "datos perdidos? no"), "en": ("no data was lost", "lost? no")}
+NO_DATA_LOST = {
+    "es": ("no se ha perdido ningún dato", "datos perdidos? no", "sin pérdida de datos"),
+    "en": ("no data was lost", "lost? no"),
+}
 
 
 @pytest.fixture
