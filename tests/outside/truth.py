@@ -76,6 +76,7 @@ DATA_LOSS_UNKNOWN = {
         r"no hay novedades sobre datos perdidos",
         r"datos perdidos: nada nuevo",
         r"perdida de datos: por confirmar",
+        r"perdida de datos: sin novedad",
     ],
 }
 DATA_LOSS_NONE = {

@@ -149,7 +149,8 @@ def test_sms_channels_get_the_short_variant_in_one_gsm7_message(plan: Plan) -> N
     for draft in sms:
         encoding = sms_encoding(draft.text)
         assert (encoding.encoding, encoding.parts) == ("GSM-7", 1), draft.text
-        assert draft.text.startswith("Nubeteca: ") and "Prox. aviso: 11:45 CET" in draft.text
+        assert draft.text.startswith("Nubeteca: ") and "Nuevo aviso: 11:45 CET" in draft.text
+        assert "Pérdida de datos: por confirmar." in draft.text, "GSM-7 has é: the text keeps its accents"
 
 
 def test_a_promise_already_past_is_made_anew_from_the_firing(plan: Plan) -> None:
