@@ -26,9 +26,10 @@ START, END = "2026-11-30T02:00:00+01:00", "2026-11-30T04:00:00+01:00"
 LINK = re.compile(r"http://\S+/maintenance/[A-Za-z0-9_.-]+")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def maintained_stack() -> Iterator[RunningStack]:
-    """The sample stack (its subscribers, and the sample alarm's incident on the API), on a Wednesday morning."""
+    """The sample stack (its subscribers, and the sample alarm's incident on the API), on a Wednesday morning: one per
+    test, so neither depends on where the other left the clock."""
     from datetime import datetime
 
     running = start_stack(clock=datetime.fromisoformat("2026-11-25T10:00:00+00:00"))
@@ -191,8 +192,6 @@ def test_a_window_is_approved_once_announced_started_and_completed_and_pages_and
 
 def test_a_window_cancelled_before_anyone_is_told_reaches_no_customer(maintained_stack: RunningStack) -> None:
     stack = maintained_stack
-    now = stack.request("GET", "/local/incidents")  # the clock may have moved in the test before: read it
-    assert now.status == 200
     before = len(outbox(stack))
     maintenance_id = schedule(stack, "storage", "2026-12-20T02:00:00+01:00", "2026-12-20T03:00:00+01:00")
     link = LINK.search(outbox(stack)[before]["text"]).group(0)  # type: ignore[union-attr]
@@ -209,5 +208,7 @@ def test_a_window_cancelled_before_anyone_is_told_reaches_no_customer(maintained
     listed = api(stack, "scheduled-maintenances.json")["scheduled_maintenances"]
     assert maintenance_id not in [m["id"] for m in listed]
     assert stack.request("POST", "/local/clock", {"set": "2026-12-20T04:00:00+01:00"}).status == 200
-    sent = outbox(stack)[before:]
-    assert all(email["subject"].startswith("Aprobar mantenimiento") for email in sent)
+    about_maintenance = [e for e in outbox(stack)[before:] if re.search("antenimiento|aintenance", e["subject"])]
+    assert about_maintenance and all(e["subject"].startswith("Aprobar mantenimiento") for e in about_maintenance), (
+        "only the approvers heard of it (the sample incident's own emails, as the clock moves, are not counted)"
+    )
