@@ -5,6 +5,7 @@ them, and error texts safe to put on a timeline (no secrets, no multi-line trace
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -61,3 +62,14 @@ def clean_text(text: str) -> str:
     """Trim trailing spaces and runs of blank lines the template's layout left behind."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def join_words(parts: Sequence[str], conjunction: str) -> str:
+    """``a, b and c`` (Spanish ``y`` becomes ``e`` before an /i/ sound: ``investigamos e identificamos``)."""
+    if len(parts) < 2:
+        return "".join(parts)
+    last = parts[-1]
+    folded = last.lower()
+    i_sound = folded.startswith("i") or (folded.startswith("hi") and not folded.startswith("hie"))
+    word = "e" if conjunction == "y" and i_sound else conjunction
+    return f"{', '.join(parts[:-1])} {word} {last}"

@@ -18,6 +18,7 @@ from enum import StrEnum
 from incident_comms.incidents.models import TimelineEntry, TimelineKind
 from incident_comms.lifecycle.texts import ACTIONS_TAKEN
 from incident_comms.plan.models import Phase, Plan
+from incident_comms.text import join_words
 
 AFTER_MONITORING = frozenset({Phase.RESOLVED, Phase.POSTMORTEM})
 
@@ -91,17 +92,6 @@ def actions_taken(plan: Plan, steps: Sequence[Action], updates: int) -> dict[str
         parts = [words[step.value] for step in steps]
         if updates:
             parts.append(words["published_one"] if updates == 1 else words["published"].format(count=updates))
-        sentence = words["sentence"].format(steps=_join(parts, words["and"]))
+        sentence = words["sentence"].format(steps=join_words(parts, words["and"]))
         texts[locale] = sentence[:1].upper() + sentence[1:]
     return texts
-
-
-def _join(parts: Sequence[str], conjunction: str) -> str:
-    """``a, b and c`` (Spanish ``y`` becomes ``e`` before an /i/ sound: ``investigamos e identificamos``)."""
-    if len(parts) < 2:
-        return "".join(parts)
-    last = parts[-1]
-    folded = last.lower()
-    i_sound = folded.startswith("i") or (folded.startswith("hi") and not folded.startswith("hie"))
-    word = "e" if conjunction == "y" and i_sound else conjunction
-    return f"{', '.join(parts[:-1])} {word} {last}"

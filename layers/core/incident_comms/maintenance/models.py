@@ -77,9 +77,6 @@ class MaintenanceStep(StrEnum):
     CANCEL = "cancel"
 
 
-STEP_EVENT_KIND = "maintenance_step"
-
-
 class StepEvent(BaseModel):
     """What a maintenance's one-time schedule invokes the maintenance timer with. ``audience`` and ``at`` name one
     announcement (an audience may be announced to at several lead times)."""

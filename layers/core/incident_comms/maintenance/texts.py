@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from incident_comms.text import join_words
+
 TEXTS: dict[str, dict[str, Any]] = {
     "es": {
         "subject": {
@@ -139,7 +141,5 @@ def texts_for(locale: str) -> dict[str, Any]:
 
 
 def joined(items: list[str], locale: str) -> str:
-    """``a, b y c`` / ``a, b and c``."""
-    if len(items) < 2:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {texts_for(locale)['and']} {items[-1]}"
+    """``a, b y c`` / ``a, b and c``, in the locale's words."""
+    return join_words(items, str(texts_for(locale)["and"]))
