@@ -9,22 +9,63 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-_DATE_FORMAT = {"es": "%d/%m/%Y", "en": "%Y-%m-%d"}
+_MONTHS = {
+    "es": (
+        "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+_UTC = ZoneInfo("UTC")
 
 
-def format_datetime(when: datetime, zone: ZoneInfo, locale: str) -> str:
-    """Date and time as the audience reads it: ``15/01/2026 14:30 CET`` (es), ``2026-01-15 14:30 CET`` (en)."""
+def format_date(when: datetime, zone: ZoneInfo, locale: str, now: datetime | None = None) -> str:
+    """The day as the locale writes it in prose, never ISO: ``30 de noviembre`` (es), ``30 November`` (en); the year
+    follows only when it is not ``now``'s (``5 de enero de 2027``, ``5 January 2027``)."""
     local = when.astimezone(zone)
-    date_format = _DATE_FORMAT.get(locale.split("-")[0], _DATE_FORMAT["en"])
-    return local.strftime(f"{date_format} %H:%M %Z")
+    language = locale.split("-")[0]
+    month = _MONTHS.get(language, _MONTHS["en"])[local.month - 1]
+    other_year = now is not None and now.astimezone(zone).year != local.year
+    if language == "es":
+        return f"{local.day} de {month}" + (f" de {local.year}" if other_year else "")
+    return f"{local.day} {month}" + (f" {local.year}" if other_year else "")
 
 
-def format_time(when: datetime, zone: ZoneInfo, locale: str, now: datetime) -> str:
-    """``14:30 CET`` when ``when`` falls today for the audience, else with its date in front."""
+def format_datetime(
+    when: datetime, zone: ZoneInfo, locale: str, *, utc: bool = False, now: datetime | None = None
+) -> str:
+    """Date and time as the audience reads it in prose: ``30 de noviembre, 15:00 CET`` (es), ``30 November, 15:00
+    CET`` (en), never ISO; the year only when it is not ``now``'s. ``utc`` adds the UTC equivalent for international
+    readers: ``30 November, 15:00 CET (14:00 UTC)``."""
+    local = when.astimezone(zone)
+    return f"{format_date(when, zone, locale, now)}, {local.strftime('%H:%M %Z')}" + _utc_equivalent(
+        when, zone, locale, utc
+    )
+
+
+def format_time(when: datetime, zone: ZoneInfo, locale: str, now: datetime, *, utc: bool = False) -> str:
+    """``14:30 CET`` when ``when`` falls today for the audience, else with its date in front (``1 de diciembre,
+    09:00 CET``); ``utc`` adds the UTC equivalent (``14:30 CET (13:30 UTC)``)."""
     local = when.astimezone(zone)
     if local.date() == now.astimezone(zone).date():
-        return local.strftime("%H:%M %Z")
-    return format_datetime(when, zone, locale)
+        return local.strftime("%H:%M %Z") + _utc_equivalent(when, zone, locale, utc)
+    return format_datetime(when, zone, locale, utc=utc, now=now)
+
+
+def _utc_equivalent(when: datetime, zone: ZoneInfo, locale: str, utc: bool) -> str:
+    """`` (14:00 UTC)``, with the UTC day in front when it is not the local one; empty when not asked or when the
+    zone is at UTC's offset anyway."""
+    local = when.astimezone(zone)
+    if not utc or local.utcoffset() == timedelta(0):
+        return ""
+    universal = when.astimezone(_UTC)
+    clock = universal.strftime("%H:%M UTC")
+    if universal.date() != local.date():
+        clock = f"{format_date(when, _UTC, locale)}, {clock}"
+    return f" ({clock})"
 
 
 def format_elapsed(delta: timedelta) -> str:

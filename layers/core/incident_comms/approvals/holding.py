@@ -75,6 +75,7 @@ def holding_message(plan: Plan, incident: Incident, waiting: Message, holding: H
             channel,
             plan_subject(plan, incident, waiting, channel, now),
             render_holding(plan, waiting.phase, holding, facts, channel),
+            incident_id=incident.id,
         )
         for channel in (channels.get(draft.channel_id) for draft in waiting.drafts)
         if channel is not None

@@ -295,6 +295,6 @@ def _edited_drafts(plan: Plan, message: Message, form: DecisionForm) -> list[Cha
             raise BadForm(FormProblem.UNKNOWN_CHANNEL)
         subject = form.subjects.get(draft.channel_id, draft.subject)
         text = form.texts.get(draft.channel_id, draft.text)
-        rebuilt = draft_from_text(plan, channel, subject, text)
+        rebuilt = draft_from_text(plan, channel, subject, text, incident_id=message.incident_id)
         drafts.append(draft if (rebuilt.subject, rebuilt.text) == (draft.subject, draft.text) else rebuilt)
     return drafts

@@ -9,9 +9,10 @@ actions or alarm names, which only a person can vouch for. A holding text naming
 one), not during an incident.
 
 The names a holding text sees: ``organisation`` (``name``, ``status_page_url``, ``support_url``), ``locale``,
-``phase``, ``channel``, ``audience``, ``incident`` (``id``, ``component_id``, ``component``, ``impact``,
-``severity``, ``severity_name``, ``started_at``, ``duration``), ``next_update`` (or None), ``contact`` (``role``,
-``name``, ``email``, ``url``, ``phone``), ``status_page_url``, ``now``.
+``phase``, ``channel``, ``audience``, ``incident`` (``id``, ``component_id``, ``component``,
+``component_in_sentence``, ``impact``, ``severity``, ``severity_name``, ``started_at``, ``duration``, ``url``),
+``next_update`` (or None), ``contact`` (``role``, ``name``, ``email``, ``url``, ``phone``), ``status_page_url``,
+``now``.
 
 SMS-format channels get the ``sms`` variant when the plan gives one (SMS is 160 GSM-7 characters; the long text
 would be split in parts, or go out as UCS-2), else the ``text``.
@@ -45,7 +46,18 @@ CERTAIN_NAMES = (
     "now",
 )
 """The template context names a holding text sees as they are (``incident`` is cut down, see the module doc)."""
-CERTAIN_INCIDENT = ("id", "component_id", "component", "impact", "severity", "severity_name", "started_at", "duration")
+CERTAIN_INCIDENT = (
+    "id",
+    "component_id",
+    "component",
+    "component_in_sentence",
+    "impact",
+    "severity",
+    "severity_name",
+    "started_at",
+    "duration",
+    "url",
+)
 
 
 def holding_variant(holding: HoldingText, channel: Channel) -> tuple[str, LocalizedText]:

@@ -3,7 +3,8 @@
 Plan templates are code the team wrote, fed with facts that partly come from alarms (untrusted), so
 they render in Jinja2's immutable sandbox with ``StrictUndefined``: a misspelt name fails loudly,
 naming the template and line. Text output is plain; HTML (email, status page) is made only by an
-autoescaping layout from that text, so alarm text can never become markup.
+autoescaping layout from that text, so alarm text can never become markup; the plan's own addresses in it become
+links (:mod:`incident_comms.drafting.links`), nothing else does.
 
 Template conventions: each ``templates/<locale>/<phase>.<format>.j2`` defines Jinja2 blocks, and
 only the blocks are rendered (so put ``{% set %}``/``{% include %}`` inside a block):
@@ -13,19 +14,26 @@ Files whose name starts with ``_`` are partials for ``{% include %}``.
 Template context: every name below is always defined; a fact the responder has not given is
 ``None`` (guard it with ``{% if %}``).
 
-- ``organisation``: ``name``, ``status_page_url``, ``support_url``
+- ``organisation``: ``name``, ``status_page_url``, ``support_url`` (the audience's own when the plan gives one)
 - ``locale``, ``phase`` (e.g. ``"investigating"``)
 - ``channel``: ``id``, ``name``, ``kind``, ``format``, ``internal``
-- ``audience``: ``id``, ``name``, ``timezone``, ``internal``
-- ``incident``: ``id``, ``component_id``, ``component`` (name), ``impact``, ``severity`` (id),
-  ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution or now),
-  ``url`` (the incident's own status page in this locale; None for internal audiences or without a status page)
+- ``audience``: ``id``, ``name``, ``timezone``, ``internal``, ``utc_equivalent``
+- ``incident``: ``id``, ``component_id``, ``component`` (name), ``component_in_sentence`` (the name as prose says
+  it, article included: ``la API pública``), ``impact`` (the responder's, else the component's for this audience),
+  ``severity`` (id), ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution
+  or now), ``url`` (the incident's own status page in this locale; None for internal audiences or without a status
+  page)
 - ``data_loss``: ``"yes"`` | ``"no"`` | ``"unknown"`` (never guessed: unknown until someone knows)
 - ``data_lost``: what was lost when ``data_loss`` is ``"yes"``, else None
 - ``customer_action``, ``cause``, ``actions_taken``, ``actions_planned``, ``root_cause``, ``lessons``: the
   draft's own locale's text only (None when that locale has none: never another locale's text)
-- ``next_update``: ``"14:30 CET"`` in the audience's time zone (date first when not today), or None
-- ``contact``: ``role``, ``name``, ``email``, ``url``, ``phone`` (from ``roles.customer_contact``)
+- ``next_update``: ``"14:30 CET"`` in the audience's time zone (date first when not today: ``1 de diciembre,
+  09:00 CET``), or None. Every time is in the audience's zone, its date as the locale writes it (never ISO), with
+  the UTC equivalent when the audience has ``utc_equivalent`` (``14:30 CET (13:30 UTC)``)
+- ``contact``: ``role``, ``name``, ``email``, ``url``, ``phone`` (from ``roles.customer_contact``, the audience's
+  own where it gives one)
+- ``team``: the roles the severity engages, list of ``role``, ``name``, ``email`` (first the one who leads) —
+  internal audiences only, ``[]`` otherwise
 - ``alarms``: list of ``name``, ``state``, ``changed_at`` — internal audiences only, ``[]`` otherwise
 - ``status_page_url``, ``now`` (the current time as text)
 """
@@ -41,6 +49,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, Template, TemplateSyntaxError
 
 from incident_comms.alarms import Alarm
+from incident_comms.drafting.links import paragraph_segments, plan_links
 from incident_comms.drafting.models import (
     ALARM_TEXT_MAX,
     HTML_FORMATS,
@@ -77,7 +86,8 @@ color: #1a1a1a; max-width: 640px; margin: 0 auto; padding: 16px;">
 {% if subject %}<h1 style="font-size: 1.25em;">{{ subject }}</h1>
 {% endif %}
 {% for paragraph in paragraphs %}
-<p>{% for line in paragraph %}{{ line }}{% if not loop.last %}<br>
+<p>{% for line in paragraph %}{% for part in line %}{% if part.href %}<a href="{{ part.href }}">{{ part.text }}</a>\
+{% else %}{{ part.text }}{% endif %}{% endfor %}{% if not loop.last %}<br>
 {% endif %}{% endfor %}</p>
 {% endfor %}
 <hr>
@@ -113,16 +123,19 @@ def render_draft(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channel
     subject = render_block(template, key, blocks[0], context) if len(blocks) > 1 else None
     if fmt == ChannelFormat.SMS:
         text = to_gsm7(text)
-    return draft_from_text(plan, channel, subject, text)
+    return draft_from_text(plan, channel, subject, text, incident_id=facts.incident_id)
 
 
-def draft_from_text(plan: Plan, channel: Channel, subject: str | None, text: str) -> ChannelDraft:
+def draft_from_text(
+    plan: Plan, channel: Channel, subject: str | None, text: str, *, incident_id: str | None = None
+) -> ChannelDraft:
     """A channel's draft from its subject/title and plain text, laid out the way a rendered template is.
 
     Used for every text a person (an edit on the approval page) or the plan (a holding text) writes directly:
     the subject becomes one line (and SNS-short), the text is tidied, and email and status page get their HTML
     from the same autoescaping layout, so edited text can no more become markup than alarm text can.
-    Channels whose format has no subject ignore ``subject``.
+    Channels whose format has no subject ignore ``subject``. The plan's own addresses in the text (and the page of
+    incident ``incident_id``) become links in the HTML, nothing else (:mod:`incident_comms.drafting.links`).
     """
     fmt = channel.template_format
     text = clean_text(text)
@@ -138,7 +151,7 @@ def draft_from_text(plan: Plan, channel: Channel, subject: str | None, text: str
             locale=channel.locale,
             subject=subject,
             organisation=plan.definition.organisation.name,
-            paragraphs=[p.split("\n") for p in text.split("\n\n") if p.strip()],
+            paragraphs=paragraph_segments(text, plan_links(plan, channel, incident_id)),
         )
     return ChannelDraft(
         channel_id=channel.id,
@@ -161,6 +174,8 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
     organisation = plan.definition.organisation
     contact_spec = plan.roles.customer_contact
     contact_role = plan.role(contact_spec.role)
+    contact = contact_spec.words_for(audience.id)
+    utc = audience.utc_equivalent
     next_update = facts.next_update_for(channel.audience)
 
     def text(value: LocalizedText | None) -> str | None:
@@ -177,7 +192,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
         "organisation": {
             "name": organisation.name,
             "status_page_url": organisation.status_page_url,
-            "support_url": organisation.support_url,
+            "support_url": organisation.support_url_for(audience.id),
         },
         "locale": locale,
         "phase": phase.value,
@@ -193,16 +208,20 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             "name": text(audience.name),
             "timezone": audience.timezone,
             "internal": audience.internal,
+            "utc_equivalent": utc,
         },
         "incident": {
             "id": facts.incident_id,
             "component_id": component.id,
             "component": text(component.name),
-            "impact": own(facts.impact) or text(component.impact),
+            "component_in_sentence": text(component.in_sentence or component.name),
+            "impact": own(facts.impact) or component.impact_for(audience.id, locale, plan.main_locale),
             "severity": severity.id,
             "severity_name": text(severity.name),
-            "started_at": format_datetime(facts.started_at, zone, locale),
-            "resolved_at": format_datetime(facts.resolved_at, zone, locale) if facts.resolved_at else None,
+            "started_at": format_datetime(facts.started_at, zone, locale, utc=utc, now=facts.now),
+            "resolved_at": (
+                format_datetime(facts.resolved_at, zone, locale, utc=utc, now=facts.now) if facts.resolved_at else None
+            ),
             "duration": format_elapsed(end - facts.started_at),
             "url": None if audience.internal else plan.incident_page_url(locale, facts.incident_id, severity.id),
         },
@@ -214,18 +233,30 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
         "actions_planned": own(facts.actions_planned),
         "root_cause": own(facts.root_cause),
         "lessons": own(facts.lessons),
-        "next_update": format_time(next_update, zone, locale, facts.now) if next_update else None,
+        "next_update": format_time(next_update, zone, locale, facts.now, utc=utc) if next_update else None,
         "contact": {
             "role": text(contact_role.name),
             "name": contact_role.people[0].name,
-            "email": contact_spec.email,
-            "url": contact_spec.url,
-            "phone": contact_spec.phone,
+            "email": contact.email,
+            "url": contact.url,
+            "phone": contact.phone,
         },
+        "team": _team(plan, severity.id, locale) if audience.internal else [],
         "alarms": _alarms(facts.alarms, zone, locale, facts.now) if audience.internal else [],
         "status_page_url": organisation.status_page_url,
-        "now": format_time(facts.now, zone, locale, facts.now),
+        "now": format_time(facts.now, zone, locale, facts.now, utc=utc),
     }
+
+
+def _team(plan: Plan, severity_id: str, locale: str) -> list[dict[str, str]]:
+    return [
+        {
+            "role": localized(plan.role(role_id).name, locale, plan.main_locale),
+            "name": plan.role(role_id).people[0].name,
+            "email": plan.role(role_id).people[0].email,
+        }
+        for role_id in plan.roles.engage.get(severity_id, [])
+    ]
 
 
 def _alarms(alarms: Sequence[Alarm], zone: ZoneInfo, locale: str, now: datetime) -> list[dict[str, str]]:

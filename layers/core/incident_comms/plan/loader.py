@@ -80,6 +80,7 @@ def load_plan(plan_dir: Path, text_checks: Callable[[Plan], list[str]]) -> Plan:
             problems += _check_roles(roles, definition)
         if channels is not None:
             problems += _check_channels(channels, definition)
+            problems += _check_audience_words(definition, roles, channels)
         if phases is not None:
             problems += _check_phases(phases, definition)
     if values is not None:
@@ -327,6 +328,27 @@ def _check_channels(channels: Channels, definition: IncidentDefinition) -> list[
         if severity.id not in used
     ]
     return problems
+
+
+def _check_audience_words(definition: IncidentDefinition, roles: Roles | None, channels: Channels) -> list[str]:
+    """Every ``by_audience`` names an audience of channels.yaml (a misspelt one would silently never be read)."""
+    audiences = {a.id for a in channels.audiences}
+    owners: list[tuple[str, str, Iterable[str]]] = [
+        (DEFINITION, "organisation.by_audience", definition.organisation.by_audience),
+        *(
+            (DEFINITION, f"components[{index}].by_audience", component.by_audience)
+            for index, component in enumerate(definition.components)
+        ),
+    ]
+    if roles is not None:
+        owners.append((ROLES, "customer_contact.by_audience", roles.customer_contact.by_audience))
+    return [
+        f"{name}: {field}.{audience}: unknown audience '{audience}' (give one of {CHANNELS} audiences: "
+        f"{', '.join(sorted(audiences))})"
+        for name, field, given in owners
+        for audience in given
+        if audience not in audiences
+    ]
 
 
 def _check_phases(phases: Phases, definition: IncidentDefinition) -> list[str]:

@@ -46,6 +46,17 @@ def localized(text: LocalizedText, locale: str, fallback: str | None = None) -> 
     return next(iter(text.values()), "")
 
 
+def for_audience(text: LocalizedText, own: LocalizedText | None, locale: str, fallback: str | None = None) -> str:
+    """An audience's own text (``by_audience``) where it has one for ``locale``, else the plan's text for the locale:
+    Latin America reads its own impact in Spanish and, with no English of its own, the plan's English."""
+    if isinstance(own, str):
+        return own
+    for candidate in (locale, locale.split("-")[0]):
+        if own and candidate in own:
+            return own[candidate]
+    return localized(text, locale, fallback)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -88,10 +99,23 @@ def _incident_level(value: OutageLevel | None) -> OutageLevel | None:
 # --- incident-definition.yaml -------------------------------------------------------------
 
 
+class OrganisationWords(_Strict):
+    """What one audience reads of the organisation instead of the plan's default (``by_audience``)."""
+
+    support_url: str | None = None
+
+
 class Organisation(_Strict):
     name: str
     status_page_url: str | None = None
     support_url: str | None = None
+    by_audience: dict[Identifier, OrganisationWords] = Field(
+        default_factory=dict, description="audience id -> its own help URL (channels.yaml audiences)"
+    )
+
+    def support_url_for(self, audience_id: str) -> str | None:
+        own = self.by_audience.get(audience_id)
+        return (own.support_url if own else None) or self.support_url
 
 
 class Severity(_Strict):
@@ -117,11 +141,28 @@ class Severity(_Strict):
         return value
 
 
+class ComponentWords(_Strict):
+    """What one audience reads of a component instead of the plan's default (``by_audience``): its own impact, e.g.
+    with its own tax agency named; a locale it does not give falls back to the component's own text."""
+
+    impact: LocalizedText
+
+
 class Component(_Strict):
     id: Identifier
     name: LocalizedText
+    in_sentence: LocalizedText | None = Field(
+        None, description="the name as prose uses it, article included (es: 'la API pública'); default: the name"
+    )
     description: LocalizedText | None = None
     impact: LocalizedText = Field(description="what customers notice when this component fails, said plainly")
+    by_audience: dict[Identifier, ComponentWords] = Field(
+        default_factory=dict, description="audience id -> its own words (channels.yaml audiences)"
+    )
+
+    def impact_for(self, audience_id: str, locale: str, fallback: str | None = None) -> str:
+        own = self.by_audience.get(audience_id)
+        return for_audience(self.impact, own.impact if own else None, locale, fallback)
 
 
 class RuleWhen(_Strict):
@@ -201,11 +242,26 @@ class Escalation(_Strict):
     roles: list[Identifier] = Field(min_length=1)
 
 
-class CustomerContact(_Strict):
-    role: Identifier
+class ContactWords(_Strict):
+    """Where one audience asks instead of the plan's default (``by_audience``); what it does not give is the
+    default's."""
+
     email: str | None = None
     url: str | None = None
     phone: str | None = None
+
+
+class CustomerContact(ContactWords):
+    role: Identifier
+    by_audience: dict[Identifier, ContactWords] = Field(
+        default_factory=dict, description="audience id -> its own address, help URL or phone (channels.yaml audiences)"
+    )
+
+    def words_for(self, audience_id: str) -> ContactWords:
+        own = self.by_audience.get(audience_id)
+        if own is None:
+            return self
+        return ContactWords(email=own.email or self.email, url=own.url or self.url, phone=own.phone or self.phone)
 
 
 class MaintenanceRoles(_Strict):
@@ -262,6 +318,9 @@ class Audience(_Strict):
     timezone: str
     office_hours: OfficeHours
     internal: bool = False
+    utc_equivalent: bool = Field(
+        False, description="times in prose also in UTC, for readers outside the zone: '15:00 CET (14:00 UTC)'"
+    )
     maintenance_notice: list[Duration] = Field(
         default_factory=list,
         description="how long before a scheduled maintenance starts it is announced to this audience (e.g. [72h, "
