@@ -130,11 +130,11 @@ def test_each_channel_gets_the_holding_text_of_its_own_locale_with_the_promised_
     by_channel = {draft.channel_id: draft for draft in holding.drafts}
     english, spanish = by_channel["email-customers-en"], by_channel["email-customers-es"]
     assert english.locale == "en"
-    assert english.text.startswith("We are investigating a problem with Public API")
-    assert spanish.text.startswith("Estamos investigando un problema con API pública")
+    assert english.text.startswith("We are investigating a problem with the public API")
+    assert spanish.text.startswith("Estamos investigando un problema en la API pública")
     # the waiting draft promised 10:45 UTC (11:45 in Madrid); the holding text keeps that word and carries it
     assert waiting.promise is not None and holding.promise == waiting.promise
-    assert "Next update: 11:45 CET" in english.text and "Próxima actualización: 11:45 CET" in spanish.text
+    assert "Next update: 11:45 CET (10:45 UTC)" in english.text and "Próxima actualización: 11:45 CET" in spanish.text
     assert "soporte@nubeteca.example" in english.text and "soporte@nubeteca.example" in spanish.text
     for draft in holding.drafts:  # each in its audience's time zone
         due = "04:45 CST" if draft.channel_id == "email-customers-latam" else "11:45 CET"
@@ -184,7 +184,7 @@ def test_subjects_are_the_plans_own_for_the_phase_and_only_formats_with_one_get_
     by_channel = {draft.channel_id: draft for draft in holding.drafts}
     assert by_channel["email-customers-es"].subject == "Nubeteca: investigando un problema en API pública"
     assert by_channel["email-customers-en"].subject == "Nubeteca: investigating a problem with Public API"
-    assert by_channel["status-page"].subject == "Investigando un problema en API pública"
+    assert by_channel["status-page"].subject == "Investigando un problema en la API pública"
     assert by_channel["sms-customers"].subject is None and by_channel["chat-incidents"].subject is None
     for draft in holding.drafts:
         assert (draft.html is not None) == (draft.format in {"email", "status_page"}), draft.channel_id
@@ -241,7 +241,7 @@ def test_email_shows_what_was_published_and_that_the_draft_still_waits(plan: Pla
     by_channel = {draft.channel_id: draft for draft in holding.drafts}
     assert by_channel["email-customers-es"].text in email.text
     assert by_channel["email-customers-en"].text in email.text
-    assert "What is happening to you: Integrations using the Nubeteca API" in email.html
+    assert "How this affects you: Integrations using the Nubeteca API" in email.html
     for body in (email.text, email.html):
         assert "sigue pendiente de aprobación" in body
         assert "10 min" in body and waiting.id in body and incident.id in body

@@ -226,7 +226,7 @@ def test_an_open_incident_says_since_when_and_never_a_frozen_duration(plan: Plan
         assert not re.search(r"(?<![0-9])0 min", html)
         assert "desde el <time" in html and ", en curso" in html
     # the audience's zone, and UTC beside it
-    assert "22/11/2026 11:15 CET (10:15 UTC)" in page(site)
+    assert "22 de noviembre, 11:15 CET (10:15 UTC)" in page(site)
 
 
 # --- the incident's own page -----------------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def test_a_resolved_incidents_page_shows_the_window_the_postmortem_and_no_refres
 
     html = page(site, "incidents/INC-old.html")
     assert '<meta http-equiv="refresh"' not in html
-    assert "21/11/2026 12:15 CET (11:15 UTC)</time> – <time" in html and "(1 h 00 min)" in html
+    assert "21 de noviembre, 12:15 CET (11:15 UTC)</time> – <time" in html and "(1 h 00 min)" in html
     assert html.index('id="postmortem"') < html.index('id="updates"')
     assert html.count("Root cause and actions (es, status-page)") == 1
     assert "Web app: " not in html and 'Aplicación web: <span class="status level-operational">Operativo' in html

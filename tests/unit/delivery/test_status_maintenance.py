@@ -41,7 +41,7 @@ def test_an_approved_maintenance_is_announced_ahead_and_nothing_is_under_mainten
     assert html.count('class="incident level-under_maintenance" id="maintenance-') == 1  # not the unapproved one
     assert "Actualización de la base de datos de facturación" in html
     assert "Invoicing database upgrade" in page(site, "en/index.html")
-    assert "24/11/2026 13:15 CET (12:15 UTC)</time> – <time" in html
+    assert "24 de noviembre, 13:15 CET (12:15 UTC)</time> – <time" in html
     assert {c["level"] for c in components(site).values()} == {"operational"}
     assert '<meta http-equiv="refresh"' not in html
     (listed,) = api(site, "scheduled-maintenances/upcoming.json")["scheduled_maintenances"]

@@ -298,7 +298,7 @@ def test_an_open_incident_shows_its_updates_newest_first_in_the_audience_time_zo
     assert [u["published_at"] for u in shown["updates"]] == ["2026-11-22T10:55:00Z", "2026-11-22T10:20:00Z"]
     html = page(site)
     # the status page audience (customers_es) reads Madrid time: 10:55 UTC is 11:55 CET
-    assert "22/11/2026 11:55 CET" in html
+    assert "22 de noviembre, 11:55 CET" in html
     assert html.index("Text of m-2 (es, status-page)") < html.index("Text of m-1 (es, status-page)")
     assert "Text of m-2 (es, status-page)" in html
     outline = Outline(html)

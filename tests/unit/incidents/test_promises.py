@@ -137,8 +137,8 @@ def test_the_promise_line_reads_in_the_audiences_zone_and_language(plan: Plan) -
     assert promise_line(due_at, spain, "es", T0) == "Próxima actualización, como muy tarde: 14:30 CET"
     assert promise_line(due_at, latam, "en", T0) == "Next update by 07:30 CST"
     tomorrow = datetime(2026, 1, 16, 8, 15, tzinfo=UTC)
-    assert promise_line(tomorrow, spain, "es", T0) == "Próxima actualización, como muy tarde: 16/01/2026 09:15 CET"
-    assert promise_line(tomorrow, spain, "fr", T0) == "Next update by 2026-01-16 09:15 CET"
+    assert promise_line(tomorrow, spain, "es", T0) == "Próxima actualización, como muy tarde: 16 de enero, 09:15 CET"
+    assert promise_line(tomorrow, spain, "fr", T0) == "Next update by 16 January, 09:15 CET"
 
 
 @settings(max_examples=200, deadline=None)

@@ -48,7 +48,7 @@ def test_an_announcement_reads_in_each_audiences_language_zone_and_register(plan
 
     assert spain.subject == "[Nubeteca] Mantenimiento programado: Actualización de la base de datos de facturación"
     assert "Le avisamos" in spain.text and "No tiene que hacer nada." in spain.text
-    assert "del 04/12/2026 03:00 CET (02:00 UTC) al 04/12/2026 05:00 CET (04:00 UTC)" in spain.text
+    assert "del 4 de diciembre, 03:00 CET (02:00 UTC) al 4 de diciembre, 05:00 CET (04:00 UTC)" in spain.text
     assert "API pública y Facturación" in spain.text
     assert "20:00 CST (02:00 UTC)" in latam.text, "Mexico City's own clock"
     assert english.subject == "[Nubeteca] Scheduled maintenance: Invoicing database upgrade"
@@ -124,4 +124,4 @@ def test_times_fall_on_the_readers_clock_across_a_change_of_day(plan: Plan) -> N
 
     draft = customer_draft(plan, maintenance, MaintenanceStep.ANNOUNCE, channel(plan, "email-customers-es"))
 
-    assert "del 05/12/2026 00:30 CET (23:30 UTC)" in draft.text
+    assert "del 5 de diciembre, 00:30 CET (23:30 UTC)" in draft.text

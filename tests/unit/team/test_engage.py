@@ -134,7 +134,7 @@ def test_the_email_states_the_incident_facts_in_the_team_zone(plan: Plan) -> Non
         es(component.impact),
         "SEV1",
         es(plan.severity("SEV1").name),
-        "22/11/2026 11:15 CET",
+        "22 de noviembre, 11:15 CET",
         "3 min",
         "prod-api-5xx",
         "ALARM",
