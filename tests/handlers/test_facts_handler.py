@@ -47,8 +47,8 @@ def test_the_resolved_message_tells_the_impact_from_the_first_alarm_to_the_last_
     )
     (message,) = drafted(deps, incident_id, Phase.RESOLVED)
     texts = {draft.channel_id: draft.text for draft in message.drafts}
-    assert "Impact started: 2026-11-22 11:01 CET" in texts["email-customers-en"]
-    assert "Impact ended: 2026-11-22 11:35 CET" in texts["email-customers-en"]
+    assert "Impact started: 22 November, 11:01 CET (10:01 UTC)" in texts["email-customers-en"]
+    assert "Impact ended: 22 November, 11:35 CET (10:35 UTC)" in texts["email-customers-en"]
     assert "Duration: 34 min" in texts["email-customers-en"]
 
 

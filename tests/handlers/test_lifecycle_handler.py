@@ -199,8 +199,8 @@ def test_the_quiet_check_resolves_stops_the_cadence_frees_the_component_and_arms
     assert reminder["ScheduleExpression"] == f"at({(deps.clock.now() + timedelta(days=5)):%Y-%m-%dT%H:%M:%S})"
     (message,) = drafted(deps, incident_id, Phase.RESOLVED)
     english = next(draft for draft in message.drafts if draft.channel_id == "email-customers-en")
-    assert "Impact ended: 2026-11-22 11:35 CET" in english.text and "Duration: 30 min" in english.text
-    assert "since 2026-11-22 11:35 CET" in english.text
+    assert "Impact ended: 22 November, 11:35 CET (10:35 UTC)" in english.text and "Duration: 30 min" in english.text
+    assert "was resolved on 22 November, 11:35 CET (10:35 UTC)" in english.text
     assert "We will publish an incident report" in english.text
     assert message.promise is None
 
