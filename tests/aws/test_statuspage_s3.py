@@ -104,9 +104,9 @@ def test_publishing_writes_the_whole_site_with_content_types_and_cache_header(
     assert (shown["id"], shown["status"]) == ("INC-api", "open")
     assert [update["message_id"] for update in shown["updates"]] == [message.id]
     html = s3.get_object(Bucket=BUCKET, Key="index.html")["Body"].read().decode()
-    assert "Estamos investigando un problema en API pública" in html
+    assert "Estamos investigando un problema en la API pública" in html
     incident_page = s3.get_object(Bucket=BUCKET, Key="incidents/INC-api.html")["Body"].read().decode()
-    assert "Estamos investigando un problema en API pública" in incident_page
+    assert "Estamos investigando un problema en la API pública" in incident_page
     feed = feedparser.parse(s3.get_object(Bucket=BUCKET, Key="en/feed.atom")["Body"].read())
     assert (feed.bozo, len(feed.entries)) == (0, 1)
 
