@@ -110,13 +110,17 @@ def plan_terms(plan: Plan) -> PlanTerms:
     components = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if component_names else None
     organisation = plan.definition.organisation
     contact = plan.roles.customer_contact
-    urls = [u for u in (organisation.status_page_url, organisation.support_url, contact.url) if u]
+    own_words = list(contact.by_audience.values())
+    audience_urls = [w.support_url for w in organisation.by_audience.values()] + [w.url for w in own_words]
+    urls = [u for u in (organisation.status_page_url, organisation.support_url, contact.url, *audience_urls) if u]
     hosts = {(urlsplit(u).hostname or "").lower() for u in urls} - {""}
-    emails = [contact.email or ""] + [p.email for role in plan.roles.roles for p in role.people]
+    emails = [contact.email or "", *(w.email or "" for w in own_words)]
+    emails += [p.email for role in plan.roles.roles for p in role.people]
     own = {apex_domain(h) for h in hosts} | {apex_domain(e.rsplit("@", 1)[1].lower()) for e in emails if "@" in e}
     texts: list[str] = [organisation.name]
     for component in plan.definition.components:
-        for value in (component.name, component.description, component.impact):
+        own_impacts = [words.impact for words in component.by_audience.values()]
+        for value in (component.name, component.in_sentence, component.description, component.impact, *own_impacts):
             if value is not None:
                 texts += [value] if isinstance(value, str) else list(value.values())
     for text in texts:
