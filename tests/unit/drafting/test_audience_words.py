@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
+from incident_comms.drafting.holding import render_holding
 from incident_comms.drafting.links import Segment, line_segments, plan_links
 from incident_comms.drafting.render import MessageFacts, draft_from_text, render_draft, render_drafts
 from incident_comms.errors import PlanError
@@ -237,3 +238,13 @@ def test_an_edit_gets_links_for_the_plans_addresses_only(plan: Plan) -> None:
     assert "&lt;b&gt;ya&lt;/b&gt;" in edited.html
     without_incident = draft_from_text(plan, channel(plan, "email-customers-es"), "Asunto", text)
     assert "<a " not in (without_incident.html or "")
+
+
+def test_a_holding_text_tells_customers_where_to_ask_and_management_nothing_of_the_kind(plan: Plan) -> None:
+    holding = plan.phases.phases[Phase.INVESTIGATING].holding
+    assert holding is not None
+    customers = render_holding(plan, Phase.INVESTIGATING, holding, facts(), channel(plan, "email-customers-es"))
+    staff = render_holding(plan, Phase.INVESTIGATING, holding, facts(), channel(plan, "email-staff"))
+    assert "¿Tiene preguntas? Escriba a soporte@nubeteca.example" in customers
+    assert f"Próxima actualización: 16:10 CET, en {PAGE}." in customers
+    assert "soporte@" not in staff and "¿Tiene preguntas?" not in staff
