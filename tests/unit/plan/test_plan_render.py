@@ -93,3 +93,10 @@ def test_cli_plan_render(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["plan", "render", "--plan", str(PLAN_DIR)]) == 0
     assert "## 8. Canales" in capsys.readouterr().out
+
+
+def test_the_wiki_shows_each_audiences_own_impact_beside_the_plans(plan: Plan) -> None:
+    page = render_markdown(plan)
+    (row,) = [line for line in page.splitlines() if line.startswith("| invoicing |")]
+    assert "su envío a Hacienda se retrase. · *Clientes en Latinoamérica*: " in row
+    assert row.endswith("su envío a la autoridad fiscal se retrase. |")

@@ -49,7 +49,9 @@ _MARKDOWN = """\
 | {{ t.id }} | {{ t.name }} | {{ t.impact }} |
 |---|---|---|
 {% for c in plan.definition.components %}
-| {{ c.id | cell }} | {{ c.name | tr | cell }} | {{ c.impact | tr | cell }} |
+| {{ c.id | cell }} | {{ c.name | tr | cell }} | {{ c.impact | tr | cell }}\
+{% for audience, words in c.by_audience.items() %} · *{{ plan.audience(audience).name | tr | cell }}*: \
+{{ words.impact | tr | cell }}{% endfor %} |
 {% endfor %}
 
 ## 3. {{ t.rules }}
