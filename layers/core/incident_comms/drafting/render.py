@@ -93,13 +93,39 @@ _HTML = _layout_environment.from_string(_HTML_LAYOUT)
 def render_drafts(
     plan: Plan, phase: Phase, facts: MessageFacts, channels: Sequence[Channel] | None = None
 ) -> list[ChannelDraft]:
-    """Render the phase message for each channel (default: ``plan.channels_for(facts.severity_id)``).
+    """Render the phase message for each channel (default: :func:`channels_for_message`).
 
     Raises :class:`PlanError` naming the template and line when a template fails (a misspelt name,
     a missing block), because that is a plan bug the team must fix, not a bad alarm.
     """
-    chosen = plan.channels_for(facts.severity_id) if channels is None else channels
+    chosen = channels_for_message(plan, phase, facts) if channels is None else channels
     return [render_draft(plan, phase, facts, channel) for channel in chosen]
+
+
+def channels_for_message(plan: Plan, phase: Phase, facts: MessageFacts) -> list[Channel]:
+    """The channels a ``phase`` message goes on: those of the severity that speak in that phase
+    (:attr:`~incident_comms.plan.models.Channel.speaks_in`), less those that speak in it only with news
+    (:attr:`~incident_comms.plan.models.Channel.quiet_without_news`) when the message has none for their readers.
+
+    A paid SMS or a pinned post that says "still working on it" costs the customer attention and the team money and
+    changes nothing they know or do; the status page and email carry that.
+    """
+    return [
+        channel
+        for channel in plan.channels_for(facts.severity_id, phase)
+        if phase not in channel.quiet_without_news or has_news_for_customers(facts, channel.locale)
+    ]
+
+
+def has_news_for_customers(facts: MessageFacts, locale: str) -> bool:
+    """Whether a message changes what a customer reading ``locale`` knows or must do: whether data was lost is
+    answered (yes or no), or there is something for them to do in their language."""
+    if facts.data_loss != "unknown":
+        return True
+    action = facts.customer_action
+    if isinstance(action, str):
+        return bool(action.strip())
+    return bool(action and (action.get(locale) or action.get(locale.split("-")[0]) or "").strip())
 
 
 def render_draft(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channel) -> ChannelDraft:

@@ -320,6 +320,17 @@ def _check_channels(channels: Channels, definition: IncidentDefinition) -> list[
             problems.append(
                 f"{name}: channels[{index}].locale: locale '{channel.locale}' is not in {DEFINITION} locales"
             )
+        problems += [
+            f"{name}: channels[{index}].phases[{i}]: '{phase.value}' is listed twice"
+            for i, phase in enumerate(channel.phases or [])
+            if phase in (channel.phases or [])[:i]
+        ]
+        problems += [
+            f"{name}: channels[{index}].news_only: '{phase.value}' is not one of the channel's phases "
+            f"({', '.join(p.value for p in channel.speaks_in)})"
+            for phase in channel.news_only or []
+            if phase not in channel.speaks_in
+        ]
     used = {s for channel in channels.channels for s in channel.severities}
     problems += [
         f"{DEFINITION}: severities[{index}]: no channel in {CHANNELS} is used for {severity.id}"

@@ -334,6 +334,14 @@ class Access(_Strict):
 DEFAULT_MAX_PARTS = 3
 """An SMS of more than three billed parts is an error unless the channel allows more (SNS splits up to ten)."""
 
+MILESTONE_PHASES = (Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.RESOLVED)
+"""The phases a short channel (SMS format: SMS, social posts) speaks in unless the plan says otherwise: the start,
+the cause found, the end. Every update, observation and postmortem would cost a paid SMS and a post each; those
+belong on the status page and in email."""
+
+NEWS_ONLY_PHASES = (Phase.IDENTIFIED,)
+"""Of those, the ones a short channel speaks in only with news for the customer (see :meth:`Channel.news_only`)."""
+
 
 class Channel(_Strict):
     id: Identifier
@@ -363,10 +371,39 @@ class Channel(_Strict):
         description="sms format: what one billed SMS part costs per recipient, shown on the approval page",
     )
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="the currency of part_price")
+    phases: list[Phase] | None = Field(
+        default=None,
+        min_length=1,
+        description="the phases whose messages go on this channel; default: every phase, and for sms-format "
+        "channels only the milestones (investigating, identified, resolved)",
+    )
+    news_only: list[Phase] | None = Field(
+        default=None,
+        description="of `phases`, those in which the channel gets the message only when it has news for the "
+        "customer: whether data was lost is answered, or there is something for them to do; default: identified "
+        "for sms-format channels, none for others",
+    )
 
     @property
     def template_format(self) -> ChannelFormat:
         return self.format or DEFAULT_FORMAT[self.kind]
+
+    @property
+    def speaks_in(self) -> tuple[Phase, ...]:
+        """The phases whose messages this channel carries (``phases``, or the default for its format)."""
+        if self.phases is not None:
+            return tuple(self.phases)
+        return MILESTONE_PHASES if self.template_format == ChannelFormat.SMS else tuple(Phase)
+
+    @property
+    def quiet_without_news(self) -> tuple[Phase, ...]:
+        """The phases in which this channel carries a message only when it tells the customer something new to know
+        or do (``news_only``, or the default for its format)."""
+        if self.news_only is not None:
+            return tuple(self.news_only)
+        if self.template_format != ChannelFormat.SMS:
+            return ()
+        return tuple(phase for phase in NEWS_ONLY_PHASES if phase in self.speaks_in)
 
 
 class Channels(_Strict):
@@ -521,9 +558,12 @@ class Plan(BaseModel):
     def role(self, role_id: str) -> Role:
         return next(r for r in self.roles.roles if r.id == role_id)
 
-    def channels_for(self, severity_id: str) -> list[Channel]:
-        """The channels the plan uses for an incident of this severity, in plan order."""
-        return [c for c in self.channels.channels if severity_id in c.severities]
+    def channels_for(self, severity_id: str, phase: Phase | None = None) -> list[Channel]:
+        """The channels the plan uses for an incident of this severity, in plan order; with ``phase``, only those
+        that carry that phase's messages (:attr:`Channel.speaks_in`)."""
+        return [
+            c for c in self.channels.channels if severity_id in c.severities and (phase is None or phase in c.speaks_in)
+        ]
 
     def may_declare(self, address: str) -> bool:
         """Whether ``address`` is a person of a role the plan's ``declare`` names: they may declare an incident or
