@@ -102,6 +102,12 @@ class Severity(_Strict):
     approval_timeout: Duration | None = Field(None, description="publish the pre-approved holding text after this")
     approval_expiry: Duration = Field(timedelta(hours=24), description="how long an approval link lives")
     night_updates: bool = Field(False, description="promise updates outside the audience's office hours too")
+    promise_lead: Duration = Field(
+        timedelta(minutes=10),
+        description="the least time between a message going out and the next update it promises: a promised time "
+        "already past, or closer than this, when the message is published is promised anew from the cadence and the "
+        "text rewritten before it is sent",
+    )
     outage_level: Annotated[OutageLevel | None, AfterValidator(_incident_level)] = Field(
         None,
         description="what an incident of this severity shows its components at on the status page until a responder "
@@ -109,7 +115,7 @@ class Severity(_Strict):
         "degraded_performance for the others",
     )
 
-    @field_validator("update_every", "approval_timeout", "approval_expiry")
+    @field_validator("update_every", "approval_timeout", "approval_expiry", "promise_lead")
     @classmethod
     def _positive(cls, value: timedelta | None) -> timedelta | None:
         if value is not None and value <= timedelta(0):
