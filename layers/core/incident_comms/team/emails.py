@@ -185,6 +185,9 @@ class Email(BaseModel):
     text: str
     html: str
     headers: dict[str, str] = Field(default_factory=dict)
+    thread: str | None = Field(
+        None, description="the mail thread it belongs to (mail_threads.thread_key); the sender adds its headers"
+    )
 
     @field_validator("subject")
     @classmethod
