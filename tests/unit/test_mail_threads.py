@@ -52,7 +52,7 @@ def test_keys_that_read_alike_still_differ() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", [f"{INCIDENT}/customers", "MNT-1/team", "odd id <with> \"quotes\"@and spaces/customers", "/", "ñ/á"]
+    "key", [f"{INCIDENT}/customers", "MNT-1/team", 'odd id <with> "quotes"@and spaces/customers', "/", "ñ/á"]
 )
 def test_the_root_is_an_rfc_5322_message_id_in_printable_ascii(key: str) -> None:
     root = thread_root_id(key, SENDER)
