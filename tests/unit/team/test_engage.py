@@ -255,7 +255,7 @@ def test_legal_is_told_it_approves_the_sev1_postmortem_only(plan: Plan) -> None:
     legal = emails[plan.role("legal").people[0].email]
 
     approvals = section(legal.text, texts["approvals"])
-    assert "- SEV1 · Crítica: Postmortem (como Asesoría legal y protección de datos)" in approvals
+    assert "- SEV1 · Crítica: Informe del incidente (como Asesoría legal y protección de datos)" in approvals
     assert "SEV2" not in approvals and "SEV3" not in approvals
     assert texts["engaged_none"] in legal.text
 
