@@ -9,13 +9,13 @@ blocks; the headers need nothing else).
 **Why a root that no message carries.** The natural way is for every later message to reply to the first one's
 ``Message-ID``. Amazon SES does not allow it: whatever ``Message-ID`` a caller gives a raw ``SendEmail``, SES
 replaces it with its own ("If you provide a Message-ID header, Amazon SES overrides the header with its own value",
-SES developer guide, *Amazon SES header fields*), and ``SendBulkEmail`` does not even take one as a custom header.
+SES developer guide, *Amazon SES header fields*), and with ``SendBulkEmail`` a caller may not set the headers SES sets.
 The id SES chooses is known only after the call, per recipient, and keeping it would take a store and a read before
 every send. So the thread hangs from a **root id of our own**, derived only from the thread's key (the incident or
 maintenance window, and who reads it: ``customers`` or ``team``) and the sender's domain: the same for every phase,
 every recipient, every sender process and every retry, and never given to SES as a ``Message-ID``. Every message,
 the first included, says ``In-Reply-To: <root>`` and ``References: <root>``; a client that threads by references
-(the JWZ algorithm of Thunderbird and Apple Mail; Gmail, whose rule is references that "consistently refer to the
+(those following the JWZ threading algorithm; Gmail, whose rule is references that "consistently refer to the
 same message ID") puts them all under that one, absent, parent — whatever ``Message-ID`` SES gave each. We never set a
 ``Message-ID`` of our own: SES would throw it away, and the local stack must show what SES would send.
 
