@@ -431,6 +431,14 @@ def test_one_batch_is_one_call_with_each_recipients_own_unsubscribe_headers(rig:
     assert rig.store.timeline == []
 
 
+def test_a_batch_and_its_retries_go_in_the_customers_thread_of_the_incident(rig: Rig) -> None:
+    rig.ses.script = [{"b@x.example": "TRANSIENT_FAILURE"}]
+
+    rig.sender.send(rig.body, NOW)
+
+    assert [call.thread for call in rig.ses.calls] == [f"{rig.body['incident_id']}/customers"] * 2
+
+
 def test_a_redelivered_batch_sends_nothing(rig: Rig) -> None:
     rig.sender.send(rig.body, NOW)
 

@@ -268,7 +268,7 @@ def test_sns_subjects_stay_under_100_characters(plan: Plan) -> None:
     email = plan.channels.channels[0]
     over_sns = email.model_copy(update={"kind": ChannelKind.SNS, "format": ChannelFormat.EMAIL})
     long_name = {"es": "Componente " + "muy " * 40 + "largo", "en": "Long"}
-    component = plan.definition.components[1].model_copy(update={"name": long_name})
+    component = plan.definition.components[1].model_copy(update={"name": long_name, "title": long_name})
     definition = plan.definition.model_copy(
         update={"components": [plan.definition.components[0], component, *plan.definition.components[2:]]}
     )

@@ -15,9 +15,11 @@ Template context: every name below is always defined; a fact the responder has n
 
 - ``organisation``: ``name``, ``status_page_url``, ``support_url``
 - ``locale``, ``phase`` (e.g. ``"investigating"``)
+- ``phase_label``: the phase as customers read it everywhere, e.g. ``"En observación"`` (``plan/phase_labels.py``)
 - ``channel``: ``id``, ``name``, ``kind``, ``format``, ``internal``
 - ``audience``: ``id``, ``name``, ``timezone``, ``internal``
-- ``incident``: ``id``, ``component_id``, ``component`` (name), ``impact``, ``severity`` (id),
+- ``incident``: ``id``, ``component_id``, ``component`` (name), ``title`` (the component's short impact title for
+  subjects, e.g. ``"Errores en la API pública"``; its name when the plan gives none), ``impact``, ``severity`` (id),
   ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution or now),
   ``url`` (the incident's own status page in this locale; None for internal audiences or without a status page)
 - ``data_loss``: ``"yes"`` | ``"no"`` | ``"unknown"`` (never guessed: unknown until someone knows)
@@ -60,6 +62,7 @@ from incident_comms.plan.models import (
     localized,
     template_key,
 )
+from incident_comms.plan.phase_labels import phase_label
 from incident_comms.plan.templates import plan_environment
 from incident_comms.sms import to_gsm7
 from incident_comms.text import clean_text, format_datetime, format_elapsed, format_time, one_line, truncate
@@ -207,6 +210,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
         },
         "locale": locale,
         "phase": phase.value,
+        "phase_label": phase_label(phase, locale),
         "channel": {
             "id": channel.id,
             "name": text(channel.name),
@@ -224,6 +228,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             "id": facts.incident_id,
             "component_id": component.id,
             "component": text(component.name),
+            "title": component.title_for(locale, plan.main_locale),
             "impact": own(facts.impact) or text(component.impact),
             "severity": severity.id,
             "severity_name": text(severity.name),

@@ -245,6 +245,23 @@ def _missing_locales(text: LocalizedText, locales: Sequence[str]) -> list[str]:
     return [locale for locale in locales if locale not in text]
 
 
+TITLE_MAX = 60
+"""A component's title is most of a customer subject line; past this, phones cut the phase label off."""
+
+
+def _title_problems(field: str, title: LocalizedText | None) -> list[str]:
+    """A title is one line of at most :data:`TITLE_MAX` characters in each locale it is given in."""
+    texts = {} if title is None else {"": title} if isinstance(title, str) else title
+    problems = []
+    for locale, text in texts.items():
+        where = f"{field}.{locale}" if locale else field
+        if not text.strip() or "\n" in text or "\r" in text:
+            problems.append(f"{where}: a title is one line of text")
+        elif len(text) > TITLE_MAX:
+            problems.append(f"{where}: {len(text)} characters; at most {TITLE_MAX}")
+    return problems
+
+
 def _check_definition(definition: IncidentDefinition) -> list[str]:
     name = DEFINITION
     problems = _duplicates(name, "locales", definition.locales, "locale")
@@ -256,6 +273,7 @@ def _check_definition(definition: IncidentDefinition) -> list[str]:
             f"{name}: components[{index}].impact: no text for locale '{locale}'"
             for locale in _missing_locales(component.impact, definition.locales)
         ]
+        problems += _title_problems(f"{name}: components[{index}].title", component.title)
     severities = {s.id for s in definition.severities}
     components = {c.id for c in definition.components}
     catch_all: str | None = None

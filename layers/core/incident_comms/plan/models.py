@@ -46,6 +46,10 @@ def localized(text: LocalizedText, locale: str, fallback: str | None = None) -> 
     return next(iter(text.values()), "")
 
 
+def _own_text(text: dict[str, str], locale: str) -> str | None:
+    return text.get(locale) or text.get(locale.split("-")[0])
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -128,6 +132,16 @@ class Component(_Strict):
     name: LocalizedText
     description: LocalizedText | None = None
     impact: LocalizedText = Field(description="what customers notice when this component fails, said plainly")
+    title: LocalizedText | None = Field(
+        None,
+        description="short title of its incidents in customer subjects ('Errores en la API pública'); default: name",
+    )
+
+    def title_for(self, locale: str, main_locale: str) -> str:
+        """The title customers read in the subject of every email of an incident of this component: ``title`` in
+        ``locale`` (or its language), else the component's name there, never another locale's title."""
+        own = self.title if isinstance(self.title, str) or self.title is None else _own_text(self.title, locale)
+        return own or localized(self.name, locale, main_locale)
 
 
 class RuleWhen(_Strict):

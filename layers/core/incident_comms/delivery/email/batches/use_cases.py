@@ -12,8 +12,9 @@ queues one SQS message per batch; the sender function gives each message to :met
    entry per recipient with their own ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers (RFC 8058) and
    unsubscribe link, and tags naming the message version and channel
    (:func:`~incident_comms.delivery.email.tags.mail_tags`: SES returns them with every bounce and complaint,
-   :mod:`incident_comms.delivery.email.feedback`), at a pace under the account's SES send rate
-   (:class:`~incident_comms.delivery.email.batches.pacing.Pacer`);
+   :mod:`incident_comms.delivery.email.feedback`), in the customers' thread of the incident (or maintenance window)
+   so a mail client shows all its emails as one conversation (:mod:`incident_comms.mail_threads`), at a pace under
+   the account's SES send rate (:class:`~incident_comms.delivery.email.batches.pacing.Pacer`);
 4. **finishes** the claim with what SES accepted and refused, and puts any refusal (or unknown outcome) on the
    incident's timeline and tells the operators (:func:`~incident_comms.incidents.operators.report_failure`).
 
@@ -58,6 +59,7 @@ from incident_comms.drafting.models import ChannelDraft
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
 from incident_comms.incidents.store import IncidentStore
+from incident_comms.mail_threads import CUSTOMERS, thread_key
 from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.subscribers.tokens import unsubscribe_url
 from incident_comms.text import one_line, truncate
@@ -248,6 +250,7 @@ class EmailBatchSender:
                 tuple(entries[a] for a in pending),
                 headers,
                 mail_tags(batch.incident_id, batch.message_id, batch.version, batch.channel_id),
+                thread_key(batch.incident_id, CUSTOMERS),
             )
             self.pacer.wait_for(len(pending))
             calls += 1
