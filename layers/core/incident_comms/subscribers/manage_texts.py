@@ -47,26 +47,27 @@ REFUSAL_STATUS: dict[SubscriptionRefusal, HTTPStatus] = {
 _TEXTS: dict[str, dict[str, Any]] = {
     "es": {
         "unsubscribe_title": "Dejar de recibir avisos de incidentes",
-        "unsubscribe_lead": "Pulse el botón para que {email} deje de recibir por correo los avisos de incidentes "
-        "de {organisation}.",
+        "unsubscribe_lead": "Pulse el botón para que la dirección {email} deje de recibir por correo los "
+        "avisos de incidentes de {organisation}.",
         "unsubscribe_button": "Darme de baja",
         "unsubscribed_title": "Se ha dado de baja",
-        "unsubscribed_lead": "{email} no recibirá más avisos de incidentes de {organisation} por correo. La página "
-        "de estado sigue disponible cuando la necesite.",
+        "unsubscribed_lead": "La dirección {email} no recibirá más avisos de incidentes de {organisation} por "
+        "correo. La página de estado sigue disponible cuando la necesite.",
         "undo_offer": "¿Ha sido un error? Puede deshacerlo durante las próximas {hours} horas.",
         "undo_button": "Volver a suscribirme",
         "undo_title": "Volver a suscribirse",
-        "undo_lead": "Pulse el botón para que {email} vuelva a recibir los avisos de incidentes de {organisation} "
-        "sobre:",
+        "undo_lead": "Pulse el botón para que la dirección {email} vuelva a recibir los avisos de incidentes "
+        "de {organisation} sobre:",
         "resubscribed_title": "Ha vuelto a suscribirse",
-        "resubscribed_lead": "{email} volverá a recibir los avisos de incidentes de {organisation} sobre:",
+        "resubscribed_lead": "La dirección {email} volverá a recibir los avisos de incidentes de {organisation} sobre:",
         "manage_title": "Su suscripción",
-        "manage_lead": "Avisos de incidentes de {organisation} para {email}. Elija los servicios y el idioma.",
+        "manage_lead": "Avisos de incidentes de {organisation} para la dirección {email}. Elija los servicios y el "
+        "idioma.",
         "components_label": "Servicios",
         "locale_label": "Idioma de los avisos",
         "save_button": "Guardar los cambios",
         "saved_title": "Cambios guardados",
-        "saved_lead": "{email} recibirá los avisos de incidentes de {organisation}, en {language}, sobre:",
+        "saved_lead": "La dirección {email} recibirá los avisos de incidentes de {organisation}, en {language}, sobre:",
         "languages": {"es": "español", "en": "inglés", "pt": "portugués", "fr": "francés", "de": "alemán"},
         "refusals": {
             SubscriptionRefusal.BAD_FORM: ("Revise el formulario", "No se ha cambiado nada."),
