@@ -18,6 +18,7 @@ A rejected link raises :class:`SubscriptionLinkRejected`, whose text names only 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -36,7 +37,7 @@ UNDO_VALIDITY = timedelta(hours=24)
 is not a standing way to subscribe someone who meant to leave."""
 _MANAGE_CONTEXT = b"incident-comms manage-subscription v1"
 _UNDO_CONTEXT = b"incident-comms unsubscribe-undo v1"
-_UNDO_FIELDS = frozenset({"email", "components", "locale", "audience", "expires_at"})
+_UNDO_FIELDS = frozenset({"email", "components", "locale", "audience", "nonce", "expires_at"})
 FINGERPRINT_CHARS = 32
 
 
@@ -105,13 +106,17 @@ def manage_url(base_url: str, email: str, key: bytes, now: datetime) -> str:
 # --- the undo link -----------------------------------------------------------------------------------------------
 
 
-def undo_token(subscriber: Subscriber, key: bytes, now: datetime, valid_for: timedelta = UNDO_VALIDITY) -> str:
-    """A token that subscribes ``subscriber`` again, exactly as it was, until ``now + valid_for``."""
+def undo_token(
+    subscriber: Subscriber, key: bytes, now: datetime, valid_for: timedelta = UNDO_VALIDITY, nonce: str | None = None
+) -> str:
+    """A token that subscribes ``subscriber`` again, exactly as it was, until ``now + valid_for``. Each unsubscribe
+    gets its own (a random ``nonce``), so spending one undo never spends the undo of a later unsubscribe."""
     claims = {
         "email": subscriber.email,
         "components": list(subscriber.components),
         "locale": subscriber.locale,
         "audience": subscriber.audience,
+        "nonce": nonce or secrets.token_urlsafe(12),
         "expires_at": _expiry(now, valid_for),
     }
     return sign_claims(claims, key, _UNDO_CONTEXT)
@@ -121,7 +126,7 @@ def verify_undo_token(token: object, key: bytes, now: datetime) -> tuple[Subscri
     """The subscription a genuine, unexpired undo token gives back, and when the token expires."""
     claims, expiry = _claims(token, key, _UNDO_CONTEXT, now)
     try:
-        if set(claims) != _UNDO_FIELDS - {"expires_at"}:
+        if set(claims) != _UNDO_FIELDS - {"expires_at"} or not isinstance(claims.pop("nonce"), str):
             raise ValueError("not undo claims")
         return Subscriber.model_validate(claims), expiry
     except ValueError:
