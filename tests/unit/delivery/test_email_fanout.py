@@ -256,7 +256,7 @@ def test_the_bulk_content_is_the_draft_plus_a_localized_unsubscribe_footer(plan:
     assert render(subject, data) == spanish.subject
     assert render(text, data).startswith(spanish.text)
     assert render(text, data).endswith(
-        "Recibe este aviso porque se suscribió a los avisos de incidentes.\n"
+        "Recibe este correo porque se suscribió a los avisos de incidentes.\n"
         "Para cambiar los servicios o el idioma: https://u.example/m\n"
         "Para darse de baja: https://u.example/unsubscribe/t\n"
     )
