@@ -1,5 +1,6 @@
 """Subscribe with double opt-in: the form (GET) emails a confirmation link (POST); the link's page (GET, HEAD) shows
-a button and changes nothing; its POST subscribes."""
+a button and changes nothing; its POST subscribes. The subscriber's own links work alike: the manage page (GET shows
+components and language, POST changes them) and the undo of an unsubscribe (POST subscribes again, once)."""
 
 from typing import Any
 
@@ -10,6 +11,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from incident_comms.composition import TRACED_MODULES, services
+from incident_comms.subscribers.manage import (
+    change_subscription,
+    record_subscription_page,
+    show_manage,
+    show_undo,
+    undo_unsubscribe,
+)
+from incident_comms.subscribers.manage_pages import SubscriptionPage
 from incident_comms.subscribers.subscribe import (
     confirm_subscription,
     record_subscribe_page,
@@ -70,6 +79,55 @@ def confirm(token: str) -> Response[str]:
     request = HttpRequest.from_event(app.current_event.raw_event)
     page = confirm_subscription(request, deps.plan, deps.subscribers, token, deps.approval_key, deps.clock.now())
     return answer(page)
+
+
+def answer_own(page: SubscriptionPage, *, with_body: bool = True) -> Response[str]:
+    record_subscription_page(page, logger, metrics, MetricUnit.Count)
+    return Response(status_code=page.status, headers=dict(PAGE_HEADERS), body=page.html if with_body else "")
+
+
+@app.get("/subscribe/manage/<token>")
+def manage_page(token: str) -> Response[str]:
+    deps = services()
+    return answer_own(show_manage(deps.plan, deps.subscribers, token, deps.approval_key, deps.clock.now()))
+
+
+@app.head("/subscribe/manage/<token>")
+def manage_page_head(token: str) -> Response[str]:
+    deps = services()
+    page = show_manage(deps.plan, deps.subscribers, token, deps.approval_key, deps.clock.now())
+    return answer_own(page, with_body=False)
+
+
+@app.post("/subscribe/manage/<token>")
+def manage(token: str) -> Response[str]:
+    deps = services()
+    request = HttpRequest.from_event(app.current_event.raw_event)
+    return answer_own(
+        change_subscription(request, deps.plan, deps.subscribers, token, deps.approval_key, deps.clock.now())
+    )
+
+
+@app.get("/subscribe/undo/<token>")
+def undo_page(token: str) -> Response[str]:
+    deps = services()
+    return answer_own(show_undo(deps.plan, token, deps.approval_key, deps.clock.now()))
+
+
+@app.head("/subscribe/undo/<token>")
+def undo_page_head(token: str) -> Response[str]:
+    deps = services()
+    return answer_own(show_undo(deps.plan, token, deps.approval_key, deps.clock.now()), with_body=False)
+
+
+@app.post("/subscribe/undo/<token>")
+def undo(token: str) -> Response[str]:
+    deps = services()
+    request = HttpRequest.from_event(app.current_event.raw_event)
+    page = undo_unsubscribe(
+        request, deps.plan, deps.subscribers, deps.undo_ledger, token, deps.approval_key, deps.clock.now()
+    )
+    return answer_own(page)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

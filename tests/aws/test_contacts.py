@@ -166,6 +166,40 @@ def test_an_unsubscribed_person_is_kept_and_not_quietly_subscribed_again(
     assert directory.unsubscribe("nobody@cliente.example") is False
 
 
+def test_a_subscription_reads_back_as_one_contact_and_a_change_replaces_it(
+    directory: SesContactDirectory, sesv2: Any, plan: Plan
+) -> None:
+    directory.add(new_subscriber(plan, "ana@cliente.example", ["api", "web"]))
+
+    changed = directory.change(new_subscriber(plan, "ana@cliente.example", ["storage"], "en"))
+
+    assert changed and directory.subscriber("Ana@Cliente.example") == Subscriber(
+        email="ana@cliente.example", components=("storage",), locale="en", audience="customers_intl"
+    )
+    assert {name for name, status in preferences(sesv2, "ana@cliente.example").items() if status == "OPT_IN"} == {
+        "component-storage",
+        "audience-customers_intl",
+        "locale-en",
+    }
+    assert directory.subscriber("nobody@cliente.example") is None
+
+
+def test_a_change_never_subscribes_an_unsubscribed_or_unknown_address_unless_it_is_their_undo(
+    directory: SesContactDirectory, plan: Plan
+) -> None:
+    ana = new_subscriber(plan, "ana@cliente.example", ["api"])
+    directory.add(ana)
+    directory.suppress(ana.email, "complaint on 2026-11-30")
+
+    assert not directory.change(ana.model_copy(update={"components": ("web",)}))
+    assert not directory.change(new_subscriber(plan, "nobody@cliente.example", ["api"]), resubscribe=True)
+    found = directory.subscriber(ana.email)
+    assert found is not None and found.unsubscribed and found.components == ("api",)
+
+    assert directory.change(ana, resubscribe=True)
+    assert directory.subscriber(ana.email) == ana and directory.suppression(ana.email) is None
+
+
 def test_removing_deletes_the_contact(directory: SesContactDirectory, plan: Plan) -> None:
     directory.add(new_subscriber(plan, "ana@cliente.example", ["api"]))
 

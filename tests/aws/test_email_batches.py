@@ -8,6 +8,7 @@ so what the middleware sends is in :func:`tests.factories.sent_emails`, one emai
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +33,9 @@ from incident_comms.incidents.models import Message, MessageStatus, TimelineEntr
 from incident_comms.incidents.operators import NoOperators
 from incident_comms.incidents.store import Opening
 from incident_comms.local.ses_bulk import SesBulkEmail, moto_server_with_bulk_email
-from incident_comms.plan.models import Plan
+from incident_comms.mail_threads import CUSTOMERS, thread_key, thread_root_id
+from incident_comms.plan.models import Phase, Plan
+from incident_comms.subscribers.links import verify_manage_token
 from incident_comms.subscribers.tokens import verify_unsubscribe_token
 from tests.factories import make_alarm, opened_incident, sent_emails
 from tests.faults import Faults
@@ -172,10 +175,30 @@ def test_each_recipient_gets_one_email_with_their_own_one_click_unsubscribe(rig:
         assert email["from"] == SENDER
         assert email["subject"] == draft.subject
         assert email["text"].startswith(draft.text)
-        assert f"Para darte de baja con un clic: {url}" in email["text"]
+        assert f"Para darse de baja: {url}" in email["text"]
         assert f'href="{url}"' in email["html"] and "Próxima actualización" in email["html"]
+        (manage,) = re.findall(r"Para cambiar los servicios o el idioma: (\S+)", email["text"])
+        assert manage.startswith(f"{BASE_URL}/subscribe/manage/") and f'href="{manage}"' in email["html"]
+        assert verify_manage_token(manage.rsplit("/", 1)[1], KEY, NOW) == recipient
     (record,) = rig.ledger.batches(rig.message.incident_id)
     assert (record.state, record.attempted, record.delivered, record.failed) == (BatchState.SENT, 3, 3, 0)
+
+
+def test_every_email_of_the_incident_reaches_ses_in_one_thread_per_recipient(rig: Rig) -> None:
+    """The first message and a later one (another phase), to several recipients, all name the incident's one root in
+    In-Reply-To and References, as SES's outbox shows them; the root names the sender's domain, never SES's ids."""
+    later = rig.message.model_copy(
+        update={"id": f"{rig.message.id}-resolved", "phase": Phase.RESOLVED, "status": MessageStatus.APPROVED}
+    )
+    assert rig.store.add_message(later, []) is not None
+
+    rig.sender.send(body(rig.message, RECIPIENTS), NOW)
+    rig.sender.send(body(later, RECIPIENTS[:2]), NOW)
+
+    emails = sent_emails()
+    root = thread_root_id(thread_key(rig.message.incident_id, CUSTOMERS), SENDER)
+    assert root.endswith("@nubeteca.example>") and len(emails) == 5
+    assert {(email["headers"]["In-Reply-To"], email["headers"]["References"]) for email in emails} == {(root, root)}
 
 
 def test_an_approved_text_with_braces_reaches_customers_as_written(make_rig: RigFactory) -> None:

@@ -130,6 +130,7 @@ def test_the_outbox_reads_an_eight_bit_email_as_a_mail_client_does(sesv2: Any) -
 
 NOW = OPENED + timedelta(minutes=40)
 LINK = "https://incidents.example.com/unsubscribe/t0k3n"
+MANAGE_LINK = "https://incidents.example.com/subscribe/manage/m4n4g3"
 
 
 def team_emails(plan: Plan, which: str) -> list[Email]:
@@ -196,7 +197,7 @@ def test_every_email_template_reads_back_from_ses_as_rendered(plan: Plan, sesv2:
         channel = channel.model_copy(update={"locale": locale})
         draft = render_draft(plan, Phase(phase), accented_facts(), channel)
         subject, text, html = bulk_content(draft)
-        data = {**LITERAL_DATA, "unsubscribe_url": LINK}
+        data = {**LITERAL_DATA, "unsubscribe_url": LINK, "manage_url": MANAGE_LINK}
         entry = BulkEntry("ana@cliente.example", data, ())
         (result,) = SesBulkEmailSender(sesv2, SENDER).send_bulk(BulkEmail(subject, text, html, {}, (entry,)))
         assert result.status == "SUCCESS"

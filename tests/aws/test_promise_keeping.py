@@ -25,6 +25,7 @@ from incident_comms.incidents.models import (
 )
 from incident_comms.incidents.promises import DueReason
 from incident_comms.plan.models import ChannelKind, Phase, Plan
+from incident_comms.sms import is_gsm7
 from tests.factories import OPENED, RecordingSender, make_alarm, stored_incident
 
 GROUP = "incident-schedules"
@@ -129,7 +130,102 @@ def test_a_promise_already_past_when_approved_is_made_anew_from_the_publication(
     (promise,) = store.promise_ledger(incident.id).promises
     assert promise.due_at == published_at + timedelta(minutes=30) and promise.reason == DueReason.CADENCE
     (made,) = [entry for entry in store.timeline(incident.id) if entry.kind == TimelineKind.PROMISE_MADE]
-    assert made.data["renewed"] and "already past" in made.text
+    assert made.data["renewed"] and "past or too close" in made.text
+
+
+class Records:
+    """A channel publisher that delivers to one recipient and keeps each draft it was given."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, Any] = {}
+
+    def publish(self, job: ChannelJob) -> ChannelResult:
+        self.sent[job.draft.channel_id] = job.draft
+        return ChannelResult(attempted=1, delivered=1)
+
+
+def publish_recorded(store: DynamoIncidentStore, plan: Plan, message: Message, at: Any, schedules: Any) -> Records:
+    after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": message.revision + 1})
+    publication = Publication(
+        incident_id=message.incident_id,
+        message_id=message.id,
+        version=message.version,
+        requested_at=at,
+        reason=PublicationReason.APPROVED,
+    )
+    store.save_decision(message, after, message.id.ljust(16, "f"), at + timedelta(hours=1), [], publication)
+    records = Records()
+    publish_message(
+        PublishRequest.of(publication).model_dump(), plan, store, dict.fromkeys(ChannelKind, records), at, schedules
+    )
+    return records
+
+
+@pytest.mark.parametrize("minutes_late", [25, 40, 95])
+def test_a_promise_past_or_too_close_at_publication_goes_out_with_the_new_time_in_every_text(
+    store: DynamoIncidentStore, plan: Plan, schedules: SchedulerUpdateSchedules, minutes_late: int
+) -> None:
+    incident, message = stored_incident(store, plan, make_alarm(), at=OPENED)  # 10:15 UTC, promising 10:45 UTC
+    published_at = OPENED + timedelta(minutes=minutes_late)
+
+    sent = publish_recorded(store, plan, message, published_at, schedules).sent
+
+    (promise,) = store.promise_ledger(incident.id).promises
+    assert promise.due_at == published_at + timedelta(minutes=30)
+    old = f"{message.promise.due_at + timedelta(hours=1):%H:%M} CET"  # Madrid's audiences
+    new = f"{promise.due_at + timedelta(hours=1):%H:%M} CET"
+    customer = [draft for draft in message.drafts if old in draft.text]
+    assert {"email-customers-es", "email-customers-en", "sms-customers", "status-page"} <= {
+        d.channel_id for d in customer
+    }
+    for draft in customer:
+        going = sent[draft.channel_id]
+        assert old not in going.text and new in going.text, (draft.channel_id, going.text)
+        assert going.html is None or (old not in going.html and new in going.html)
+    assert is_gsm7(sent["sms-customers"].text)
+    (published,) = [e for e in store.timeline(incident.id) if e.kind == TimelineKind.PUBLISHED]
+    assert published.data["promise_renewed"]["to"] == promise.due_at.isoformat()
+    assert set(published.data["promise_renewed"]["rewritten"]) >= {d.channel_id for d in customer}
+    assert "was moved to" in published.text
+
+
+def test_a_promise_still_ahead_by_the_lead_goes_out_as_approved(
+    store: DynamoIncidentStore, plan: Plan, schedules: SchedulerUpdateSchedules
+) -> None:
+    incident, message = stored_incident(store, plan, make_alarm(), at=OPENED)
+
+    sent = publish_recorded(store, plan, message, OPENED + timedelta(minutes=19), schedules).sent
+
+    assert {channel: draft.text for channel, draft in sent.items()} == {d.channel_id: d.text for d in message.drafts}
+    (promise,) = store.promise_ledger(incident.id).promises
+    assert promise.due_at == message.promise.due_at
+    (published,) = [e for e in store.timeline(incident.id) if e.kind == TimelineKind.PUBLISHED]
+    assert "promise_renewed" not in published.data
+
+
+def test_an_edit_that_took_the_time_out_of_the_words_is_sent_as_edited_and_the_timeline_says_so(
+    store: DynamoIncidentStore, plan: Plan, schedules: SchedulerUpdateSchedules
+) -> None:
+    incident, message = stored_incident(store, plan, make_alarm(), at=OPENED)
+    old = f"{message.promise.due_at + timedelta(hours=1):%H:%M} CET"
+    edited = message.model_copy(
+        update={
+            "drafts": [
+                d.model_copy(update={"text": "Seguimos con ello; le escribiremos en breve."})
+                if d.channel_id == "email-customers-es"
+                else d
+                for d in message.drafts
+            ]
+        }
+    )
+
+    sent = publish_recorded(store, plan, edited, OPENED + timedelta(minutes=40), schedules).sent
+
+    assert sent["email-customers-es"].text == "Seguimos con ello; le escribiremos en breve."
+    assert old not in sent["email-customers-en"].text
+    (published,) = [e for e in store.timeline(incident.id) if e.kind == TimelineKind.PUBLISHED]
+    assert published.data["promise_renewed"]["kept"] == ["email-customers-es"]
+    assert "no longer had the old time" in published.text
 
 
 def test_a_redelivered_publication_records_nothing_twice(

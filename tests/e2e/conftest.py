@@ -210,7 +210,8 @@ def approved_sample_stack() -> Iterator[RunningStack]:
     """The stack as ``bash scripts/local.sh`` starts it, with the sample draft approved from the communications
     lead's email and published. Shared by the tests of what follows from that one publication, each looking at its
     own part of it; one of them moves the clock, so they find the sample's messages by id or status."""
-    from tests.e2e.test_approvals import published, state
+    from tests.e2e.steps import state
+    from tests.e2e.test_approvals import published
     from tests.e2e.test_publishing import approve
 
     running = start_stack()

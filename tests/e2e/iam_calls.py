@@ -21,7 +21,8 @@ request of a batch. A query on an index names none of the table's keys and is no
 The flow is the fault matrix's (alarm → approval → delivery → 15 minutes on), then the incident's reminders and
 recovery: the promised update due and overdue, the alarm back to OK, the clock on until the quiet period has
 resolved it (its monitoring and resolved messages approved as they come, the resolved one stopping the reminders);
-then a customer's one-click unsubscribe, a new subscriber's double opt-in, and what responders and other alarm
+then a customer's one-click unsubscribe and its undo, a subscriber's manage page saved, a new subscriber's double
+opt-in, and what responders and other alarm
 sources do (:mod:`tests.e2e.iam_flow`): the alarm firing again, an incident declared by hand twice that Grafana's
 alerts join, an Alertmanager webhook's incident worked from the console to its published postmortem.
 """
@@ -72,6 +73,7 @@ PASSES_ROLE = {"CreateSchedule", "UpdateSchedule"}
 LOCAL_SETTINGS = ("INCIDENT_COMMS_PLAN_DIR", "APPROVALS_BASE_URL", "STATUS_PAGE_URL")
 """What the local stack sets over the template's environment: the plan, its own URL, the plan's status page."""
 UNSUBSCRIBE_LINK = re.compile(r"https?://\S+/unsubscribe/[A-Za-z0-9_.%-]+")
+MANAGE_LINK = re.compile(r"https?://\S+/subscribe/manage/[A-Za-z0-9_.%-]+")
 CONFIRM_LINK = re.compile(r"https?://\S+/subscribe/confirm/[A-Za-z0-9_.%-]+")
 RECOVERY = "cloudwatch-eventbridge-ok.json"
 NEW_SUBSCRIBER = "nuevo.cliente@example.com"
@@ -235,8 +237,9 @@ class Containers:
 
 
 def run_flow(matrix: MatrixStack) -> None:
-    """The fault matrix's flow, then recovery, reminders, an unsubscribe, a subscription and the responders' steps;
-    the stack's parameters created by its custom resource first and deleted with it last."""
+    """The fault matrix's flow, then recovery, reminders, an unsubscribe and its undo, a subscription managed, a
+    new subscription and the responders' steps; the stack's parameters created by its custom resource first and
+    deleted with it last."""
     cell = matrix.run()
     emails = customer_emails(cell)
     with matrix._borrowed() as stack:
@@ -255,7 +258,18 @@ def run_flow(matrix: MatrixStack) -> None:
         links = [link for item in emails for link in UNSUBSCRIBE_LINK.findall(item["text"])]
         if links:
             path = urlsplit(links[0]).path
-            _http(stack, "POST", path, urlencode(FormReader(_http(stack, "GET", path)[1]).fields).encode())
+            _, done = _http(stack, "POST", path, urlencode(FormReader(_http(stack, "GET", path)[1]).fields).encode())
+            for undo in FormReader(done).posting_forms:  # the subscriber takes the unsubscribe back
+                _http(stack, "POST", urlsplit(undo["action"]).path, b"undo=yes")
+        manages = [link for item in emails for link in MANAGE_LINK.findall(item["text"])]
+        if manages:  # and saves their subscription as it is shown (no topic the list lacks)
+            path = urlsplit(manages[0]).path
+            page = _http(stack, "GET", path)[1].decode()
+            shown = {
+                "component": re.findall(r'name="component" value="([\w-]+)" checked', page),
+                "locale": re.findall(r'<option value="([\w-]+)" selected>', page),
+            }
+            _http(stack, "POST", path, urlencode(shown, doseq=True).encode())
         asked = {"email": NEW_SUBSCRIBER, "component": ["api"], "locale": "es"}
         post_form(stack, "/subscribe", urlencode(asked, doseq=True).encode())
         matrix._drain(stack)

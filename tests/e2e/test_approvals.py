@@ -3,54 +3,16 @@ mail scanner) would use them."""
 
 from __future__ import annotations
 
-import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import Answer, RunningStack
+from tests.e2e.conftest import RunningStack
+from tests.e2e.steps import APPROVAL_NEEDED, approval_links, post_form, settled, state
 from tests.forms import FormReader
 
 pytestmark = pytest.mark.e2e
-
-APPROVAL_NEEDED = "aprobación necesaria"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def approval_links(stack: RunningStack, recipient: str, version_hint: str = "") -> dict[str, str]:
-    """The approve, edit and reject paths of the newest approval email ``recipient`` got."""
-    emails = [
-        message
-        for message in stack.request("GET", "/local/outbox").json()
-        if message.get("kind") == "email" and recipient in message["to"] and APPROVAL_NEEDED in message["subject"]
-    ]
-    assert emails, f"no approval email for {recipient}"
-    urls = re.findall(r"https?://\S+/approvals/[A-Za-z0-9_.%-]+", emails[-1]["text"])
-    assert len(urls) == 3, urls
-    return dict(zip(("approve", "edit", "reject"), (urlsplit(url).path for url in urls), strict=True))
-
-
-def console_path(stack: RunningStack, recipient: str) -> str:
-    """The path of the console link in the newest email ``recipient`` got that carries one (engagement or approval)."""
-    links = [
-        found
-        for message in stack.request("GET", "/local/outbox").json()
-        if message.get("kind") == "email" and recipient in message["to"]
-        for found in re.findall(r"https?://\S+/console/[A-Za-z0-9_.%-]+", message["text"])
-    ]
-    assert links, f"no console link for {recipient}"
-    return urlsplit(links[-1]).path
-
-
-def state(stack: RunningStack) -> Any:
-    return stack.request("GET", "/local/incidents").json()
-
-
-def post_form(stack: RunningStack, path: str, fields: dict[str, str]) -> Answer:
-    return stack.request("POST", path, urlencode(fields).encode(), **FORM)
 
 
 def open_incident(stack: RunningStack, event: str = "cloudwatch-eventbridge-alarm.json") -> dict[str, Any]:
@@ -71,22 +33,6 @@ def published(stack: RunningStack, incident_id: str) -> dict[str, Any]:
         return found if "published" in [entry["kind"] for entry in found["timeline"]] else None
 
     found: dict[str, Any] = stack.wait_for(done, seconds=20)
-    return found
-
-
-def settled(stack: RunningStack, incident_id: str) -> dict[str, Any]:
-    """The incident once nothing more happens to it on its own: after publishing, the promise ledger, the report
-    schedule and the sample bounce's feedback still arrive for a moment, so wait until two reads 0.5 s apart agree."""
-    last: list[Any] = [None]
-
-    def unchanged() -> dict[str, Any] | None:
-        (found,) = [incident for incident in state(stack) if incident["id"] == incident_id]
-        same = found == last[0]
-        last[0] = found
-        time.sleep(0.5)
-        return found if same else None
-
-    found: dict[str, Any] = stack.wait_for(unchanged, seconds=20)
     return found
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_approvals import published, state
+from tests.e2e.steps import state
+from tests.e2e.test_approvals import published
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

@@ -15,7 +15,8 @@ import pytest
 from incident_comms.lint.plan_texts import load_checked_plan
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_approvals import APPROVAL_NEEDED, open_incident, published, state
+from tests.e2e.steps import APPROVAL_NEEDED, state
+from tests.e2e.test_approvals import open_incident, published
 from tests.e2e.test_publishing import approve
 
 pytestmark = pytest.mark.e2e

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import RunningStack, start_stack
-from tests.e2e.test_approvals import post_form
-from tests.e2e.test_lifecycle import advance, approve_newest, awaiting, clock_now, incident, post_alarm
+from tests.e2e.steps import advance, approve_newest, awaiting, clock_now, incident, post_alarm, post_form
 from tests.forms import FormReader
 from tests.language import foreign_sentences
 

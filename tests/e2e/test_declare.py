@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_approvals import state
+from tests.e2e.steps import state
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,8 @@ from incident_comms.lint.plan_texts import load_checked_plan
 from incident_comms.team.emails import approver_addresses
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_approvals import published, state
+from tests.e2e.steps import state
+from tests.e2e.test_approvals import published
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,8 @@ import pytest
 from incident_comms.adapters.email_ledgers import DynamoBounceLedger
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack, start_stack
-from tests.e2e.test_approvals import published, state
+from tests.e2e.steps import state
+from tests.e2e.test_approvals import published
 from tests.e2e.test_publishing import approve
 
 pytestmark = pytest.mark.e2e

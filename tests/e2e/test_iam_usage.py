@@ -63,7 +63,6 @@ UNREACHED: dict[tuple[str, str, str], str] = {
         "dynamodb:DeleteItem",
     ): "a refused confirmation email releases its claim",
     ("SubscribeFunction", "Subscribe", "ses:UpdateContactList"): "a component's topic missing (a component added)",
-    ("SubscribeFunction", "Subscribe", "ses:UpdateContact"): "an address that is already a contact subscribes again",
     ("UnsubscribeFunction", "Unsubscribe", "ses:GetContactList"): NO_CONTACT,
     ("EmailFeedbackFunction", "SuppressInContactList", "ses:GetContactList"): NO_CONTACT,
     (

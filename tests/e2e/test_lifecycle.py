@@ -7,113 +7,15 @@ soon, say) is drafted at its due time and approved at once, and the expectations
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
-from incident_comms.durations import parse_duration
-from tests.conftest import REPO
 from tests.contract.statuspage import contract_errors
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_approvals import approval_links, post_form, state
-from tests.forms import FormReader
+from tests.e2e.steps import advance_keeping_promises, approve_newest, clock_now, incident, post_alarm
 
 pytestmark = pytest.mark.e2e
-
-
-def clock_now(stack: RunningStack) -> datetime:
-    return datetime.fromisoformat(stack.request("POST", "/local/clock", {"advance": "PT0S"}).json()["now"])
-
-
-def advance(stack: RunningStack, duration: str) -> list[dict[str, Any]]:
-    answer = stack.request("POST", "/local/clock", {"advance": duration})
-    assert answer.status == 200, answer.body
-    fired: list[dict[str, Any]] = answer.json()["fired"]
-    assert not [item for item in fired if "error" in item], fired
-    return fired
-
-
-def advance_keeping_promises(stack: RunningStack, incident_id: str, duration: str) -> None:
-    """Advance the clock by ``duration`` as a team that keeps its promises lives it: the clock stops at each promised
-    update falling due on the way, and the holding update the prompter drafts there is approved at once."""
-    target = clock_now(stack) + parse_duration(duration)
-    while True:
-        now = clock_now(stack)
-        dues = [
-            due
-            for promise in incident(stack, incident_id)["promises"]
-            if promise["kept_at"] is None and now < (due := datetime.fromisoformat(promise["due_at"])) < target
-        ]
-        step = min(dues, default=target)
-        advance(stack, f"PT{int((step - now).total_seconds())}S")
-        if step == target:
-            return
-        if [
-            m
-            for m in incident(stack, incident_id)["messages"]
-            if m["phase"] == "update" and m["status"] == "awaiting_approval"
-        ]:
-            approve_newest(stack, incident_id, "update")
-
-
-def post_alarm(stack: RunningStack, sample: str, at: datetime) -> dict[str, Any]:
-    """A sample CloudWatch event, stamped ``at`` on the stack's clock (the samples carry a fixed date)."""
-    event = json.loads((REPO / "events" / sample).read_text())
-    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
-    event["id"] = f"{event['id'][:-12]}{int(at.timestamp()) % 10**12:012d}"
-    event["time"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    event["detail"]["state"]["timestamp"] = stamp
-    answer = stack.request("POST", "/local/events", event)
-    assert answer.status == 200, answer.body
-    (ran,) = answer.json()["ran"]
-    (outcome,) = ran["result"]["outcomes"]
-    return dict(outcome)
-
-
-def incident(stack: RunningStack, incident_id: str) -> dict[str, Any]:
-    (found,) = [item for item in state(stack) if item["id"] == incident_id]
-    return dict(found)
-
-
-def awaiting(stack: RunningStack, incident_id: str, phase: str) -> dict[str, Any]:
-    (message,) = [
-        message
-        for message in incident(stack, incident_id)["messages"]
-        if message["phase"] == phase and message["status"] == "awaiting_approval"
-    ]
-    return dict(message)
-
-
-def approve_newest(stack: RunningStack, incident_id: str, phase: str) -> None:
-    """Approve the phase's waiting draft from each approver's newest approval email (a postmortem needs more than
-    one role), then wait until it is published."""
-    message = awaiting(stack, incident_id, phase)
-    (request,) = [
-        entry
-        for entry in incident(stack, incident_id)["timeline"]
-        if entry["kind"] == "approval_requested"
-        and entry["data"].get("message_id") == message["id"]
-        and "to" in entry["data"]
-    ]
-    for recipient in request["data"]["to"]:
-        path = approval_links(stack, recipient)["approve"]
-        page = stack.request("GET", path)
-        if page.status == 409:  # another person of the same role approved already
-            continue
-        assert page.status == 200, page.body
-        fields = FormReader(page.body).fields
-        if "reason" in fields:  # the draft has errors (a postmortem drafted without its facts): say why it goes out
-            fields["reason"] = "The postmortem facts are added by hand before it goes out."
-        assert post_form(stack, path, fields).status == 200
-
-    def published() -> bool:
-        return any(
-            entry["kind"] == "published" and entry["data"]["message_id"] == message["id"]
-            for entry in incident(stack, incident_id)["timeline"]
-        )
-
-    stack.wait_for(published, seconds=20)
 
 
 def test_a_sev1_walks_from_alarm_to_postmortem_with_the_clock_moved_by_hand(fresh_stack: RunningStack) -> None:

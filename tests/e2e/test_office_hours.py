@@ -29,9 +29,17 @@ from incident_comms.lint.plan_texts import load_checked_plan
 from incident_comms.plan.models import Plan
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack, start_stack
-from tests.e2e.test_approvals import APPROVAL_NEEDED, approval_links, console_path, post_form
+from tests.e2e.steps import (
+    APPROVAL_NEEDED,
+    approval_links,
+    awaiting,
+    clock_now,
+    console_path,
+    incident,
+    post_alarm,
+    post_form,
+)
 from tests.e2e.test_cadence import COMMANDERS, COMMS_LEAD
-from tests.e2e.test_lifecycle import awaiting, clock_now, incident, post_alarm
 from tests.forms import FormReader
 
 MADRID = ZoneInfo("Europe/Madrid")

@@ -11,7 +11,8 @@ import pytest
 from incident_comms.lint.plan_texts import load_checked_plan
 from tests.conftest import REPO
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_approvals import approval_links, approvers, open_incident, post_form, published
+from tests.e2e.steps import approval_links, post_form
+from tests.e2e.test_approvals import approvers, open_incident, published
 from tests.forms import FormReader
 
 pytestmark = pytest.mark.e2e

@@ -11,8 +11,17 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import RunningStack, start_stack
-from tests.e2e.test_approvals import approval_links, console_path, post_form
-from tests.e2e.test_lifecycle import advance, approve_newest, awaiting, clock_now, incident, post_alarm
+from tests.e2e.steps import (
+    advance,
+    approval_links,
+    approve_newest,
+    awaiting,
+    clock_now,
+    console_path,
+    incident,
+    post_alarm,
+    post_form,
+)
 from tests.forms import FormReader
 
 pytestmark = pytest.mark.e2e

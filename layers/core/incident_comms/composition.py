@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from incident_comms.plan.models import ChannelKind, Plan
     from incident_comms.scheduled_maintenance.use_cases import Maintenances
     from incident_comms.subscribers.directory import SubscriberDirectory
+    from incident_comms.subscribers.manage import UndoLedger
     from incident_comms.subscribers.subscribe import ConfirmationLimiter
     from incident_comms.team.emails import EmailSender
 
@@ -365,6 +366,13 @@ class Services:
         from incident_comms.adapters.subscriptions import DynamoConfirmationLimiter
 
         return DynamoConfirmationLimiter(self.dynamodb, self.settings.table_name)
+
+    @cached_property
+    def undo_ledger(self) -> UndoLedger:
+        """Which unsubscribe-undo links were used (one undo each), on the incidents table."""
+        from incident_comms.adapters.subscriptions import DynamoUndoLedger
+
+        return DynamoUndoLedger(self.dynamodb, self.settings.table_name)
 
     @cached_property
     def email_batch_sender(self) -> EmailBatchSender:

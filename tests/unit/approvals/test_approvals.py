@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -885,3 +886,23 @@ def test_the_page_shows_the_drafted_sms_as_one_gsm7_part_at_one_parts_price(plan
         f'<p class="muted sms-parts">SMS: 1 parte(s) facturada(s), GSM-7, {length} caracteres (el canal admite 1)'
         " · coste: 0.0745 USD por destinatario</p>"
     ) in sms
+
+
+def test_the_page_shows_the_promise_and_that_it_moves_if_it_has_passed_by_publication(plan: Plan) -> None:
+    incident, message = incident_and_message(plan)
+    assert message.promise is not None
+
+    html = page_of(plan, incident, message)
+
+    rule = html[html.index('id="promise-rule">') : html.index("</td>", html.index('id="promise-rule">'))]
+    due = f"{message.promise.due_at.astimezone(ZoneInfo('Europe/Madrid')):%H:%M}"
+    assert due in rule
+    assert "faltan menos de 10 min" in rule and "30 min después" in rule and "el texto sale con la nueva hora" in rule
+
+
+def test_a_message_that_promises_nothing_shows_no_promise_rule(plan: Plan) -> None:
+    incident, message = incident_and_message(plan)
+
+    html = page_of(plan, incident, message.model_copy(update={"promise": None}))
+
+    assert 'id="promise-rule"' not in html

@@ -41,6 +41,12 @@ def test_subject_names_severity_phase_and_component_in_the_main_locale(plan: Pla
     assert email.subject == "[SEV1][Investigando] API pública — aprobación necesaria"
 
 
+def test_the_request_goes_in_the_teams_thread_of_the_incident_not_the_customers(plan: Plan) -> None:
+    email, message = email_for(plan)
+
+    assert email.thread == f"{message.incident_id}/team"
+
+
 def test_a_long_or_multiline_component_name_keeps_the_subject_one_short_line() -> None:
     subject = approval_subject("SEV1", "Investigando", "API\r\npública " + "x" * 200, "aprobación necesaria")
 

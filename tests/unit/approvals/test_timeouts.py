@@ -182,8 +182,8 @@ def test_subjects_are_the_plans_own_for_the_phase_and_only_formats_with_one_get_
     _, _, holding = holding_for(plan)
 
     by_channel = {draft.channel_id: draft for draft in holding.drafts}
-    assert by_channel["email-customers-es"].subject == "Nubeteca: investigando un problema en API pública"
-    assert by_channel["email-customers-en"].subject == "Nubeteca: investigating a problem with Public API"
+    assert by_channel["email-customers-es"].subject == "[Nubeteca] Errores en la API pública — Investigando"
+    assert by_channel["email-customers-en"].subject == "[Nubeteca] Errors in the public API — Investigating"
     assert by_channel["status-page"].subject == "Investigando un problema en la API pública"
     assert by_channel["sms-customers"].subject is None and by_channel["chat-incidents"].subject is None
     for draft in holding.drafts:

@@ -141,7 +141,7 @@ def test_sending_emails_every_person_through_ses(plan: Plan, ses: Any, capsys: p
     assert sorted(address for email in sent for address in email["to"]) == sorted(people(plan))
     assert {email["from"] for email in sent} == {SENDER}
     legal = next(email for email in sent if email["to"] == ["ramon.lozano@nubeteca.example"])
-    assert "Postmortem" in legal["text"]
+    assert "Informe del incidente" in legal["text"]
 
 
 def test_the_sender_comes_from_the_environment_when_not_given(

@@ -251,17 +251,25 @@ def test_the_bulk_content_is_the_draft_plus_a_localized_unsubscribe_footer(plan:
     english = next(d for d in message.drafts if d.channel_id == "email-customers-en")
 
     subject, text, html = bulk_content(spanish)
-    data = {**LITERAL_DATA, "unsubscribe_url": "https://u.example/unsubscribe/t"}
+    data = {**LITERAL_DATA, "unsubscribe_url": "https://u.example/unsubscribe/t", "manage_url": "https://u.example/m"}
 
     assert render(subject, data) == spanish.subject
     assert render(text, data).startswith(spanish.text)
-    assert render(text, data).endswith("Para darte de baja con un clic: https://u.example/unsubscribe/t\n")
+    assert render(text, data).endswith(
+        "Recibe este correo porque se suscribió a los avisos de incidentes.\n"
+        "Para cambiar los servicios o el idioma: https://u.example/m\n"
+        "Para darse de baja: https://u.example/unsubscribe/t\n"
+    )
     assert html is not None and spanish.html is not None
     rendered = render(html, data)
     assert rendered.endswith("</body>\n</html>")
     assert '<a href="https://u.example/unsubscribe/t"' in rendered and "Darse de baja" in rendered
+    assert '<a href="https://u.example/m"' in rendered and "Cambiar servicios o idioma" in rendered
     assert rendered.index("Darse de baja") > rendered.index("Próxima actualización")
-    assert "To unsubscribe with one click" in render(bulk_content(english)[1], data)
+    assert "Recibes" not in rendered + render(text, data) and "darte" not in rendered + render(text, data)
+    english_text = render(bulk_content(english)[1], data)
+    assert "To unsubscribe: https://u.example/unsubscribe/t" in english_text
+    assert "To change the services or the language: https://u.example/m" in english_text
 
 
 def test_a_hostile_draft_stays_text_in_every_part() -> None:
@@ -274,7 +282,7 @@ def test_a_hostile_draft_stays_text_in_every_part() -> None:
         text="{{unsubscribe_url}} \\{{ob}}",
         html="<html><body><p>{{unsubscribe_url}}</p></body></html>",
     )
-    data = {**LITERAL_DATA, "unsubscribe_url": "https://u.example/unsubscribe/t"}
+    data = {**LITERAL_DATA, "unsubscribe_url": "https://u.example/unsubscribe/t", "manage_url": "https://u.example/m"}
 
     subject, text, html = bulk_content(draft)
 
@@ -429,6 +437,14 @@ def test_one_batch_is_one_call_with_each_recipients_own_unsubscribe_headers(rig:
     assert record is not None
     assert (record.state, record.attempted, record.delivered, record.failed) == (BatchState.SENT, 3, 3, 0)
     assert rig.store.timeline == []
+
+
+def test_a_batch_and_its_retries_go_in_the_customers_thread_of_the_incident(rig: Rig) -> None:
+    rig.ses.script = [{"b@x.example": "TRANSIENT_FAILURE"}]
+
+    rig.sender.send(rig.body, NOW)
+
+    assert [call.thread for call in rig.ses.calls] == [f"{rig.body['incident_id']}/customers"] * 2
 
 
 def test_a_redelivered_batch_sends_nothing(rig: Rig) -> None:

@@ -60,6 +60,31 @@ def audience_internal(plan: Plan, channel: Channel) -> bool:
     return plan.audience(channel.audience).internal
 
 
+def test_sms_and_social_posts_go_out_at_milestones_only(plan: Plan) -> None:
+    def channels(phase: Phase, **changes: object) -> set[str]:
+        return {d.channel_id for d in render_drafts(plan, phase, facts(phase, **changes))}
+
+    short = {"sms-customers", "social-media"}
+    assert channels(Phase.INVESTIGATING) >= short
+    assert not channels(Phase.MONITORING) & short
+    assert not channels(Phase.UPDATE) & short
+    assert not channels(Phase.POSTMORTEM) & short
+    assert "sms-customers" in channels(Phase.RESOLVED)
+    assert "email-customers-es" in channels(Phase.UPDATE)
+
+
+def test_sms_at_identified_only_with_news_for_the_customer(plan: Plan) -> None:
+    def sms_at_identified(**changes: object) -> bool:
+        drafts = render_drafts(plan, Phase.IDENTIFIED, facts(Phase.IDENTIFIED, **changes))
+        return "sms-customers" in {d.channel_id for d in drafts}
+
+    assert not sms_at_identified(data_loss="unknown")
+    assert not sms_at_identified(data_loss="unknown", customer_action={"en": "Retry the export."})
+    assert sms_at_identified(data_loss="unknown", customer_action={"es": "Repita la exportación."})
+    assert sms_at_identified(data_loss="no")
+    assert sms_at_identified(data_loss="yes", data_lost={"es": "facturas de una hora"})
+
+
 @pytest.mark.parametrize("phase", list(Phase))
 @pytest.mark.parametrize("full", [True, False], ids=["all-facts", "no-optional-facts"])
 def test_every_phase_channel_and_locale_renders(plan: Plan, phase: Phase, full: bool) -> None:
@@ -243,7 +268,7 @@ def test_sns_subjects_stay_under_100_characters(plan: Plan) -> None:
     email = plan.channels.channels[0]
     over_sns = email.model_copy(update={"kind": ChannelKind.SNS, "format": ChannelFormat.EMAIL})
     long_name = {"es": "Componente " + "muy " * 40 + "largo", "en": "Long"}
-    component = plan.definition.components[1].model_copy(update={"name": long_name})
+    component = plan.definition.components[1].model_copy(update={"name": long_name, "title": long_name})
     definition = plan.definition.model_copy(
         update={"components": [plan.definition.components[0], component, *plan.definition.components[2:]]}
     )

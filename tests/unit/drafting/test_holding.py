@@ -61,6 +61,7 @@ def test_a_v1_plan_whose_holding_texts_are_plain_mappings_still_loads(edit_plan:
     full = {"es": GOOD_ES, "en": GOOD_EN}
     edit_plan("templates/phases.yaml", set_holding("investigating", {"text": full, "sms": short}))
     edit_plan("templates/phases.yaml", set_holding("update", full))
+    edit_plan("channels.yaml", every_phase_on_short_channels)
 
     problems = problems_of(plan_copy)
 
@@ -71,6 +72,23 @@ def test_a_v1_plan_whose_holding_texts_are_plain_mappings_still_loads(edit_plan:
     )
     # 282 GSM-7 characters are two billed parts: over sms-customers' max_parts (1), within social-media's default (3)
     assert "sms-customers" in problems[0] and "social-media" not in problems[0] and "2 partes" in problems[0]
+
+
+def test_a_holding_text_is_checked_only_on_the_channels_that_speak_in_its_phase(
+    edit_plan: Edit, plan_copy: Path
+) -> None:
+    """The sample plan's SMS and social channels carry no `update` messages, so a long old-style update text is
+    no problem there; it goes on the channels of the message it stands in for."""
+    edit_plan("templates/phases.yaml", set_holding("update", {"es": GOOD_ES, "en": GOOD_EN}))
+
+    load_checked_plan(plan_copy)
+
+
+def every_phase_on_short_channels(data: dict[str, Any]) -> None:
+    for channel in data["channels"]:
+        if channel["id"] in ("sms-customers", "social-media"):
+            channel["phases"] = [phase.value for phase in Phase]
+            channel.pop("news_only", None)
 
 
 def test_a_holding_text_naming_a_cause_is_a_plan_error(edit_plan: Edit, plan_copy: Path) -> None:

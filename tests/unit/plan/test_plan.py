@@ -186,6 +186,37 @@ def test_channel_cross_references(edit_plan: Edit, plan_copy: Path) -> None:
     assert "channels.yaml: channels[0].locale: locale 'fr' is not in incident-definition.yaml locales" in problems
 
 
+def test_channel_phases_are_checked(edit_plan: Edit, plan_copy: Path) -> None:
+    edit_plan(
+        "channels.yaml",
+        lambda d: d["channels"][0].update(phases=["investigating", "resolved", "investigating"], news_only=["update"]),
+    )
+    problems = problems_of(plan_copy)
+    assert "channels.yaml: channels[0].phases[2]: 'investigating' is listed twice" in problems
+    assert (
+        "channels.yaml: channels[0].news_only: 'update' is not one of the channel's phases (investigating, resolved, "
+        "investigating)" in problems
+    )
+
+
+def test_an_unknown_phase_for_a_channel_is_named(edit_plan: Edit, plan_copy: Path) -> None:
+    edit_plan("channels.yaml", lambda d: d["channels"][0].update(phases=["investigating", "solved"]))
+    assert any(p.startswith("channels.yaml: channels[0].phases[1]:") for p in problems_of(plan_copy))
+
+
+def test_short_channels_speak_at_milestones_unless_the_plan_says(plan: Plan) -> None:
+    by_id = {channel.id: channel for channel in plan.channels.channels}
+    sms = by_id["sms-customers"].model_copy(update={"phases": None, "news_only": None})
+    assert sms.speaks_in == (Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.RESOLVED)
+    assert sms.quiet_without_news == (Phase.IDENTIFIED,)
+    assert by_id["email-customers-es"].speaks_in == tuple(Phase)
+    assert by_id["email-customers-es"].quiet_without_news == ()
+    assert by_id["social-media"].speaks_in == (Phase.INVESTIGATING, Phase.RESOLVED)
+    assert by_id["social-media"].quiet_without_news == ()
+    assert "sms-customers" not in [c.id for c in plan.channels_for("SEV1", Phase.UPDATE)]
+    assert "sms-customers" in [c.id for c in plan.channels_for("SEV1")]
+
+
 def test_severity_without_a_channel(edit_plan: Edit, plan_copy: Path) -> None:
     def change(data: dict[str, Any]) -> None:
         for channel in data["channels"]:

@@ -91,6 +91,7 @@ def test_approvers_get_their_own_link_and_are_told_when_customers_hear(plan: Pla
 
     assert [email.to for email in emails] == [[address] for address in links]
     assert all(links[email.to[0]] in email.text for email in emails)
+    assert {email.thread for email in emails} == {f"{maintenance.id}/team"}, "the window's team thread"
     assert notice_words(plan, "es") in emails[0].text
     assert (
         notice_words(plan, "es")

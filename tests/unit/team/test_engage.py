@@ -78,6 +78,14 @@ def test_sev1_emails_every_person_of_every_engaged_role_once(plan: Plan) -> None
     assert set(emails) == addresses_of(plan, engaged)
 
 
+def test_every_engagement_email_goes_in_the_teams_thread_of_the_incident(plan: Plan) -> None:
+    opened = incident("SEV1")
+
+    emails = engagement_emails(plan, opened, NOW)
+
+    assert {email.thread for email in emails} == {f"{opened.id}/team"}
+
+
 def test_each_email_lists_the_recipients_own_responsibilities_in_spanish_and_no_one_elses(plan: Plan) -> None:
     emails = by_recipient(engagement_emails(plan, incident("SEV1"), NOW))
 
@@ -255,7 +263,7 @@ def test_legal_is_told_it_approves_the_sev1_postmortem_only(plan: Plan) -> None:
     legal = emails[plan.role("legal").people[0].email]
 
     approvals = section(legal.text, texts["approvals"])
-    assert "- SEV1 · Crítica: Postmortem (como Asesoría legal y protección de datos)" in approvals
+    assert "- SEV1 · Crítica: Informe del incidente (como Asesoría legal y protección de datos)" in approvals
     assert "SEV2" not in approvals and "SEV3" not in approvals
     assert texts["engaged_none"] in legal.text
 

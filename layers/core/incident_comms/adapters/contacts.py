@@ -157,6 +157,44 @@ class SesContactDirectory:
         self._client.update_contact(**contact)
         return Added.UPDATED
 
+    def subscriber(self, email: str) -> Subscriber | None:
+        """One GetContact: the contact's topics, and its attributes when it lacks our audience or locale topics."""
+        address = normalise_address(email)
+        found = self._get(address)
+        if found is None:
+            self._contact_list()  # a missing list is an error, not a missing contact
+            return None
+        subscriber = from_topics(address, self._opted_in(found), bool(found.get("UnsubscribeAll")))
+        if subscriber is None or (subscriber.locale and subscriber.audience):
+            return subscriber
+        attributes = _attributes(found)
+        return subscriber.model_copy(
+            update={
+                "locale": subscriber.locale or str(attributes.get("locale", "")),
+                "audience": subscriber.audience or str(attributes.get("audience", "")),
+            }
+        )
+
+    def change(self, subscriber: Subscriber, *, resubscribe: bool = False) -> bool:
+        """Every topic preference written at once (UpdateContact replaces them all); a suppression reason is dropped
+        only by the person's own resubscribe."""
+        all_topics = self.ensure_topics(subscriber_topics(subscriber))
+        existing = self._get(subscriber.email)
+        if existing is None or (existing.get("UnsubscribeAll") and not resubscribe):
+            return False
+        attributes = _attributes(existing)
+        if resubscribe:
+            attributes.pop(SUPPRESSED, None)
+        attributes.update(json.loads(subscriber.attributes()))
+        self._client.update_contact(
+            ContactListName=self.list_name,
+            EmailAddress=subscriber.email,
+            TopicPreferences=self._preferences(subscriber_topics(subscriber), all_topics),
+            UnsubscribeAll=False,
+            AttributesData=json.dumps(attributes, ensure_ascii=False, sort_keys=True),
+        )
+        return True
+
     def remove(self, email: str) -> bool:
         try:
             self._client.delete_contact(ContactListName=self.list_name, EmailAddress=normalise_address(email))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from incident_comms.adapters.retries import Verdict, verdict, with_retries
 from incident_comms.errors import OutcomeUnknown
+from incident_comms.mail_threads import thread_headers
 from incident_comms.team.emails import Email
 
 if TYPE_CHECKING:
@@ -57,12 +58,15 @@ class SesEmailSender:
 def to_mime(email: Email, sender: str) -> bytes:
     """The email as RFC 5322 bytes: text first, HTML as the preferred alternative, UTF-8 throughout, every part
     quoted-printable (7-bit on the wire: SES's raw-message rules ask for encoded non-ASCII parts, and no relay or
-    mailbox on the way may mangle an accent)."""
+    mailbox on the way may mangle an accent). An email of a thread carries its ``In-Reply-To`` / ``References``,
+    named after the sender's domain (:mod:`incident_comms.mail_threads`: SES replaces any ``Message-ID``)."""
     message = EmailMessage(policy=SMTP.clone(max_line_length=998))
     message["From"] = sender
     message["To"] = ", ".join(email.to)
     message["Subject"] = email.subject
     for name, value in email.headers.items():
+        message[name] = value
+    for name, value in thread_headers(email.thread, sender) if email.thread else ():
         message[name] = value
     message.set_content(email.text, charset="utf-8", cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")

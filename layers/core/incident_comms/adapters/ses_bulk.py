@@ -20,6 +20,7 @@ from incident_comms.adapters.client_errors import error_code
 from incident_comms.adapters.retries import Verdict, verdict
 from incident_comms.delivery.email.batches.models import BulkEmail, EntryResult
 from incident_comms.delivery.email.batches.store import THROTTLE_CODES, SesRefused, SesThrottled
+from incident_comms.mail_threads import thread_headers
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
@@ -33,7 +34,8 @@ class SesBulkEmailSender:
     The content goes inline (``DefaultContent.Template.TemplateContent``): no SES template to deploy or keep in
     step with the plan. ``configuration_set`` routes bounces and complaints (SES event destinations) when given;
     the email's tags go as ``DefaultEmailTags`` (one message, version and channel per call), so every event
-    names what it is about.
+    names what it is about. The email's thread becomes ``In-Reply-To`` / ``References`` headers for every entry
+    (:mod:`incident_comms.mail_threads`: SendBulkEmail takes no ``Message-ID``, so a thread cannot hang from one).
     """
 
     def __init__(self, client: SESV2Client, sender: str, configuration_set: str | None = None) -> None:
@@ -46,8 +48,9 @@ class SesBulkEmailSender:
         if email.html is not None:
             content["Html"] = email.html
         template: dict[str, Any] = {"TemplateContent": content, "TemplateData": json.dumps(dict(email.default_data))}
-        if email.headers:
-            template["Headers"] = [{"Name": name, "Value": value} for name, value in email.headers]
+        headers = (*email.headers, *(thread_headers(email.thread, self._sender) if email.thread else ()))
+        if headers:
+            template["Headers"] = [{"Name": name, "Value": value} for name, value in headers]
         entries: list[BulkEmailEntryTypeDef] = [
             {
                 "Destination": {"ToAddresses": [entry.address]},

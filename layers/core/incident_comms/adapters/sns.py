@@ -28,6 +28,7 @@ from incident_comms.delivery.manual import fit_text, printable
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
 from incident_comms.drafting.models import SNS_SUBJECT_MAX
 from incident_comms.plan.models import Phase, Plan, localized
+from incident_comms.plan.phase_labels import phase_label
 from incident_comms.sms import is_gsm7, sms_encoding
 from incident_comms.text import one_line, truncate
 
@@ -42,25 +43,6 @@ FULL_TEXT_MAX = 20_000
 takes at most 256 KB per publish: 2 x 20,000 characters of at most 4 UTF-8 bytes each, plus the rest, stay under."""
 
 ERROR_TEXT_MAX = 500
-
-_PHASES: dict[str, dict[Phase, str]] = {
-    "es": {
-        Phase.INVESTIGATING: "Investigando",
-        Phase.IDENTIFIED: "Causa identificada",
-        Phase.MONITORING: "En observación",
-        Phase.UPDATE: "Actualización",
-        Phase.RESOLVED: "Resuelto",
-        Phase.POSTMORTEM: "Informe del incidente",
-    },
-    "en": {
-        Phase.INVESTIGATING: "Investigating",
-        Phase.IDENTIFIED: "Identified",
-        Phase.MONITORING: "Monitoring",
-        Phase.UPDATE: "Update",
-        Phase.RESOLVED: "Resolved",
-        Phase.POSTMORTEM: "Postmortem",
-    },
-}
 
 
 class SnsChannel:
@@ -143,7 +125,7 @@ def sns_subject(subject: str | None, plan: Plan, component_id: str, phase: Phase
         organisation = one_line(plan.definition.organisation.name)
         component = next((c for c in plan.definition.components if c.id == component_id), None)
         component_name = localized(component.name, locale, plan.main_locale) if component else component_id
-        phase_name = _PHASES.get(locale.split("-")[0], _PHASES["en"])[phase]
+        phase_name = phase_label(phase, locale)
         line = one_line(printable(f"{organisation} · {component_name}: {phase_name}"))
     return fit_text(line, SNS_SUBJECT_MAX)
 

@@ -96,3 +96,30 @@ class DynamoConfirmationLimiter:
         except ClientError as error:
             if _code(error) != _CONDITION_FAILED:  # another request's claim by now: theirs to keep
                 raise
+
+
+class DynamoUndoLedger:
+    """:class:`incident_comms.subscribers.manage.UndoLedger` on the incidents table: item ``SUBSCRIBE#UNDO#<token
+    fingerprint>`` / ``SPENT``, put once on condition that it is not there, expiring (TTL) with the token itself.
+
+    A put re-sent after its answer was lost is recognised as ours (:func:`put_once`): the undo is still this
+    request's to make. The key holds a fingerprint of the token, never the token or an address."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    @staticmethod
+    def _key(fingerprint: str) -> dict[str, Any]:
+        return {"pk": {"S": f"SUBSCRIBE#UNDO#{fingerprint}"}, "sk": {"S": "SPENT"}}
+
+    def spend(self, fingerprint: str, expires_at: datetime, now: datetime) -> bool:
+        item = {
+            **self._key(fingerprint),
+            "spent_at": {"N": str(int(now.timestamp()))},
+            "expires_at": {"N": str(int(expires_at.timestamp()))},
+        }
+        return put_once(self._client, self._table, item, "attribute_not_exists(pk)") is None
+
+    def restore(self, fingerprint: str) -> None:
+        self._client.delete_item(TableName=self._table, Key=self._key(fingerprint))

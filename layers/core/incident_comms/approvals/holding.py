@@ -19,6 +19,7 @@ from incident_comms.drafting.models import MessageFacts
 from incident_comms.drafting.render import build_context, draft_from_text, render_block
 from incident_comms.incidents.models import Incident, Message, MessageStatus
 from incident_comms.incidents.promises import DuePromise
+from incident_comms.mail_threads import TEAM, thread_key
 from incident_comms.plan.models import TEMPLATE_BLOCKS, Channel, HoldingText, Plan, template_key
 from incident_comms.plan.templates import plan_environment
 from incident_comms.team.context import incident_context
@@ -158,6 +159,7 @@ def holding_published_email(
         text=environment.get_template("approval_timeout.txt.j2").render(context).strip() + "\n",
         html=environment.get_template("approval_timeout.html.j2").render(context),
         headers={"X-Incident-Id": incident.id, "X-Incident-Message-Id": holding.id},
+        thread=thread_key(incident.id, TEAM),
     )
 
 

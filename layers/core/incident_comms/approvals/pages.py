@@ -34,7 +34,7 @@ from incident_comms.plan.models import Plan
 from incident_comms.team.console_links import console_url as console_link
 from incident_comms.team.context import incident_context
 from incident_comms.team.emails import email_environment, team_texts, team_zone
-from incident_comms.text import format_datetime
+from incident_comms.text import format_datetime, format_elapsed
 from incident_comms.web import FormProblem, LinkRefused, Refusal
 
 REFUSAL_STATUS: dict[Refusal, HTTPStatus] = {
@@ -200,6 +200,7 @@ def render_form(
             recipient=claims.recipient, roles=", ".join(role_names(plan, acting))
         ),
         "pending": role_names(plan, message.pending_roles),
+        "promise_rule": promise_rule(plan, incident, message, texts["promise_rule"]),
         "approved": role_names(plan, [role for role in message.approvers if role in message.approvals]),
         "expires": texts["expires"].format(expires=format_datetime(claims.expires_at, team_zone(plan), locale)),
         "siblings": siblings,
@@ -213,6 +214,17 @@ def render_form(
         "console_url": console_link(base_url, key, incident.id, claims.recipient, incident.opened_at),
     }
     return email_environment().get_template("approval_page.html.j2").render(context)
+
+
+def promise_rule(plan: Plan, incident: Incident, message: Message, rule: str) -> str | None:
+    """The promised next update in the team's zone and what publishing does when it is no longer true by then
+    (:mod:`incident_comms.cadence.renewal`): the approver decides knowing the time may move."""
+    if message.promise is None:
+        return None
+    severity = plan.severity(incident.severity_id)
+    cadence = format_elapsed(severity.update_every) if severity.update_every else "—"
+    due = format_datetime(message.promise.due_at, team_zone(plan), plan.main_locale)
+    return rule.format(due=due, lead=format_elapsed(severity.promise_lead), cadence=cadence)
 
 
 # --- logs and metrics --------------------------------------------------------------------------------------------

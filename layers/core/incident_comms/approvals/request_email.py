@@ -14,6 +14,7 @@ from incident_comms.approvals.links import ApprovalLinks
 from incident_comms.cadence.conformance import Conformance
 from incident_comms.incidents.facts import missing_facts
 from incident_comms.incidents.models import Incident, Message
+from incident_comms.mail_threads import TEAM, thread_key
 from incident_comms.plan.models import Phase, Plan
 from incident_comms.team.context import incident_context
 from incident_comms.team.emails import Email, email_environment, team_texts, team_zone
@@ -65,6 +66,7 @@ def approval_request_email(
         text=environment.get_template("approval_request.txt.j2").render(context).strip() + "\n",
         html=environment.get_template("approval_request.html.j2").render(context),
         headers={"X-Incident-Id": incident.id, "X-Incident-Message-Id": message.id},
+        thread=thread_key(incident.id, TEAM),
     )
 
 

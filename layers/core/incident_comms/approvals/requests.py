@@ -311,6 +311,7 @@ def draft_and_request(
         approvers=plan.approvers_for(incident.severity_id, phase),
         drafts=drafts,
         promise=promise,
+        promised_by_audience=facts.next_update_by_audience,
     )
     promised = f"; next update promised by {promise.due_at.isoformat()}" if promise else ""
     created = TimelineEntry(

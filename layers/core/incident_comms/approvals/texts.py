@@ -43,6 +43,9 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "reject_lead": "El borrador no se publicará. Explique por qué: quedará en el historial del incidente.",
         "reason": "Motivo",
         "reject_button": "Rechazar",
+        "next_update": "Próxima actualización prometida",
+        "promise_rule": "{due}. Si al publicarse ya ha pasado o faltan menos de {lead}, se promete de nuevo desde la "
+        "publicación ({cadence} después, según el horario de cada audiencia) y el texto sale con la nueva hora.",
         "override_lead": "Este borrador tiene errores ({checks}). Si debe publicarse tal cual, explique por qué: el "
         "motivo y los errores quedarán en el historial del incidente.",
         "override_label": f"Motivo para aprobarlo con errores (al menos {MIN_OVERRIDE_REASON_CHARS} caracteres)",
@@ -151,6 +154,10 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "reject_lead": "The draft will not be published. Say why: it goes on the incident's timeline.",
         "reason": "Reason",
         "reject_button": "Reject",
+        "next_update": "Next update promised",
+        "promise_rule": "{due}. If that time has passed, or is less than {lead} away, when the message is published, "
+        "it is promised anew from the publication ({cadence} later, by each audience's office hours) and the text "
+        "goes out with the new time.",
         "override_lead": "This draft has errors ({checks}). If it must go out as it is, say why: the reason and the "
         "errors go on the incident's timeline.",
         "override_label": f"Why approve it with errors (at least {MIN_OVERRIDE_REASON_CHARS} characters)",

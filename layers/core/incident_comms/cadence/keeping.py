@@ -4,9 +4,10 @@ When a customer update is published (:func:`incident_comms.delivery.publishing.p
 customer-facing channel delivered it), :func:`record_published_promise`:
 
 1. keeps the open promise (on time, or late) and makes the one the message itself carries (``Message.promise``,
-   the time its text tells customers). When that time has already passed — the approval was slower than the
-   cadence — the message cannot keep its own word, so the promise is made anew from the publication
-   (:func:`incident_comms.cadence.facts.draft_promise`) and the timeline says so;
+   the time its text tells customers). When that time has already passed, or is closer than the severity's
+   ``promise_lead`` — the approval was slower than the cadence — the promise is made anew from the publication
+   (:func:`incident_comms.cadence.renewal.promise_at_publication`), the text went out with that new time
+   (:mod:`incident_comms.cadence.renewal`), and the timeline says so;
 2. writes the ledger with a conditional write (a concurrent writer makes it read again; a redelivered publication
    finds itself in the ledger and changes nothing), with PROMISE_KEPT / PROMISE_MADE on the timeline;
 3. replaces the incident's update schedule (``update-<incident>``, :class:`UpdateSchedules`) to fire the prompter
@@ -26,7 +27,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from incident_comms.cadence.facts import draft_promise
+from incident_comms.cadence.renewal import promise_at_publication
 from incident_comms.incidents.models import (
     Delivery,
     Incident,
@@ -168,11 +169,10 @@ def _record(
 
 
 def _promise_of(plan: Plan, incident: Incident, message: Message, now: datetime) -> tuple[DuePromise | None, bool]:
-    """The promise the published message makes: its own, or a new one from ``now`` when its own is already past."""
-    own = message.promise
-    if own is None or own.due_at > now:
-        return own, False
-    return draft_promise(plan, incident, message.phase, now), True
+    """The promise the published message makes (:func:`~incident_comms.cadence.renewal.promise_at_publication`),
+    and whether it is a new one: the approved text's was past, or too close, when it went out."""
+    promise = promise_at_publication(plan, incident, message, now)
+    return promise, promise != message.promise
 
 
 def _entries(
@@ -205,8 +205,8 @@ def _entries(
         text = f"Message {message.id} promises the next update by {made.due_at:%H:%M} UTC ({made.reason.value})"
         if renewed and message.promise is not None:
             text += (
-                f"; its text said {message.promise.due_at:%H:%M} UTC, already past when it was published,"
-                " so the promise counts from the publication"
+                f"; the approved text said {message.promise.due_at:%H:%M} UTC, past or too close when it was"
+                " published, so the promise counts from the publication and the text went out with the new time"
             )
         entries.append(
             TimelineEntry(

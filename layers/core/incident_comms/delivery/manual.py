@@ -26,6 +26,7 @@ from typing import Any
 
 from incident_comms.delivery.publishing import ChannelJob, ChannelResult
 from incident_comms.errors import OutcomeUnknown
+from incident_comms.mail_threads import TEAM, thread_key
 from incident_comms.plan.models import Channel, ChannelFormat, LocalizedText, Plan, localized
 from incident_comms.team.emails import SUBJECT_MAX, Email, EmailSender, email_environment, team_texts, team_zone
 from incident_comms.text import format_datetime, one_line, truncate
@@ -205,6 +206,7 @@ def manual_email(job: ChannelJob, address: str) -> Email:
         text=environment.get_template("manual_post.txt.j2").render(context).strip() + "\n",
         html=environment.get_template("manual_post.html.j2").render(context),
         headers={"X-Incident-Id": incident.id, "X-Incident-Message-Id": message.id, "X-Incident-Channel": channel.id},
+        thread=thread_key(incident.id, TEAM),
     )
 
 

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from incident_comms.cadence.keeping import PromiseOutcome, UpdateSchedules, record_published_promise
+from incident_comms.cadence.renewal import Renewal, renew_promise
 from incident_comms.drafting.models import ChannelDraft
 from incident_comms.incidents.models import (
     Delivery,
@@ -208,7 +209,8 @@ def publish_message(
         return PublishReport(PublishResult.OUTDATED, reason, incident.id, message.id)
     report = PublishReport(PublishResult.PUBLISHED, None, incident.id, message.id)
     told = operators or NoOperators()
-    for draft in message.drafts:
+    renewal = renew_promise(plan, incident, message, now)
+    for draft in renewal.message.drafts:
         claim = Delivery(
             incident_id=incident.id,
             message_id=message.id,
@@ -221,13 +223,13 @@ def publish_message(
         if store.claim_delivery(claim) is not None:
             report.skipped.append(draft.channel_id)
             continue
-        delivery = send_claimed(plan, store, publishers, told, incident, message, claim, now)
+        delivery = send_claimed(plan, store, publishers, told, incident, renewal.message, claim, now)
         if delivery is None:
             report.skipped.append(draft.channel_id)
             continue
         report.deliveries.append(delivery)
     if report.deliveries:
-        store.add_timeline_entry(published_entry(message, recorded_deliveries(store, message), now))
+        store.add_timeline_entry(published_entry(message, recorded_deliveries(store, message), now, renewal=renewal))
         report.promise = record_published_promise(
             plan, store, update_schedules, incident, message, report.deliveries, now
         )
@@ -293,9 +295,15 @@ def _deliver(job: ChannelJob | None, publisher: ChannelPublisher | None) -> Chan
 
 
 def published_entry(
-    message: Message, deliveries: list[Delivery], now: datetime, kind: TimelineKind = TimelineKind.PUBLISHED
+    message: Message,
+    deliveries: list[Delivery],
+    now: datetime,
+    kind: TimelineKind = TimelineKind.PUBLISHED,
+    renewal: Renewal | None = None,
 ) -> TimelineEntry:
-    """ "Published on N of M channels" from the delivery records: a channel counts when its record is complete."""
+    """ "Published on N of M channels" from the delivery records: a channel counts when its record is complete; with
+    the channels whose text got a renewed promise (:mod:`incident_comms.cadence.renewal`), and those whose edited
+    text no longer had the old time to replace."""
     delivered = [delivery.channel_id for delivery in deliveries if delivery.complete]
     pending = [delivery.channel_id for delivery in deliveries if delivery.finished_at is None]
     unknown = [delivery.channel_id for delivery in deliveries if delivery.unknown]
@@ -304,6 +312,20 @@ def published_entry(
         text += f"; outcome unknown on {', '.join(unknown)}"
     if pending:
         text += f"; not finished yet on {', '.join(pending)}"
+    renewed: dict[str, Any] = {}
+    if renewal is not None and renewal.renewed and renewal.before and renewal.message.promise:
+        before, after = renewal.before.due_at, renewal.message.promise.due_at
+        text += f"; the next update it promised ({before:%H:%M} UTC) was moved to {after:%H:%M} UTC"
+        if renewal.kept:
+            text += f", but the edited text on {', '.join(renewal.kept)} no longer had the old time to replace"
+        renewed = {
+            "promise_renewed": {
+                "from": before.isoformat(),
+                "to": after.isoformat(),
+                "rewritten": renewal.rewritten,
+                "kept": renewal.kept,
+            }
+        }
     return TimelineEntry(
         incident_id=message.incident_id,
         at=now,
@@ -322,6 +344,7 @@ def published_entry(
                 }
                 for delivery in deliveries
             },
+            **renewed,
         },
     )
 

@@ -16,13 +16,15 @@ Template context: every name below is always defined; a fact the responder has n
 
 - ``organisation``: ``name``, ``status_page_url``, ``support_url`` (the audience's own when the plan gives one)
 - ``locale``, ``phase`` (e.g. ``"investigating"``)
+- ``phase_label``: the phase as customers read it everywhere, e.g. ``"En observación"`` (``plan/phase_labels.py``)
 - ``channel``: ``id``, ``name``, ``kind``, ``format``, ``internal``
 - ``audience``: ``id``, ``name``, ``timezone``, ``internal``, ``utc_equivalent``
 - ``incident``: ``id``, ``component_id``, ``component`` (name), ``component_in_sentence`` (the name as prose says
-  it, article included: ``la API pública``), ``impact`` (the responder's, else the component's for this audience),
-  ``severity`` (id), ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution
-  or now), ``url`` (the incident's own status page in this locale; None for internal audiences or without a status
-  page)
+  it, article included: ``la API pública``), ``title`` (the component's short impact title for subjects, e.g.
+  ``"Errores en la API pública"``; its name when the plan gives none), ``impact`` (the responder's, else the
+  component's for this audience), ``severity`` (id), ``severity_name``, ``started_at``, ``resolved_at`` (text or
+  None), ``duration`` (to resolution or now), ``url`` (the incident's own status page in this locale; None for
+  internal audiences or without a status page)
 - ``data_loss``: ``"yes"`` | ``"no"`` | ``"unknown"`` (never guessed: unknown until someone knows)
 - ``data_lost``: what was lost when ``data_loss`` is ``"yes"``, else None
 - ``customer_action``, ``cause``, ``actions_taken``, ``actions_planned``, ``root_cause``, ``lessons``: the
@@ -69,6 +71,7 @@ from incident_comms.plan.models import (
     localized,
     template_key,
 )
+from incident_comms.plan.phase_labels import phase_label
 from incident_comms.plan.templates import plan_environment
 from incident_comms.sms import to_gsm7
 from incident_comms.text import clean_text, format_datetime, format_elapsed, format_time, one_line, truncate
@@ -103,13 +106,39 @@ _HTML = _layout_environment.from_string(_HTML_LAYOUT)
 def render_drafts(
     plan: Plan, phase: Phase, facts: MessageFacts, channels: Sequence[Channel] | None = None
 ) -> list[ChannelDraft]:
-    """Render the phase message for each channel (default: ``plan.channels_for(facts.severity_id)``).
+    """Render the phase message for each channel (default: :func:`channels_for_message`).
 
     Raises :class:`PlanError` naming the template and line when a template fails (a misspelt name,
     a missing block), because that is a plan bug the team must fix, not a bad alarm.
     """
-    chosen = plan.channels_for(facts.severity_id) if channels is None else channels
+    chosen = channels_for_message(plan, phase, facts) if channels is None else channels
     return [render_draft(plan, phase, facts, channel) for channel in chosen]
+
+
+def channels_for_message(plan: Plan, phase: Phase, facts: MessageFacts) -> list[Channel]:
+    """The channels a ``phase`` message goes on: those of the severity that speak in that phase
+    (:attr:`~incident_comms.plan.models.Channel.speaks_in`), less those that speak in it only with news
+    (:attr:`~incident_comms.plan.models.Channel.quiet_without_news`) when the message has none for their readers.
+
+    A paid SMS or a pinned post that says "still working on it" costs the customer attention and the team money and
+    changes nothing they know or do; the status page and email carry that.
+    """
+    return [
+        channel
+        for channel in plan.channels_for(facts.severity_id, phase)
+        if phase not in channel.quiet_without_news or has_news_for_customers(facts, channel.locale)
+    ]
+
+
+def has_news_for_customers(facts: MessageFacts, locale: str) -> bool:
+    """Whether a message changes what a customer reading ``locale`` knows or must do: whether data was lost is
+    answered (yes or no), or there is something for them to do in their language."""
+    if facts.data_loss != "unknown":
+        return True
+    action = facts.customer_action
+    if isinstance(action, str):
+        return bool(action.strip())
+    return bool(action and (action.get(locale) or action.get(locale.split("-")[0]) or "").strip())
 
 
 def render_draft(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channel) -> ChannelDraft:
@@ -196,6 +225,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
         },
         "locale": locale,
         "phase": phase.value,
+        "phase_label": phase_label(phase, locale),
         "channel": {
             "id": channel.id,
             "name": text(channel.name),
@@ -215,6 +245,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             "component_id": component.id,
             "component": text(component.name),
             "component_in_sentence": text(component.in_sentence or component.name),
+            "title": component.title_for(locale, plan.main_locale),
             "impact": own(facts.impact) or component.impact_for(audience.id, locale, plan.main_locale),
             "severity": severity.id,
             "severity_name": text(severity.name),

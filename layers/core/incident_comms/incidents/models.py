@@ -209,6 +209,11 @@ class Message(BaseModel):
     holding: bool = Field(False, description="the plan's pre-approved holding text, published on approval timeout")
     replaces: str | None = Field(None, description="holding text: the message nobody approved in time")
     promise: DuePromise | None = Field(None, description="the next update time its drafts tell customers")
+    promised_by_audience: dict[str, datetime] = Field(
+        default_factory=dict,
+        description="audience id -> the next update its channels' drafts tell, when it differs by audience (office "
+        "hours); the others tell `promise`",
+    )
     certain: bool = Field(False, description="an editor vouched for the fix time or outcome its drafts promise")
     sequence: int = Field(
         0,

@@ -310,6 +310,7 @@ def first_message(incident: Incident, alarm: Alarm | None, plan: Plan) -> Messag
     audiences = promise_audiences(plan, incident.severity_id)
     severity = plan.severity(incident.severity_id)
     promise = next_update_due(severity, audiences, incident.opened_at) if audiences else None
+    dues = audience_dues(severity, audiences, incident.opened_at) if promise else {}
     facts = MessageFacts(
         incident_id=incident.id,
         component_id=incident.component_id,
@@ -317,7 +318,7 @@ def first_message(incident: Incident, alarm: Alarm | None, plan: Plan) -> Messag
         started_at=incident.impact_start,
         now=incident.opened_at,
         next_update_at=promise.due_at if promise else None,
-        next_update_by_audience=audience_dues(severity, audiences, incident.opened_at) if promise else {},
+        next_update_by_audience=dues,
         alarms=[alarm] if alarm is not None else [],
         **draft_values(incident.facts, told_cause=False),
     )
@@ -329,6 +330,7 @@ def first_message(incident: Incident, alarm: Alarm | None, plan: Plan) -> Messag
         approvers=plan.approvers_for(incident.severity_id, Phase.INVESTIGATING),
         drafts=render_drafts(plan, Phase.INVESTIGATING, facts),
         promise=promise,
+        promised_by_audience=dues,
     )
 
 

@@ -39,6 +39,7 @@ from incident_comms.incidents.models import (
 from incident_comms.incidents.operators import OperatorAlerts, report_failure
 from incident_comms.incidents.promises import Promise, PromiseLedger, open_promise, record_missed
 from incident_comms.incidents.store import IncidentStore
+from incident_comms.mail_threads import TEAM, thread_key
 from incident_comms.observability import Logger, Metrics, add_counts
 from incident_comms.plan.models import Phase, Plan, localized
 from incident_comms.team.emails import Email, approver_addresses, email_environment, team_zone
@@ -352,6 +353,7 @@ def escalation_email(
         text=environment.get_template("promise_missed.txt.j2").render(context).strip() + "\n",
         html=environment.get_template("promise_missed.html.j2").render(context),
         headers={"X-Incident-Id": incident.id},
+        thread=thread_key(incident.id, TEAM),
     )
 
 

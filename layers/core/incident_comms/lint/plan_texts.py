@@ -159,7 +159,7 @@ def holding_problems(plan: Plan) -> list[str]:
                 now=now,
                 next_update_at=now + cadence if cadence else None,
             )
-            for channel in plan.channels_for(severity.id):
+            for channel in plan.channels_for(severity.id, phase):
                 try:
                     text = render_holding(plan, phase, spec.holding, facts, channel)
                 except PlanError as error:

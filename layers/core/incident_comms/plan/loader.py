@@ -246,6 +246,23 @@ def _missing_locales(text: LocalizedText, locales: Sequence[str]) -> list[str]:
     return [locale for locale in locales if locale not in text]
 
 
+TITLE_MAX = 60
+"""A component's title is most of a customer subject line; past this, phones cut the phase label off."""
+
+
+def _title_problems(field: str, title: LocalizedText | None) -> list[str]:
+    """A title is one line of at most :data:`TITLE_MAX` characters in each locale it is given in."""
+    texts = {} if title is None else {"": title} if isinstance(title, str) else title
+    problems = []
+    for locale, text in texts.items():
+        where = f"{field}.{locale}" if locale else field
+        if not text.strip() or "\n" in text or "\r" in text:
+            problems.append(f"{where}: a title is one line of text")
+        elif len(text) > TITLE_MAX:
+            problems.append(f"{where}: {len(text)} characters; at most {TITLE_MAX}")
+    return problems
+
+
 def _check_definition(definition: IncidentDefinition) -> list[str]:
     name = DEFINITION
     problems = _duplicates(name, "locales", definition.locales, "locale")
@@ -257,6 +274,7 @@ def _check_definition(definition: IncidentDefinition) -> list[str]:
             f"{name}: components[{index}].impact: no text for locale '{locale}'"
             for locale in _missing_locales(component.impact, definition.locales)
         ]
+        problems += _title_problems(f"{name}: components[{index}].title", component.title)
     severities = {s.id for s in definition.severities}
     components = {c.id for c in definition.components}
     catch_all: str | None = None
@@ -321,6 +339,17 @@ def _check_channels(channels: Channels, definition: IncidentDefinition) -> list[
             problems.append(
                 f"{name}: channels[{index}].locale: locale '{channel.locale}' is not in {DEFINITION} locales"
             )
+        problems += [
+            f"{name}: channels[{index}].phases[{i}]: '{phase.value}' is listed twice"
+            for i, phase in enumerate(channel.phases or [])
+            if phase in (channel.phases or [])[:i]
+        ]
+        problems += [
+            f"{name}: channels[{index}].news_only: '{phase.value}' is not one of the channel's phases "
+            f"({', '.join(p.value for p in channel.speaks_in)})"
+            for phase in channel.news_only or []
+            if phase not in channel.speaks_in
+        ]
     used = {s for channel in channels.channels for s in channel.severities}
     problems += [
         f"{DEFINITION}: severities[{index}]: no channel in {CHANNELS} is used for {severity.id}"

@@ -57,6 +57,10 @@ def for_audience(text: LocalizedText, own: LocalizedText | None, locale: str, fa
     return localized(text, locale, fallback)
 
 
+def _own_text(text: dict[str, str], locale: str) -> str | None:
+    return text.get(locale) or text.get(locale.split("-")[0])
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -126,6 +130,12 @@ class Severity(_Strict):
     approval_timeout: Duration | None = Field(None, description="publish the pre-approved holding text after this")
     approval_expiry: Duration = Field(timedelta(hours=24), description="how long an approval link lives")
     night_updates: bool = Field(False, description="promise updates outside the audience's office hours too")
+    promise_lead: Duration = Field(
+        timedelta(minutes=10),
+        description="the least time between a message going out and the next update it promises: a promised time "
+        "already past, or closer than this, when the message is published is promised anew from the cadence and the "
+        "text rewritten before it is sent",
+    )
     outage_level: Annotated[OutageLevel | None, AfterValidator(_incident_level)] = Field(
         None,
         description="what an incident of this severity shows its components at on the status page until a responder "
@@ -133,7 +143,7 @@ class Severity(_Strict):
         "degraded_performance for the others",
     )
 
-    @field_validator("update_every", "approval_timeout", "approval_expiry")
+    @field_validator("update_every", "approval_timeout", "approval_expiry", "promise_lead")
     @classmethod
     def _positive(cls, value: timedelta | None) -> timedelta | None:
         if value is not None and value <= timedelta(0):
@@ -163,6 +173,16 @@ class Component(_Strict):
     def impact_for(self, audience_id: str, locale: str, fallback: str | None = None) -> str:
         own = self.by_audience.get(audience_id)
         return for_audience(self.impact, own.impact if own else None, locale, fallback)
+    title: LocalizedText | None = Field(
+        None,
+        description="short title of its incidents in customer subjects ('Errores en la API pública'); default: name",
+    )
+
+    def title_for(self, locale: str, main_locale: str) -> str:
+        """The title customers read in the subject of every email of an incident of this component: ``title`` in
+        ``locale`` (or its language), else the component's name there, never another locale's title."""
+        own = self.title if isinstance(self.title, str) or self.title is None else _own_text(self.title, locale)
+        return own or localized(self.name, locale, main_locale)
 
 
 class RuleWhen(_Strict):
@@ -393,6 +413,14 @@ class Access(_Strict):
 DEFAULT_MAX_PARTS = 3
 """An SMS of more than three billed parts is an error unless the channel allows more (SNS splits up to ten)."""
 
+MILESTONE_PHASES = (Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.RESOLVED)
+"""The phases a short channel (SMS format: SMS, social posts) speaks in unless the plan says otherwise: the start,
+the cause found, the end. Every update, observation and postmortem would cost a paid SMS and a post each; those
+belong on the status page and in email."""
+
+NEWS_ONLY_PHASES = (Phase.IDENTIFIED,)
+"""Of those, the ones a short channel speaks in only with news for the customer (see :meth:`Channel.news_only`)."""
+
 
 class Channel(_Strict):
     id: Identifier
@@ -422,10 +450,39 @@ class Channel(_Strict):
         description="sms format: what one billed SMS part costs per recipient, shown on the approval page",
     )
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="the currency of part_price")
+    phases: list[Phase] | None = Field(
+        default=None,
+        min_length=1,
+        description="the phases whose messages go on this channel; default: every phase, and for sms-format "
+        "channels only the milestones (investigating, identified, resolved)",
+    )
+    news_only: list[Phase] | None = Field(
+        default=None,
+        description="of `phases`, those in which the channel gets the message only when it has news for the "
+        "customer: whether data was lost is answered, or there is something for them to do; default: identified "
+        "for sms-format channels, none for others",
+    )
 
     @property
     def template_format(self) -> ChannelFormat:
         return self.format or DEFAULT_FORMAT[self.kind]
+
+    @property
+    def speaks_in(self) -> tuple[Phase, ...]:
+        """The phases whose messages this channel carries (``phases``, or the default for its format)."""
+        if self.phases is not None:
+            return tuple(self.phases)
+        return MILESTONE_PHASES if self.template_format == ChannelFormat.SMS else tuple(Phase)
+
+    @property
+    def quiet_without_news(self) -> tuple[Phase, ...]:
+        """The phases in which this channel carries a message only when it tells the customer something new to know
+        or do (``news_only``, or the default for its format)."""
+        if self.news_only is not None:
+            return tuple(self.news_only)
+        if self.template_format != ChannelFormat.SMS:
+            return ()
+        return tuple(phase for phase in NEWS_ONLY_PHASES if phase in self.speaks_in)
 
 
 class Channels(_Strict):
@@ -580,9 +637,12 @@ class Plan(BaseModel):
     def role(self, role_id: str) -> Role:
         return next(r for r in self.roles.roles if r.id == role_id)
 
-    def channels_for(self, severity_id: str) -> list[Channel]:
-        """The channels the plan uses for an incident of this severity, in plan order."""
-        return [c for c in self.channels.channels if severity_id in c.severities]
+    def channels_for(self, severity_id: str, phase: Phase | None = None) -> list[Channel]:
+        """The channels the plan uses for an incident of this severity, in plan order; with ``phase``, only those
+        that carry that phase's messages (:attr:`Channel.speaks_in`)."""
+        return [
+            c for c in self.channels.channels if severity_id in c.severities and (phase is None or phase in c.speaks_in)
+        ]
 
     def may_declare(self, address: str) -> bool:
         """Whether ``address`` is a person of a role the plan's ``declare`` names: they may declare an incident or

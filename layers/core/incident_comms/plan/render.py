@@ -124,12 +124,15 @@ _MARKDOWN = """\
 
 ## 8. {{ t.channels }}
 
-| {{ t.id }} | {{ t.name }} | {{ t.kind }} | {{ t.audience }} | {{ t.severities }} | {{ t.locale }} | \
-{{ t.approval }} | {{ t.departments }} | {{ t.access }} |
-|---|---|---|---|---|---|---|---|---|
+| {{ t.id }} | {{ t.name }} | {{ t.kind }} | {{ t.audience }} | {{ t.severities }} | {{ t.channel_phases }} | \
+{{ t.locale }} | {{ t.approval }} | {{ t.departments }} | {{ t.access }} |
+|---|---|---|---|---|---|---|---|---|---|
 {% for c in plan.channels.channels %}
 | {{ c.id | cell }} | {{ c.name | tr | cell }} | {{ c.kind.value }} ({{ c.template_format.value }}) | \
-{{ c.audience | cell }} | {{ c.severities | join(", ") | cell }} | {{ c.locale }} | \
+{{ c.audience | cell }} | {{ c.severities | join(", ") | cell }} | \
+{{ (c.speaks_in | map(attribute="value") | join(", ") ~ ((" (" ~ t.news_only ~ ": " \
+~ c.quiet_without_news | map(attribute="value") | join(", ") ~ ")") if c.quiet_without_news else "")) | cell }} | \
+{{ c.locale }} | \
 {{ t.yes if c.approval_required else t.no }} | {{ c.departments | join(", ") | cell }} | \
 {{ (c.access.credentials ~ "; " ~ t.request_from ~ ": " ~ c.access.request_from \
 ~ ("; " ~ c.access.notes if c.access.notes else "")) | cell }} |
@@ -198,6 +201,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "approvals": "Aprobaciones",
         "approvals_intro": "Se aplica la primera fila que coincide; deben aprobar todos los roles indicados.",
         "severities": "Severidades",
+        "channel_phases": "Fases",
+        "news_only": "solo con novedades para el cliente",
         "phases": "Fases",
         "approvers": "Aprueban",
         "any": "cualquiera",
@@ -263,6 +268,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "approvals": "Approvals",
         "approvals_intro": "The first matching row applies; every role listed must approve.",
         "severities": "Severities",
+        "channel_phases": "Phases",
+        "news_only": "only with news for the customer",
         "phases": "Phases",
         "approvers": "Approvers",
         "any": "any",

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from incident_comms.drafting.models import ChannelDraft
+from incident_comms.mail_threads import TEAM, thread_key
 from incident_comms.maintenance.models import MAINTENANCE_ID_PREFIX, Maintenance, MaintenanceStep
 from incident_comms.maintenance.store import MaintenanceStore
 from incident_comms.maintenance.texts import joined, texts_for
@@ -63,7 +64,7 @@ def progress_request_emails(
     values["subject"] = t["progress_subject"].format(subject=draft.subject)  # type: ignore[index]
     values["lead"] = t["progress_lead"].format(what=t["progress_what"][step.value])  # type: ignore[index]
     values["draft"] = draft
-    return _personal_emails("maintenance_progress", values, links)
+    return _personal_emails("maintenance_progress", values, links, thread_key(maintenance.id, TEAM))
 
 
 def status_index_url(plan: Plan, locale: str) -> str | None:
@@ -178,11 +179,12 @@ def approval_request_emails(plan: Plan, maintenance: Maintenance, links: Mapping
     """One email per approver (``links``: address -> their own approval link)."""
     values = team_values(plan, maintenance)
     values["subject"] = values["t"]["team_subject"].format(title=values["title"])  # type: ignore[index]
-    return _personal_emails("maintenance_request", values, links)
+    return _personal_emails("maintenance_request", values, links, thread_key(maintenance.id, TEAM))
 
 
-def _personal_emails(template: str, values: Mapping[str, object], links: Mapping[str, str]) -> list[Email]:
-    """One email per address from ``template`` (``.txt.j2`` and ``.html.j2``), each with its own ``link``."""
+def _personal_emails(template: str, values: Mapping[str, object], links: Mapping[str, str], thread: str) -> list[Email]:
+    """One email per address from ``template`` (``.txt.j2`` and ``.html.j2``), each with its own ``link``, in the
+    window's team thread (the customers' emails of the window thread apart, as an incident's do)."""
     environment = email_environment()
     subject = truncate(one_line(str(values["subject"])), SUBJECT_MAX)
     emails = []
@@ -190,7 +192,7 @@ def _personal_emails(template: str, values: Mapping[str, object], links: Mapping
         own = {**values, "link": link, "subject": subject}
         text = environment.get_template(f"{template}.txt.j2").render(own)
         html = environment.get_template(f"{template}.html.j2").render(own)
-        emails.append(Email(to=[address], subject=subject, text=text, html=html))
+        emails.append(Email(to=[address], subject=subject, text=text, html=html, thread=thread))
     return emails
 
 

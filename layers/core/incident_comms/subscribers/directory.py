@@ -42,6 +42,16 @@ class SubscriberDirectory(Protocol):
         unless ``resubscribe``."""
         ...
 
+    def subscriber(self, email: str) -> Subscriber | None:
+        """The subscription of ``email`` as the list holds it (``unsubscribed`` marked), or None when it holds none."""
+        ...
+
+    def change(self, subscriber: Subscriber, *, resubscribe: bool = False) -> bool:
+        """Replace the components, locale and audience of the address's subscription with ``subscriber``'s (the
+        person's own choice, not a merge). False, changing nothing, when the list does not hold the address, or it
+        unsubscribed and ``resubscribe`` (the person's own undo) is not given."""
+        ...
+
     def remove(self, email: str) -> bool:
         """Delete the contact (an operator's removal, not the person's unsubscribe); False if it was not there."""
         ...

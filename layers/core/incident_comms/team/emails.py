@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from incident_comms.plan.models import Phase, Plan
+from incident_comms.plan.models import Plan
+from incident_comms.plan.phase_labels import phase_labels
 from incident_comms.text import one_line, truncate
 
 if TYPE_CHECKING:
@@ -64,14 +65,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
             "promises": "Actualizaciones prometidas: hechas / cumplidas a tiempo / tarde / pendientes",
             "reach": "Avisados por canal (mensajes, destinatarios, fallos)",
         },
-        "phases": {
-            Phase.INVESTIGATING: "Investigando",
-            Phase.IDENTIFIED: "Identificado",
-            Phase.MONITORING: "En observación",
-            Phase.UPDATE: "Actualización",
-            Phase.RESOLVED: "Resuelto",
-            Phase.POSTMORTEM: "Postmortem",
-        },
+        "phases": phase_labels("es"),
         "answer_names": {
             "impact": "Impacto en los clientes",
             "data_loss": "Pérdida de datos (sí / no / aún no se sabe)",
@@ -134,14 +128,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
             "promises": "Promised updates: made / kept on time / late / open",
             "reach": "Notified per channel (messages, recipients, failures)",
         },
-        "phases": {
-            Phase.INVESTIGATING: "Investigating",
-            Phase.IDENTIFIED: "Identified",
-            Phase.MONITORING: "Monitoring",
-            Phase.UPDATE: "Update",
-            Phase.RESOLVED: "Resolved",
-            Phase.POSTMORTEM: "Postmortem",
-        },
+        "phases": phase_labels("en"),
         "answer_names": {
             "impact": "Impact on customers",
             "data_loss": "Data loss (yes / no / not known yet)",
@@ -185,6 +172,9 @@ class Email(BaseModel):
     text: str
     html: str
     headers: dict[str, str] = Field(default_factory=dict)
+    thread: str | None = Field(
+        None, description="the mail thread it belongs to (mail_threads.thread_key); the sender adds its headers"
+    )
 
     @field_validator("subject")
     @classmethod

@@ -16,6 +16,7 @@ from typing import Any
 
 from incident_comms.drafting.models import ALARM_TEXT_MAX
 from incident_comms.incidents.models import Incident
+from incident_comms.mail_threads import TEAM, thread_key
 from incident_comms.plan.models import Person, Phase, Plan, Role, localized
 from incident_comms.team.emails import SUBJECT_MAX, Email, email_environment, team_texts, team_zone
 from incident_comms.text import format_datetime, format_elapsed, one_line, truncate
@@ -196,6 +197,7 @@ def engagement_emails(
                 text=environment.get_template("engage.txt.j2").render(context).strip() + "\n",
                 html=environment.get_template("engage.html.j2").render(context),
                 headers={"X-Incident-Id": incident.id},
+                thread=thread_key(incident.id, TEAM),
             )
         )
     return emails

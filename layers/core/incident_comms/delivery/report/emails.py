@@ -12,6 +12,7 @@ from datetime import datetime
 from incident_comms.delivery.report.models import DeliveryReport, ProblemKind
 from incident_comms.delivery.report.texts import report_texts
 from incident_comms.incidents.models import Incident, Message
+from incident_comms.mail_threads import TEAM, thread_key
 from incident_comms.plan.models import Plan, localized
 from incident_comms.team.context import incident_context
 from incident_comms.team.emails import (
@@ -117,4 +118,5 @@ def report_email(
         text=environment.get_template("delivery_report.txt.j2").render(context).strip() + "\n",
         html=environment.get_template("delivery_report.html.j2").render(context),
         headers={"X-Incident-Id": incident.id, "X-Incident-Message": f"{message.id} v{report.version}"},
+        thread=thread_key(incident.id, TEAM),
     )

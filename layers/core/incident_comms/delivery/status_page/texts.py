@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from incident_comms.plan.models import OutageLevel, Phase
+from incident_comms.plan.models import OutageLevel
+from incident_comms.plan.phase_labels import phase_labels
 
 _TEXTS: dict[str, dict[str, Any]] = {
     "es": {
@@ -116,14 +117,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "maintenance_components": "Componentes",
         "maintenance_statuses": {"scheduled": "Programado", "in_progress": "En curso", "completed": "Completado"},
         "decimal": ",",
-        "phases": {
-            Phase.INVESTIGATING: "Investigando",
-            Phase.IDENTIFIED: "Causa identificada",
-            Phase.MONITORING: "En observación",
-            Phase.UPDATE: "Actualización",
-            Phase.RESOLVED: "Resuelto",
-            Phase.POSTMORTEM: "Postmortem",
-        },
+        "phases": phase_labels("es"),
     },
     "en": {
         "title": "{organisation} status",
@@ -228,14 +222,7 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "maintenance_components": "Components",
         "maintenance_statuses": {"scheduled": "Scheduled", "in_progress": "In progress", "completed": "Completed"},
         "decimal": ".",
-        "phases": {
-            Phase.INVESTIGATING: "Investigating",
-            Phase.IDENTIFIED: "Identified",
-            Phase.MONITORING: "Monitoring",
-            Phase.UPDATE: "Update",
-            Phase.RESOLVED: "Resolved",
-            Phase.POSTMORTEM: "Postmortem",
-        },
+        "phases": phase_labels("en"),
     },
 }
 """The page's own words; a plan locale without its own falls back to English."""

@@ -2,7 +2,7 @@
 
 SES reads inline template content as Handlebars; :func:`template_literal` leaves no braces and no escapes in the
 draft, only simple substitution of :data:`LITERAL_DATA`. :func:`bulk_content` adds the unsubscribe footer, whose
-per-recipient link is the template variable :data:`UNSUBSCRIBE_VARIABLE`.
+per-recipient links are the template variables :data:`UNSUBSCRIBE_VARIABLE` and :data:`MANAGE_VARIABLE`.
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ def template_literal(text: str) -> str:
 
 LITERAL_DATA: Mapping[str, str] = {"ob": "{", "bs": "\\"}
 UNSUBSCRIBE_VARIABLE = "{{unsubscribe_url}}"
+MANAGE_VARIABLE = "{{manage_url}}"
 
 
 def _footers(locale: str) -> tuple[str, str]:
-    """The unsubscribe footer (text, HTML) of a customer email, with the per-recipient link left as a variable."""
+    """The unsubscribe footer (text, HTML) of a customer email, with the per-recipient links left as variables."""
     environment = email_environment()
-    values = {"locale": locale, "unsubscribe_url": UNSUBSCRIBE_VARIABLE}
+    values = {"locale": locale, "unsubscribe_url": UNSUBSCRIBE_VARIABLE, "manage_url": MANAGE_VARIABLE}
     text = environment.get_template("customer_email_footer.txt.j2").render(values)
     html = environment.get_template("customer_email_footer.html.j2").render(values)
     return text, html

@@ -126,6 +126,9 @@ class BulkEmail:
     entries: tuple[BulkEntry, ...]
     headers: tuple[tuple[str, str], ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
+    thread: str | None = None
+    """The mail thread of every recipient's copy (:func:`incident_comms.mail_threads.thread_key`); the sender adds its
+    ``In-Reply-To`` / ``References`` with its own domain."""
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ queues one SQS message per batch; the sender function gives each message to :met
    could not hold 50 copies, and the store holds exactly what was approved);
 3. sends **one SES SendBulkEmail call** for the whole batch: the draft once as inline template content, one
    entry per recipient with their own ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers (RFC 8058) and
-   unsubscribe link, and tags naming the message version and channel
+   unsubscribe and manage links, and tags naming the message version and channel
    (:func:`~incident_comms.delivery.email.tags.mail_tags`: SES returns them with every bounce and complaint,
-   :mod:`incident_comms.delivery.email.feedback`), at a pace under the account's SES send rate
-   (:class:`~incident_comms.delivery.email.batches.pacing.Pacer`);
+   :mod:`incident_comms.delivery.email.feedback`), in the customers' thread of the incident (or maintenance window)
+   so a mail client shows all its emails as one conversation (:mod:`incident_comms.mail_threads`), at a pace under
+   the account's SES send rate (:class:`~incident_comms.delivery.email.batches.pacing.Pacer`);
 4. **finishes** the claim with what SES accepted and refused, and puts any refusal (or unknown outcome) on the
    incident's timeline and tells the operators (:func:`~incident_comms.incidents.operators.report_failure`).
 
@@ -58,7 +59,9 @@ from incident_comms.drafting.models import ChannelDraft
 from incident_comms.incidents.models import Message, MessageStatus, TimelineEntry, TimelineKind
 from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
 from incident_comms.incidents.store import IncidentStore
+from incident_comms.mail_threads import CUSTOMERS, thread_key
 from incident_comms.observability import Logger, Metrics, add_counts
+from incident_comms.subscribers.links import manage_url
 from incident_comms.subscribers.tokens import unsubscribe_url
 from incident_comms.text import one_line, truncate
 
@@ -228,7 +231,8 @@ class EmailBatchSender:
         for address in batch.recipients:
             url = unsubscribe_url(self.base_url, address, key)
             one_click = (("List-Unsubscribe", f"<{url}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
-            entries[address] = BulkEntry(address, {**LITERAL_DATA, "unsubscribe_url": url}, one_click)
+            links = {"unsubscribe_url": url, "manage_url": manage_url(self.base_url, address, key, now)}
+            entries[address] = BulkEntry(address, {**LITERAL_DATA, **links}, one_click)
         headers = (("X-Incident-Id", batch.incident_id), ("X-Incident-Message", f"{batch.message_id} v{batch.version}"))
         pending = list(batch.recipients)
         delivered: list[str] = []
@@ -244,10 +248,11 @@ class EmailBatchSender:
                 subject,
                 text,
                 html,
-                {**LITERAL_DATA, "unsubscribe_url": ""},
+                {**LITERAL_DATA, "unsubscribe_url": "", "manage_url": ""},
                 tuple(entries[a] for a in pending),
                 headers,
                 mail_tags(batch.incident_id, batch.message_id, batch.version, batch.channel_id),
+                thread_key(batch.incident_id, CUSTOMERS),
             )
             self.pacer.wait_for(len(pending))
             calls += 1
