@@ -173,6 +173,7 @@ class Component(_Strict):
     def impact_for(self, audience_id: str, locale: str, fallback: str | None = None) -> str:
         own = self.by_audience.get(audience_id)
         return for_audience(self.impact, own.impact if own else None, locale, fallback)
+
     title: LocalizedText | None = Field(
         None,
         description="short title of its incidents in customer subjects ('Errores en la API pública'); default: name",
