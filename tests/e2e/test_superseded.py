@@ -129,4 +129,5 @@ def test_a_moved_incident_kills_the_waiting_drafts_and_customers_hear_every_mess
     assert [messages[message_id]["phase"] for message_id in published] == ["investigating", "identified", "resolved"]
     sequences = [messages[message_id]["sequence"] for message_id in published]
     assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
-    assert customer_phases(stack) == ["investigating", "identified", "resolved"]
+    # SMS speak at milestones; at identified only with news for the customer (none here: data loss still unknown)
+    assert customer_phases(stack) == ["investigating", "resolved"]
