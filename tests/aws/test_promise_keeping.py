@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from incident_comms.adapters.dynamodb import DynamoIncidentStore
 from incident_comms.adapters.scheduler import SchedulerUpdateSchedules, update_schedule_name
@@ -27,6 +28,7 @@ from incident_comms.incidents.promises import DueReason
 from incident_comms.plan.models import ChannelKind, Phase, Plan
 from incident_comms.sms import is_gsm7
 from tests.factories import OPENED, RecordingSender, make_alarm, stored_incident
+from tests.faults import Faults
 
 GROUP = "incident-schedules"
 PROMPTER = "arn:aws:lambda:eu-west-1:123456789012:function:update-prompter"
@@ -133,6 +135,12 @@ def test_a_promise_already_past_when_approved_is_made_anew_from_the_publication(
     assert made.data["renewed"] and "past or too close" in made.text
 
 
+def promise_of(promise: Any) -> Any:
+    from incident_comms.incidents.promises import DuePromise
+
+    return DuePromise(due_at=promise.due_at, audience_id=promise.audience_id, reason=promise.reason)
+
+
 class Records:
     """A channel publisher that delivers to one recipient and keeps each draft it was given."""
 
@@ -144,7 +152,17 @@ class Records:
         return ChannelResult(attempted=1, delivered=1)
 
 
-def publish_recorded(store: DynamoIncidentStore, plan: Plan, message: Message, at: Any, schedules: Any) -> Records:
+def publish_recorded(
+    store: DynamoIncidentStore,
+    plan: Plan,
+    message: Message,
+    at: Any,
+    schedules: Any,
+    fault: str | None = None,
+    records: Records | None = None,
+) -> Records:
+    """Approve ``message`` and publish it at ``at``, keeping what each channel was given; ``fault`` makes the
+    store's next PutItem lose its answer (``lose_answer``) or be throttled once (``throttle``)."""
     after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": message.revision + 1})
     publication = Publication(
         incident_id=message.incident_id,
@@ -154,21 +172,32 @@ def publish_recorded(store: DynamoIncidentStore, plan: Plan, message: Message, a
         reason=PublicationReason.APPROVED,
     )
     store.save_decision(message, after, message.id.ljust(16, "f"), at + timedelta(hours=1), [], publication)
-    records = Records()
+    records = records or Records()
+    if fault == "lose_answer":
+        Faults(store._client).lose_answer("PutItem")
+    elif fault == "throttle":
+        Faults(store._client).refuse("PutItem", code="ProvisionedThroughputExceededException")
     publish_message(
         PublishRequest.of(publication).model_dump(), plan, store, dict.fromkeys(ChannelKind, records), at, schedules
     )
     return records
 
 
-@pytest.mark.parametrize("minutes_late", [25, 40, 95])
+@pytest.mark.parametrize(("minutes_late", "fault"), [(25, None), (40, None), (95, None), (40, "lose_answer")])
 def test_a_promise_past_or_too_close_at_publication_goes_out_with_the_new_time_in_every_text(
-    store: DynamoIncidentStore, plan: Plan, schedules: SchedulerUpdateSchedules, minutes_late: int
+    store: DynamoIncidentStore,
+    plan: Plan,
+    schedules: SchedulerUpdateSchedules,
+    minutes_late: int,
+    fault: str | None,
+    no_retry_waits: None,
 ) -> None:
+    """Also when the renewed message's PutItem answer is lost (the SDK's resend meets our own write and the message
+    is read back): one renewal, stored, and the texts sent are the stored ones."""
     incident, message = stored_incident(store, plan, make_alarm(), at=OPENED)  # 10:15 UTC, promising 10:45 UTC
     published_at = OPENED + timedelta(minutes=minutes_late)
 
-    sent = publish_recorded(store, plan, message, published_at, schedules).sent
+    sent = publish_recorded(store, plan, message, published_at, schedules, fault).sent
 
     (promise,) = store.promise_ledger(incident.id).promises
     assert promise.due_at == published_at + timedelta(minutes=30)
@@ -187,6 +216,9 @@ def test_a_promise_past_or_too_close_at_publication_goes_out_with_the_new_time_i
     assert published.data["promise_renewed"]["to"] == promise.due_at.isoformat()
     assert set(published.data["promise_renewed"]["rewritten"]) >= {d.channel_id for d in customer}
     assert "was moved to" in published.text
+    stored = store.get_message(incident.id, message.id)
+    assert stored is not None and stored.revision == message.revision + 2 and stored.promise == promise_of(promise)
+    assert {d.channel_id: d.text for d in stored.drafts} == {c: d.text for c, d in sent.items()}
 
 
 def test_a_promise_still_ahead_by_the_lead_goes_out_as_approved(
@@ -225,7 +257,7 @@ def test_an_edit_that_took_the_time_out_of_the_words_is_sent_as_edited_and_the_t
     assert old not in sent["email-customers-en"].text
     (published,) = [e for e in store.timeline(incident.id) if e.kind == TimelineKind.PUBLISHED]
     assert published.data["promise_renewed"]["kept"] == ["email-customers-es"]
-    assert "no longer had the old time" in published.text
+    assert "did not have the old time" in published.text
 
 
 def test_a_redelivered_publication_records_nothing_twice(
@@ -293,3 +325,24 @@ def test_names_fit_the_scheduler_whatever_the_id() -> None:
     assert update_schedule_name("due", "INC-20261122-1015-3fa9c2") == "update-INC-20261122-1015-3fa9c2"
     odd = update_schedule_name("overdue", "x/" * 40)
     assert odd.startswith("overdue-") and len(odd) <= 64 and "/" not in odd
+
+
+def test_a_renewal_the_store_refuses_sends_nothing_and_the_redelivered_request_renews_and_sends_once(
+    store: DynamoIncidentStore, plan: Plan, schedules: SchedulerUpdateSchedules, no_retry_waits: None
+) -> None:
+    incident, message = stored_incident(store, plan, make_alarm(), at=OPENED)
+    published_at = OPENED + timedelta(minutes=40)
+    first = Records()
+    with pytest.raises(ClientError):
+        publish_recorded(store, plan, message, published_at, schedules, "throttle", records=first)
+    assert first.sent == {} and store.deliveries(incident.id) == []
+
+    again = Records()
+    request = PublishRequest(incident_id=incident.id, message_id=message.id, version=message.version)
+    publish_message(request.model_dump(), plan, store, dict.fromkeys(ChannelKind, again), published_at, schedules)
+
+    stored = store.get_message(incident.id, message.id)
+    assert stored is not None and stored.revision == message.revision + 2
+    assert {d.channel_id: d.text for d in stored.drafts} == {c: d.text for c, d in again.sent.items()}
+    (promise,) = store.promise_ledger(incident.id).promises
+    assert promise.due_at == published_at + timedelta(minutes=30)

@@ -63,11 +63,15 @@ class Figures:
         return [sent for sent in self.sent if sent.kind == kind]
 
 
-def drive_one_sev1(stack: RunningStack, plan: Plan) -> None:
-    """The sample alarm's SEV1 through every phase of the plan, as the module docstring tells."""
+def drive_one_sev1(stack: RunningStack, plan: Plan, first_approval_after: str | None = None) -> None:
+    """The sample alarm's SEV1 through every phase of the plan, as the bench's docstring tells; with
+    ``first_approval_after`` (``PT25M``) the first draft waits that long for its approval (its holding text goes out
+    at the approval timeout, and the draft's own promise is nearly due when it is approved)."""
     stack.cli("subscribers", "import", str(SAMPLE_SUBSCRIBERS))
     opened = post_alarm(stack, "cloudwatch-eventbridge-alarm.json", clock_now(stack) - timedelta(minutes=1))
     incident_id = str(opened["incident_id"])
+    if first_approval_after:
+        advance(stack, first_approval_after)
     approve_newest(stack, incident_id, "investigating")
     promised = stack.wait_for(lambda: [p["due_at"] for p in incident(stack, incident_id)["promises"]])
     advance(stack, seconds_until(stack, datetime.fromisoformat(promised[-1])))

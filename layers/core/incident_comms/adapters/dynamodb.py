@@ -441,6 +441,18 @@ class DynamoIncidentStore(DynamoIncidentReads):
             return False
         raise RuntimeError(f"holding message not saved: {', '.join(reasons)}")
 
+    def renew_message(self, before: Message, after: Message) -> bool:
+        if after.revision != before.revision + 1 or (after.incident_id, after.id) != (before.incident_id, before.id):
+            raise ValueError("a renewal replaces the message it was computed from, one revision later")
+        put = self._message_put(after, replacing=before.revision)["Put"]
+        try:
+            self._client.put_item(**put)
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
     def _delivery_item(self, delivery: Delivery) -> dict[str, Any]:
         sort = f"DLV#{delivery.message_id}#v{delivery.version:04d}#{delivery.channel_id}"
         return model_attrs(delivery, pk=f"INCIDENT#{delivery.incident_id}", sk=sort)

@@ -17,7 +17,7 @@ time is no longer there keeps its words; the caller is told which channels could
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from incident_comms.cadence.facts import draft_facts, draft_promise
 from incident_comms.drafting.models import ChannelDraft
 from incident_comms.incidents.models import Incident, Message
 from incident_comms.incidents.promises import DuePromise
+from incident_comms.incidents.store import IncidentStore
 from incident_comms.plan.models import Channel, ChannelFormat, Plan
 from incident_comms.sms import to_gsm7
 
@@ -92,6 +93,38 @@ def renew_promise(plan: Plan, incident: Incident, message: Message, now: datetim
             drafts.append(renewed)
     changes = {"promise": promise, "promised_by_audience": dues, "drafts": drafts}
     return Renewal(message.model_copy(update=changes), message.promise, rewritten, kept)
+
+
+RENEW_ATTEMPTS = 3
+
+
+def renew_stored(plan: Plan, store: IncidentStore, incident: Incident, message: Message, now: datetime) -> Renewal:
+    """:func:`renew_promise`, kept: a renewed message replaces the stored one (one revision later) before anything is
+    sent, so every later reader of the message — the email batch sender, the status page, a resumed delivery — reads
+    the text that went out. A concurrent renewal (a redelivered request, a lost answer the SDK resent) wins: the stored
+    message is read again and sent as it stands."""
+    for _ in range(RENEW_ATTEMPTS):
+        renewal = renew_promise(plan, incident, message, now)
+        if not renewal.renewed:
+            return renewal
+        after = renewal.message.model_copy(update={"revision": message.revision + 1})
+        if store.renew_message(message, after):
+            return replace(renewal, message=after)
+        stored = store.get_message(message.incident_id, message.id)
+        if stored is None or stored.version != message.version:
+            raise RuntimeError(f"message {message.id} v{message.version} changed while its promise was renewed")
+        if stored.promise != message.promise:
+            return renewed_by_then(message, stored)
+        message = stored
+    raise RuntimeError(f"message {message.id}: its promise could not be renewed in {RENEW_ATTEMPTS} tries")
+
+
+def renewed_by_then(approved: Message, stored: Message) -> Renewal:
+    """The renewal already stored (ours, whose answer was lost, or a concurrent run's), told as this run's."""
+    before = {draft.channel_id: draft for draft in approved.drafts}
+    rewritten = [d.channel_id for d in stored.drafts if before.get(d.channel_id) != d]
+    kept = [d.channel_id for d in stored.drafts if before.get(d.channel_id) == d]
+    return Renewal(stored, approved.promise, rewritten, kept)
 
 
 def changed_values(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[tuple[str, str]]:

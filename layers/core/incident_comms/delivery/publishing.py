@@ -37,7 +37,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from incident_comms.cadence.keeping import PromiseOutcome, UpdateSchedules, record_published_promise
-from incident_comms.cadence.renewal import Renewal, renew_promise
+from incident_comms.cadence.renewal import Renewal, renew_stored
 from incident_comms.drafting.models import ChannelDraft
 from incident_comms.incidents.models import (
     Delivery,
@@ -209,7 +209,7 @@ def publish_message(
         return PublishReport(PublishResult.OUTDATED, reason, incident.id, message.id)
     report = PublishReport(PublishResult.PUBLISHED, None, incident.id, message.id)
     told = operators or NoOperators()
-    renewal = renew_promise(plan, incident, message, now)
+    renewal = renew_stored(plan, store, incident, message, now)
     for draft in renewal.message.drafts:
         claim = Delivery(
             incident_id=incident.id,
@@ -230,8 +230,10 @@ def publish_message(
         report.deliveries.append(delivery)
     if report.deliveries:
         store.add_timeline_entry(published_entry(message, recorded_deliveries(store, message), now, renewal=renewal))
+        # renewed here: the approved message, whose past promise keeping renews the same way and says so
+        promised = message if renewal.renewed else renewal.message
         report.promise = record_published_promise(
-            plan, store, update_schedules, incident, message, report.deliveries, now
+            plan, store, update_schedules, incident, promised, report.deliveries, now
         )
     return report
 
@@ -317,7 +319,7 @@ def published_entry(
         before, after = renewal.before.due_at, renewal.message.promise.due_at
         text += f"; the next update it promised ({before:%H:%M} UTC) was moved to {after:%H:%M} UTC"
         if renewal.kept:
-            text += f", but the edited text on {', '.join(renewal.kept)} no longer had the old time to replace"
+            text += f", but the text on {', '.join(renewal.kept)} did not have the old time to replace"
         renewed = {
             "promise_renewed": {
                 "from": before.isoformat(),

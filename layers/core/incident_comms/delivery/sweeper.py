@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from incident_comms.cadence.renewal import renew_promise
+from incident_comms.cadence.renewal import renew_stored
 from incident_comms.delivery.publishing import (
     ChannelPublisher,
     PublishQueue,
@@ -204,7 +204,7 @@ def _resume(
         taken = stale.model_copy(update={"claimed_at": now})
         if not store.advance_delivery(taken, stale):
             return False
-        going = renew_promise(plan, incident, message, now).message
+        going = renew_stored(plan, store, incident, message, now).message
         delivery = send_claimed(plan, store, publishers, operators, incident, going, taken, now)
         if delivery is not None:
             report.resumed.append(delivery)

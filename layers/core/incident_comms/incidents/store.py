@@ -146,6 +146,13 @@ class IncidentStore(Protocol):
         incident's last published message); otherwise change nothing (False)."""
         ...
 
+    def renew_message(self, before: Message, after: Message) -> bool:
+        """Replace the approved ``before`` with ``after`` (its ``revision`` one higher: the same version, its promise
+        and texts renewed at publication), only while ``before`` is the stored revision (True); otherwise change
+        nothing (False). What was sent is then what every later reader of the message (the email batches, the status
+        page, a resumed delivery) reads."""
+        ...
+
     def publications(self, incident_id: str) -> list[Publication]: ...
 
     def claim_delivery(self, delivery: Delivery) -> Delivery | None:
