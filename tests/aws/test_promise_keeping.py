@@ -56,8 +56,8 @@ def group_schedules() -> dict[str, dict[str, Any]]:
     return {name: client.get_schedule(GroupName=GROUP, Name=name) for name in names}
 
 
-def publish(store: DynamoIncidentStore, plan: Plan, message: Message, at: Any, schedules: Any) -> Any:
-    """Approve ``message`` and publish it at ``at`` on every channel."""
+def approve(store: DynamoIncidentStore, message: Message, at: Any) -> Publication:
+    """Approve ``message`` at ``at``, handing it to publishing."""
     after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": message.revision + 1})
     publication = Publication(
         incident_id=message.incident_id,
@@ -67,7 +67,12 @@ def publish(store: DynamoIncidentStore, plan: Plan, message: Message, at: Any, s
         reason=PublicationReason.APPROVED,
     )
     store.save_decision(message, after, message.id.ljust(16, "f"), at + timedelta(hours=1), [], publication)
-    body = PublishRequest.of(publication).model_dump()
+    return publication
+
+
+def publish(store: DynamoIncidentStore, plan: Plan, message: Message, at: Any, schedules: Any) -> Any:
+    """Approve ``message`` and publish it at ``at`` on every channel."""
+    body = PublishRequest.of(approve(store, message, at)).model_dump()
     return publish_message(body, plan, store, {kind: Delivers() for kind in ChannelKind}, at, schedules)
 
 
@@ -163,15 +168,7 @@ def publish_recorded(
 ) -> Records:
     """Approve ``message`` and publish it at ``at``, keeping what each channel was given; ``fault`` makes the
     store's next PutItem lose its answer (``lose_answer``) or be throttled once (``throttle``)."""
-    after = message.model_copy(update={"status": MessageStatus.APPROVED, "revision": message.revision + 1})
-    publication = Publication(
-        incident_id=message.incident_id,
-        message_id=message.id,
-        version=message.version,
-        requested_at=at,
-        reason=PublicationReason.APPROVED,
-    )
-    store.save_decision(message, after, message.id.ljust(16, "f"), at + timedelta(hours=1), [], publication)
+    publication = approve(store, message, at)
     records = records or Records()
     if fault == "lose_answer":
         Faults(store._client).lose_answer("PutItem")

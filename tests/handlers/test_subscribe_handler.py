@@ -16,9 +16,9 @@ from tests.conftest import FakeLambdaContext, load_handler_module
 from tests.factories import emitted_metrics, invoke, sent_emails
 from tests.forms import FormReader
 from tests.handlers.conftest import ComposeServices
+from tests.handlers.http_events import api_event
 
 BASE_URL = "https://api.nubeteca.example"
-API_HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
 STATUS_ORIGIN = "https://estado.nubeteca.example"
 LIST = "subscribers-test"
 ANA = "ana@cliente.example"
@@ -38,30 +38,7 @@ def handler() -> ModuleType:
 def http_event(method: str, path: str, body: str | None = None, query: str = "", **headers: str) -> dict[str, Any]:
     """An API Gateway HTTP API (payload 2.0) event for ``{method} {path}`` on the approvals API."""
     route = "/subscribe/confirm/{token}" if path.startswith("/subscribe/confirm/") else "/subscribe"
-    sent = {"host": API_HOST, **{name.replace("_", "-"): value for name, value in headers.items()}}
-    if body is not None:
-        sent.setdefault("content-type", "application/x-www-form-urlencoded")
-    token = path.removeprefix("/subscribe/confirm/") if route != "/subscribe" else None
-    return {
-        "version": "2.0",
-        "routeKey": f"{method} {route}",
-        "rawPath": path,
-        "rawQueryString": query,
-        "queryStringParameters": dict(part.split("=", 1) for part in query.split("&")) if query else None,
-        "headers": sent,
-        "pathParameters": {"token": token} if token else None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "a1b2c3d4e5",
-            "domainName": API_HOST,
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7"},
-            "requestId": "Jx1QkgOtjoEEPdw=",
-            "routeKey": f"{method} {route}",
-            "stage": "$default",
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
+    return api_event(method, path, route, body, query, **headers)
 
 
 def call(handler: ModuleType, event: dict[str, Any]) -> dict[str, Any]:

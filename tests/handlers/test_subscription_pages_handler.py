@@ -21,14 +21,13 @@ from tests.factories import emitted_metrics, invoke
 from tests.faults import FOR_GOOD, Faults
 from tests.forms import FormReader
 from tests.handlers.conftest import ComposeServices
+from tests.handlers.http_events import api_event
 
 BASE_URL = "https://api.nubeteca.example"
-API_HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
 LIST = "subscribers-test"
 KEY = APPROVAL_KEY.encode()
 BOB = Subscriber(email="bob@client.example", components=("api", "web"), locale="en", audience="customers_intl")
 SAME_SITE = {"origin": "null", "sec_fetch_site": "same-origin"}
-FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
@@ -51,30 +50,7 @@ def subscribe() -> ModuleType:
 
 def http_event(method: str, path: str, body: str | None = None, **headers: str) -> dict[str, Any]:
     """An API Gateway HTTP API (payload 2.0) event for ``{method} {path}``, ``path`` ending in the token."""
-    prefix, _, token = path.rpartition("/")
-    route = f"{prefix}/{{token}}"
-    sent = {"host": API_HOST, **{name.replace("_", "-"): value for name, value in headers.items()}}
-    if body is not None:
-        sent.setdefault("content-type", FORM)
-    return {
-        "version": "2.0",
-        "routeKey": f"{method} {route}",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": sent,
-        "pathParameters": {"token": token},
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "a1b2c3d4e5",
-            "domainName": API_HOST,
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7"},
-            "requestId": "Jx1QkgOtjoEEPdw=",
-            "routeKey": f"{method} {route}",
-            "stage": "$default",
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
+    return api_event(method, path, f"{path.rpartition('/')[0]}/{{token}}", body, **headers)
 
 
 def call(handler: ModuleType, method: str, path: str, body: str | None = None, **headers: str) -> dict[str, Any]:
