@@ -151,7 +151,7 @@ def test_sms_is_one_gsm7_part(plan: Plan, phase: Phase, locale: str) -> None:
 def test_times_are_in_the_audience_time_zone(plan: Plan) -> None:
     drafts = {d.channel_id: d for d in render_drafts(plan, Phase.INVESTIGATING, facts(Phase.INVESTIGATING))}
     assert "Próxima actualización: 15:15 CET, en https://" in drafts["email-customers-es"].text
-    assert "Próxima actualización: 08:15 CST, en https://" in drafts["email-customers-latam"].text
+    assert "Próxima actualización: 08:15 CST (14:15 UTC), en https://" in drafts["email-customers-latam"].text
     assert "Next update: 15:15 CET (14:15 UTC), at https://" in drafts["email-customers-en"].text
     assert "desde el 15 de enero, 14:05 CET." in drafts["email-customers-es"].text
     assert "since 15 January, 14:05 CET (13:05 UTC)." in drafts["email-customers-en"].text
