@@ -22,9 +22,9 @@ Template context: every name below is always defined; a fact the responder has n
 - ``incident``: ``id``, ``component_id``, ``component`` (name), ``component_in_sentence`` (the name as prose says
   it, article included: ``la API pública``), ``title`` (the component's short impact title for subjects, e.g.
   ``"Errores en la API pública"``; its name when the plan gives none), ``impact`` (the responder's, else the
-  component's for this audience), ``severity`` (id), ``severity_name``, ``started_at``, ``resolved_at`` (text or
-  None), ``duration`` (to resolution or now), ``url`` (the incident's own status page in this locale; None for
-  internal audiences or without a status page)
+  component's for this audience; from monitoring on, its ``impact_past`` when the plan gives one), ``severity``
+  (id), ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution or now),
+  ``url`` (the incident's own status page in this locale; None for internal audiences or without a status page)
 - ``data_loss``: ``"yes"`` | ``"no"`` | ``"unknown"`` (never guessed: unknown until someone knows)
 - ``data_lost``: what was lost when ``data_loss`` is ``"yes"``, else None
 - ``customer_action``, ``cause``, ``actions_taken``, ``actions_planned``, ``root_cause``, ``lessons``: the
@@ -75,6 +75,9 @@ from incident_comms.plan.phase_labels import phase_label
 from incident_comms.plan.templates import plan_environment
 from incident_comms.sms import to_gsm7
 from incident_comms.text import clean_text, format_datetime, format_elapsed, format_time, one_line, truncate
+
+AFTER_FIX = frozenset({Phase.MONITORING, Phase.RESOLVED, Phase.POSTMORTEM})
+"""The phases told once the fix is in: the component's impact is told in the past."""
 
 _HTML_LAYOUT = """\
 <!DOCTYPE html>
@@ -216,6 +219,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             return value
         return value.get(locale) or value.get(locale.split("-")[0])
 
+    component_impact = component.impact_after_fix_for if phase in AFTER_FIX else component.impact_for
     end = facts.resolved_at or facts.now
     return {
         "organisation": {
@@ -246,7 +250,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             "component": text(component.name),
             "component_in_sentence": text(component.in_sentence or component.name),
             "title": component.title_for(locale, plan.main_locale),
-            "impact": own(facts.impact) or component.impact_for(audience.id, locale, plan.main_locale),
+            "impact": own(facts.impact) or component_impact(audience.id, locale, plan.main_locale),
             "severity": severity.id,
             "severity_name": text(severity.name),
             "started_at": format_datetime(facts.started_at, zone, locale, utc=utc, now=facts.now),

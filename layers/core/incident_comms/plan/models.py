@@ -156,6 +156,7 @@ class ComponentWords(_Strict):
     with its own tax agency named; a locale it does not give falls back to the component's own text."""
 
     impact: LocalizedText
+    impact_past: LocalizedText | None = None
 
 
 class Component(_Strict):
@@ -166,6 +167,11 @@ class Component(_Strict):
     )
     description: LocalizedText | None = None
     impact: LocalizedText = Field(description="what customers notice when this component fails, said plainly")
+    impact_past: LocalizedText | None = Field(
+        None,
+        description="the impact told in the past, for the messages after the fix (monitoring, resolved, postmortem); "
+        "default: the impact as it is",
+    )
     by_audience: dict[Identifier, ComponentWords] = Field(
         default_factory=dict, description="audience id -> its own words (channels.yaml audiences)"
     )
@@ -173,6 +179,16 @@ class Component(_Strict):
     def impact_for(self, audience_id: str, locale: str, fallback: str | None = None) -> str:
         own = self.by_audience.get(audience_id)
         return for_audience(self.impact, own.impact if own else None, locale, fallback)
+
+    def impact_after_fix_for(self, audience_id: str, locale: str, fallback: str | None = None) -> str:
+        """What customers noticed, in the past tense once the fix is in ("received errors", not "may get errors"):
+        the audience's own past text, else the component's, else :meth:`impact_for` unchanged."""
+        own = self.by_audience.get(audience_id)
+        if own and own.impact_past:
+            return for_audience(own.impact_past, None, locale, fallback)
+        if self.impact_past:
+            return for_audience(self.impact_past, None, locale, fallback)
+        return self.impact_for(audience_id, locale, fallback)
 
     title: LocalizedText | None = Field(
         None,
