@@ -263,6 +263,6 @@ def test_a_holding_text_tells_customers_where_to_ask_and_management_nothing_of_t
     assert holding is not None
     customers = render_holding(plan, Phase.INVESTIGATING, holding, facts(), channel(plan, "email-customers-es"))
     staff = render_holding(plan, Phase.INVESTIGATING, holding, facts(), channel(plan, "email-staff"))
-    assert "¿Tiene preguntas? Escriba a soporte@nubeteca.example" in customers
+    assert "¿Necesita ayuda? Escriba a soporte@nubeteca.example" in customers
     assert f"Próxima actualización: 16:10 CET, en {PAGE}." in customers
-    assert "soporte@" not in staff and "¿Tiene preguntas?" not in staff
+    assert "soporte@" not in staff and "¿Necesita ayuda?" not in staff
