@@ -10,6 +10,7 @@ from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
 from incident_comms.drafting.render import ChannelDraft, MessageFacts, render_draft, render_drafts
 from incident_comms.errors import PlanError
 from incident_comms.plan.models import Channel, ChannelFormat, ChannelKind, Phase, Plan
+from incident_comms.plan.phase_labels import phase_label
 from incident_comms.sms import sms_encoding
 from incident_comms.text import format_elapsed, one_line
 
@@ -120,6 +121,18 @@ def test_default_channels_are_the_severitys(plan: Plan) -> None:
     assert [d.channel_id for d in drafts] == [c.id for c in plan.channels_for("SEV3")]
     assert "sms-customers" not in [d.channel_id for d in drafts]
     assert all(isinstance(d, ChannelDraft) for d in drafts)
+
+
+@pytest.mark.parametrize("phase", [Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.RESOLVED])
+def test_an_sms_names_the_component_as_the_plan_says_it_in_sms_never_an_accent_stripped_word(
+    plan: Plan, phase: Phase
+) -> None:
+    """ "la API publica" (accent dropped for GSM-7) reads "the API publishes": the plan's ``in_sms`` avoids it."""
+    sms = next(c for c in plan.channels.channels if c.template_format == ChannelFormat.SMS)
+    resolved = NOW + timedelta(hours=1) if phase in FINISHED else None
+    draft = render_draft(plan, phase, facts(phase, component_id="api", resolved_at=resolved), sms)
+    assert "nuestra API" in draft.text and "publica" not in draft.text, draft.text
+    assert draft.text.startswith(f"Nubeteca: {phase_label(phase, 'es')} "), "the phase as every other channel says it"
 
 
 @pytest.mark.parametrize("phase", list(Phase))

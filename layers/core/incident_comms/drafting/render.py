@@ -20,7 +20,8 @@ Template context: every name below is always defined; a fact the responder has n
 - ``channel``: ``id``, ``name``, ``kind``, ``format``, ``internal``
 - ``audience``: ``id``, ``name``, ``timezone``, ``internal``, ``utc_equivalent``
 - ``incident``: ``id``, ``component_id``, ``component`` (name), ``component_in_sentence`` (the name as prose says
-  it, article included: ``la API pública``), ``title`` (the component's short impact title for subjects, e.g.
+  it, article included: ``la API pública``), ``component_in_sms`` (the same as SMS say it, GSM-7 friendly: ``nuestra
+  API``; default ``component_in_sentence``), ``title`` (the component's short impact title for subjects, e.g.
   ``"Errores en la API pública"``; its name when the plan gives none), ``impact`` (the responder's, else the
   component's for this audience; from monitoring on, its ``impact_past`` when the plan gives one), ``severity``
   (id), ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution or now),
@@ -249,6 +250,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             "component_id": component.id,
             "component": text(component.name),
             "component_in_sentence": text(component.in_sentence or component.name),
+            "component_in_sms": text(component.in_sms or component.in_sentence or component.name),
             "title": component.title_for(locale, plan.main_locale),
             "impact": own(facts.impact) or component_impact(audience.id, locale, plan.main_locale),
             "severity": severity.id,

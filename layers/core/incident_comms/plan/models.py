@@ -165,6 +165,11 @@ class Component(_Strict):
     in_sentence: LocalizedText | None = Field(
         None, description="the name as prose uses it, article included (es: 'la API pública'); default: the name"
     )
+    in_sms: LocalizedText | None = Field(
+        None,
+        description="the name as an SMS says it, article included and GSM-7 friendly (es: 'nuestra API', no "
+        "á í ó ú: 'la API publica' reads 'publishes'); default: in_sentence",
+    )
     description: LocalizedText | None = None
     impact: LocalizedText = Field(description="what customers notice when this component fails, said plainly")
     impact_past: LocalizedText | None = Field(
