@@ -146,6 +146,12 @@ def test_international_and_latin_american_readers_get_utc_and_spain_its_own_cloc
     assert "UTC" not in drafts["email-customers-es"].text
 
 
+def test_public_channels_give_utc_whatever_their_audience(plan: Plan) -> None:
+    drafts = {d.channel_id: d for d in render_drafts(plan, Phase.INVESTIGATING, facts())}
+    assert "desde el 30 de noviembre, 15:00 CET (14:00 UTC)." in drafts["status-page"].text
+    assert "UTC" not in drafts["email-customers-es"].text, "the same audience by email reads its own clock only"
+
+
 def test_no_customer_message_of_any_phase_shows_an_iso_or_numeric_date(plan: Plan) -> None:
     tomorrow = NOW + timedelta(hours=20)
     for phase in Phase:

@@ -32,7 +32,8 @@ Template context: every name below is always defined; a fact the responder has n
   draft's own locale's text only (None when that locale has none: never another locale's text)
 - ``next_update``: ``"14:30 CET"`` in the audience's time zone (date first when not today: ``1 de diciembre,
   09:00 CET``), or None. Every time is in the audience's zone, its date as the locale writes it (never ISO), with
-  the UTC equivalent when the audience has ``utc_equivalent`` (``14:30 CET (13:30 UTC)``)
+  the UTC equivalent when the audience (or the channel, for public ones) has ``utc_equivalent`` (``14:30 CET
+  (13:30 UTC)``)
 - ``contact``: ``role``, ``name``, ``email``, ``url``, ``phone`` (from ``roles.customer_contact``, the audience's
   own where it gives one)
 - ``team``: the roles the severity engages, list of ``role``, ``name``, ``email`` (first the one who leads) —
@@ -208,7 +209,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
     contact_spec = plan.roles.customer_contact
     contact_role = plan.role(contact_spec.role)
     contact = contact_spec.words_for(audience.id)
-    utc = audience.utc_equivalent
+    utc = audience.utc_equivalent if channel.utc_equivalent is None else channel.utc_equivalent
     next_update = facts.next_update_for(channel.audience)
 
     def text(value: LocalizedText | None) -> str | None:

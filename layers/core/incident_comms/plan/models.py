@@ -455,6 +455,11 @@ class Channel(_Strict):
     access: Access
     approval_required: bool = True
     locale: Locale
+    utc_equivalent: bool | None = Field(
+        None,
+        description="add the UTC equivalent to every time whatever the audience says: for public channels read "
+        "worldwide (status page, social posts); default: the audience's utc_equivalent",
+    )
     notify: list[EmailAddress] = Field(
         default_factory=list,
         description="manual channels: who is emailed the approved text to post by hand (one email each)",
