@@ -59,9 +59,9 @@ def test_the_resolved_message_tells_the_whole_story_in_each_locale_in_one_plain_
     texts = sentences(plan, SEV1_AFTERNOON, Phase.RESOLVED)
 
     assert texts == {
-        "es": "Investigamos el problema, encontramos la causa y vigilamos el servicio hasta comprobar que funcionaba "
-        "con normalidad.",
-        "en": "We investigated the problem, found the cause and watched the service until it was working normally.",
+        "es": "Investigamos el problema, encontramos la causa y supervisamos el servicio hasta comprobar que "
+        "funcionaba con normalidad.",
+        "en": "We investigated the problem, found the cause and monitored the service until it was working normally.",
     }
 
 
@@ -71,7 +71,7 @@ def test_the_monitoring_message_does_not_claim_the_watch_is_over(plan: Plan) -> 
     texts = sentences(plan, before_monitoring, Phase.MONITORING)
 
     assert texts["en"] == "We investigated the problem and found the cause."
-    assert "vigilamos" not in texts["es"] and "watched" not in texts["en"]
+    assert "supervisamos" not in texts["es"] and "monitored" not in texts["en"]
 
 
 @pytest.mark.parametrize("phase", [Phase.MONITORING, Phase.RESOLVED, Phase.POSTMORTEM])
@@ -94,8 +94,8 @@ def test_a_relapse_is_told_before_the_final_watch(plan: Plan) -> None:
 
     assert steps == [Action.INVESTIGATED, Action.IDENTIFIED, Action.RELAPSE, Action.WATCHED]
     assert sentences(plan, timeline, Phase.RESOLVED)["en"] == (
-        "We investigated the problem, found the cause, went back to work on it when the problem came back and watched "
-        "the service until it was working normally."
+        "We investigated the problem, found the cause, went back to work on it when the problem came back and "
+        "monitored the service until it was working normally."
     )
 
 

@@ -12,7 +12,7 @@ ACTIONS_TAKEN: dict[str, dict[str, str]] = {
         "investigated": "investigamos el problema",
         "identified": "encontramos la causa",
         "relapse": "volvimos a trabajar en ello cuando el problema reapareció",
-        "watched": "vigilamos el servicio hasta comprobar que funcionaba con normalidad",
+        "watched": "supervisamos el servicio hasta comprobar que funcionaba con normalidad",
     },
     "en": {
         "sentence": "We {steps}.",
@@ -20,7 +20,7 @@ ACTIONS_TAKEN: dict[str, dict[str, str]] = {
         "investigated": "investigated the problem",
         "identified": "found the cause",
         "relapse": "went back to work on it when the problem came back",
-        "watched": "watched the service until it was working normally",
+        "watched": "monitored the service until it was working normally",
     },
 }
 """The steps of "what we did", in the plan's languages (English for any other), from the incident's timeline."""
