@@ -135,7 +135,8 @@ def test_each_channel_gets_the_holding_text_of_its_own_locale_with_the_promised_
     # the waiting draft promised 10:45 UTC (11:45 in Madrid); the holding text keeps that word and carries it
     assert waiting.promise is not None and holding.promise == waiting.promise
     assert "Next update: 11:45 CET (10:45 UTC)" in english.text and "Próxima actualización: 11:45 CET" in spanish.text
-    assert "soporte@nubeteca.example" in english.text and "soporte@nubeteca.example" in spanish.text
+    # each reader is told where to ask in a language they read
+    assert "support@nubeteca.example" in english.text and "soporte@nubeteca.example" in spanish.text
     for draft in holding.drafts:  # each in its audience's time zone
         due = "04:45 CST" if draft.channel_id == "email-customers-latam" else "11:45 CET"
         assert due in draft.text, draft.channel_id
@@ -241,7 +242,7 @@ def test_email_shows_what_was_published_and_that_the_draft_still_waits(plan: Pla
     by_channel = {draft.channel_id: draft for draft in holding.drafts}
     assert by_channel["email-customers-es"].text in email.text
     assert by_channel["email-customers-en"].text in email.text
-    assert "How this affects you: Integrations using the Nubeteca API" in email.html
+    assert "How this affects you: Integrations that use the Nubeteca API" in email.html
     for body in (email.text, email.html):
         assert "sigue pendiente de aprobación" in body
         assert "10 min" in body and waiting.id in body and incident.id in body

@@ -101,7 +101,9 @@ def test_plan_check_refuses_an_sms_template_that_is_not_gsm7(tmp_path: Path) -> 
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
     template = tmp_path / "templates/es/investigating.sms.j2"
-    template.write_text(template.read_text(encoding="utf-8").replace("investigamos", "investigación de"), "utf-8")
+    template.write_text(
+        template.read_text(encoding="utf-8").replace("Investigando un fallo", "Investigación de un fallo"), "utf-8"
+    )
 
     result = run("plan", "check", "--plan", str(tmp_path))
 

@@ -141,7 +141,7 @@ def test_the_email_is_in_the_plans_main_locale(plan: Plan) -> None:
     (email,) = sender.sent
     assert email.subject == "[SEV1] Post on Social media (X, LinkedIn, Mastodon): Public API — Investigating"
     assert "Text to post" in email.text and "Channel access" in email.text
-    assert "Nubeteca: investigamos" in email.text, "the text to post stays in the channel's own locale"
+    assert "Nubeteca: Investigando" in email.text, "the text to post stays in the channel's own locale"
 
 
 def test_a_manual_channel_naming_nobody_is_a_failed_delivery_that_says_so(plan: Plan) -> None:

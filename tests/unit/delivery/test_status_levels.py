@@ -243,7 +243,8 @@ def test_each_incident_has_its_own_page_in_each_locale_linked_from_the_index_and
     assert title is not None
     assert (
         title.group(1)
-        == "Las integraciones que usan la API de Nubeteca pueden recibir errores y no sincronizar facturas ni archivos"
+        == "Las integraciones que usan la API de Nubeteca pueden recibir errores y dejar de sincronizar facturas y "
+        "archivos"
     )
     assert "Nubeteca: Looking into it" not in html  # never an email subject
     assert html.index("Text of m-2 (es, status-page)") < html.index("Text of m-1 (es, status-page)")

@@ -85,6 +85,23 @@ def test_what_the_responder_said_outranks_the_audiences_default(plan: Plan) -> N
     assert told["es"] in latam.text and "autoridad fiscal" not in latam.text
 
 
+@pytest.mark.parametrize("phase", [Phase.MONITORING, Phase.RESOLVED, Phase.POSTMORTEM])
+def test_once_fixed_the_impact_is_told_in_the_past_each_audience_its_own(plan: Plan, phase: Phase) -> None:
+    spain = render_draft(plan, phase, facts(phase), channel(plan, "email-customers-es"))
+    latam = render_draft(plan, phase, facts(phase), channel(plan, "email-customers-latam"))
+    english = render_draft(plan, phase, facts(phase), channel(plan, "email-customers-en"))
+
+    assert "Cómo le afectó: Es posible que no pudiera emitir o enviar facturas" in spain.text
+    assert "su envío a Hacienda se retrasara" in spain.text and "se retrase" not in spain.text
+    assert "su envío a la autoridad fiscal se retrasara" in latam.text and "Hacienda" not in latam.text
+    assert "How this affected you: You may have been unable to issue or send invoices" in english.text
+
+
+def test_a_component_without_a_past_impact_keeps_its_own_words(plan: Plan) -> None:
+    api = plan.component("api").model_copy(update={"impact_past": None})
+    assert api.impact_after_fix_for("customers_es", "es") == api.impact_for("customers_es", "es")
+
+
 def test_own_text_picks_locale_then_falls_back() -> None:
     plain = {"es": "Hacienda", "en": "the tax agency"}
     assert for_audience(plain, {"es": "la autoridad fiscal"}, "es") == "la autoridad fiscal"
@@ -119,13 +136,20 @@ def test_a_by_audience_naming_an_unknown_audience_fails_the_plan_check(plan_copy
 # --- times ------------------------------------------------------------------------------------
 
 
-def test_international_readers_get_utc_and_others_their_own_clock(plan: Plan) -> None:
+def test_international_and_latin_american_readers_get_utc_and_spain_its_own_clock(plan: Plan) -> None:
     drafts = {d.channel_id: d for d in render_drafts(plan, Phase.INVESTIGATING, facts())}
     assert "since 30 November, 15:00 CET (14:00 UTC)" in drafts["email-customers-en"].text
     assert "Next update: 16:10 CET (15:10 UTC), at " in drafts["email-customers-en"].text
     assert "desde el 30 de noviembre, 15:00 CET." in drafts["email-customers-es"].text
-    assert "desde el 30 de noviembre, 08:00 CST." in drafts["email-customers-latam"].text
+    # one Latin American list spans UTC-6 to UTC-3: Mexico City's "CST" alone is ambiguous and wrong for most
+    assert "desde el 30 de noviembre, 08:00 CST (14:00 UTC)." in drafts["email-customers-latam"].text
     assert "UTC" not in drafts["email-customers-es"].text
+
+
+def test_public_channels_give_utc_whatever_their_audience(plan: Plan) -> None:
+    drafts = {d.channel_id: d for d in render_drafts(plan, Phase.INVESTIGATING, facts())}
+    assert "desde el 30 de noviembre, 15:00 CET (14:00 UTC)." in drafts["status-page"].text
+    assert "UTC" not in drafts["email-customers-es"].text, "the same audience by email reads its own clock only"
 
 
 def test_no_customer_message_of_any_phase_shows_an_iso_or_numeric_date(plan: Plan) -> None:
@@ -245,6 +269,6 @@ def test_a_holding_text_tells_customers_where_to_ask_and_management_nothing_of_t
     assert holding is not None
     customers = render_holding(plan, Phase.INVESTIGATING, holding, facts(), channel(plan, "email-customers-es"))
     staff = render_holding(plan, Phase.INVESTIGATING, holding, facts(), channel(plan, "email-staff"))
-    assert "¿Tiene preguntas? Escriba a soporte@nubeteca.example" in customers
+    assert "¿Necesita ayuda? Escriba a soporte@nubeteca.example" in customers
     assert f"Próxima actualización: 16:10 CET, en {PAGE}." in customers
-    assert "soporte@" not in staff and "¿Tiene preguntas?" not in staff
+    assert "soporte@" not in staff and "¿Necesita ayuda?" not in staff

@@ -10,6 +10,7 @@ from incident_comms.alarms import Alarm, AlarmKind, AlarmSource, AlarmState
 from incident_comms.drafting.render import ChannelDraft, MessageFacts, render_draft, render_drafts
 from incident_comms.errors import PlanError
 from incident_comms.plan.models import Channel, ChannelFormat, ChannelKind, Phase, Plan
+from incident_comms.plan.phase_labels import phase_label
 from incident_comms.sms import sms_encoding
 from incident_comms.text import format_elapsed, one_line
 
@@ -122,6 +123,18 @@ def test_default_channels_are_the_severitys(plan: Plan) -> None:
     assert all(isinstance(d, ChannelDraft) for d in drafts)
 
 
+@pytest.mark.parametrize("phase", [Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.RESOLVED])
+def test_an_sms_names_the_component_as_the_plan_says_it_in_sms_never_an_accent_stripped_word(
+    plan: Plan, phase: Phase
+) -> None:
+    """ "la API publica" (accent dropped for GSM-7) reads "the API publishes": the plan's ``in_sms`` avoids it."""
+    sms = next(c for c in plan.channels.channels if c.template_format == ChannelFormat.SMS)
+    resolved = NOW + timedelta(hours=1) if phase in FINISHED else None
+    draft = render_draft(plan, phase, facts(phase, component_id="api", resolved_at=resolved), sms)
+    assert "nuestra API" in draft.text and "publica" not in draft.text, draft.text
+    assert draft.text.startswith(f"Nubeteca: {phase_label(phase, 'es')} "), "the phase as every other channel says it"
+
+
 @pytest.mark.parametrize("phase", list(Phase))
 @pytest.mark.parametrize("locale", ["es", "en"])
 def test_sms_is_one_gsm7_part(plan: Plan, phase: Phase, locale: str) -> None:
@@ -151,7 +164,7 @@ def test_sms_is_one_gsm7_part(plan: Plan, phase: Phase, locale: str) -> None:
 def test_times_are_in_the_audience_time_zone(plan: Plan) -> None:
     drafts = {d.channel_id: d for d in render_drafts(plan, Phase.INVESTIGATING, facts(Phase.INVESTIGATING))}
     assert "Próxima actualización: 15:15 CET, en https://" in drafts["email-customers-es"].text
-    assert "Próxima actualización: 08:15 CST, en https://" in drafts["email-customers-latam"].text
+    assert "Próxima actualización: 08:15 CST (14:15 UTC), en https://" in drafts["email-customers-latam"].text
     assert "Next update: 15:15 CET (14:15 UTC), at https://" in drafts["email-customers-en"].text
     assert "desde el 15 de enero, 14:05 CET." in drafts["email-customers-es"].text
     assert "since 15 January, 14:05 CET (13:05 UTC)." in drafts["email-customers-en"].text

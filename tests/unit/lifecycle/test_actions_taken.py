@@ -12,8 +12,6 @@ from incident_comms.lifecycle.actions import (
     Action,
     action_steps,
     actions_taken,
-    customer_channels,
-    updates_received,
 )
 from incident_comms.plan.models import Phase, Plan
 
@@ -53,19 +51,17 @@ SEV1_AFTERNOON = [
 """Opened 16:37 CET, cause identified (typed in Spanish, with its own full stops), an update, monitoring, resolved."""
 
 
-def sentences(plan: Plan, timeline: list[TimelineEntry], phase: Phase, **kwargs: Any) -> dict[str, str]:
-    count = updates_received(timeline, customer_channels(plan), **kwargs)
-    return actions_taken(plan, action_steps(timeline, phase), count)
+def sentences(plan: Plan, timeline: list[TimelineEntry], phase: Phase) -> dict[str, str]:
+    return actions_taken(plan, action_steps(timeline, phase))
 
 
 def test_the_resolved_message_tells_the_whole_story_in_each_locale_in_one_plain_sentence(plan: Plan) -> None:
     texts = sentences(plan, SEV1_AFTERNOON, Phase.RESOLVED)
 
     assert texts == {
-        "es": "Investigamos el problema, encontramos la causa, vigilamos el servicio hasta comprobar que funcionaba "
-        "con normalidad y le mantuvimos informado con 4 avisos.",
-        "en": "We investigated the problem, found the cause, watched the service until it was working normally and "
-        "kept you informed with 4 updates.",
+        "es": "Investigamos el problema, encontramos la causa y supervisamos el servicio hasta comprobar que "
+        "funcionaba con normalidad.",
+        "en": "We investigated the problem, found the cause and monitored the service until it was working normally.",
     }
 
 
@@ -74,8 +70,8 @@ def test_the_monitoring_message_does_not_claim_the_watch_is_over(plan: Plan) -> 
 
     texts = sentences(plan, before_monitoring, Phase.MONITORING)
 
-    assert texts["en"] == "We investigated the problem, found the cause and kept you informed with 3 updates."
-    assert "vigilamos" not in texts["es"] and "watched" not in texts["en"]
+    assert texts["en"] == "We investigated the problem and found the cause."
+    assert "supervisamos" not in texts["es"] and "monitored" not in texts["en"]
 
 
 @pytest.mark.parametrize("phase", [Phase.MONITORING, Phase.RESOLVED, Phase.POSTMORTEM])
@@ -98,41 +94,26 @@ def test_a_relapse_is_told_before_the_final_watch(plan: Plan) -> None:
 
     assert steps == [Action.INVESTIGATED, Action.IDENTIFIED, Action.RELAPSE, Action.WATCHED]
     assert sentences(plan, timeline, Phase.RESOLVED)["en"] == (
-        "We investigated the problem, found the cause, went back to work on it when the problem came back, watched "
-        "the service until it was working normally and kept you informed with 4 updates."
+        "We investigated the problem, found the cause, went back to work on it when the problem came back and "
+        "monitored the service until it was working normally."
     )
 
 
-def test_superseded_holding_and_internal_publications_do_not_pad_the_count(plan: Plan) -> None:
-    timeline = [
-        published(2, "investigating-1", *CUSTOMERS),
-        published(12, "investigating-1", *CUSTOMERS),  # a second version of the same message
-        published(15, "chat-only", "chat-incidents", "email-staff"),
-        published(17, "nobody-reached", "email-customers-en", delivered=0),
-        published(18, "stale-update", *CUSTOMERS),
-        published(25, "holding-of-update-5", *CUSTOMERS),
-        published(26, "update-5", *CUSTOMERS),
-    ]
+def test_our_own_notices_are_not_counted_as_something_we_did(plan: Plan) -> None:
+    texts = sentences(plan, SEV1_AFTERNOON, Phase.RESOLVED)
 
-    count = updates_received(
-        timeline,
-        customer_channels(plan),
-        not_counted={"stale-update"},
-        stands_in_for={"holding-of-update-5": "update-5"},
-    )
-
-    assert count == 2
+    assert not any(word in texts["es"] for word in ("aviso", "informad")), texts["es"]
+    assert "update" not in texts["en"] and "informed" not in texts["en"], texts["en"]
 
 
-def test_one_update_is_singular_and_no_update_leaves_it_out(plan: Plan) -> None:
-    one = sentences(plan, SEV1_AFTERNOON[:1], Phase.MONITORING)
-    none = sentences(plan, [], Phase.MONITORING)
-
-    assert one["es"] == "Investigamos el problema y le mantuvimos informado con 1 aviso."
-    assert none["en"] == "We investigated the problem."
+def test_a_single_step_is_a_plain_sentence(plan: Plan) -> None:
+    assert sentences(plan, [], Phase.MONITORING) == {
+        "es": "Investigamos el problema.",
+        "en": "We investigated the problem.",
+    }
 
 
 def test_another_language_reads_english(plan: Plan) -> None:
     other = plan.model_copy(update={"definition": plan.definition.model_copy(update={"locales": ["fr"]})})
 
-    assert actions_taken(other, [Action.INVESTIGATED], 0) == {"fr": "We investigated the problem."}
+    assert actions_taken(other, [Action.INVESTIGATED]) == {"fr": "We investigated the problem."}

@@ -20,18 +20,20 @@ Template context: every name below is always defined; a fact the responder has n
 - ``channel``: ``id``, ``name``, ``kind``, ``format``, ``internal``
 - ``audience``: ``id``, ``name``, ``timezone``, ``internal``, ``utc_equivalent``
 - ``incident``: ``id``, ``component_id``, ``component`` (name), ``component_in_sentence`` (the name as prose says
-  it, article included: ``la API pública``), ``title`` (the component's short impact title for subjects, e.g.
+  it, article included: ``la API pública``), ``component_in_sms`` (the same as SMS say it, GSM-7 friendly: ``nuestra
+  API``; default ``component_in_sentence``), ``title`` (the component's short impact title for subjects, e.g.
   ``"Errores en la API pública"``; its name when the plan gives none), ``impact`` (the responder's, else the
-  component's for this audience), ``severity`` (id), ``severity_name``, ``started_at``, ``resolved_at`` (text or
-  None), ``duration`` (to resolution or now), ``url`` (the incident's own status page in this locale; None for
-  internal audiences or without a status page)
+  component's for this audience; from monitoring on, its ``impact_past`` when the plan gives one), ``severity``
+  (id), ``severity_name``, ``started_at``, ``resolved_at`` (text or None), ``duration`` (to resolution or now),
+  ``url`` (the incident's own status page in this locale; None for internal audiences or without a status page)
 - ``data_loss``: ``"yes"`` | ``"no"`` | ``"unknown"`` (never guessed: unknown until someone knows)
 - ``data_lost``: what was lost when ``data_loss`` is ``"yes"``, else None
 - ``customer_action``, ``cause``, ``actions_taken``, ``actions_planned``, ``root_cause``, ``lessons``: the
   draft's own locale's text only (None when that locale has none: never another locale's text)
 - ``next_update``: ``"14:30 CET"`` in the audience's time zone (date first when not today: ``1 de diciembre,
   09:00 CET``), or None. Every time is in the audience's zone, its date as the locale writes it (never ISO), with
-  the UTC equivalent when the audience has ``utc_equivalent`` (``14:30 CET (13:30 UTC)``)
+  the UTC equivalent when the audience (or the channel, for public ones) has ``utc_equivalent`` (``14:30 CET
+  (13:30 UTC)``)
 - ``contact``: ``role``, ``name``, ``email``, ``url``, ``phone`` (from ``roles.customer_contact``, the audience's
   own where it gives one)
 - ``team``: the roles the severity engages, list of ``role``, ``name``, ``email`` (first the one who leads) —
@@ -75,6 +77,9 @@ from incident_comms.plan.phase_labels import phase_label
 from incident_comms.plan.templates import plan_environment
 from incident_comms.sms import to_gsm7
 from incident_comms.text import clean_text, format_datetime, format_elapsed, format_time, one_line, truncate
+
+AFTER_FIX = frozenset({Phase.MONITORING, Phase.RESOLVED, Phase.POSTMORTEM})
+"""The phases told once the fix is in: the component's impact is told in the past."""
 
 _HTML_LAYOUT = """\
 <!DOCTYPE html>
@@ -204,7 +209,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
     contact_spec = plan.roles.customer_contact
     contact_role = plan.role(contact_spec.role)
     contact = contact_spec.words_for(audience.id)
-    utc = audience.utc_equivalent
+    utc = audience.utc_equivalent if channel.utc_equivalent is None else channel.utc_equivalent
     next_update = facts.next_update_for(channel.audience)
 
     def text(value: LocalizedText | None) -> str | None:
@@ -216,6 +221,7 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             return value
         return value.get(locale) or value.get(locale.split("-")[0])
 
+    component_impact = component.impact_after_fix_for if phase in AFTER_FIX else component.impact_for
     end = facts.resolved_at or facts.now
     return {
         "organisation": {
@@ -245,8 +251,9 @@ def build_context(plan: Plan, phase: Phase, facts: MessageFacts, channel: Channe
             "component_id": component.id,
             "component": text(component.name),
             "component_in_sentence": text(component.in_sentence or component.name),
+            "component_in_sms": text(component.in_sms or component.in_sentence or component.name),
             "title": component.title_for(locale, plan.main_locale),
-            "impact": own(facts.impact) or component.impact_for(audience.id, locale, plan.main_locale),
+            "impact": own(facts.impact) or component_impact(audience.id, locale, plan.main_locale),
             "severity": severity.id,
             "severity_name": text(severity.name),
             "started_at": format_datetime(facts.started_at, zone, locale, utc=utc, now=facts.now),

@@ -12,9 +12,7 @@ ACTIONS_TAKEN: dict[str, dict[str, str]] = {
         "investigated": "investigamos el problema",
         "identified": "encontramos la causa",
         "relapse": "volvimos a trabajar en ello cuando el problema reapareció",
-        "watched": "vigilamos el servicio hasta comprobar que funcionaba con normalidad",
-        "published": "le mantuvimos informado con {count} avisos",
-        "published_one": "le mantuvimos informado con 1 aviso",
+        "watched": "supervisamos el servicio hasta comprobar que funcionaba con normalidad",
     },
     "en": {
         "sentence": "We {steps}.",
@@ -22,14 +20,14 @@ ACTIONS_TAKEN: dict[str, dict[str, str]] = {
         "investigated": "investigated the problem",
         "identified": "found the cause",
         "relapse": "went back to work on it when the problem came back",
-        "watched": "watched the service until it was working normally",
-        "published": "kept you informed with {count} updates",
-        "published_one": "kept you informed with 1 update",
+        "watched": "monitored the service until it was working normally",
     },
 }
 """The steps of "what we did", in the plan's languages (English for any other), from the incident's timeline."""
 
 ACTIONS_PLANNED = {
-    "es": "Publicaremos un informe del incidente con la causa raíz y lo que cambiaremos para que no se repita.",
-    "en": "We will publish an incident report with the root cause and what we will change so it does not happen again.",
+    "es": "Publicaremos un informe del incidente con la causa raíz y las medidas que tomaremos para evitar "
+    "que se repita.",
+    "en": "We will publish an incident report explaining the root cause and the changes we will make to prevent it "
+    "from happening again.",
 }

@@ -56,14 +56,13 @@ from incident_comms.incidents.machine_models import (
 )
 from incident_comms.incidents.models import (
     Incident,
-    MessageStatus,
     TimelineEntry,
     TimelineKind,
     notification_failed,
 )
 from incident_comms.incidents.operators import NoOperators, OperatorAlerts, report_failure
 from incident_comms.incidents.store import IncidentStore
-from incident_comms.lifecycle.actions import action_steps, actions_taken, customer_channels, updates_received
+from incident_comms.lifecycle.actions import action_steps, actions_taken
 from incident_comms.lifecycle.facts import change_facts
 from incident_comms.lifecycle.logic import (
     facts_redraft,
@@ -335,20 +334,12 @@ class IncidentLifecycle:
         timeline = self.store.timeline(incident.id)
         facts: dict[str, Any] = {}
         if phase in (Phase.MONITORING, Phase.RESOLVED, Phase.POSTMORTEM):
-            facts["actions_taken"] = actions_taken(
-                self.plan, action_steps(timeline, phase), self._updates_received(incident, timeline)
-            )
+            facts["actions_taken"] = actions_taken(self.plan, action_steps(timeline, phase))
         if phase in (Phase.RESOLVED, Phase.POSTMORTEM):
             facts["resolved_at"] = incident.resolved_at
         if phase == Phase.RESOLVED:
             facts["actions_planned"] = dict(ACTIONS_PLANNED)
         return facts
-
-    def _updates_received(self, incident: Incident, timeline: list[TimelineEntry]) -> int:
-        messages = self.store.messages(incident.id)
-        superseded = {message.id for message in messages if message.status == MessageStatus.SUPERSEDED}
-        holding = {message.id: message.replaces for message in messages if message.holding and message.replaces}
-        return updates_received(timeline, customer_channels(self.plan), superseded, holding)
 
 
 def fire_timer(event: Any, lifecycle: IncidentLifecycle, now: datetime) -> Step:

@@ -156,6 +156,7 @@ class ComponentWords(_Strict):
     with its own tax agency named; a locale it does not give falls back to the component's own text."""
 
     impact: LocalizedText
+    impact_past: LocalizedText | None = None
 
 
 class Component(_Strict):
@@ -164,8 +165,18 @@ class Component(_Strict):
     in_sentence: LocalizedText | None = Field(
         None, description="the name as prose uses it, article included (es: 'la API pública'); default: the name"
     )
+    in_sms: LocalizedText | None = Field(
+        None,
+        description="the name as an SMS says it, article included and GSM-7 friendly (es: 'nuestra API', no "
+        "á í ó ú: 'la API publica' reads 'publishes'); default: in_sentence",
+    )
     description: LocalizedText | None = None
     impact: LocalizedText = Field(description="what customers notice when this component fails, said plainly")
+    impact_past: LocalizedText | None = Field(
+        None,
+        description="the impact told in the past, for the messages after the fix (monitoring, resolved, postmortem); "
+        "default: the impact as it is",
+    )
     by_audience: dict[Identifier, ComponentWords] = Field(
         default_factory=dict, description="audience id -> its own words (channels.yaml audiences)"
     )
@@ -173,6 +184,16 @@ class Component(_Strict):
     def impact_for(self, audience_id: str, locale: str, fallback: str | None = None) -> str:
         own = self.by_audience.get(audience_id)
         return for_audience(self.impact, own.impact if own else None, locale, fallback)
+
+    def impact_after_fix_for(self, audience_id: str, locale: str, fallback: str | None = None) -> str:
+        """What customers noticed, in the past tense once the fix is in ("received errors", not "may get errors"):
+        the audience's own past text, else the component's, else :meth:`impact_for` unchanged."""
+        own = self.by_audience.get(audience_id)
+        if own and own.impact_past:
+            return for_audience(own.impact_past, None, locale, fallback)
+        if self.impact_past:
+            return for_audience(self.impact_past, None, locale, fallback)
+        return self.impact_for(audience_id, locale, fallback)
 
     title: LocalizedText | None = Field(
         None,
@@ -434,6 +455,11 @@ class Channel(_Strict):
     access: Access
     approval_required: bool = True
     locale: Locale
+    utc_equivalent: bool | None = Field(
+        None,
+        description="add the UTC equivalent to every time whatever the audience says: for public channels read "
+        "worldwide (status page, social posts); default: the audience's utc_equivalent",
+    )
     notify: list[EmailAddress] = Field(
         default_factory=list,
         description="manual channels: who is emailed the approved text to post by hand (one email each)",
