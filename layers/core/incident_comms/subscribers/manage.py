@@ -43,11 +43,10 @@ from incident_comms.subscribers.manage_pages import (
 )
 from incident_comms.subscribers.manage_texts import SubscriptionRefusal, manage_texts
 from incident_comms.subscribers.models import Subscriber, email_segments, new_subscriber
-from incident_comms.subscribers.subscribe import MAX_SUBSCRIBE_FORM_BYTES, address_fingerprint
+from incident_comms.subscribers.subscribe import UnreadableForm, address_fingerprint, read_subscriber_form
 from incident_comms.subscribers.subscribe_texts import SubscribeProblem
 from incident_comms.text import error_text
-from incident_comms.web import BadForm, HttpRequest, LinkRefused
-from incident_comms.web import FormProblem as WebFormProblem
+from incident_comms.web import HttpRequest
 
 MANAGE_FIELDS = frozenset({"component", "locale"})
 
@@ -139,17 +138,11 @@ def _manage_address(token: str, key: bytes, now: datetime) -> str:
 
 
 def _read_form(request: HttpRequest) -> Mapping[str, Sequence[str]]:
-    raw = request.body or ""
-    size = len(raw) * 3 // 4 if request.is_base64_encoded else len(raw.encode("utf-8", "surrogatepass"))
-    if size > MAX_SUBSCRIBE_FORM_BYTES:
-        raise _Refused(SubscriptionRefusal.TOO_LARGE)
     try:
-        return request.form()
-    except BadForm as bad:
-        problem = SubscribeProblem.ENCODING if bad.problem == WebFormProblem.ENCODING else SubscribeProblem.UNREADABLE
-        raise _Refused(SubscriptionRefusal.BAD_FORM, problem) from None
-    except LinkRefused:
-        raise _Refused(SubscriptionRefusal.TOO_LARGE) from None
+        return read_subscriber_form(request)
+    except UnreadableForm as unread:
+        refusal = SubscriptionRefusal.BAD_FORM if unread.problem else SubscriptionRefusal.TOO_LARGE
+        raise _Refused(refusal, unread.problem) from None
 
 
 def _chosen(plan: Plan, found: Subscriber, form: Mapping[str, Sequence[str]]) -> Subscriber:

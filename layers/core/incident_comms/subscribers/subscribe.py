@@ -248,18 +248,36 @@ def is_foreign_origin(request: HttpRequest, plan: Plan) -> bool:
     return bool(fetch_site) and fetch_site not in _TRUSTED_FETCH_SITES
 
 
-def _read_form(request: HttpRequest) -> dict[str, list[str]]:
+class UnreadableForm(Exception):
+    """A subscriber's form that cannot be read: too large (``problem`` None), or not a UTF-8 form."""
+
+    def __init__(self, problem: SubscribeProblem | None) -> None:
+        self.problem = problem
+        super().__init__(problem.value if problem else "too large")
+
+
+def read_subscriber_form(request: HttpRequest) -> dict[str, list[str]]:
+    """The posted fields of a subscriber's form (subscribe, manage), at most :data:`MAX_SUBSCRIBE_FORM_BYTES`;
+    raises :class:`UnreadableForm` saying why not."""
     raw = request.body or ""
     size = len(raw) * 3 // 4 if request.is_base64_encoded else len(raw.encode("utf-8", "surrogatepass"))
     if size > MAX_SUBSCRIBE_FORM_BYTES:
-        raise _Refused(SubscribeRefusal.TOO_LARGE)
+        raise UnreadableForm(None)
     try:
         return request.form()
     except BadForm as bad:
         problem = SubscribeProblem.ENCODING if bad.problem == ApprovalFormProblem.ENCODING else None
-        raise _Refused(SubscribeRefusal.BAD_FORM, problem or SubscribeProblem.UNREADABLE) from None
+        raise UnreadableForm(problem or SubscribeProblem.UNREADABLE) from None
     except LinkRefused:  # only TOO_LARGE is left, and the size check above came first
-        raise _Refused(SubscribeRefusal.TOO_LARGE) from None
+        raise UnreadableForm(None) from None
+
+
+def _read_form(request: HttpRequest) -> dict[str, list[str]]:
+    try:
+        return read_subscriber_form(request)
+    except UnreadableForm as unread:
+        refusal = SubscribeRefusal.BAD_FORM if unread.problem else SubscribeRefusal.TOO_LARGE
+        raise _Refused(refusal, unread.problem) from None
 
 
 def _posted(plan: Plan, form: Mapping[str, Sequence[str]]) -> Posted:
