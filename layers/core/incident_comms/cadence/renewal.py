@@ -130,9 +130,8 @@ def renewed_by_then(approved: Message, stored: Message) -> Renewal:
 def changed_values(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every text value of a template context that differs between ``before`` and ``after`` (nested dicts walked), as
     (old, new), longest old first so a longer wording is replaced before a time it contains."""
-    pairs = {
-        (old, new) for key, old in _texts(before) for other, new in _texts(after) if key == other and old != new and old
-    }
+    later = dict(_texts(after))
+    pairs = {(old, later[key]) for key, old in _texts(before) if old and key in later and later[key] != old}
     return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 

@@ -48,13 +48,21 @@ def plan_links(plan: Plan, channel: Channel, incident_id: str | None = None) -> 
     return links
 
 
-def line_segments(line: str, links: dict[str, str]) -> list[Segment]:
-    """``line`` as text and link segments: each whole occurrence of a known address (not a piece of a longer
-    address or word) becomes a link to it, longest first; everything else stays text."""
-    if not links or not line:
-        return [Segment(line)]
+def _finder(links: dict[str, str]) -> re.Pattern[str] | None:
+    """Whole occurrences of the known addresses, longest first (not a piece of a longer address or word)."""
+    if not links:
+        return None
     alternatives = "|".join(re.escape(text) for text in sorted(links, key=len, reverse=True))
-    found = re.compile(rf"(?<![\w/.:@%+-])(?:{alternatives})(?![\w/@#?=&%~+-]|[.,;:!?)][^\s])")
+    return re.compile(rf"(?<![\w/.:@%+-])(?:{alternatives})(?![\w/@#?=&%~+-]|[.,;:!?)][^\s])")
+
+
+def line_segments(line: str, links: dict[str, str], found: re.Pattern[str] | None = None) -> list[Segment]:
+    """``line`` as text and link segments: each whole occurrence of a known address (not a piece of a longer
+    address or word) becomes a link to it, longest first; everything else stays text. ``found`` is
+    :func:`_finder`'s pattern for ``links`` when the caller has it already."""
+    found = found or _finder(links)
+    if found is None or not line:
+        return [Segment(line)]
     segments: list[Segment] = []
     at = 0
     for match in found.finditer(line):
@@ -69,8 +77,9 @@ def line_segments(line: str, links: dict[str, str]) -> list[Segment]:
 
 def paragraph_segments(text: str, links: dict[str, str]) -> list[list[list[Segment]]]:
     """The text's paragraphs (split at blank lines), each a list of lines, each a list of segments."""
+    found = _finder(links)
     return [
-        [line_segments(line, links) for line in paragraph.split("\n")]
+        [line_segments(line, links, found) for line in paragraph.split("\n")]
         for paragraph in text.split("\n\n")
         if paragraph.strip()
     ]
