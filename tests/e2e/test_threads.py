@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_lifecycle import advance_keeping_promises, approve_newest, clock_now, post_alarm
+from tests.e2e.steps import advance_keeping_promises, approve_newest, clock_now, post_alarm
 from tests.e2e.test_publishing import subscribe
 
 pytestmark = pytest.mark.e2e
