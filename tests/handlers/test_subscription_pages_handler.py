@@ -248,3 +248,23 @@ def test_the_manage_link_of_an_unsubscribed_address_subscribes_nobody(
 
     assert [shown["statusCode"], posted["statusCode"]] == [409, 409]
     assert contact() == (BOB_TOPICS, True)
+
+
+@pytest.mark.usefixtures("no_retry_waits")
+def test_the_undo_ledgers_lost_answer_still_undoes_once_and_a_refused_one_changes_nothing(
+    deps: Services, unsubscribe: ModuleType, subscribe: ModuleType
+) -> None:
+    faults = Faults(deps.dynamodb).lose_answer("PutItem")
+    undo = unsubscribed_with_undo(unsubscribe)
+    undone = call(subscribe, "POST", undo, "undo=yes", **SAME_SITE)
+    assert undone["statusCode"] == 200 and "You are subscribed again" in undone["body"]
+    assert faults.injected["PutItem"] == 1 and contact() == (BOB_TOPICS, False)
+    assert call(subscribe, "POST", undo, "undo=yes", **SAME_SITE)["statusCode"] == 409
+
+    later = unsubscribed_with_undo(unsubscribe)
+    faults.refuse("PutItem", FOR_GOOD)
+    refused = call(subscribe, "POST", later, "undo=yes", **SAME_SITE)
+    assert refused["statusCode"] == 503 and contact()[1], "the ledger refused: nothing spent, nothing changed"
+    faults.clear()
+    assert call(subscribe, "POST", later, "undo=yes", **SAME_SITE)["statusCode"] == 200
+    assert contact() == (BOB_TOPICS, False)
